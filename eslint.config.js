@@ -1,0 +1,53 @@
+// Lint, and above all the layering of ../shared/DESIGN.md: a file that imports across a
+// boundary fails the build. Each layer lists what it may not import; the rule is
+// no-restricted-imports, so the message names the rule that was broken.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const NODE_BUILTINS = ['node:*', 'fs', 'path', 'os', 'crypto', 'child_process', 'net', 'http', 'https', 'worker_threads', 'stream', 'events', 'url', 'util', 'zlib', 'buffer'];
+
+function layer(files, patterns, message) {
+  return {
+    files,
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: patterns, message }] }],
+    },
+  };
+}
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'release/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', 'tests/fixtures/layering/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-explicit-any': 'error',
+    },
+  },
+  layer(
+    ['src/shared/**'],
+    ['**/main/**', '**/renderer/**', '**/server/**', 'electron', 'react', 'react-dom', ...NODE_BUILTINS],
+    'Layering: src/shared is pure TypeScript and imports nothing from main, renderer, server, Node or Electron.',
+  ),
+  layer(
+    ['src/renderer/**'],
+    ['**/main/**', '**/server/**', 'electron', ...NODE_BUILTINS],
+    'Layering: src/renderer imports src/shared only and reaches the core through the CoreClient.',
+  ),
+  layer(
+    ['src/main/core/**'],
+    ['electron', '**/renderer/**', '**/server/**', '**/main/electron/**', '**/main/host/**'],
+    'Layering: src/main/core is plain Node: never electron, renderer, server or the shells.',
+  ),
+  layer(
+    ['src/main/electron/**', 'src/main/host/**'],
+    ['**/renderer/**', '**/server/**'],
+    'Layering: the shells import core and shared only.',
+  ),
+  layer(
+    ['src/server/**'],
+    ['**/main/**', '**/renderer/**', 'electron'],
+    'Layering: src/server imports src/shared only; never main or renderer.',
+  ),
+);

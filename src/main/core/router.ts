@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import { requests, RpcError, type RequestName, type RequestInput, type RequestOutput, type User } from '../../shared/contract';
+
+/**
+ * The core's one entry point. Input is validated against the contract and the caller's role
+ * is checked before any handler runs, so a handler only ever sees a valid request from
+ * someone allowed to make it.
+ */
+export interface CallContext {
+  user: User | null;
+}
+
+export type Handler<N extends RequestName> = (input: z.infer<(typeof requests)[N]['input']>, ctx: CallContext) => RequestOutput<N> | Promise<RequestOutput<N>>;
+export type Handlers = { [N in RequestName]: Handler<N> };
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message))
+    .join('; ');
+}
+
+export function isRequestName(name: unknown): name is RequestName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(requests, name);
+}
+
+export function createRouter(handlers: Handlers) {
+  return async function dispatch(name: unknown, rawInput: unknown, ctx: CallContext): Promise<unknown> {
+    if (!isRequestName(name)) throw new RpcError('unknown_request', `Unknown request ${JSON.stringify(name)}`);
+    const def = requests[name];
+    if (def.roles.length > 0) {
+      if (!ctx.user) throw new RpcError('unauthenticated', `Sign in to use ${name}`);
+      if (!def.roles.includes(ctx.user.role)) {
+        throw new RpcError('forbidden', `A ${ctx.user.role} may not use ${name}`);
+      }
+    }
+    const parsed = def.input.safeParse(rawInput ?? {});
+    if (!parsed.success) {
+      throw new RpcError('bad_request', `Invalid ${name}: ${describeIssues(parsed.error)}`, parsed.error.issues);
+    }
+    const handler = handlers[name] as (input: unknown, ctx: CallContext) => unknown;
+    return await handler(parsed.data, ctx);
+  };
+}
+
+export type Dispatch = ReturnType<typeof createRouter>;
+export type { RequestInput };

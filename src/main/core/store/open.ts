@@ -1,0 +1,100 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3-multiple-ciphers';
+import { MIGRATIONS, SCHEMA_VERSION, type Migration } from './migrations';
+
+export type Db = Database.Database;
+
+export class StoreError extends Error {
+  constructor(
+    readonly code: 'wrong_key' | 'newer_schema' | 'bad_key' | 'migration_failed',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'StoreError';
+  }
+}
+
+export interface OpenOptions {
+  /** 32 random bytes. The Electron shell keeps it with safeStorage; the host takes it from its config. */
+  key: Buffer;
+  /** Only for tests of upgrades: stop at this schema version. */
+  targetVersion?: number;
+  migrations?: Migration[];
+}
+
+function applyKey(db: Db, key: Buffer): void {
+  if (key.length !== 32) throw new StoreError('bad_key', `The store key must be 32 bytes, got ${key.length}`);
+  // SQLCipher v4 compatible format, so that standard tools can open an exported file.
+  db.pragma(`cipher='sqlcipher'`);
+  db.pragma(`legacy=4`);
+  db.pragma(`hexkey='${key.toString('hex')}'`);
+}
+
+/**
+ * Opens (or creates) the encrypted case store and brings its schema up to date.
+ * A wrong key fails before anything is written, so the file is left exactly as it was.
+ */
+export function openStore(file: string, opts: OpenOptions): Db {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const existed = fs.existsSync(file) && fs.statSync(file).size > 0;
+  const db = new Database(file);
+  try {
+    applyKey(db, opts.key);
+    try {
+      db.prepare('SELECT count(*) FROM sqlite_master').get();
+    } catch {
+      throw new StoreError(
+        'wrong_key',
+        existed
+          ? `Cannot open the case store at ${file}: the key does not match (or the file is not a Tandem store). The file was not changed.`
+          : `Cannot create the case store at ${file}`,
+      );
+    }
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    migrate(db, opts.migrations ?? MIGRATIONS, opts.targetVersion);
+    return db;
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}
+
+export function migrate(db: Db, migrations: Migration[], target?: number): void {
+  const latest = migrations[migrations.length - 1]?.version ?? 0;
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > latest) {
+    throw new StoreError(
+      'newer_schema',
+      `This case store was written by a newer Tandem (schema ${current}; this version knows up to ${latest}). ` +
+        'Install the newer version; the store was not changed.',
+    );
+  }
+  for (const m of migrations) {
+    if (m.version <= current) continue;
+    if (target !== undefined && m.version > target) break;
+    const run = db.transaction(() => {
+      db.exec(m.sql);
+      db.pragma(`user_version = ${m.version}`);
+    });
+    try {
+      run();
+    } catch (err) {
+      throw new StoreError('migration_failed', `Migration ${m.version} (${m.name}) failed: ${(err as Error).message}`);
+    }
+  }
+}
+
+/** Re-encrypts the store under a new key. WAL is switched off for the rekey, then back on. */
+export function rotateKey(db: Db, newKey: Buffer): void {
+  if (newKey.length !== 32) throw new StoreError('bad_key', `The store key must be 32 bytes, got ${newKey.length}`);
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  db.pragma('journal_mode = DELETE');
+  db.pragma(`hexrekey='${newKey.toString('hex')}'`);
+  db.pragma('journal_mode = WAL');
+}
+
+export { SCHEMA_VERSION };

@@ -1,0 +1,234 @@
+import crypto from 'node:crypto';
+import { ENTITIES, type EntityName } from '../../../shared/entities';
+import { HybridClock } from '../../../shared/hlc';
+import { mergeOp, type RowState } from '../../../shared/sync/merge';
+import type { Op } from '../../../shared/sync/protocol';
+import type { Db } from './open';
+
+/**
+ * The replicated tables of one workstation. Every local change is one transaction that
+ * writes the row and appends the op to the outbox, so a crash can never leave a change the
+ * server will not hear about, nor an op for a change that did not happen.
+ */
+type Stored = Record<string, string | null>;
+
+interface EntityStatements {
+  select: { get(id: string): Stored | undefined };
+  upsert: { run(params: Stored): unknown };
+}
+
+export class ReplicaStore {
+  readonly replicaId: string;
+  readonly clock: HybridClock;
+  private readonly statements = new Map<EntityName, EntityStatements>();
+  private readonly appendOutbox;
+  private readonly nextSeqStmt;
+  private listeners: ((entities: Set<EntityName>) => void)[] = [];
+
+  constructor(readonly db: Db, now: () => number = Date.now) {
+    this.replicaId = this.metaGet('replicaId') ?? this.initReplicaId();
+    this.clock = new HybridClock(this.replicaId, now);
+    const lastHlc = this.metaGet('lastHlc');
+    if (lastHlc) this.clock.observe(lastHlc);
+    this.appendOutbox = db.prepare('INSERT INTO outbox(seq, hlc, entity, id, fields) VALUES (?, ?, ?, ?, ?)');
+    this.nextSeqStmt = db.prepare(
+      `SELECT max(coalesce((SELECT max(seq) FROM outbox), 0), coalesce((SELECT max(seq) FROM outbox_refused), 0),
+              coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'ackedSeq'), 0)) + 1 AS next`,
+    );
+  }
+
+  private initReplicaId(): string {
+    const id = `ws-${crypto.randomBytes(6).toString('hex')}`;
+    this.metaSet('replicaId', id);
+    return id;
+  }
+
+  metaGet(key: string): string | undefined {
+    const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
+    return row?.value;
+  }
+
+  metaSet(key: string, value: string): void {
+    this.db.prepare('INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
+  }
+
+  /** Tell me after each transaction which entities changed. */
+  onChange(listener: (entities: Set<EntityName>) => void): () => void {
+    this.listeners.push(listener);
+    return () => {
+      this.listeners = this.listeners.filter((l) => l !== listener);
+    };
+  }
+
+  notify(entities: Iterable<EntityName>): void {
+    const set = new Set(entities);
+    if (set.size) for (const l of this.listeners) l(set);
+  }
+
+  private stmts(entity: EntityName): EntityStatements {
+    let s = this.statements.get(entity);
+    if (!s) {
+      const def = ENTITIES[entity];
+      const cols = ['id', ...Object.keys(def.fields), '_clocks'];
+      const updates = cols.filter((c) => c !== 'id').map((c) => `${c} = excluded.${c}`);
+      s = {
+        select: this.db.prepare(`SELECT * FROM ${def.table} WHERE id = ?`) as EntityStatements['select'],
+        upsert: this.db.prepare(
+          `INSERT INTO ${def.table}(${cols.join(', ')}) VALUES (${cols.map((c) => '@' + c).join(', ')})
+           ON CONFLICT(id) DO UPDATE SET ${updates.join(', ')}`,
+        ) as EntityStatements['upsert'],
+      };
+      this.statements.set(entity, s);
+    }
+    return s;
+  }
+
+  /** Applies one change to its row under last-writer-wins; returns whether anything changed. */
+  private applyMerge(entity: EntityName, id: string, hlc: string, fields: Record<string, unknown>): boolean {
+    const def = ENTITIES[entity];
+    const s = this.stmts(entity);
+    const row = s.select.get(id);
+    let current: RowState | null = null;
+    if (row) {
+      const data: Record<string, unknown> = {};
+      for (const f of Object.keys(def.fields)) data[f] = row[f];
+      current = { data, clocks: JSON.parse(row._clocks ?? '{}') };
+    }
+    const stored = toStored(entity, fields);
+    const result = mergeOp(entity, current, hlc, stored);
+    if (!result.created && result.changed.length === 0) return false;
+    const params: Stored = { id, _clocks: JSON.stringify(result.state.clocks) };
+    for (const f of Object.keys(def.fields)) params[f] = (result.state.data[f] as string | null | undefined) ?? null;
+    s.upsert.run(params);
+    return true;
+  }
+
+  /**
+   * A local change: row and outbox op in one transaction. Returns the op written.
+   * Callers that make several changes wrap them in `transaction` so they land together.
+   */
+  write(entity: EntityName, id: string, fields: Record<string, unknown>): Op {
+    const hlc = this.clock.tick();
+    const seq = (this.nextSeqStmt.get() as { next: number }).next;
+    const op: Op = { replica: this.replicaId, seq, hlc, entity, id, fields };
+    const run = () => {
+      this.applyMerge(entity, id, hlc, fields);
+      this.appendOutbox.run(seq, hlc, entity, id, JSON.stringify(fields));
+      this.metaSet('lastHlc', hlc);
+    };
+    if (this.db.inTransaction) run();
+    else this.db.transaction(run)();
+    this.pendingNotify.add(entity);
+    if (!this.db.inTransaction) this.flushNotify();
+    return op;
+  }
+
+  private pendingNotify = new Set<EntityName>();
+
+  private flushNotify(): void {
+    const set = this.pendingNotify;
+    this.pendingNotify = new Set();
+    this.notify(set);
+  }
+
+  /** Runs `fn` in one transaction; listeners hear about it once, after commit. */
+  transaction<T>(fn: () => T): T {
+    const result = this.db.transaction(fn)();
+    this.flushNotify();
+    return result;
+  }
+
+  /** Applies ops pulled from the server; they never go to the outbox. */
+  applyRemote(ops: Pick<Op, 'hlc' | 'entity' | 'id' | 'fields'>[], extra?: () => void): Set<EntityName> {
+    const changed = new Set<EntityName>();
+    this.db.transaction(() => {
+      let maxHlc: string | null = null;
+      for (const op of ops) {
+        if (this.applyMerge(op.entity, op.id, op.hlc, op.fields)) changed.add(op.entity);
+        if (maxHlc === null || op.hlc > maxHlc) maxHlc = op.hlc;
+      }
+      if (maxHlc) {
+        try {
+          this.clock.observe(maxHlc);
+        } catch {
+          // A far-future timestamp from another replica was accepted by the server's own
+          // drift check; our clock just does not jump to it.
+        }
+      }
+      extra?.();
+    })();
+    this.notify(changed);
+    return changed;
+  }
+
+  read<T>(entity: EntityName, id: string): T | null {
+    const row = this.stmts(entity).select.get(id);
+    return row ? (fromStored(entity, row) as T) : null;
+  }
+
+  /** Rows of a query on one entity's table, decoded. */
+  query<T>(entity: EntityName, sqlWhere: string, ...params: unknown[]): T[] {
+    const rows = this.db.prepare(`SELECT * FROM ${ENTITIES[entity].table} ${sqlWhere}`).all(...params) as Stored[];
+    return rows.map((r) => fromStored(entity, r) as T);
+  }
+
+  pendingCount(): number {
+    return (this.db.prepare('SELECT count(*) AS n FROM outbox').get() as { n: number }).n;
+  }
+
+  refusedCount(): number {
+    return (this.db.prepare('SELECT count(*) AS n FROM outbox_refused').get() as { n: number }).n;
+  }
+
+  /** The oldest unacknowledged ops, in order. */
+  outboxBatch(limit: number): Op[] {
+    const rows = this.db.prepare('SELECT * FROM outbox ORDER BY seq LIMIT ?').all(limit) as {
+      seq: number;
+      hlc: string;
+      entity: EntityName;
+      id: string;
+      fields: string;
+    }[];
+    return rows.map((r) => ({ replica: this.replicaId, seq: r.seq, hlc: r.hlc, entity: r.entity, id: r.id, fields: JSON.parse(r.fields) }));
+  }
+
+  /** The server now holds everything up to `lastSeq`; refused ops move aside with their reason. */
+  acknowledge(lastSeq: number, refused: { seq: number | null; reason: string }[]): void {
+    this.db.transaction(() => {
+      const at = new Date().toISOString();
+      const move = this.db.prepare(
+        `INSERT OR REPLACE INTO outbox_refused(seq, hlc, entity, id, fields, reason, refusedAt)
+         SELECT seq, hlc, entity, id, fields, ?, ? FROM outbox WHERE seq = ?`,
+      );
+      for (const r of refused) if (r.seq !== null) move.run(r.reason, at, r.seq);
+      this.db.prepare('DELETE FROM outbox WHERE seq <= ?').run(lastSeq);
+      const acked = Number(this.metaGet('ackedSeq') ?? 0);
+      if (lastSeq > acked) this.metaSet('ackedSeq', String(lastSeq));
+    })();
+  }
+}
+
+export function toStored(entity: EntityName, fields: Record<string, unknown>): Stored {
+  const kinds = ENTITIES[entity].fields;
+  const out: Stored = {};
+  for (const [f, v] of Object.entries(fields)) {
+    if (v === null || v === undefined) out[f] = null;
+    else if (kinds[f] === 'json') out[f] = JSON.stringify(v);
+    else out[f] = typeof v === 'string' ? v : String(v);
+  }
+  return out;
+}
+
+export function fromStored(entity: EntityName, row: Stored): Record<string, unknown> {
+  const kinds = ENTITIES[entity].fields;
+  const out: Record<string, unknown> = { id: row.id };
+  for (const [f, kind] of Object.entries(kinds)) {
+    const v = row[f];
+    out[f] = v === null || v === undefined ? null : kind === 'json' ? JSON.parse(v) : v;
+  }
+  return out;
+}
+
+export function newId(prefix: string): string {
+  return `${prefix}_${crypto.randomUUID()}`;
+}

@@ -1,0 +1,229 @@
+import { z } from 'zod';
+import { Role } from './roles';
+import {
+  Incident,
+  Handoff,
+  HandoffOutcome,
+  Presence,
+  PresenceStatus,
+  Person,
+  Case,
+  CaseEvent,
+  Referral,
+  ReferralStatus,
+  Task,
+  CaseOrigin,
+  CaseStatus,
+  Risk,
+} from './entities';
+
+/**
+ * The one contract between the UI and the workstation core. Each request names its input
+ * and output schema and the roles allowed to call it; the core's router checks both before
+ * any handler runs. Both transports (Electron IPC, the headless host's WebSocket) carry
+ * exactly these requests and events.
+ */
+export const User = z.object({
+  id: z.string(),
+  username: z.string(),
+  name: z.string(),
+  role: Role,
+  directLine: z.string().nullable(),
+});
+export type User = z.infer<typeof User>;
+
+export const SyncStatus = z.object({
+  state: z.enum(['disabled', 'connecting', 'online', 'offline', 'error']),
+  offlineSince: z.string().nullable(),
+  pending: z.number().int(),
+  refused: z.number().int(),
+  lastSyncedAt: z.string().nullable(),
+  error: z.string().nullable(),
+  serverUrl: z.string().nullable(),
+});
+export type SyncStatus = z.infer<typeof SyncStatus>;
+
+export const SessionInfo = z.object({
+  user: User.nullable(),
+  workstation: z.string(),
+  demo: z.boolean(),
+  demoUsers: z.array(User),
+  lockAfterMinutes: z.number(),
+});
+export type SessionInfo = z.infer<typeof SessionInfo>;
+
+export const NewIncident = z.object({
+  type: z.string().trim().min(1, 'Type is required').max(200),
+  location: z.string().trim().min(1, 'Location is required').max(500),
+  callbackNumber: z.string().trim().max(64).optional(),
+  callerName: z.string().trim().max(200).optional(),
+  priority: z.string().trim().max(40).optional(),
+  notes: z.string().max(8000).optional(),
+});
+export type NewIncident = z.infer<typeof NewIncident>;
+
+export const QueueFilter = z.object({
+  scope: z.enum(['mine', 'all']).default('all'),
+  risk: Risk.optional(),
+  status: z.enum(['open', 'waiting', 'active', 'closed']).default('active'),
+  origin: CaseOrigin.optional(),
+  search: z.string().max(200).optional(),
+  limit: z.number().int().min(1).max(20000).default(200),
+});
+export type QueueFilter = z.input<typeof QueueFilter>;
+
+export const QueueRow = z.object({
+  id: z.string(),
+  personName: z.string(),
+  personPhone: z.string().nullable(),
+  reason: z.string(),
+  risk: Risk,
+  status: CaseStatus,
+  origin: CaseOrigin,
+  ownerName: z.string().nullable(),
+  dueAt: z.string().nullable(),
+  overdue: z.boolean(),
+  incidentNumber: z.string().nullable(),
+  safetyAlert: z.string().nullable(),
+});
+export type QueueRow = z.infer<typeof QueueRow>;
+
+export const CaseRecord = z.object({
+  case: Case,
+  person: Person,
+  timeline: z.array(CaseEvent),
+  referrals: z.array(Referral),
+  tasks: z.array(Task),
+});
+export type CaseRecord = z.infer<typeof CaseRecord>;
+
+const ok = z.object({ ok: z.literal(true) });
+const byId = z.object({ id: z.string().min(1) });
+const ALL: readonly Role[] = ['dispatcher', 'clinician', 'supervisor', 'admin'];
+const DISPATCH: readonly Role[] = ['dispatcher', 'supervisor', 'admin'];
+const CLINICAL: readonly Role[] = ['clinician', 'supervisor'];
+/** Requests that work before anyone has signed in. */
+export const PUBLIC: readonly Role[] = [];
+
+export interface RequestDef<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {
+  input: I;
+  output: O;
+  /** Empty means: callable without signing in. */
+  roles: readonly Role[];
+}
+
+function req<I extends z.ZodType, O extends z.ZodType>(input: I, output: O, roles: readonly Role[]): RequestDef<I, O> {
+  return { input, output, roles };
+}
+
+export const requests = {
+  'session.get': req(z.object({}), SessionInfo, PUBLIC),
+  'session.signIn': req(z.object({ username: z.string().min(1).max(100), password: z.string().min(1).max(200) }), User, PUBLIC),
+  'session.demoSignIn': req(z.object({ role: Role }), User, PUBLIC),
+  'session.signOut': req(z.object({}), ok, ALL),
+
+  'incident.list': req(z.object({ includeClosed: z.boolean().default(false) }), z.array(Incident), ALL),
+  'incident.create': req(NewIncident, Incident, DISPATCH),
+  'incident.update': req(
+    z.object({ id: z.string().min(1), patch: NewIncident.partial().extend({ status: z.enum(['open', 'closed']).optional() }) }),
+    Incident,
+    DISPATCH,
+  ),
+
+  'handoff.request': req(
+    z.object({ incidentId: z.string().min(1), mode: z.enum(['live', 'followup']), note: z.string().max(2000).optional() }),
+    Handoff,
+    DISPATCH,
+  ),
+  'handoff.cancel': req(byId, Handoff, DISPATCH),
+  'handoff.accept': req(byId, Handoff, CLINICAL),
+  'handoff.decline': req(z.object({ id: z.string().min(1), reason: z.string().trim().min(1, 'Give a reason').max(500) }), Handoff, CLINICAL),
+  'handoff.complete': req(
+    z.object({ id: z.string().min(1), outcome: HandoffOutcome, notes: z.string().max(20000), personName: z.string().trim().max(200).optional() }),
+    z.object({ handoff: Handoff, caseId: z.string() }),
+    CLINICAL,
+  ),
+  'handoff.list': req(z.object({ live: z.boolean().default(true) }), z.array(Handoff), ALL),
+
+  'presence.set': req(z.object({ status: PresenceStatus }), Presence, CLINICAL),
+  'presence.list': req(z.object({}), z.array(Presence), ALL),
+
+  'case.queue': req(QueueFilter, z.object({ rows: z.array(QueueRow), total: z.number().int() }), CLINICAL),
+  'case.get': req(byId, CaseRecord, CLINICAL),
+  'case.create': req(
+    z.object({
+      person: z.object({
+        name: z.string().trim().min(1, 'Name is required').max(200),
+        dob: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'Date of birth as YYYY-MM-DD').optional(),
+        phones: z.array(z.string().max(64)).optional(),
+        address: z.string().max(500).optional(),
+        language: z.string().max(64).optional(),
+      }),
+      origin: CaseOrigin,
+      reason: z.string().trim().min(1, 'Say why').max(2000),
+      risk: Risk.default('unknown'),
+      incidentId: z.string().optional(),
+    }),
+    Case,
+    CLINICAL,
+  ),
+  'case.addNote': req(z.object({ caseId: z.string().min(1), text: z.string().trim().min(1, 'Note is empty').max(20000) }), CaseEvent, CLINICAL),
+} satisfies Record<string, RequestDef>;
+
+export type Requests = typeof requests;
+export type RequestName = keyof Requests;
+export type RequestInput<N extends RequestName> = z.input<Requests[N]['input']>;
+export type RequestOutput<N extends RequestName> = z.infer<Requests[N]['output']>;
+
+/** Everything the core pushes to the UI without being asked. */
+export const events = {
+  'sync.status': SyncStatus,
+  /** Rows of these entities changed (locally or by sync): views showing them refresh. */
+  'data.changed': z.object({ entities: z.array(z.string()) }),
+  /** A live handoff is ringing this clinician's console. */
+  'handoff.ringing': Handoff,
+  'handoff.updated': Handoff,
+  'session.changed': SessionInfo,
+} as const;
+export type Events = typeof events;
+export type EventName = keyof Events;
+export type EventPayload<N extends EventName> = z.infer<Events[N]>;
+
+/** The error every transport returns; `code` says which kind. */
+export const RpcErrorCode = z.enum([
+  'bad_request',
+  'unknown_request',
+  'unauthenticated',
+  'forbidden',
+  'not_found',
+  'conflict',
+  'unavailable',
+  'internal',
+]);
+export type RpcErrorCode = z.infer<typeof RpcErrorCode>;
+export const RpcErrorShape = z.object({
+  code: RpcErrorCode,
+  message: z.string(),
+  details: z.unknown().optional(),
+});
+export type RpcErrorShape = z.infer<typeof RpcErrorShape>;
+
+export class RpcError extends Error {
+  constructor(
+    readonly code: RpcErrorCode,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'RpcError';
+  }
+  toJSON(): RpcErrorShape {
+    return { code: this.code, message: this.message, details: this.details };
+  }
+}
+
+/** The one object the renderer uses to reach the core, whatever carries it. */
+export interface CoreClient {
+  call<N extends RequestName>(name: N, input: RequestInput<N>): Promise<RequestOutput<N>>;
+  on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void;
+}

@@ -1,0 +1,304 @@
+import { z } from 'zod';
+import type { Role } from './roles';
+import { HandoffState } from './handoff-machine';
+
+/**
+ * Every replicated entity, described once. The local store, the sync server and the
+ * role filter all read this table, so adding a field is a change in one place (plus a
+ * migration). Rows are flat: JSON-valued fields hold arrays and small objects.
+ */
+const iso = z.string().datetime({ offset: true });
+const id = z.string().min(1).max(128);
+const text = (max = 2000) => z.string().max(max);
+
+export const Caution = z.object({ text: text(500), severity: z.string().max(40).optional() });
+export const Eligibility = z.object({
+  eligible: z.boolean(),
+  reasons: z.array(z.string()),
+  exclusions: z.array(z.string()),
+});
+
+export const Incident = z.object({
+  id,
+  number: text(64),
+  source: z.enum(['manual', 'eido']),
+  type: text(200),
+  priority: text(40).nullable(),
+  status: z.enum(['open', 'closed']),
+  location: text(500),
+  callbackNumber: text(64).nullable(),
+  callerName: text(200).nullable(),
+  notes: text(8000).nullable(),
+  cautions: z.array(Caution).nullable(),
+  eligibility: Eligibility.nullable(),
+  eidoRaw: z.string().max(1_048_576).nullable(),
+  eidoUpdatedAt: iso.nullable(),
+  createdAt: iso,
+  createdBy: text(200),
+  updatedAt: iso,
+});
+export type Incident = z.infer<typeof Incident>;
+
+export const HandoffDecline = z.object({ by: id, name: text(200), reason: text(500), at: iso });
+export const HandoffOutcome = z.enum([
+  'resolved_by_phone',
+  'responders_needed',
+  'transport',
+  'referral',
+  'follow_up_needed',
+]);
+export type HandoffOutcome = z.infer<typeof HandoffOutcome>;
+
+export const Handoff = z.object({
+  id,
+  incidentId: id,
+  mode: z.enum(['live', 'followup']),
+  state: HandoffState,
+  requestedBy: id,
+  requestedByName: text(200),
+  requestedAt: iso,
+  ringingAt: iso.nullable(),
+  acceptedBy: id.nullable(),
+  acceptedByName: text(200).nullable(),
+  acceptedAt: iso.nullable(),
+  endedAt: iso.nullable(),
+  declines: z.array(HandoffDecline).nullable(),
+  outcome: HandoffOutcome.nullable(),
+  caseId: id.nullable(),
+  note: text(2000).nullable(),
+});
+export type Handoff = z.infer<typeof Handoff>;
+
+export const PresenceStatus = z.enum(['available', 'on_call', 'away', 'off_shift']);
+export type PresenceStatus = z.infer<typeof PresenceStatus>;
+export const Presence = z.object({
+  id,
+  name: text(200),
+  status: PresenceStatus,
+  directLine: text(64).nullable(),
+  updatedAt: iso,
+});
+export type Presence = z.infer<typeof Presence>;
+
+export const Person = z.object({
+  id,
+  name: text(200),
+  dob: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).nullable(),
+  phones: z.array(text(64)).nullable(),
+  address: text(500).nullable(),
+  language: text(64).nullable(),
+  safetyFlags: z.array(text(200)).nullable(),
+  createdAt: iso,
+});
+export type Person = z.infer<typeof Person>;
+
+export const CaseOrigin = z.enum(['live_call', 'followup_request', 'referral_in', 'walk_in', 'manual']);
+export const CaseStatus = z.enum(['open', 'waiting', 'closed']);
+export const Risk = z.enum(['unknown', 'low', 'moderate', 'high']);
+export const Consent = z.object({ shareWith: text(200), scope: text(500), given: z.boolean(), at: iso });
+export const Case = z.object({
+  id,
+  personId: id,
+  incidentId: id.nullable(),
+  incidentNumber: text(64).nullable(),
+  origin: CaseOrigin,
+  reason: text(2000),
+  status: CaseStatus,
+  risk: Risk,
+  ownerId: id.nullable(),
+  ownerName: text(200).nullable(),
+  dueAt: iso.nullable(),
+  consent: z.array(Consent).nullable(),
+  safetyAlert: text(500).nullable(),
+  closedAt: iso.nullable(),
+  closureReason: text(500).nullable(),
+  createdAt: iso,
+  updatedAt: iso,
+});
+export type Case = z.infer<typeof Case>;
+
+export const CaseEventKind = z.enum([
+  'note',
+  'contact',
+  'screening',
+  'referral',
+  'status',
+  'task',
+  'consent',
+  'handoff',
+  'correction',
+]);
+export const CaseEvent = z.object({
+  id,
+  caseId: id,
+  at: iso,
+  kind: CaseEventKind,
+  authorId: id,
+  authorName: text(200),
+  body: z.record(z.string(), z.unknown()),
+  corrects: id.nullable(),
+});
+export type CaseEvent = z.infer<typeof CaseEvent>;
+
+export const ReferralStatus = z.enum(['made', 'accepted', 'connected', 'declined', 'unreachable']);
+export const Referral = z.object({
+  id,
+  caseId: id,
+  serviceId: id,
+  serviceName: text(300),
+  status: ReferralStatus,
+  note: text(2000).nullable(),
+  createdAt: iso,
+  updatedAt: iso,
+});
+export type Referral = z.infer<typeof Referral>;
+
+export const Task = z.object({
+  id,
+  caseId: id,
+  title: text(300),
+  dueAt: iso.nullable(),
+  doneAt: iso.nullable(),
+  assigneeId: id.nullable(),
+  createdAt: iso,
+});
+export type Task = z.infer<typeof Task>;
+
+/** The directory entry is kept whole as JSON; its searchable columns are derived locally. */
+export const ResourceServiceRow = z.object({
+  id,
+  name: text(500),
+  record: z.record(z.string(), z.unknown()),
+  contentHash: text(128),
+});
+export type ResourceServiceRow = z.infer<typeof ResourceServiceRow>;
+
+export type FieldKind = 'text' | 'integer' | 'json';
+
+export interface EntityDef {
+  name: EntityName;
+  table: string;
+  schema: z.ZodObject<z.ZodRawShape>;
+  /** Storage kind of each field other than `id`. */
+  fields: Record<string, FieldKind>;
+  /** Timeline rows are written once and never change; they never conflict. */
+  appendOnly: boolean;
+  /** Clinical rows never reach a dispatcher's replica. */
+  clinical: boolean;
+  /** Roles whose consoles may push changes to this entity. Server-owned entities list none. */
+  writers: readonly Role[];
+}
+
+export const ENTITY_NAMES = [
+  'incident',
+  'handoff',
+  'presence',
+  'person',
+  'case',
+  'case_event',
+  'referral',
+  'task',
+  'resource_service',
+] as const;
+export const EntityName = z.enum(ENTITY_NAMES);
+export type EntityName = z.infer<typeof EntityName>;
+
+function fieldsOf(schema: z.ZodObject<z.ZodRawShape>, json: string[]): Record<string, FieldKind> {
+  const out: Record<string, FieldKind> = {};
+  for (const key of Object.keys(schema.shape)) {
+    if (key !== 'id') out[key] = json.includes(key) ? 'json' : 'text';
+  }
+  return out;
+}
+
+const CLINICAL_WRITERS: readonly Role[] = ['clinician', 'supervisor'];
+
+export const ENTITIES: Record<EntityName, EntityDef> = {
+  incident: {
+    name: 'incident',
+    table: 'incident',
+    schema: Incident,
+    fields: fieldsOf(Incident, ['cautions', 'eligibility']),
+    appendOnly: false,
+    clinical: false,
+    writers: ['dispatcher', 'supervisor', 'admin'],
+  },
+  handoff: {
+    name: 'handoff',
+    table: 'handoff',
+    schema: Handoff,
+    fields: fieldsOf(Handoff, ['declines']),
+    appendOnly: false,
+    clinical: false,
+    writers: [],
+  },
+  presence: {
+    name: 'presence',
+    table: 'presence',
+    schema: Presence,
+    fields: fieldsOf(Presence, []),
+    appendOnly: false,
+    clinical: false,
+    writers: [],
+  },
+  person: {
+    name: 'person',
+    table: 'person',
+    schema: Person,
+    fields: fieldsOf(Person, ['phones', 'safetyFlags']),
+    appendOnly: false,
+    clinical: true,
+    writers: CLINICAL_WRITERS,
+  },
+  case: {
+    name: 'case',
+    table: 'case_file',
+    schema: Case,
+    fields: fieldsOf(Case, ['consent']),
+    appendOnly: false,
+    clinical: true,
+    writers: CLINICAL_WRITERS,
+  },
+  case_event: {
+    name: 'case_event',
+    table: 'case_event',
+    schema: CaseEvent,
+    fields: fieldsOf(CaseEvent, ['body']),
+    appendOnly: true,
+    clinical: true,
+    writers: CLINICAL_WRITERS,
+  },
+  referral: {
+    name: 'referral',
+    table: 'referral',
+    schema: Referral,
+    fields: fieldsOf(Referral, []),
+    appendOnly: false,
+    clinical: true,
+    writers: CLINICAL_WRITERS,
+  },
+  task: {
+    name: 'task',
+    table: 'task',
+    schema: Task,
+    fields: fieldsOf(Task, []),
+    appendOnly: false,
+    clinical: true,
+    writers: CLINICAL_WRITERS,
+  },
+  resource_service: {
+    name: 'resource_service',
+    table: 'resource_service',
+    schema: ResourceServiceRow,
+    fields: fieldsOf(ResourceServiceRow, ['record']),
+    appendOnly: false,
+    clinical: false,
+    writers: ['clinician', 'supervisor', 'admin'],
+  },
+};
+
+/** May a replica signed in with `role` receive rows of this entity? */
+export function roleMayReceive(role: Role, entity: EntityName): boolean {
+  if (!ENTITIES[entity].clinical) return true;
+  return role === 'clinician' || role === 'supervisor';
+}

@@ -1,0 +1,79 @@
+import { z } from 'zod';
+import { EntityName, ENTITIES, type EntityName as EntityNameT } from '../entities';
+import { HLC_PATTERN } from '../hlc';
+import type { Role } from '../roles';
+
+/**
+ * One change, as it travels between replicas. A local change writes the tables and appends
+ * one of these to the outbox in the same SQLite transaction.
+ */
+export const Op = z.object({
+  replica: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/),
+  seq: z.number().int().positive(),
+  hlc: z.string().regex(HLC_PATTERN),
+  entity: EntityName,
+  id: z.string().min(1).max(128),
+  fields: z.record(z.string(), z.unknown()),
+});
+export type Op = z.infer<typeof Op>;
+
+/** An op as the server hands it out: with its place in the change log. */
+export const LoggedOp = Op.extend({ cursor: z.number().int().positive() });
+export type LoggedOp = z.infer<typeof LoggedOp>;
+
+export const PushRequest = z.object({ ops: z.array(z.unknown()).max(5000) });
+export const Refusal = z.object({ seq: z.number().int().nullable(), reason: z.string() });
+export type Refusal = z.infer<typeof Refusal>;
+export const PushResponse = z.object({
+  /** Highest sequence number the server now holds (applied or refused) for this replica. */
+  lastSeq: z.number().int().nonnegative(),
+  applied: z.number().int().nonnegative(),
+  skipped: z.number().int().nonnegative(),
+  refused: z.array(Refusal),
+  cursor: z.number().int().nonnegative(),
+});
+export type PushResponse = z.infer<typeof PushResponse>;
+
+export const PULL_PAGE_MAX = 5000;
+export const PullResponse = z.object({
+  ops: z.array(LoggedOp),
+  cursor: z.number().int().nonnegative(),
+  more: z.boolean(),
+});
+export type PullResponse = z.infer<typeof PullResponse>;
+
+export class OpRefused extends Error {
+  readonly code = 'op_refused';
+}
+
+/**
+ * Checks one pushed op for a role before anything is applied. Returns the reason it is
+ * refused, or null. Field values are checked against the entity's schema so that a
+ * malformed value never lands half-written on any replica.
+ */
+export function validateOpFor(role: Role, raw: unknown): { op?: Op; reason?: string } {
+  const parsed = Op.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue?.path.join('.') || 'op';
+    const entityIssue = where === 'entity' ? ` (unknown entity ${JSON.stringify((raw as { entity?: unknown })?.entity)})` : '';
+    return { reason: `malformed op: ${where}: ${issue?.message ?? 'invalid'}${entityIssue}` };
+  }
+  const op = parsed.data;
+  const def = ENTITIES[op.entity];
+  if (!def.writers.includes(role)) return { op, reason: `a ${role} may not change ${op.entity} records` };
+  const unknown = Object.keys(op.fields).filter((f) => !(f in def.fields));
+  if (unknown.length) return { op, reason: `${op.entity} has no field ${unknown.join(', ')}` };
+  if (Object.keys(op.fields).length === 0) return { op, reason: 'op changes no fields' };
+  const fieldCheck = def.schema.partial().strict().safeParse(op.fields);
+  if (!fieldCheck.success) {
+    const issue = fieldCheck.error.issues[0];
+    return { op, reason: `invalid ${op.entity}.${issue?.path.join('.')}: ${issue?.message}` };
+  }
+  return { op };
+}
+
+export function entityOf(name: string): EntityNameT | null {
+  const parsed = EntityName.safeParse(name);
+  return parsed.success ? parsed.data : null;
+}
