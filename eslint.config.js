@@ -46,6 +46,11 @@ export default tseslint.config(
     'Layering: the shells import core and shared only.',
   ),
   layer(
+    ['src/launch/**'],
+    ['**/renderer/**', 'electron'],
+    'Layering: src/launch composes server and cores in one process; it never reaches the renderer or Electron.',
+  ),
+  layer(
     ['src/server/**'],
     ['**/main/**', '**/renderer/**', 'electron'],
     'Layering: src/server imports src/shared only; never main or renderer.',

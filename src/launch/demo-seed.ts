@@ -1,0 +1,45 @@
+import type { Core } from '../main/core';
+import type { Role } from '../shared/roles';
+
+/**
+ * Sample data for a fresh demo profile: a few incidents for the dispatcher and a small
+ * caseload for the clinician, so a newcomer sees a working console at once. Runs once
+ * per profile, through the same requests the UI makes.
+ */
+const INCIDENTS = [
+  { type: 'Welfare check — suicidal statements', location: '1200 Massachusetts Ave, Apt 4B', callbackNumber: '617-555-0188', callerName: 'Jordan M. (sister)', priority: '2', notes: 'Sister reports brother texted goodbye messages; no weapons known.' },
+  { type: 'Anxiety / panic attack', location: '45 Prospect St', callbackNumber: '617-555-0123', callerName: 'Alex Kim', priority: '3', notes: 'Caller hyperventilating, asking to talk to someone.' },
+  { type: 'Disturbance — person yelling in street', location: 'Central Sq near the T entrance', callbackNumber: '617-555-0199', callerName: 'Store clerk', priority: '3', notes: 'Man shouting at passers-by, no weapon seen.' },
+];
+
+const CASES = [
+  { name: 'Riley Thompson', phones: ['617-555-0150'], reason: 'Call-back after crisis call: passive suicidal ideation', risk: 'moderate', origin: 'live_call', overdueHours: 5 },
+  { name: 'Maria Gonzalez', phones: ['617-555-0161'], reason: 'Connect to outpatient counseling (Spanish-speaking)', risk: 'low', origin: 'followup_request', language: 'Spanish' },
+  { name: 'Dev Sharma', phones: ['617-555-0172'], reason: 'Repeated 911 calls for anxiety; short-term case management', risk: 'low', origin: 'referral_in' },
+  { name: 'Pat O\u2019Neil', phones: ['617-555-0183'], reason: 'Housing insecurity, requested shelter referral', risk: 'unknown', origin: 'manual' },
+] as const;
+
+export async function seedDemo(core: Core, roles: Role[]): Promise<void> {
+  if (core.store.metaGet('demoSeeded')) return;
+  if (roles.includes('dispatcher')) {
+    await core.call('session.demoSignIn', { role: 'dispatcher' });
+    for (const incident of INCIDENTS) await core.call('incident.create', incident);
+    await core.call('session.signOut', {});
+  }
+  if (roles.includes('clinician')) {
+    await core.call('session.demoSignIn', { role: 'clinician' });
+    for (const c of CASES) {
+      const created = (await core.call('case.create', {
+        person: { name: c.name, phones: [...c.phones], ...('language' in c ? { language: c.language } : {}) },
+        origin: c.origin,
+        reason: c.reason,
+        risk: c.risk,
+      })) as { id: string };
+      if ('overdueHours' in c) {
+        core.store.write('case', created.id, { dueAt: new Date(Date.now() - c.overdueHours * 3600_000).toISOString() });
+      }
+    }
+    await core.call('session.signOut', {});
+  }
+  core.store.metaSet('demoSeeded', new Date().toISOString());
+}

@@ -1,0 +1,185 @@
+import path from 'node:path';
+import { EventEmitter } from 'node:events';
+import { RpcError, type EventName, type EventPayload, type SessionInfo, type SyncStatus, type User } from '../../shared/contract';
+import type { Handoff } from '../../shared/entities';
+import type { LoggedOp } from '../../shared/sync/protocol';
+import { openStore } from './store/open';
+import { ReplicaStore } from './store/replica';
+import { SyncClient } from './sync/client';
+import { createRouter, type Handlers } from './router';
+import { createAuditLog } from './audit';
+import type { CoreContext } from './context';
+import { sessionService, DEMO_USERS } from './services/session';
+import { incidentService } from './services/incidents';
+import { handoffService } from './services/handoffs';
+import { caseService } from './services/cases';
+
+export interface CoreConfig {
+  /** Folder holding this workstation's store. */
+  profileDir: string;
+  /** 32-byte store key: from safeStorage in Electron, from configuration in the headless host. */
+  key: Buffer;
+  workstationName?: string;
+  /** Demo profile: one-click sign-in as the demo users. */
+  demo?: boolean;
+  /** The ECC sync server. Without one the console works alone. */
+  sync?: { serverUrl: string; enrollmentToken?: string; ca?: string } | null;
+  clinicianDirectLine?: string | null;
+  /** Minutes of inactivity before the console locks (at most 30). */
+  lockAfterMinutes?: number;
+  now?: () => number;
+}
+
+export type Core = Awaited<ReturnType<typeof createCore>>;
+
+/** The workstation core: everything but the window. Electron and the headless host both wrap this. */
+export async function createCore(config: CoreConfig) {
+  const now = config.now ?? Date.now;
+  const db = openStore(path.join(config.profileDir, 'tandem.db'), { key: config.key });
+  const store = new ReplicaStore(db, now);
+  const workstation = config.workstationName ?? store.replicaId;
+  const emitter = new EventEmitter();
+  emitter.setMaxListeners(100);
+  const emit = <E extends EventName>(event: E, payload: EventPayload<E>) => emitter.emit(event, payload);
+  const writeAudit = createAuditLog(db, workstation);
+
+  let handoffs: ReturnType<typeof handoffService> | null = null;
+  const sync = config.sync
+    ? new SyncClient({
+        serverUrl: config.sync.serverUrl,
+        enrollmentToken: config.sync.enrollmentToken,
+        workstationName: workstation,
+        store,
+        tls: config.sync.ca ? { ca: config.sync.ca } : undefined,
+        now,
+        onStatus: (status: SyncStatus) => {
+          emit('sync.status', status);
+          if (status.state === 'online') void handoffs?.flushCompletions();
+        },
+        onRemoteOps: (ops) => onRemoteOps(ops),
+      })
+    : null;
+
+  const session = sessionService({ store, sync, demo: config.demo ?? false });
+  const ctx: CoreContext = {
+    store,
+    sync,
+    workstation,
+    now: () => new Date(now()),
+    emit,
+    user: () => session.current(),
+    audit: (action, entity, entityId, detail) => writeAudit(session.current()?.id ?? null, action, entity, entityId, detail),
+    config: { clinicianDirectLine: config.clinicianDirectLine ?? null, demo: config.demo ?? false },
+  };
+  const incidents = incidentService(ctx);
+  handoffs = handoffService(ctx);
+  const cases = caseService(ctx);
+
+  store.onChange((entities) => {
+    emit('data.changed', { entities: [...entities] });
+    if (sync) {
+      sync.announce();
+      void sync.push();
+    }
+  });
+
+  /** Handoff rows from the server: ring the clinician, update the dispatcher, adopt follow-ups. */
+  function onRemoteOps(ops: LoggedOp[]): void {
+    const user = session.current();
+    const clinical = user?.role === 'clinician' || user?.role === 'supervisor';
+    const seen = new Set<string>();
+    for (const op of ops) {
+      if (op.entity !== 'handoff' || seen.has(op.id)) continue;
+      seen.add(op.id);
+      const h = store.read<Handoff>('handoff', op.id);
+      if (!h) continue;
+      if (clinical && h.state === 'ringing' && op.fields.state === 'ringing') emit('handoff.ringing', h);
+      else emit('handoff.updated', h);
+      if (clinical) handoffs!.adoptFollowup(h);
+    }
+  }
+
+  function sessionInfo(): SessionInfo {
+    return {
+      user: session.current(),
+      workstation,
+      demo: config.demo ?? false,
+      demoUsers: config.demo ? DEMO_USERS : [],
+      lockAfterMinutes: Math.min(config.lockAfterMinutes ?? 10, 30),
+    };
+  }
+
+  const handlers: Handlers = {
+    'session.get': () => sessionInfo(),
+    'session.signIn': async (i) => {
+      const u = await session.signIn(i.username, i.password);
+      emit('session.changed', sessionInfo());
+      return u;
+    },
+    'session.demoSignIn': async (i) => {
+      const u = await session.demoSignIn(i.role);
+      emit('session.changed', sessionInfo());
+      return u;
+    },
+    'session.signOut': () => {
+      session.signOut();
+      emit('session.changed', sessionInfo());
+      return { ok: true as const };
+    },
+    'incident.list': (i) => incidents.list(i.includeClosed),
+    'incident.create': (i) => incidents.create(i),
+    'incident.update': (i) => incidents.update(i.id, i.patch),
+    'handoff.request': (i) => handoffs!.request(i.incidentId, i.mode, i.note),
+    'handoff.cancel': (i) => handoffs!.cancel(i.id),
+    'handoff.accept': (i) => handoffs!.accept(i.id),
+    'handoff.decline': (i) => handoffs!.decline(i.id, i.reason),
+    'handoff.complete': (i) => handoffs!.complete(i.id, i.outcome, i.notes, i.personName),
+    'handoff.list': (i) => handoffs!.list(i.live),
+    'presence.set': (i) => handoffs!.setPresence(i.status),
+    'presence.list': () => handoffs!.presence(),
+    'case.queue': (i) => cases.queue(i),
+    'case.get': (i) => cases.get(i.id),
+    'case.create': (i) => cases.create(i),
+    'case.addNote': (i) => cases.addEvent(i.caseId, 'note', { text: i.text }),
+  };
+  const dispatch = createRouter(handlers);
+
+  return {
+    store,
+    sync,
+    workstation,
+    /** Every request from the UI, whichever transport carried it. */
+    call(name: unknown, input: unknown): Promise<unknown> {
+      return dispatch(name, input, { user: session.current() });
+    },
+    on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void {
+      emitter.on(event, listener);
+      return () => emitter.off(event, listener);
+    },
+    /** All events, for a transport that forwards them as they come. */
+    onAny(listener: (event: EventName, payload: unknown) => void): () => void {
+      const names: EventName[] = ['sync.status', 'data.changed', 'handoff.ringing', 'handoff.updated', 'session.changed'];
+      const offs = names.map((n) => {
+        const l = (p: unknown) => listener(n, p);
+        emitter.on(n, l);
+        return () => emitter.off(n, l);
+      });
+      return () => offs.forEach((off) => off());
+    },
+    syncStatus(): SyncStatus {
+      return (
+        sync?.getStatus() ?? { state: 'disabled', offlineSince: null, pending: 0, refused: 0, lastSyncedAt: null, error: null, serverUrl: null }
+      );
+    },
+    currentUser(): User | null {
+      return session.current();
+    },
+    close(): void {
+      sync?.stop();
+      emitter.removeAllListeners();
+      db.close();
+    },
+  };
+}
+
+export { RpcError };

@@ -1,0 +1,242 @@
+import { RpcError } from '../../../shared/contract';
+import { Handoff, Presence, type HandoffOutcome, type Incident } from '../../../shared/entities';
+import { nextHandoffState, type HandoffEvent } from '../../../shared/handoff-machine';
+import { dueAt } from '../../../shared/caseload';
+import { newId } from '../store/replica';
+import { requireUser, type CoreContext } from '../context';
+
+/** How long a dispatcher waits before being told the clinician cannot be reached. */
+export const LIVE_REQUEST_DEADLINE_MS = 2000;
+
+/**
+ * Live handoff. With a sync server, the server decides (first accept wins) and its rows come
+ * back through the change log. Without one (a single demo console), the same state machine
+ * runs locally so the flow can still be seen.
+ */
+export function handoffService(ctx: CoreContext) {
+  const local = () => ctx.sync === null;
+
+  function unreachable(message: string): RpcError {
+    return new RpcError('unavailable', message, { directLine: ctx.config.clinicianDirectLine });
+  }
+
+  /** A write that only this workstation sees (no server to arbitrate). */
+  function writeLocalOnly(entity: 'handoff' | 'presence', id: string, fields: Record<string, unknown>): void {
+    ctx.store.applyRemote([{ hlc: ctx.store.clock.tick(), entity, id, fields }]);
+  }
+
+  function get(id: string): Handoff {
+    const h = ctx.store.read<Handoff>('handoff', id);
+    if (!h) throw new RpcError('not_found', `No handoff ${id}`);
+    return h;
+  }
+
+  function moveLocal(id: string, event: HandoffEvent, fields: Record<string, unknown>): Handoff {
+    const h = get(id);
+    let state;
+    try {
+      state = nextHandoffState(h.state, event);
+    } catch (err) {
+      throw new RpcError('conflict', (err as Error).message);
+    }
+    writeLocalOnly('handoff', id, { ...fields, state });
+    const updated = get(id);
+    ctx.emit('handoff.updated', updated);
+    return updated;
+  }
+
+  async function server(method: Parameters<NonNullable<CoreContext['sync']>['rpc']>[0], params: unknown, timeoutMs = 5000): Promise<Handoff> {
+    const result = await ctx.sync!.rpc(method, params, timeoutMs);
+    return Handoff.parse(result);
+  }
+
+  /** Opens the follow-up case for a handoff. Ids derive from the handoff, so two consoles that both do it make one case. */
+  function openCase(h: Handoff, notes: string, outcome: HandoffOutcome | null, personName?: string): string {
+    const user = requireUser(ctx);
+    const incident = ctx.store.read<Incident>('incident', h.incidentId);
+    const caseId = `case-${h.id}`;
+    const personId = `person-${h.id}`;
+    const at = ctx.now();
+    ctx.store.transaction(() => {
+      if (!ctx.store.read('case', caseId)) {
+        ctx.store.write('person', personId, {
+          name: personName || incident?.callerName || `Caller at ${incident?.location ?? 'unknown location'}`,
+          dob: null,
+          phones: incident?.callbackNumber ? [incident.callbackNumber] : null,
+          address: incident?.location ?? null,
+          language: null,
+          safetyFlags: incident?.cautions?.map((c) => c.text) ?? null,
+          createdAt: at.toISOString(),
+        });
+        const origin = h.mode === 'live' ? 'live_call' : 'followup_request';
+        ctx.store.write('case', caseId, {
+          personId,
+          incidentId: h.incidentId,
+          incidentNumber: incident?.number ?? null,
+          origin,
+          reason: [incident?.type, h.note].filter(Boolean).join(' — ') || 'Follow-up requested by dispatch',
+          status: 'open',
+          risk: 'unknown',
+          ownerId: h.mode === 'live' ? user.id : null,
+          ownerName: h.mode === 'live' ? user.name : null,
+          dueAt: dueAt(origin, at).toISOString(),
+          consent: null,
+          safetyAlert: null,
+          closedAt: null,
+          closureReason: null,
+          createdAt: at.toISOString(),
+          updatedAt: at.toISOString(),
+        });
+      }
+      ctx.store.write('case_event', newId('evt'), {
+        caseId,
+        at: at.toISOString(),
+        kind: 'handoff',
+        authorId: user.id,
+        authorName: user.name,
+        body: { handoffId: h.id, incidentId: h.incidentId, mode: h.mode, outcome, requestedBy: h.requestedByName, acceptedAt: h.acceptedAt },
+        corrects: null,
+      });
+      if (notes.trim()) {
+        ctx.store.write('case_event', newId('evt'), {
+          caseId,
+          at: at.toISOString(),
+          kind: 'note',
+          authorId: user.id,
+          authorName: user.name,
+          body: { text: notes.trim(), source: 'conference' },
+          corrects: null,
+        });
+      }
+      ctx.audit('case.create', 'case', caseId, { from: 'handoff', handoffId: h.id });
+    });
+    return caseId;
+  }
+
+  /** Handoff completions that could not reach the server yet; retried when the link returns. */
+  function queueCompletion(params: unknown): void {
+    const list = JSON.parse(ctx.store.metaGet('pendingCompletions') ?? '[]') as unknown[];
+    list.push(params);
+    ctx.store.metaSet('pendingCompletions', JSON.stringify(list));
+  }
+
+  return {
+    list(live: boolean): Handoff[] {
+      return ctx.store.query<Handoff>(
+        'handoff',
+        live ? "WHERE state IN ('requested','ringing','accepted') OR endedAt >= ? ORDER BY requestedAt DESC" : 'ORDER BY requestedAt DESC LIMIT 200',
+        ...(live ? [new Date(ctx.now().getTime() - 15 * 60_000).toISOString()] : []),
+      );
+    },
+
+    async request(incidentId: string, mode: 'live' | 'followup', note: string | undefined): Promise<Handoff> {
+      const user = requireUser(ctx);
+      if (!ctx.store.read('incident', incidentId)) throw new RpcError('not_found', `No incident ${incidentId}`);
+      const id = newId('hof');
+      if (local()) {
+        const at = ctx.now().toISOString();
+        writeLocalOnly('handoff', id, {
+          incidentId, mode, state: mode === 'live' ? 'ringing' : 'queued', requestedBy: user.id, requestedByName: user.name,
+          requestedAt: at, ringingAt: mode === 'live' ? at : null, acceptedBy: null, acceptedByName: null, acceptedAt: null,
+          endedAt: mode === 'live' ? null : at, declines: null, outcome: null, caseId: null, note: note ?? null,
+        });
+        const h = get(id);
+        ctx.emit(mode === 'live' ? 'handoff.ringing' : 'handoff.updated', h);
+        return h;
+      }
+      const started = Date.now();
+      if (!ctx.sync!.isOnline()) throw unreachable('The sync server cannot be reached: call the clinician directly');
+      // The incident must reach the server before the clinician's console asks for it.
+      await Promise.race([ctx.sync!.push(), new Promise((r) => setTimeout(r, LIVE_REQUEST_DEADLINE_MS / 2))]);
+      const left = Math.max(200, LIVE_REQUEST_DEADLINE_MS - (Date.now() - started));
+      try {
+        return await server('handoff.request', { id, incidentId, mode, note: note ?? null }, left);
+      } catch (err) {
+        if (err instanceof RpcError && err.code === 'unavailable') {
+          const line = (err.details as { directLine?: string } | undefined)?.directLine ?? ctx.config.clinicianDirectLine;
+          throw new RpcError('unavailable', err.message, { directLine: line });
+        }
+        throw err;
+      }
+    },
+
+    async cancel(id: string): Promise<Handoff> {
+      if (local()) return moveLocal(id, 'cancel', { endedAt: ctx.now().toISOString() });
+      return server('handoff.cancel', { id });
+    },
+
+    async accept(id: string): Promise<Handoff> {
+      const user = requireUser(ctx);
+      if (local()) return moveLocal(id, 'accept', { acceptedBy: user.id, acceptedByName: user.name, acceptedAt: ctx.now().toISOString() });
+      return server('handoff.accept', { id });
+    },
+
+    async decline(id: string, reason: string): Promise<Handoff> {
+      const user = requireUser(ctx);
+      if (local()) {
+        const h = get(id);
+        const declines = [...(h.declines ?? []), { by: user.id, name: user.name, reason, at: ctx.now().toISOString() }];
+        return moveLocal(id, 'decline', { declines, endedAt: ctx.now().toISOString() });
+      }
+      return server('handoff.decline', { id, reason });
+    },
+
+    async complete(id: string, outcome: HandoffOutcome, notes: string, personName?: string): Promise<{ handoff: Handoff; caseId: string }> {
+      const h = get(id);
+      const user = requireUser(ctx);
+      if (h.state !== 'accepted' || h.acceptedBy !== user.id) {
+        throw new RpcError('conflict', h.state === 'accepted' ? `This conference belongs to ${h.acceptedByName}` : `A handoff that is ${h.state} cannot be completed`);
+      }
+      // The notes are saved locally first: whatever the network does, nothing typed is lost.
+      const caseId = openCase(h, notes, outcome, personName);
+      if (local()) {
+        const handoff = moveLocal(id, 'complete', { outcome, caseId, endedAt: ctx.now().toISOString() });
+        return { handoff, caseId };
+      }
+      const params = { id, outcome, caseId };
+      try {
+        return { handoff: await server('handoff.complete', params), caseId };
+      } catch (err) {
+        if (!(err instanceof RpcError) || err.code !== 'unavailable') throw err;
+        queueCompletion(params);
+        return { handoff: { ...h, state: 'completed', outcome, caseId }, caseId };
+      }
+    },
+
+    /** Retries completions made while the server was away. */
+    async flushCompletions(): Promise<void> {
+      const list = JSON.parse(ctx.store.metaGet('pendingCompletions') ?? '[]') as unknown[];
+      if (!list.length || !ctx.sync?.isOnline()) return;
+      const left: unknown[] = [];
+      for (const params of list) {
+        try {
+          await ctx.sync.rpc('handoff.complete', params);
+        } catch (err) {
+          if (err instanceof RpcError && err.code === 'unavailable') left.push(params);
+        }
+      }
+      ctx.store.metaSet('pendingCompletions', JSON.stringify(left));
+    },
+
+    /** A queued follow-up request becomes a case in the clinician's queue, once. */
+    adoptFollowup(h: Handoff): void {
+      if (h.mode !== 'followup' || h.state !== 'queued') return;
+      if (ctx.store.read('case', `case-${h.id}`)) return;
+      openCase(h, '', null);
+    },
+
+    async setPresence(status: Presence['status']): Promise<Presence> {
+      const user = requireUser(ctx);
+      if (local()) {
+        writeLocalOnly('presence', user.id, { name: user.name, status, directLine: user.directLine ?? ctx.config.clinicianDirectLine, updatedAt: ctx.now().toISOString() });
+        return ctx.store.read<Presence>('presence', user.id)!;
+      }
+      if (!ctx.sync!.isOnline()) throw unreachable('Presence cannot be set while the sync server is unreachable');
+      return Presence.parse(await ctx.sync!.rpc('presence.set', { status }, LIVE_REQUEST_DEADLINE_MS));
+    },
+
+    presence(): Presence[] {
+      return ctx.store.query<Presence>('presence', 'ORDER BY name');
+    },
+  };
+}

@@ -1,0 +1,64 @@
+import { RpcError, type NewIncident } from '../../../shared/contract';
+import type { Incident } from '../../../shared/entities';
+import { newId } from '../store/replica';
+import { requireUser, type CoreContext } from '../context';
+
+/** Incidents typed by hand (CAD intake adds them from EIDO elsewhere). */
+export function incidentService(ctx: CoreContext) {
+  function nextNumber(): string {
+    const today = ctx.now().toISOString().slice(0, 10).replace(/-/g, '');
+    const key = `incidentCounter:${today}`;
+    const n = Number(ctx.store.metaGet(key) ?? 0) + 1;
+    ctx.store.metaSet(key, String(n));
+    // Workstations number independently; the replica suffix keeps two of them from colliding.
+    return `M${today.slice(2)}-${ctx.store.replicaId.slice(-4)}-${String(n).padStart(4, '0')}`;
+  }
+
+  return {
+    list(includeClosed: boolean): Incident[] {
+      return ctx.store.query<Incident>(
+        'incident',
+        includeClosed ? 'ORDER BY createdAt DESC LIMIT 500' : "WHERE status = 'open' ORDER BY createdAt DESC LIMIT 500",
+      );
+    },
+
+    create(input: NewIncident): Incident {
+      const user = requireUser(ctx);
+      const at = ctx.now().toISOString();
+      const id = newId('inc');
+      ctx.store.transaction(() => {
+        ctx.store.write('incident', id, {
+          number: nextNumber(),
+          source: 'manual',
+          type: input.type,
+          priority: input.priority || null,
+          status: 'open',
+          location: input.location,
+          callbackNumber: input.callbackNumber || null,
+          callerName: input.callerName || null,
+          notes: input.notes || null,
+          cautions: null,
+          eligibility: null,
+          eidoRaw: null,
+          eidoUpdatedAt: null,
+          createdAt: at,
+          createdBy: user.name,
+          updatedAt: at,
+        });
+        ctx.audit('incident.create', 'incident', id);
+      });
+      return ctx.store.read<Incident>('incident', id)!;
+    },
+
+    update(id: string, patch: Partial<NewIncident> & { status?: 'open' | 'closed' }): Incident {
+      if (!ctx.store.read('incident', id)) throw new RpcError('not_found', `No incident ${id}`);
+      const fields: Record<string, unknown> = { updatedAt: ctx.now().toISOString() };
+      for (const [k, v] of Object.entries(patch)) if (v !== undefined) fields[k] = v === '' ? null : v;
+      ctx.store.transaction(() => {
+        ctx.store.write('incident', id, fields);
+        ctx.audit('incident.update', 'incident', id, Object.keys(patch));
+      });
+      return ctx.store.read<Incident>('incident', id)!;
+    },
+  };
+}

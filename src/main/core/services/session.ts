@@ -1,0 +1,93 @@
+import { hash, verify } from '@node-rs/argon2';
+import { RpcError, type User } from '../../../shared/contract';
+import type { Role } from '../../../shared/roles';
+import type { ReplicaStore } from '../store/replica';
+import type { SyncClient } from '../sync/client';
+
+/**
+ * The people of the embedded demo. The demo host creates the same accounts on its
+ * in-process sync server, with DEMO_PASSWORD.
+ */
+export const DEMO_PASSWORD = 'tandem-demo';
+export const DEMO_USERS: User[] = [
+  { id: 'u-dana', username: 'dana', name: 'Dana Reyes', role: 'dispatcher', directLine: null },
+  { id: 'u-chris', username: 'chris', name: 'Chris Okafor', role: 'clinician', directLine: '+1 555 0142' },
+  { id: 'u-sam', username: 'sam', name: 'Sam Patel', role: 'clinician', directLine: '+1 555 0143' },
+  { id: 'u-morgan', username: 'morgan', name: 'Morgan Lee', role: 'supervisor', directLine: null },
+];
+
+export interface SessionDeps {
+  store: ReplicaStore;
+  sync: SyncClient | null;
+  demo: boolean;
+}
+
+/**
+ * Signing in. With a sync server the server checks the password; a successful sign-in
+ * leaves an argon2 verifier (and the session token) in the encrypted store so the same
+ * person can sign in again while the server is unreachable — the caseload never waits on it.
+ */
+export function sessionService(deps: SessionDeps) {
+  let current: { user: User; token: string | null } | null = null;
+
+  function cacheUser(user: User, password: string, token: string): Promise<void> {
+    return hash(password).then((passwordHash) => {
+      deps.store.db
+        .prepare(
+          `INSERT INTO user_cache(username, id, name, role, directLine, passwordHash, updatedAt) VALUES (?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT(username) DO UPDATE SET id = excluded.id, name = excluded.name, role = excluded.role,
+             directLine = excluded.directLine, passwordHash = excluded.passwordHash, updatedAt = excluded.updatedAt`,
+        )
+        .run(user.username, user.id, user.name, user.role, user.directLine, passwordHash, new Date().toISOString());
+      deps.store.metaSet(`sessionToken:${user.username}`, token);
+    });
+  }
+
+  async function signInOffline(username: string, password: string): Promise<{ user: User; token: string | null }> {
+    const row = deps.store.db.prepare('SELECT * FROM user_cache WHERE username = ?').get(username) as
+      | { id: string; name: string; role: Role; directLine: string | null; passwordHash: string }
+      | undefined;
+    if (!row || !(await verify(row.passwordHash, password))) {
+      throw new RpcError('unauthenticated', 'The sync server cannot be reached, and this username and password have not signed in here before');
+    }
+    const user: User = { id: row.id, username, name: row.name, role: row.role, directLine: row.directLine };
+    return { user, token: deps.store.metaGet(`sessionToken:${username}`) ?? null };
+  }
+
+  return {
+    current(): User | null {
+      return current?.user ?? null;
+    },
+
+    async signIn(username: string, password: string): Promise<User> {
+      if (!deps.sync) {
+        const demoUser = deps.demo ? DEMO_USERS.find((u) => u.username === username) : undefined;
+        if (!demoUser || password !== DEMO_PASSWORD) throw new RpcError('unauthenticated', 'Wrong username or password');
+        current = { user: demoUser, token: null };
+        return demoUser;
+      }
+      try {
+        const session = await deps.sync.signIn(username, password);
+        await cacheUser(session.user, password, session.token);
+        current = { user: session.user, token: session.token };
+      } catch (err) {
+        if (!(err instanceof RpcError) || err.code !== 'unavailable') throw err;
+        current = await signInOffline(username, password);
+      }
+      if (current.token) deps.sync.start({ token: current.token, user: current.user });
+      return current.user;
+    },
+
+    async demoSignIn(role: Role): Promise<User> {
+      if (!deps.demo) throw new RpcError('forbidden', 'Demo sign-in is only available in the demo profile');
+      const demoUser = DEMO_USERS.find((u) => u.role === role);
+      if (!demoUser) throw new RpcError('not_found', `No demo ${role}`);
+      return this.signIn(demoUser.username, DEMO_PASSWORD);
+    },
+
+    signOut(): void {
+      current = null;
+      deps.sync?.stop();
+    },
+  };
+}

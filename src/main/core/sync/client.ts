@@ -1,0 +1,338 @@
+import WebSocket from 'ws';
+import {
+  WIRE_PATH,
+  ServerMessage,
+  HEADER_SECRET,
+  HEADER_WORKSTATION,
+  EnrollResponse,
+  SessionResponse,
+  type ServerMethod,
+} from '../../../shared/sync/wire';
+import { PushResponse, PullResponse, type LoggedOp } from '../../../shared/sync/protocol';
+import { RpcError, type SyncStatus, type User } from '../../../shared/contract';
+import type { ReplicaStore } from '../store/replica';
+
+/**
+ * Keeps one workstation replica in step with the ECC sync server: pushes the outbox,
+ * pulls the change log from the stored cursor, reconnects with backoff, and reports its
+ * state for the status bar. Offline is a normal state: local work never waits on it.
+ */
+export interface SyncClientOptions {
+  serverUrl: string;
+  store: ReplicaStore;
+  enrollmentToken?: string;
+  workstationName: string;
+  onRemoteOps: (ops: LoggedOp[]) => void;
+  onStatus: (status: SyncStatus) => void;
+  now?: () => number;
+  pushBatch?: number;
+  pullPage?: number;
+  /** Longest wait between reconnect attempts. */
+  maxBackoffMs?: number;
+  tls?: { ca?: string | Buffer };
+}
+
+interface Pending {
+  resolve: (v: unknown) => void;
+  reject: (e: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+export class SyncClient {
+  private ws: WebSocket | null = null;
+  private session: { token: string; user: User } | null = null;
+  private nextId = 1;
+  private pending = new Map<number, Pending>();
+  private status: SyncStatus;
+  private backoffMs = 250;
+  private reconnectTimer: NodeJS.Timeout | null = null;
+  private stopped = false;
+  private pulling = false;
+  private pullAgain = false;
+  private pushing = false;
+  private pushAgain = false;
+  private readonly now: () => number;
+
+  constructor(private readonly opts: SyncClientOptions) {
+    this.now = opts.now ?? Date.now;
+    this.status = {
+      state: 'offline',
+      offlineSince: new Date(this.now()).toISOString(),
+      pending: opts.store.pendingCount(),
+      refused: opts.store.refusedCount(),
+      lastSyncedAt: opts.store.metaGet('lastSyncedAt') ?? null,
+      error: null,
+      serverUrl: opts.serverUrl,
+    };
+  }
+
+  getStatus(): SyncStatus {
+    return { ...this.status, pending: this.opts.store.pendingCount(), refused: this.opts.store.refusedCount() };
+  }
+
+  private setStatus(patch: Partial<SyncStatus>): void {
+    const wasOnline = this.status.state === 'online';
+    this.status = { ...this.status, ...patch };
+    if (patch.state && patch.state !== 'online' && (wasOnline || !this.status.offlineSince)) {
+      this.status.offlineSince = new Date(this.now()).toISOString();
+    }
+    if (patch.state === 'online') this.status.offlineSince = null;
+    this.opts.onStatus(this.getStatus());
+  }
+
+  /** Re-announce pending counts after a local change. */
+  announce(): void {
+    this.opts.onStatus(this.getStatus());
+  }
+
+  private httpUrl(path: string): string {
+    return new URL(path, this.opts.serverUrl).toString();
+  }
+
+  private credentials(): { id: string; secret: string } | null {
+    const id = this.opts.store.metaGet('workstationId');
+    const secret = this.opts.store.metaGet('workstationSecret');
+    return id && secret ? { id, secret } : null;
+  }
+
+  /** Enrolls this workstation once with a one-time token; the secret lives in the encrypted store. */
+  async ensureEnrolled(): Promise<{ id: string; secret: string }> {
+    const existing = this.credentials();
+    if (existing) return existing;
+    if (!this.opts.enrollmentToken) {
+      throw new RpcError('unavailable', 'This workstation is not enrolled with the sync server: ask IT for an enrollment token');
+    }
+    const res = await fetch(this.httpUrl('/v1/enroll'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token: this.opts.enrollmentToken, name: this.opts.workstationName }),
+      signal: AbortSignal.timeout(5000),
+    });
+    if (!res.ok) throw new RpcError('unavailable', `Enrollment refused: ${await errorText(res)}`);
+    const body = EnrollResponse.parse(await res.json());
+    this.opts.store.metaSet('workstationId', body.workstationId);
+    this.opts.store.metaSet('workstationSecret', body.secret);
+    return { id: body.workstationId, secret: body.secret };
+  }
+
+  /** Signs in against the server; throws RpcError('unavailable') when it cannot be reached. */
+  async signIn(username: string, password: string): Promise<{ token: string; user: User }> {
+    let creds: { id: string; secret: string };
+    let res: Response;
+    try {
+      creds = await this.ensureEnrolled();
+      res = await fetch(this.httpUrl('/v1/session'), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', [HEADER_WORKSTATION]: creds.id, [HEADER_SECRET]: creds.secret },
+        body: JSON.stringify({ username, password }),
+        signal: AbortSignal.timeout(5000),
+      });
+    } catch (err) {
+      if (err instanceof RpcError) throw err;
+      throw new RpcError('unavailable', `Cannot reach the sync server at ${this.opts.serverUrl}`);
+    }
+    if (res.status === 401 || res.status === 403) throw new RpcError('unauthenticated', await errorText(res));
+    if (!res.ok) throw new RpcError('unavailable', `Sync server error: ${await errorText(res)}`);
+    const body = SessionResponse.parse(await res.json());
+    return { token: body.token, user: body.user };
+  }
+
+  /** Starts (or restarts) the link for a signed-in user. */
+  start(session: { token: string; user: User }): void {
+    this.session = session;
+    this.stopped = false;
+    this.connect();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.session = null;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = null;
+    this.ws?.terminate();
+    this.ws = null;
+    this.failPending(new RpcError('unavailable', 'Signed out'));
+    this.setStatus({ state: 'offline' });
+  }
+
+  private connect(): void {
+    const creds = this.credentials();
+    if (!creds || !this.session || this.stopped) return;
+    this.setStatus({ state: this.status.state === 'online' ? 'connecting' : this.status.state === 'error' ? 'error' : 'offline' });
+    const url = this.httpUrl(WIRE_PATH).replace(/^http/, 'ws');
+    const ws = new WebSocket(url, {
+      headers: { [HEADER_WORKSTATION]: creds.id, [HEADER_SECRET]: creds.secret, authorization: `Bearer ${this.session.token}` },
+      ca: this.opts.tls?.ca,
+      handshakeTimeout: 3000,
+    });
+    this.ws = ws;
+    ws.on('message', (data) => this.onMessage(ws, data.toString()));
+    ws.on('close', () => this.onClose(ws));
+    ws.on('error', () => {
+      /* 'close' follows and schedules the reconnect */
+    });
+    ws.on('unexpected-response', (_req, res) => {
+      if (res.statusCode === 401) this.setStatus({ state: 'error', error: 'The sync server refused this session: sign in again' });
+      ws.terminate();
+    });
+  }
+
+  private onClose(ws: WebSocket): void {
+    if (this.ws !== ws) return;
+    this.ws = null;
+    this.failPending(new RpcError('unavailable', 'Connection to the sync server was lost'));
+    if (this.stopped) return;
+    if (this.status.state !== 'error') this.setStatus({ state: 'offline' });
+    const delay = this.backoffMs * (0.75 + Math.random() * 0.5);
+    this.backoffMs = Math.min(this.backoffMs * 2, this.opts.maxBackoffMs ?? 5000);
+    this.reconnectTimer = setTimeout(() => this.connect(), delay);
+  }
+
+  private failPending(err: Error): void {
+    for (const p of this.pending.values()) {
+      clearTimeout(p.timer);
+      p.reject(err);
+    }
+    this.pending.clear();
+  }
+
+  private onMessage(ws: WebSocket, text: string): void {
+    let msg: ServerMessage;
+    try {
+      msg = ServerMessage.parse(JSON.parse(text));
+    } catch {
+      return; // A message we do not understand is dropped; the link stays up.
+    }
+    if (msg.t === 'hello') {
+      const drift = Math.abs(msg.serverTime - this.now());
+      if (drift > msg.maxDriftMs) {
+        this.setStatus({ state: 'error', error: `This workstation's clock is ${Math.round(drift / 1000)} s off the server's: fix the system clock (NTP) to sync` });
+        ws.close();
+        return;
+      }
+      this.backoffMs = 250;
+      this.setStatus({ state: 'online', error: null });
+      void this.syncNow();
+    } else if (msg.t === 'poke') {
+      if (msg.cursor > this.cursor()) void this.pull();
+    } else if (msg.t === 'res') {
+      const p = this.pending.get(msg.id);
+      if (!p) return;
+      this.pending.delete(msg.id);
+      clearTimeout(p.timer);
+      if (msg.ok) p.resolve(msg.r);
+      else p.reject(new RpcError(toRpcCode(msg.e.code), msg.e.message, msg.e.details));
+    }
+  }
+
+  isOnline(): boolean {
+    return this.status.state === 'online' && this.ws?.readyState === WebSocket.OPEN;
+  }
+
+  /** One request to the server over the socket; fails fast when the link is down. */
+  rpc(method: ServerMethod, params: unknown, timeoutMs = 5000): Promise<unknown> {
+    const ws = this.ws;
+    if (!ws || ws.readyState !== WebSocket.OPEN || this.status.state !== 'online') {
+      return Promise.reject(new RpcError('unavailable', 'The sync server cannot be reached'));
+    }
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new RpcError('unavailable', `The sync server did not answer within ${timeoutMs / 1000} s`));
+      }, timeoutMs);
+      this.pending.set(id, { resolve, reject, timer });
+      ws.send(JSON.stringify({ t: 'req', id, m: method, p: params }));
+    });
+  }
+
+  cursor(): number {
+    return Number(this.opts.store.metaGet('cursor') ?? 0);
+  }
+
+  /** Push everything pending, then pull everything new. */
+  async syncNow(): Promise<void> {
+    await this.push();
+    await this.pull();
+  }
+
+  /** Drains the outbox in order. Safe to call at any time; concurrent calls coalesce. */
+  async push(): Promise<void> {
+    if (this.pushing) {
+      this.pushAgain = true;
+      return;
+    }
+    this.pushing = true;
+    try {
+      do {
+        this.pushAgain = false;
+        for (;;) {
+          if (!this.isOnline()) return;
+          const batch = this.opts.store.outboxBatch(this.opts.pushBatch ?? 1000);
+          if (batch.length === 0) break;
+          const res = PushResponse.parse(await this.rpc('push', { ops: batch }, 30_000));
+          this.opts.store.acknowledge(res.lastSeq, res.refused);
+          this.markSynced();
+          if (res.lastSeq < batch[batch.length - 1].seq) break; // the server stopped early (a gap); try again later
+        }
+      } while (this.pushAgain);
+    } catch (err) {
+      this.reportTransient(err);
+    } finally {
+      this.pushing = false;
+    }
+  }
+
+  /** Pulls pages from the stored cursor; each page and its cursor commit together. */
+  async pull(): Promise<void> {
+    if (this.pulling) {
+      this.pullAgain = true;
+      return;
+    }
+    this.pulling = true;
+    try {
+      do {
+        this.pullAgain = false;
+        for (;;) {
+          if (!this.isOnline()) return;
+          const res = PullResponse.parse(await this.rpc('pull', { cursor: this.cursor(), limit: this.opts.pullPage ?? 5000 }, 30_000));
+          const store = this.opts.store;
+          store.applyRemote(res.ops, () => store.metaSet('cursor', String(res.cursor)));
+          if (res.ops.length) this.opts.onRemoteOps(res.ops);
+          this.markSynced();
+          if (!res.more) break;
+        }
+      } while (this.pullAgain);
+    } catch (err) {
+      this.reportTransient(err);
+    } finally {
+      this.pulling = false;
+    }
+  }
+
+  private markSynced(): void {
+    const at = new Date(this.now()).toISOString();
+    this.opts.store.metaSet('lastSyncedAt', at);
+    this.setStatus({ lastSyncedAt: at });
+  }
+
+  private reportTransient(err: unknown): void {
+    // A dropped link is handled by reconnect; anything else is shown but does not stop work.
+    if (err instanceof RpcError && err.code === 'unavailable') return;
+    this.setStatus({ error: (err as Error).message });
+  }
+}
+
+function toRpcCode(code: string): RpcError['code'] {
+  const known = ['bad_request', 'unknown_request', 'unauthenticated', 'forbidden', 'not_found', 'conflict', 'unavailable', 'internal'];
+  return (known.includes(code) ? code : 'internal') as RpcError['code'];
+}
+
+async function errorText(res: Response): Promise<string> {
+  try {
+    const body = (await res.json()) as { message?: string; error?: string };
+    return body.message ?? body.error ?? `HTTP ${res.status}`;
+  } catch {
+    return `HTTP ${res.status}`;
+  }
+}

@@ -1,0 +1,55 @@
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { createCore } from '../core';
+import { startHost } from './server';
+import { hostKey } from './key';
+
+/**
+ * One console in a browser, for development and tests:
+ *   tsx src/main/host/cli.ts --profile DIR [--port N] [--server URL [--enroll TOKEN]] [--demo]
+ * Prints `Tandem console: <url>`; open it in Chromium. (`npm run start:web` runs the
+ * two-console demo in src/launch/web.ts instead.)
+ */
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const RENDERER_DIR = path.resolve(here, '../../../dist/renderer');
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      profile: { type: 'string' },
+      port: { type: 'string' },
+      server: { type: 'string' },
+      enroll: { type: 'string' },
+      demo: { type: 'boolean', default: false },
+      name: { type: 'string' },
+      'direct-line': { type: 'string' },
+    },
+  });
+  if (!values.profile) throw new Error('--profile DIR is required');
+  const port = values.port ? Number(values.port) : 0;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0–65535, got ${values.port}`);
+  const profileDir = path.resolve(values.profile);
+  const core = await createCore({
+    profileDir,
+    key: hostKey(profileDir),
+    demo: values.demo,
+    workstationName: values.name,
+    sync: values.server ? { serverUrl: values.server, enrollmentToken: values.enroll } : null,
+    clinicianDirectLine: values['direct-line'] ?? null,
+  });
+  const host = await startHost({ rendererDir: RENDERER_DIR, port });
+  console.log(`Tandem console: ${host.add(core)}`);
+  const stop = async () => {
+    await host.close();
+    core.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((err) => {
+  console.error(`tandem host: ${(err as Error).message}`);
+  process.exit(1);
+});
