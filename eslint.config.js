@@ -47,8 +47,8 @@ export default tseslint.config(
   ),
   layer(
     ['src/launch/**'],
-    ['**/renderer/**', 'electron'],
-    'Layering: src/launch composes server and cores in one process; it never reaches the renderer or Electron.',
+    ['**/renderer/**'],
+    'Layering: src/launch composes server and cores in one process; it never reaches the renderer.',
   ),
   layer(
     ['src/server/**'],
