@@ -1,0 +1,92 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  isAllowedNavigation,
+  isTrustedSender,
+  resolveAppFile,
+  parsePolicy,
+  policyPath,
+  isSafeStorageBackendAcceptable,
+  permissionAllowed,
+  ELECTRON_CSP,
+} from '../../src/main/electron/policy';
+import { loadOrCreateStoreKey, type KeyWrapper } from '../../src/main/electron/key';
+import { visibleBounds } from '../../src/main/electron/window-state';
+import { tempDir } from '../helpers/tmp';
+
+let cleanup = () => {};
+afterEach(() => cleanup());
+
+describe('Electron shell policy', () => {
+  it('allows navigation only within app://tandem', () => {
+    expect(isAllowedNavigation('app://tandem/index.html')).toBe(true);
+    for (const url of ['https://evil.example/', 'file:///etc/passwd', 'app://other/index.html', 'javascript:alert(1)', 'not a url', 'http://tandem/']) {
+      expect(isAllowedNavigation(url), url).toBe(false);
+    }
+  });
+
+  it('trusts IPC only from our main frame', () => {
+    expect(isTrustedSender({ url: 'app://tandem/index.html', isMainFrame: true })).toBe(true);
+    expect(isTrustedSender({ url: 'app://tandem/index.html', isMainFrame: false })).toBe(false);
+    expect(isTrustedSender({ url: 'https://ads.example/', isMainFrame: true })).toBe(false);
+    expect(isTrustedSender(null)).toBe(false);
+  });
+
+  it('serves files only from inside the renderer folder', () => {
+    const root = '/opt/tandem/renderer';
+    expect(resolveAppFile('app://tandem/assets/app.js', root)).toBe('/opt/tandem/renderer/assets/app.js');
+    expect(resolveAppFile('app://tandem/', root)).toBe('/opt/tandem/renderer/index.html');
+    expect(resolveAppFile('app://tandem/..%2F..%2Fetc%2Fpasswd', root)).toBeNull();
+    expect(resolveAppFile('app://tandem/%E0%A4%A', root)).toBeNull();
+    expect(resolveAppFile('https://tandem/index.html', root)).toBeNull();
+  });
+
+  it('denies every permission and keeps scripts to our own origin', () => {
+    for (const p of ['media', 'geolocation', 'notifications', 'clipboard-read', 'openExternal']) expect(permissionAllowed(p)).toBe(false);
+    expect(ELECTRON_CSP).toContain("script-src 'self'");
+    expect(ELECTRON_CSP).not.toContain('unsafe-eval');
+  });
+
+  it('reads machine policy strictly, naming the bad field', () => {
+    const ok = parsePolicy(JSON.stringify({ serverUrl: 'https://sync.ecc.example:8443', lockAfterMinutes: 15 }), 'policy.json');
+    expect(ok.lockAfterMinutes).toBe(15);
+    expect(() => parsePolicy('{', 'policy.json')).toThrow(/policy.json is not valid JSON/);
+    expect(() => parsePolicy(JSON.stringify({ serverUrl: 'https://x.example', lockAfterMinutes: 45 }), 'p')).toThrow(/lockAfterMinutes/);
+    expect(() => parsePolicy(JSON.stringify({ serverUrl: 'http://sync.example' }), 'p')).toThrow(/must use https/);
+    expect(() => parsePolicy(JSON.stringify({ serverUrl: 'https://x.example', surprise: 1 }), 'p')).toThrow(/surprise|Unrecognized/);
+    expect(policyPath('linux', {})).toBe('/etc/tandem/policy.json');
+    expect(policyPath('win32', { ProgramData: 'D:\\PD' })).toBe('D:\\PD\\Tandem\\policy.json');
+  });
+
+  it('refuses Linux safeStorage without a real keyring', () => {
+    expect(isSafeStorageBackendAcceptable('linux', 'basic_text')).toBe(false);
+    expect(isSafeStorageBackendAcceptable('linux', 'gnome_libsecret')).toBe(true);
+    expect(isSafeStorageBackendAcceptable('win32', undefined)).toBe(true);
+  });
+
+  it('creates the store key once and unwraps the same key later', () => {
+    const t = tempDir();
+    cleanup = t.cleanup;
+    // A stand-in keyring that really transforms the bytes, so a plain copy on disk would be caught.
+    const keyring: KeyWrapper = {
+      isEncryptionAvailable: () => true,
+      encryptString: (s) => Buffer.from(s, 'utf8').map((b) => b ^ 0x5a),
+      decryptString: (b) => Buffer.from(b.map((x) => x ^ 0x5a)).toString('utf8'),
+      getSelectedStorageBackend: () => 'gnome_libsecret',
+    };
+    const file = path.join(t.dir, 'store.key');
+    const first = loadOrCreateStoreKey(file, keyring, 'linux');
+    expect(first.length).toBe(32);
+    expect(fs.readFileSync(file).toString('utf8')).not.toContain(first.toString('hex'));
+    expect(loadOrCreateStoreKey(file, keyring, 'linux').equals(first)).toBe(true);
+    expect(() => loadOrCreateStoreKey(file, { ...keyring, getSelectedStorageBackend: () => 'basic_text' }, 'linux')).toThrow(/basic_text/);
+  });
+
+  it('reopens the window where it was only if that place is still on a display', () => {
+    const displays = [{ x: 0, y: 0, width: 1920, height: 1080 }];
+    expect(visibleBounds({ x: 1400, y: 0, width: 480, height: 1000 }, displays)).toEqual({ x: 1400, y: 0, width: 480, height: 1000 });
+    // Saved on a second monitor that is gone: keep the size, let the OS place it.
+    expect(visibleBounds({ x: 2500, y: 0, width: 480, height: 1000 }, displays)).toEqual({ width: 480, height: 1000 });
+  });
+});
