@@ -88,6 +88,121 @@ export const MIGRATIONS: Migration[] = [
       CREATE VIRTUAL TABLE case_search USING fts5(id UNINDEXED, body, tokenize = 'unicode61');
     `,
   },
+  {
+    version: 3,
+    name: 'caseload: queue order columns, search indexes kept in step by triggers',
+    sql: `
+      -- Local, derived columns for the follow-up queue. Generated (never written), so the
+      -- replica store, which writes entity fields only, never sees them and they never sync.
+      -- qDue sorts cases without a due time last; dueAt is always UTC ISO (toISOString).
+      ALTER TABLE case_file ADD COLUMN qActive INTEGER GENERATED ALWAYS AS (CASE WHEN status IN ('open', 'waiting') THEN 1 ELSE 0 END) VIRTUAL;
+      ALTER TABLE case_file ADD COLUMN qDue TEXT GENERATED ALWAYS AS (coalesce(dueAt, '9999-12-31T23:59:59.999Z')) VIRTUAL;
+      ALTER TABLE case_file ADD COLUMN qRisk INTEGER GENERATED ALWAYS AS (CASE risk WHEN 'high' THEN 0 WHEN 'moderate' THEN 1 WHEN 'low' THEN 2 ELSE 3 END) VIRTUAL;
+      -- One index per filter, each ending in the queue order, so "top 200" walks an index
+      -- and stops instead of sorting every open case.
+      CREATE INDEX case_q_active ON case_file(qActive, qDue, qRisk);
+      CREATE INDEX case_q_status ON case_file(status, qDue, qRisk);
+      CREATE INDEX case_q_owner ON case_file(ownerId, qActive, qDue, qRisk);
+      CREATE INDEX case_q_owner_status ON case_file(ownerId, status, qDue, qRisk);
+      CREATE INDEX case_q_risk ON case_file(risk, qActive, qDue);
+      CREATE INDEX case_q_origin ON case_file(origin, qActive, qDue, qRisk);
+      CREATE INDEX case_closed ON case_file(status, closedAt);
+      CREATE INDEX case_event_corrects ON case_event(corrects) WHERE corrects IS NOT NULL;
+
+      -- Search indexes, rebuilt keyed by a stable integer per row (VACUUM may renumber the
+      -- rowids of the entity tables, never these) and kept in step by triggers, so every
+      -- path that changes a row (a local write, a pull from the sync server, a repair) keeps
+      -- them right without remembering to.
+      DROP TABLE case_search;
+      DROP TABLE resource_search;
+      CREATE TABLE case_search_doc (docid INTEGER PRIMARY KEY, caseId TEXT NOT NULL UNIQUE) STRICT;
+      CREATE TABLE resource_search_doc (docid INTEGER PRIMARY KEY, serviceId TEXT NOT NULL UNIQUE) STRICT;
+      CREATE VIRTUAL TABLE case_search USING fts5(body, content = '', contentless_delete = 1, tokenize = 'unicode61 remove_diacritics 2');
+      CREATE VIRTUAL TABLE resource_search USING fts5(body, content = '', contentless_delete = 1, tokenize = 'unicode61 remove_diacritics 2');
+
+      -- What a case is found by: the person's name, every phone (all digits, the last 7 and
+      -- the last 4, so "555-0150" and "0150" both find 617-555-0150) and the incident number.
+      CREATE VIEW case_search_source AS
+        SELECT c.id AS caseId,
+          coalesce(p.name, '') || ' ' || coalesce(c.incidentNumber, '') || ' ' || coalesce((
+            SELECT group_concat(d || ' ' || substr(d, -7) || ' ' || substr(d, -4), ' ')
+            FROM (SELECT replace(replace(replace(replace(replace(replace(replace(j.value, '-', ''), ' ', ''), '(', ''), ')', ''), '.', ''), '+', ''), '/', '') AS d
+                  FROM json_each(CASE WHEN json_valid(p.phones) THEN p.phones ELSE '[]' END) j
+                  WHERE j.type = 'text')
+          ), '') AS body
+        FROM case_file c LEFT JOIN person p ON p.id = c.personId;
+
+      -- What a directory entry is found by: every field the shared reference search reads.
+      CREATE VIEW resource_search_source AS
+        SELECT r.id AS serviceId,
+          CASE WHEN json_valid(r.record) THEN concat_ws(' ',
+            r.record ->> '$.name', r.record ->> '$.alternateName', r.record ->> '$.organizationName',
+            r.record ->> '$.description', r.record ->> '$.eligibilityDescription', r.record ->> '$.interpretationServices',
+            (SELECT group_concat(concat_ws(' ', t.value ->> '$.name', t.value ->> '$.code'), ' ') FROM json_each(r.record, '$.taxonomyTerms') t),
+            (SELECT group_concat(concat_ws(' ', l.value ->> '$.name', l.value ->> '$.address'), ' ') FROM json_each(r.record, '$.locations') l)
+          ) ELSE coalesce(r.name, '') END AS body
+        FROM resource_service r;
+
+      CREATE TRIGGER case_search_insert AFTER INSERT ON case_file BEGIN
+        INSERT OR IGNORE INTO case_search_doc(caseId) VALUES (new.id);
+        DELETE FROM case_search WHERE rowid = (SELECT docid FROM case_search_doc WHERE caseId = new.id);
+        INSERT INTO case_search(rowid, body)
+          SELECT d.docid, s.body FROM case_search_source s JOIN case_search_doc d ON d.caseId = s.caseId WHERE s.caseId = new.id;
+      END;
+      CREATE TRIGGER case_search_update AFTER UPDATE OF personId, incidentNumber ON case_file
+        WHEN old.personId IS NOT new.personId OR old.incidentNumber IS NOT new.incidentNumber BEGIN
+        INSERT OR IGNORE INTO case_search_doc(caseId) VALUES (new.id);
+        DELETE FROM case_search WHERE rowid = (SELECT docid FROM case_search_doc WHERE caseId = new.id);
+        INSERT INTO case_search(rowid, body)
+          SELECT d.docid, s.body FROM case_search_source s JOIN case_search_doc d ON d.caseId = s.caseId WHERE s.caseId = new.id;
+      END;
+      CREATE TRIGGER case_search_delete AFTER DELETE ON case_file BEGIN
+        DELETE FROM case_search WHERE rowid = (SELECT docid FROM case_search_doc WHERE caseId = old.id);
+        DELETE FROM case_search_doc WHERE caseId = old.id;
+      END;
+      -- A person can arrive (by sync) after their case, or be renamed: re-index their cases.
+      CREATE TRIGGER case_search_person_insert AFTER INSERT ON person BEGIN
+        DELETE FROM case_search WHERE rowid IN (
+          SELECT d.docid FROM case_file c JOIN case_search_doc d ON d.caseId = c.id WHERE c.personId = new.id);
+        INSERT INTO case_search(rowid, body)
+          SELECT d.docid, s.body FROM case_file c JOIN case_search_doc d ON d.caseId = c.id
+            JOIN case_search_source s ON s.caseId = c.id WHERE c.personId = new.id;
+      END;
+      CREATE TRIGGER case_search_person_update AFTER UPDATE OF name, phones ON person
+        WHEN old.name IS NOT new.name OR old.phones IS NOT new.phones BEGIN
+        DELETE FROM case_search WHERE rowid IN (
+          SELECT d.docid FROM case_file c JOIN case_search_doc d ON d.caseId = c.id WHERE c.personId = new.id);
+        INSERT INTO case_search(rowid, body)
+          SELECT d.docid, s.body FROM case_file c JOIN case_search_doc d ON d.caseId = c.id
+            JOIN case_search_source s ON s.caseId = c.id WHERE c.personId = new.id;
+      END;
+
+      CREATE TRIGGER resource_search_insert AFTER INSERT ON resource_service BEGIN
+        INSERT OR IGNORE INTO resource_search_doc(serviceId) VALUES (new.id);
+        DELETE FROM resource_search WHERE rowid = (SELECT docid FROM resource_search_doc WHERE serviceId = new.id);
+        INSERT INTO resource_search(rowid, body)
+          SELECT d.docid, s.body FROM resource_search_source s JOIN resource_search_doc d ON d.serviceId = s.serviceId WHERE s.serviceId = new.id;
+      END;
+      CREATE TRIGGER resource_search_update AFTER UPDATE OF name, record ON resource_service
+        WHEN old.name IS NOT new.name OR old.record IS NOT new.record BEGIN
+        INSERT OR IGNORE INTO resource_search_doc(serviceId) VALUES (new.id);
+        DELETE FROM resource_search WHERE rowid = (SELECT docid FROM resource_search_doc WHERE serviceId = new.id);
+        INSERT INTO resource_search(rowid, body)
+          SELECT d.docid, s.body FROM resource_search_source s JOIN resource_search_doc d ON d.serviceId = s.serviceId WHERE s.serviceId = new.id;
+      END;
+      CREATE TRIGGER resource_search_delete AFTER DELETE ON resource_service BEGIN
+        DELETE FROM resource_search WHERE rowid = (SELECT docid FROM resource_search_doc WHERE serviceId = old.id);
+        DELETE FROM resource_search_doc WHERE serviceId = old.id;
+      END;
+
+      -- Index what is already there.
+      INSERT INTO case_search_doc(caseId) SELECT id FROM case_file;
+      INSERT INTO case_search(rowid, body) SELECT d.docid, s.body FROM case_search_source s JOIN case_search_doc d ON d.caseId = s.caseId;
+      INSERT INTO resource_search_doc(serviceId) SELECT id FROM resource_service;
+      INSERT INTO resource_search(rowid, body)
+        SELECT d.docid, s.body FROM resource_search_source s JOIN resource_search_doc d ON d.serviceId = s.serviceId;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
