@@ -1,0 +1,537 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3-multiple-ciphers';
+import type { EntityName } from '../../shared/entities';
+import type { Role } from '../../shared/roles';
+import type { RowState } from '../../shared/sync/merge';
+import type { LoggedOp, Op } from '../../shared/sync/protocol';
+import {
+  SERVER_REPLICA,
+  type EnrollmentTokenRecord,
+  type EntityRow,
+  type RefusedOpRecord,
+  type ReplicaRecord,
+  type ServerStorage,
+  type SessionRecord,
+  type StorageCounts,
+  type StorageTx,
+  type StoredRefusal,
+  type UserRecord,
+  type WorkstationRecord,
+} from './types';
+
+/**
+ * The embedded default: one SQLite file (WAL, STRICT tables, numbered migrations with
+ * PRAGMA user_version). better-sqlite3 is synchronous, so a transaction is BEGIN IMMEDIATE …
+ * COMMIT around the async callback, and an in-process queue keeps a second transaction from
+ * starting while one is open on the connection. Across processes (the CLI next to a running
+ * server) SQLite's own lock and busy_timeout take over.
+ */
+export interface SqliteMigration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const SQLITE_MIGRATIONS: SqliteMigration[] = [
+  {
+    version: 1,
+    name: 'initial server schema',
+    sql: `
+      CREATE TABLE users (
+        id TEXT PRIMARY KEY,
+        username TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        password_hash TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('dispatcher', 'clinician', 'supervisor', 'admin')),
+        name TEXT NOT NULL,
+        direct_line TEXT,
+        created_at TEXT NOT NULL,
+        disabled INTEGER NOT NULL DEFAULT 0
+      ) STRICT;
+
+      CREATE TABLE workstations (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        secret_hash TEXT NOT NULL,
+        enrolled_at TEXT NOT NULL,
+        revoked INTEGER NOT NULL DEFAULT 0,
+        revoked_at TEXT
+      ) STRICT;
+
+      CREATE TABLE enrollment_tokens (
+        token_hash TEXT PRIMARY KEY,
+        name TEXT,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        used_at TEXT,
+        workstation_id TEXT REFERENCES workstations(id)
+      ) STRICT;
+
+      CREATE TABLE sessions (
+        token_hash TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users(id),
+        workstation_id TEXT NOT NULL REFERENCES workstations(id),
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX sessions_expires_at ON sessions(expires_at);
+      CREATE INDEX sessions_workstation ON sessions(workstation_id);
+
+      CREATE TABLE replicas (
+        replica TEXT PRIMARY KEY,
+        workstation_id TEXT REFERENCES workstations(id),
+        last_seq INTEGER NOT NULL DEFAULT 0,
+        first_seen_at TEXT NOT NULL
+      ) STRICT;
+      INSERT INTO replicas(replica, workstation_id, last_seq, first_seen_at)
+        VALUES ('${SERVER_REPLICA}', NULL, 0, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));
+
+      CREATE TABLE change_log (
+        cursor INTEGER PRIMARY KEY AUTOINCREMENT,
+        replica TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        hlc TEXT NOT NULL,
+        entity TEXT NOT NULL,
+        id TEXT NOT NULL,
+        fields TEXT NOT NULL,
+        UNIQUE (replica, seq)
+      ) STRICT;
+
+      CREATE TABLE entity_state (
+        entity TEXT NOT NULL,
+        id TEXT NOT NULL,
+        data TEXT NOT NULL,
+        clocks TEXT NOT NULL,
+        updated_cursor INTEGER NOT NULL,
+        PRIMARY KEY (entity, id)
+      ) STRICT;
+
+      CREATE TABLE refused_ops (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        replica TEXT,
+        seq INTEGER,
+        workstation_id TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        op TEXT NOT NULL,
+        refused_at TEXT NOT NULL
+      ) STRICT;
+
+      CREATE TABLE cad_keys (
+        name TEXT PRIMARY KEY,
+        key_hash TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL,
+        revoked INTEGER NOT NULL DEFAULT 0
+      ) STRICT;
+    `,
+  },
+];
+
+export class ServerStorageError extends Error {
+  constructor(
+    readonly code: 'newer_schema' | 'migration_failed' | 'closed' | 'nested_transaction',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ServerStorageError';
+  }
+}
+
+type Db = Database.Database;
+type Row = Record<string, unknown>;
+
+function migrate(db: Db, migrations: SqliteMigration[], file: string): void {
+  const latest = migrations[migrations.length - 1]?.version ?? 0;
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > latest) {
+    throw new ServerStorageError(
+      'newer_schema',
+      `The server database ${file} was written by a newer Tandem server (schema ${current}; this version knows up to ${latest}). ` +
+        'Run the newer server; the database was not changed.',
+    );
+  }
+  for (const m of migrations) {
+    if (m.version <= current) continue;
+    const run = db.transaction(() => {
+      db.exec(m.sql);
+      db.pragma(`user_version = ${m.version}`);
+    });
+    try {
+      run.immediate();
+    } catch (err) {
+      throw new ServerStorageError('migration_failed', `Migration ${m.version} (${m.name}) failed: ${(err as Error).message}`);
+    }
+  }
+}
+
+const toUser = (r: Row): UserRecord => ({
+  id: r.id as string,
+  username: r.username as string,
+  passwordHash: r.password_hash as string,
+  role: r.role as Role,
+  name: r.name as string,
+  directLine: (r.direct_line as string | null) ?? null,
+  createdAt: r.created_at as string,
+  disabled: r.disabled === 1,
+});
+
+const toWorkstation = (r: Row): WorkstationRecord => ({
+  id: r.id as string,
+  name: r.name as string,
+  secretHash: r.secret_hash as string,
+  enrolledAt: r.enrolled_at as string,
+  revoked: r.revoked === 1,
+  revokedAt: (r.revoked_at as string | null) ?? null,
+});
+
+const toLoggedOp = (r: Row): LoggedOp => ({
+  cursor: r.cursor as number,
+  replica: r.replica as string,
+  seq: r.seq as number,
+  hlc: r.hlc as string,
+  entity: r.entity as EntityName,
+  id: r.id as string,
+  fields: JSON.parse(r.fields as string) as Record<string, unknown>,
+});
+
+const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+
+/** The synchronous statements; the async StorageTx is a thin veneer over them. */
+function prepare(db: Db) {
+  const s = {
+    insertUser: db.prepare(
+      `INSERT INTO users(id, username, password_hash, role, name, direct_line, created_at, disabled)
+       VALUES (@id, @username, @passwordHash, @role, @name, @directLine, @createdAt, @disabled)`,
+    ),
+    userByName: db.prepare('SELECT * FROM users WHERE username = ?'),
+    userById: db.prepare('SELECT * FROM users WHERE id = ?'),
+    users: db.prepare('SELECT * FROM users ORDER BY username'),
+    insertWorkstation: db.prepare(
+      `INSERT INTO workstations(id, name, secret_hash, enrolled_at, revoked, revoked_at)
+       VALUES (@id, @name, @secretHash, @enrolledAt, @revoked, @revokedAt)`,
+    ),
+    workstation: db.prepare('SELECT * FROM workstations WHERE id = ?'),
+    workstations: db.prepare('SELECT * FROM workstations ORDER BY enrolled_at, id'),
+    revokeWorkstation: db.prepare('UPDATE workstations SET revoked = 1, revoked_at = coalesce(revoked_at, ?) WHERE id = ?'),
+    insertToken: db.prepare(
+      `INSERT INTO enrollment_tokens(token_hash, name, created_at, expires_at, used_at, workstation_id)
+       VALUES (@tokenHash, @name, @createdAt, @expiresAt, @usedAt, @workstationId)`,
+    ),
+    token: db.prepare('SELECT * FROM enrollment_tokens WHERE token_hash = ?'),
+    useToken: db.prepare('UPDATE enrollment_tokens SET used_at = ?, workstation_id = ? WHERE token_hash = ? AND used_at IS NULL'),
+    insertSession: db.prepare(
+      `INSERT INTO sessions(token_hash, user_id, workstation_id, created_at, expires_at)
+       VALUES (@tokenHash, @userId, @workstationId, @createdAt, @expiresAt)`,
+    ),
+    session: db.prepare('SELECT * FROM sessions WHERE token_hash = ?'),
+    deleteSession: db.prepare('DELETE FROM sessions WHERE token_hash = ?'),
+    deleteExpired: db.prepare('DELETE FROM sessions WHERE expires_at < ?'),
+    deleteSessionsOfWs: db.prepare('DELETE FROM sessions WHERE workstation_id = ?'),
+    replica: db.prepare('SELECT * FROM replicas WHERE replica = ?'),
+    insertReplica: db.prepare(
+      `INSERT INTO replicas(replica, workstation_id, last_seq, first_seen_at) VALUES (?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`,
+    ),
+    setLastSeq: db.prepare('UPDATE replicas SET last_seq = ? WHERE replica = ?'),
+    appendChange: db.prepare('INSERT INTO change_log(replica, seq, hlc, entity, id, fields) VALUES (?, ?, ?, ?, ?, ?)'),
+    cursor: db.prepare('SELECT coalesce(max(cursor), 0) AS c FROM change_log'),
+    changes: db.prepare('SELECT * FROM change_log WHERE cursor > ? ORDER BY cursor LIMIT ?'),
+    maxHlc: db.prepare('SELECT max(hlc) AS h FROM change_log'),
+    entity: db.prepare('SELECT data, clocks FROM entity_state WHERE entity = ? AND id = ?'),
+    putEntity: db.prepare(
+      `INSERT INTO entity_state(entity, id, data, clocks, updated_cursor) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT(entity, id) DO UPDATE SET data = excluded.data, clocks = excluded.clocks, updated_cursor = excluded.updated_cursor`,
+    ),
+    insertRefused: db.prepare(
+      `INSERT INTO refused_ops(replica, seq, workstation_id, user_id, reason, op, refused_at)
+       VALUES (@replica, @seq, @workstationId, @userId, @reason, @op, @refusedAt)`,
+    ),
+    refused: db.prepare('SELECT * FROM refused_ops ORDER BY id DESC LIMIT ?'),
+    counts: db.prepare(
+      `SELECT (SELECT count(*) FROM users) AS users,
+              (SELECT count(*) FROM workstations) AS workstations,
+              (SELECT count(*) FROM workstations WHERE revoked = 1) AS revokedWorkstations,
+              (SELECT count(*) FROM replicas WHERE replica <> '${SERVER_REPLICA}') AS replicas,
+              (SELECT count(*) FROM change_log) AS changes,
+              (SELECT coalesce(max(cursor), 0) FROM change_log) AS cursor,
+              (SELECT count(*) FROM refused_ops) AS refused,
+              (SELECT count(*) FROM sessions WHERE expires_at >= ?) AS liveSessions`,
+    ),
+  };
+  return s;
+}
+
+type Statements = ReturnType<typeof prepare>;
+
+class SqliteTx implements StorageTx {
+  /** Filtered change-log statements, one per entity set. */
+  private static filtered = new WeakMap<Db, Map<string, Database.Statement>>();
+  active = true;
+
+  constructor(
+    private readonly db: Db,
+    private readonly s: Statements,
+  ) {}
+
+  private check(): void {
+    if (!this.active) throw new ServerStorageError('closed', 'This storage transaction has already ended');
+  }
+
+  async insertUser(u: UserRecord): Promise<void> {
+    this.check();
+    this.s.insertUser.run({ ...u, disabled: u.disabled ? 1 : 0 });
+  }
+  async getUserByUsername(username: string): Promise<UserRecord | null> {
+    this.check();
+    const r = this.s.userByName.get(username) as Row | undefined;
+    return r ? toUser(r) : null;
+  }
+  async getUser(id: string): Promise<UserRecord | null> {
+    this.check();
+    const r = this.s.userById.get(id) as Row | undefined;
+    return r ? toUser(r) : null;
+  }
+  async listUsers(): Promise<UserRecord[]> {
+    this.check();
+    return (this.s.users.all() as Row[]).map(toUser);
+  }
+
+  async insertWorkstation(w: WorkstationRecord): Promise<void> {
+    this.check();
+    this.s.insertWorkstation.run({ ...w, revoked: w.revoked ? 1 : 0 });
+  }
+  async getWorkstation(id: string): Promise<WorkstationRecord | null> {
+    this.check();
+    const r = this.s.workstation.get(id) as Row | undefined;
+    return r ? toWorkstation(r) : null;
+  }
+  async listWorkstations(): Promise<WorkstationRecord[]> {
+    this.check();
+    return (this.s.workstations.all() as Row[]).map(toWorkstation);
+  }
+  async revokeWorkstation(id: string, at: string): Promise<boolean> {
+    this.check();
+    return this.s.revokeWorkstation.run(at, id).changes === 1;
+  }
+  async insertEnrollmentToken(t: EnrollmentTokenRecord): Promise<void> {
+    this.check();
+    this.s.insertToken.run({ ...t });
+  }
+  async getEnrollmentToken(tokenHash: string): Promise<EnrollmentTokenRecord | null> {
+    this.check();
+    const r = this.s.token.get(tokenHash) as Row | undefined;
+    if (!r) return null;
+    return {
+      tokenHash: r.token_hash as string,
+      name: (r.name as string | null) ?? null,
+      createdAt: r.created_at as string,
+      expiresAt: r.expires_at as string,
+      usedAt: (r.used_at as string | null) ?? null,
+      workstationId: (r.workstation_id as string | null) ?? null,
+    };
+  }
+  async useEnrollmentToken(tokenHash: string, at: string, workstationId: string): Promise<boolean> {
+    this.check();
+    return this.s.useToken.run(at, workstationId, tokenHash).changes === 1;
+  }
+
+  async insertSession(sess: SessionRecord): Promise<void> {
+    this.check();
+    this.s.insertSession.run({ ...sess });
+  }
+  async getSession(tokenHash: string): Promise<SessionRecord | null> {
+    this.check();
+    const r = this.s.session.get(tokenHash) as Row | undefined;
+    if (!r) return null;
+    return {
+      tokenHash: r.token_hash as string,
+      userId: r.user_id as string,
+      workstationId: r.workstation_id as string,
+      createdAt: r.created_at as string,
+      expiresAt: r.expires_at as string,
+    };
+  }
+  async deleteSession(tokenHash: string): Promise<void> {
+    this.check();
+    this.s.deleteSession.run(tokenHash);
+  }
+  async deleteExpiredSessions(now: string): Promise<number> {
+    this.check();
+    return this.s.deleteExpired.run(now).changes;
+  }
+  async deleteSessionsOfWorkstation(workstationId: string): Promise<number> {
+    this.check();
+    return this.s.deleteSessionsOfWs.run(workstationId).changes;
+  }
+
+  async getReplica(replica: string): Promise<ReplicaRecord | null> {
+    this.check();
+    const r = this.s.replica.get(replica) as Row | undefined;
+    return r ? { replica: r.replica as string, workstationId: (r.workstation_id as string | null) ?? null, lastSeq: r.last_seq as number } : null;
+  }
+  async insertReplica(rep: ReplicaRecord): Promise<void> {
+    this.check();
+    this.s.insertReplica.run(rep.replica, rep.workstationId, rep.lastSeq);
+  }
+  async setReplicaLastSeq(replica: string, lastSeq: number): Promise<void> {
+    this.check();
+    this.s.setLastSeq.run(lastSeq, replica);
+  }
+
+  async appendChange(op: Op): Promise<number> {
+    this.check();
+    const info = this.s.appendChange.run(op.replica, op.seq, op.hlc, op.entity, op.id, JSON.stringify(op.fields));
+    return Number(info.lastInsertRowid);
+  }
+  async getCursor(): Promise<number> {
+    this.check();
+    return (this.s.cursor.get() as { c: number }).c;
+  }
+  async readChanges(after: number, limit: number, entities: readonly EntityName[] | null): Promise<LoggedOp[]> {
+    this.check();
+    if (entities === null) return (this.s.changes.all(after, limit) as Row[]).map(toLoggedOp);
+    if (entities.length === 0) return [];
+    let cache = SqliteTx.filtered.get(this.db);
+    if (!cache) SqliteTx.filtered.set(this.db, (cache = new Map()));
+    const key = [...entities].sort().join(',');
+    let stmt = cache.get(key);
+    if (!stmt) {
+      stmt = this.db.prepare(
+        `SELECT * FROM change_log WHERE cursor > ? AND entity IN (${entities.map(() => '?').join(', ')}) ORDER BY cursor LIMIT ?`,
+      );
+      cache.set(key, stmt);
+    }
+    const sorted = key.split(',');
+    return (stmt.all(after, ...sorted, limit) as Row[]).map(toLoggedOp);
+  }
+  async maxHlc(): Promise<string | null> {
+    this.check();
+    return (this.s.maxHlc.get() as { h: string | null }).h ?? null;
+  }
+  async getEntity(entity: EntityName, id: string): Promise<RowState | null> {
+    this.check();
+    const r = this.s.entity.get(entity, id) as { data: string; clocks: string } | undefined;
+    return r ? { data: JSON.parse(r.data), clocks: JSON.parse(r.clocks) } : null;
+  }
+  async putEntity(entity: EntityName, id: string, state: RowState, cursor: number): Promise<void> {
+    this.check();
+    this.s.putEntity.run(entity, id, JSON.stringify(state.data), JSON.stringify(state.clocks), cursor);
+  }
+  async findEntities(entity: EntityName, where: Record<string, string>): Promise<EntityRow[]> {
+    this.check();
+    const keys = Object.keys(where);
+    for (const k of keys) if (!FIELD_NAME.test(k)) throw new Error(`Bad field name ${JSON.stringify(k)}`);
+    const cond = keys.map((k) => ` AND json_extract(data, '$.${k}') = ?`).join('');
+    const rows = this.db
+      .prepare(`SELECT id, data, clocks FROM entity_state WHERE entity = ?${cond} ORDER BY id`)
+      .all(entity, ...keys.map((k) => where[k])) as { id: string; data: string; clocks: string }[];
+    return rows.map((r) => ({ id: r.id, state: { data: JSON.parse(r.data), clocks: JSON.parse(r.clocks) } }));
+  }
+
+  async insertRefused(rec: RefusedOpRecord): Promise<void> {
+    this.check();
+    let op: string;
+    try {
+      op = JSON.stringify(rec.op) ?? 'null';
+    } catch {
+      op = JSON.stringify(String(rec.op));
+    }
+    this.s.insertRefused.run({ ...rec, op });
+  }
+  async listRefused(limit: number): Promise<StoredRefusal[]> {
+    this.check();
+    return (this.s.refused.all(limit) as Row[]).map((r) => ({
+      id: r.id as number,
+      replica: (r.replica as string | null) ?? null,
+      seq: (r.seq as number | null) ?? null,
+      workstationId: r.workstation_id as string,
+      userId: r.user_id as string,
+      reason: r.reason as string,
+      op: JSON.parse(r.op as string) as unknown,
+      refusedAt: r.refused_at as string,
+    }));
+  }
+
+  async counts(now: string): Promise<StorageCounts> {
+    this.check();
+    return this.s.counts.get(now) as StorageCounts;
+  }
+}
+
+export interface SqliteStorageOptions {
+  /** Defaults to SQLITE_MIGRATIONS; tests of upgrades pass their own. */
+  migrations?: SqliteMigration[];
+}
+
+export class SqliteStorage implements ServerStorage {
+  readonly kind = 'sqlite' as const;
+  private readonly db: Db;
+  private readonly s: Statements;
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly inTx = new AsyncLocalStorage<true>();
+  private closed = false;
+
+  constructor(readonly location: string, opts: SqliteStorageOptions = {}) {
+    fs.mkdirSync(path.dirname(location), { recursive: true });
+    const db = new Database(location);
+    try {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.pragma('foreign_keys = ON');
+      db.pragma('busy_timeout = 5000');
+      migrate(db, opts.migrations ?? SQLITE_MIGRATIONS, location);
+      this.s = prepare(db);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+    this.db = db;
+  }
+
+  /** Runs `job` after every job queued before it. */
+  private exclusive<T>(job: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(job, job);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  transaction<T>(fn: (tx: StorageTx) => Promise<T>, opts: { readOnly?: boolean } = {}): Promise<T> {
+    if (this.inTx.getStore()) {
+      return Promise.reject(new ServerStorageError('nested_transaction', 'A storage transaction cannot be opened inside another'));
+    }
+    return this.exclusive(() =>
+      this.inTx.run(true, async () => {
+        if (this.closed) throw new ServerStorageError('closed', 'The server storage is closed');
+        const tx = new SqliteTx(this.db, this.s);
+        this.db.exec(opts.readOnly ? 'BEGIN' : 'BEGIN IMMEDIATE');
+        try {
+          const result = await fn(tx);
+          tx.active = false;
+          this.db.exec('COMMIT');
+          return result;
+        } catch (err) {
+          tx.active = false;
+          if (this.db.inTransaction) this.db.exec('ROLLBACK');
+          throw err;
+        }
+      }),
+    );
+  }
+
+  close(): Promise<void> {
+    return this.exclusive(async () => {
+      if (this.closed) return;
+      this.closed = true;
+      try {
+        this.db.pragma('wal_checkpoint(TRUNCATE)');
+      } catch {
+        // another process may hold the database; the WAL is still consistent
+      }
+      this.db.close();
+    });
+  }
+}
+
+export function openSqliteStorage(file: string, opts?: SqliteStorageOptions): SqliteStorage {
+  return new SqliteStorage(file, opts);
+}

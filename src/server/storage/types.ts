@@ -1,0 +1,162 @@
+import type { EntityName } from '../../shared/entities';
+import type { Role } from '../../shared/roles';
+import type { RowState } from '../../shared/sync/merge';
+import type { LoggedOp, Op } from '../../shared/sync/protocol';
+
+/**
+ * The sync server's storage, behind one interface so that the embedded SQLite default
+ * (`./sqlite.ts`) and PostgreSQL (a later issue) are interchangeable. All SQL lives in the
+ * implementations; the sync, session and handoff logic above this line is written once.
+ *
+ * Everything happens inside `transaction(fn)`: the callback gets a `StorageTx` whose methods
+ * all return Promises (so a pg client fits) and the whole callback commits or rolls back as
+ * one. Contract every implementation must keep:
+ *
+ * - Transactions that write are serialized (SQLite: one writer and an in-process queue;
+ *   PostgreSQL: take a transaction-level advisory lock first). This is what makes "first
+ *   accept wins" atomic and what keeps change-log cursor order equal to commit order, so a
+ *   pull can never skip a cursor that commits late.
+ * - Never call `transaction` again from inside a callback (implementations may throw).
+ * - Times are ISO-8601 strings in UTC; hashes are lowercase hex SHA-256 (tokens, secrets)
+ *   or argon2 PHC strings (passwords). Plain secrets are never stored.
+ */
+export interface ServerStorage {
+  readonly kind: 'sqlite' | 'postgres';
+  /** Where the data lives, for logs and `status` (a file path or a redacted URL). */
+  readonly location: string;
+  transaction<T>(fn: (tx: StorageTx) => Promise<T>, opts?: { readOnly?: boolean }): Promise<T>;
+  /** Waits for running transactions, then releases the database. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface UserRecord {
+  id: string;
+  username: string;
+  passwordHash: string;
+  role: Role;
+  name: string;
+  directLine: string | null;
+  createdAt: string;
+  disabled: boolean;
+}
+
+export interface WorkstationRecord {
+  id: string;
+  name: string;
+  secretHash: string;
+  enrolledAt: string;
+  revoked: boolean;
+  revokedAt: string | null;
+}
+
+export interface EnrollmentTokenRecord {
+  tokenHash: string;
+  name: string | null;
+  createdAt: string;
+  expiresAt: string;
+  usedAt: string | null;
+  workstationId: string | null;
+}
+
+export interface SessionRecord {
+  tokenHash: string;
+  userId: string;
+  workstationId: string;
+  createdAt: string;
+  expiresAt: string;
+}
+
+export interface ReplicaRecord {
+  replica: string;
+  /** null only for the server's own replica, which no workstation may push as. */
+  workstationId: string | null;
+  lastSeq: number;
+}
+
+export interface RefusedOpRecord {
+  replica: string | null;
+  seq: number | null;
+  workstationId: string;
+  userId: string;
+  reason: string;
+  /** The op exactly as it was pushed (it may be malformed). */
+  op: unknown;
+  refusedAt: string;
+}
+
+export interface StoredRefusal extends RefusedOpRecord {
+  id: number;
+}
+
+export interface EntityRow {
+  id: string;
+  state: RowState;
+}
+
+export interface StorageCounts {
+  users: number;
+  workstations: number;
+  revokedWorkstations: number;
+  replicas: number;
+  changes: number;
+  cursor: number;
+  refused: number;
+  liveSessions: number;
+}
+
+export interface StorageTx {
+  // users
+  insertUser(user: UserRecord): Promise<void>;
+  /** Case-insensitive. */
+  getUserByUsername(username: string): Promise<UserRecord | null>;
+  getUser(id: string): Promise<UserRecord | null>;
+  listUsers(): Promise<UserRecord[]>;
+
+  // workstations and enrollment
+  insertWorkstation(ws: WorkstationRecord): Promise<void>;
+  getWorkstation(id: string): Promise<WorkstationRecord | null>;
+  listWorkstations(): Promise<WorkstationRecord[]>;
+  /** Returns false when there is no such workstation. */
+  revokeWorkstation(id: string, at: string): Promise<boolean>;
+  insertEnrollmentToken(token: EnrollmentTokenRecord): Promise<void>;
+  getEnrollmentToken(tokenHash: string): Promise<EnrollmentTokenRecord | null>;
+  /** Marks an unused token used; false when it was already used (the check and the write are one statement). */
+  useEnrollmentToken(tokenHash: string, at: string, workstationId: string): Promise<boolean>;
+
+  // sessions
+  insertSession(session: SessionRecord): Promise<void>;
+  getSession(tokenHash: string): Promise<SessionRecord | null>;
+  deleteSession(tokenHash: string): Promise<void>;
+  /** Deletes sessions that expired before `now`; returns how many. */
+  deleteExpiredSessions(now: string): Promise<number>;
+  /** Deletes every session of a workstation (on revocation). */
+  deleteSessionsOfWorkstation(workstationId: string): Promise<number>;
+
+  // replicas
+  getReplica(replica: string): Promise<ReplicaRecord | null>;
+  insertReplica(replica: ReplicaRecord): Promise<void>;
+  setReplicaLastSeq(replica: string, lastSeq: number): Promise<void>;
+
+  // change log and materialized state
+  /** Appends an accepted op; returns its cursor (strictly greater than every earlier one). */
+  appendChange(op: Op): Promise<number>;
+  /** The highest cursor in the change log, 0 when empty. */
+  getCursor(): Promise<number>;
+  /** Ops with cursor > `after`, ascending, at most `limit`; only these entities when given. */
+  readChanges(after: number, limit: number, entities: readonly EntityName[] | null): Promise<LoggedOp[]>;
+  /** The greatest HLC in the change log (to restart the server's clock after it). */
+  maxHlc(): Promise<string | null>;
+  getEntity(entity: EntityName, id: string): Promise<RowState | null>;
+  putEntity(entity: EntityName, id: string, state: RowState, cursor: number): Promise<void>;
+  /** Rows whose data fields equal the given values (e.g. handoffs with state 'ringing'). */
+  findEntities(entity: EntityName, where: Record<string, string>): Promise<EntityRow[]>;
+
+  // refused ops, kept for review
+  insertRefused(rec: RefusedOpRecord): Promise<void>;
+  listRefused(limit: number): Promise<StoredRefusal[]>;
+
+  counts(now: string): Promise<StorageCounts>;
+}
+
+/** The replica id the server writes its own ops under (handoff arbitration, presence). */
+export const SERVER_REPLICA = 'server';
