@@ -1,0 +1,66 @@
+import type { User } from '../shared/contract';
+import { Auth, toUser, type NewUser } from './auth';
+import type { ServerStorage, StorageCounts, StoredRefusal } from './storage/types';
+
+/**
+ * Administration, usable with or without a running server (the CLI opens the storage
+ * directly; `createSyncServer` hands out the same object).
+ */
+export interface WorkstationInfo {
+  id: string;
+  name: string;
+  enrolledAt: string;
+  revoked: boolean;
+  revokedAt: string | null;
+}
+
+export interface ServerStatus extends StorageCounts {
+  storage: string;
+  location: string;
+}
+
+export interface ServerAdmin {
+  addUser(input: NewUser): Promise<User>;
+  /** A one-time enrollment token (shown once; only its hash is stored). */
+  createEnrollmentToken(name?: string): Promise<string>;
+  listUsers(): Promise<User[]>;
+  listWorkstations(): Promise<WorkstationInfo[]>;
+  /** Revokes a workstation and ends its sessions; false when there is no such workstation. */
+  revokeWorkstation(id: string): Promise<boolean>;
+  /** The most recent refused ops, newest first, for review. */
+  refusedOps(limit?: number): Promise<StoredRefusal[]>;
+  status(): Promise<ServerStatus>;
+}
+
+export const DEFAULT_SESSION_TTL_MS = 12 * 60 * 60_000;
+export const DEFAULT_ENROLLMENT_TTL_MS = 24 * 60 * 60_000;
+
+export function createAdmin(
+  storage: ServerStorage,
+  auth: Auth = new Auth(storage, { sessionTtlMs: DEFAULT_SESSION_TTL_MS, enrollmentTtlMs: DEFAULT_ENROLLMENT_TTL_MS, now: Date.now }),
+  onRevoke: (workstationId: string) => void = () => {},
+): ServerAdmin {
+  return {
+    addUser: (input) => auth.addUser(input),
+    createEnrollmentToken: async (name) => (await auth.createEnrollmentToken(name)).token,
+    listUsers: async () => (await storage.transaction((tx) => tx.listUsers(), { readOnly: true })).map(toUser),
+    listWorkstations: async () =>
+      (await storage.transaction((tx) => tx.listWorkstations(), { readOnly: true })).map((w) => ({
+        id: w.id,
+        name: w.name,
+        enrolledAt: w.enrolledAt,
+        revoked: w.revoked,
+        revokedAt: w.revokedAt,
+      })),
+    revokeWorkstation: async (id) => {
+      const ok = await auth.revokeWorkstation(id);
+      if (ok) onRevoke(id);
+      return ok;
+    },
+    refusedOps: (limit = 100) => storage.transaction((tx) => tx.listRefused(Math.max(1, Math.min(limit, 10_000))), { readOnly: true }),
+    status: async () => {
+      const counts = await storage.transaction((tx) => tx.counts(new Date().toISOString()), { readOnly: true });
+      return { storage: storage.kind, location: storage.location, ...counts };
+    },
+  };
+}

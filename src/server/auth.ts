@@ -1,0 +1,196 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { z } from 'zod';
+import type { User } from '../shared/contract';
+import { HEADER_SECRET, HEADER_WORKSTATION } from '../shared/sync/wire';
+import { ServerError, describeZodIssues } from './errors';
+import { hashPassword, newId, randomToken, sameHash, sha256, verifyPassword } from './secrets';
+import type { ServerStorage, UserRecord, WorkstationRecord } from './storage/types';
+import { Role } from '../shared/roles';
+
+/**
+ * Who is calling: an enrolled workstation (id + secret headers) and, for everything but
+ * enrollment and sign-in, a signed-in user (Bearer session token bound to that workstation).
+ */
+export interface Caller {
+  workstation: WorkstationRecord;
+  user: User;
+  sessionHash: string;
+  /** Epoch ms after which the session no longer counts. */
+  expiresAt: number;
+}
+
+export const EnrollBody = z.object({ token: z.string().min(1).max(200), name: z.string().trim().min(1).max(200).optional() });
+export const SessionBody = z.object({ username: z.string().min(1).max(100), password: z.string().min(1).max(200) });
+
+export const NewUser = z.object({
+  username: z
+    .string()
+    .trim()
+    .min(1)
+    .max(100)
+    .regex(/^[A-Za-z0-9_.@-]+$/, 'letters, digits and _ . @ - only'),
+  password: z.string().min(8, 'at least 8 characters').max(200),
+  name: z.string().trim().min(1).max(200),
+  role: Role,
+  directLine: z.string().trim().max(64).nullable().optional(),
+});
+export type NewUser = z.input<typeof NewUser>;
+
+export function toUser(u: UserRecord): User {
+  return { id: u.id, username: u.username, name: u.name, role: u.role, directLine: u.directLine };
+}
+
+function header(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const v = headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+const WRONG_LOGIN = 'Wrong username or password';
+
+export class Auth {
+  constructor(
+    private readonly storage: ServerStorage,
+    private readonly opts: { sessionTtlMs: number; enrollmentTtlMs: number; now: () => number },
+  ) {}
+
+  async addUser(input: NewUser): Promise<User> {
+    const parsed = NewUser.safeParse(input);
+    if (!parsed.success) throw new ServerError('bad_request', `Invalid user: ${describeZodIssues(parsed.error.issues)}`);
+    const u = parsed.data;
+    const passwordHash = await hashPassword(u.password);
+    const rec: UserRecord = {
+      id: newId('usr'),
+      username: u.username,
+      passwordHash,
+      role: u.role,
+      name: u.name,
+      directLine: u.directLine ?? null,
+      createdAt: new Date(this.opts.now()).toISOString(),
+      disabled: false,
+    };
+    await this.storage.transaction(async (tx) => {
+      if (await tx.getUserByUsername(u.username)) throw new ServerError('conflict', `A user named ${u.username} already exists`);
+      await tx.insertUser(rec);
+    });
+    return toUser(rec);
+  }
+
+  /** A one-time enrollment token, shown once; only its hash is kept. */
+  async createEnrollmentToken(name?: string, ttlMs = this.opts.enrollmentTtlMs): Promise<{ token: string; expiresAt: string }> {
+    const token = `tnd-enr-${randomToken()}`;
+    const now = this.opts.now();
+    const expiresAt = new Date(now + ttlMs).toISOString();
+    await this.storage.transaction((tx) =>
+      tx.insertEnrollmentToken({
+        tokenHash: sha256(token),
+        name: name?.trim() || null,
+        createdAt: new Date(now).toISOString(),
+        expiresAt,
+        usedAt: null,
+        workstationId: null,
+      }),
+    );
+    return { token, expiresAt };
+  }
+
+  async enroll(body: unknown): Promise<{ workstationId: string; secret: string }> {
+    const parsed = EnrollBody.safeParse(body);
+    if (!parsed.success) throw new ServerError('bad_request', `Invalid enrollment: ${describeZodIssues(parsed.error.issues)}`);
+    const tokenHash = sha256(parsed.data.token);
+    const secret = randomToken();
+    const workstationId = newId('wst');
+    const now = this.opts.now();
+    const at = new Date(now).toISOString();
+    await this.storage.transaction(async (tx) => {
+      const token = await tx.getEnrollmentToken(tokenHash);
+      if (!token) throw new ServerError('unauthenticated', 'Unknown enrollment token; ask IT for a new one');
+      if (token.usedAt) throw new ServerError('unauthenticated', 'This enrollment token has already been used; ask IT for a new one');
+      if (Date.parse(token.expiresAt) <= now) {
+        throw new ServerError('unauthenticated', `This enrollment token expired at ${token.expiresAt}; ask IT for a new one`);
+      }
+      await tx.insertWorkstation({
+        id: workstationId,
+        name: parsed.data.name ?? token.name ?? 'Workstation',
+        secretHash: sha256(secret),
+        enrolledAt: at,
+        revoked: false,
+        revokedAt: null,
+      });
+      if (!(await tx.useEnrollmentToken(tokenHash, at, workstationId))) {
+        throw new ServerError('unauthenticated', 'This enrollment token has already been used; ask IT for a new one');
+      }
+    });
+    return { workstationId, secret };
+  }
+
+  /** The enrolled, unrevoked workstation named by the request's headers, or 401. */
+  async workstation(headers: IncomingHttpHeaders): Promise<WorkstationRecord> {
+    const id = header(headers, HEADER_WORKSTATION);
+    const secret = header(headers, HEADER_SECRET);
+    if (!id || !secret) {
+      throw new ServerError('unauthenticated', `This workstation is not enrolled (missing ${HEADER_WORKSTATION} / ${HEADER_SECRET})`);
+    }
+    const ws = await this.storage.transaction((tx) => tx.getWorkstation(id), { readOnly: true });
+    if (!ws || !sameHash(ws.secretHash, sha256(secret))) throw new ServerError('unauthenticated', 'This workstation is not enrolled with this server');
+    if (ws.revoked) throw new ServerError('unauthenticated', "This workstation's enrollment was revoked; ask IT to enroll it again");
+    return ws;
+  }
+
+  async signIn(headers: IncomingHttpHeaders, body: unknown): Promise<{ token: string; user: User; expiresAt: string }> {
+    const ws = await this.workstation(headers);
+    const parsed = SessionBody.safeParse(body);
+    if (!parsed.success) throw new ServerError('bad_request', `Invalid sign-in: ${describeZodIssues(parsed.error.issues)}`);
+    const { username, password } = parsed.data;
+    const rec = await this.storage.transaction((tx) => tx.getUserByUsername(username), { readOnly: true });
+    const ok = await verifyPassword(rec?.passwordHash ?? null, password);
+    if (!rec || !ok || rec.disabled) throw new ServerError('unauthenticated', WRONG_LOGIN);
+    const token = `tnd-ses-${randomToken()}`;
+    const now = this.opts.now();
+    const expiresAt = new Date(now + this.opts.sessionTtlMs).toISOString();
+    await this.storage.transaction(async (tx) => {
+      await tx.deleteExpiredSessions(new Date(now).toISOString());
+      await tx.insertSession({
+        tokenHash: sha256(token),
+        userId: rec.id,
+        workstationId: ws.id,
+        createdAt: new Date(now).toISOString(),
+        expiresAt,
+      });
+    });
+    return { token, user: toUser(rec), expiresAt };
+  }
+
+  /** Workstation headers plus `authorization: Bearer <session>`; 401 otherwise. */
+  async authenticate(headers: IncomingHttpHeaders): Promise<Caller> {
+    const ws = await this.workstation(headers);
+    const auth = header(headers, 'authorization');
+    const m = auth ? /^Bearer\s+(\S+)$/i.exec(auth) : null;
+    if (!m) throw new ServerError('unauthenticated', 'Sign in first (missing session token)');
+    const sessionHash = sha256(m[1]);
+    const now = this.opts.now();
+    const found = await this.storage.transaction(
+      async (tx) => {
+        const session = await tx.getSession(sessionHash);
+        if (!session) return null;
+        const user = await tx.getUser(session.userId);
+        return user ? { session, user } : null;
+      },
+      { readOnly: true },
+    );
+    if (!found || found.session.workstationId !== ws.id || found.user.disabled) {
+      throw new ServerError('unauthenticated', 'Your session is unknown or has ended; sign in again');
+    }
+    const expiresAt = Date.parse(found.session.expiresAt);
+    if (expiresAt <= now) throw new ServerError('unauthenticated', 'Your session has expired; sign in again');
+    return { workstation: ws, user: toUser(found.user), sessionHash, expiresAt };
+  }
+
+  async revokeWorkstation(id: string): Promise<boolean> {
+    const at = new Date(this.opts.now()).toISOString();
+    return this.storage.transaction(async (tx) => {
+      const ok = await tx.revokeWorkstation(id, at);
+      if (ok) await tx.deleteSessionsOfWorkstation(id);
+      return ok;
+    });
+  }
+}

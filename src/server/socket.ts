@@ -1,0 +1,237 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
+import { WebSocketServer, type RawData, WebSocket } from 'ws';
+import { CLINICAL_ROLES } from '../shared/roles';
+import { ClientMessage, WIRE_PATH, type ServerMessage, type ServerMethod } from '../shared/sync/wire';
+import type { Auth, Caller } from './auth';
+import { ServerError, asServerError } from './errors';
+
+/**
+ * The consoles' WebSocket (`/v1/ws`): authenticated on the upgrade, then `req`/`res` per
+ * shared/sync/wire.ts, `hello` once, and `poke` whenever the change-log cursor moves.
+ */
+export type MethodHandler = (caller: Caller, params: unknown) => Promise<unknown>;
+
+export interface HubOptions {
+  auth: Auth;
+  methods: Record<ServerMethod, MethodHandler>;
+  /** The current change-log cursor (for `hello`). */
+  cursor: () => Promise<number>;
+  maxDriftMs: number;
+  pingIntervalMs: number;
+  now: () => number;
+  logger: Logger;
+  /** A clinician's or supervisor's console disconnected. */
+  answererLeft: () => void;
+  /** Largest message accepted, in bytes. */
+  maxPayload: number;
+}
+
+interface Conn {
+  ws: WebSocket;
+  caller: Caller;
+  alive: boolean;
+  inFlight: number;
+}
+
+const MAX_IN_FLIGHT = 64;
+
+function refuseUpgrade(socket: Duplex, status: number, reason: string, message: string): void {
+  const body = JSON.stringify({ code: status === 401 ? 'unauthenticated' : 'not_found', message });
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+  setTimeout(() => socket.destroy(), 1000).unref();
+}
+
+export class Hub {
+  private readonly wss: WebSocketServer;
+  private readonly conns = new Set<Conn>();
+  private pokeScheduled = false;
+  private head = 0;
+  private pinger: NodeJS.Timeout | null = null;
+  private closing = false;
+
+  constructor(private readonly o: HubOptions) {
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: o.maxPayload, clientTracking: false });
+    if (o.pingIntervalMs > 0) {
+      this.pinger = setInterval(() => this.heartbeat(), o.pingIntervalMs);
+      this.pinger.unref();
+    }
+  }
+
+  /** Handles an HTTP upgrade request; wire it to the server's 'upgrade' event. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', (err) => this.o.logger.debug({ err }, 'upgrade socket error'));
+    let path = '';
+    try {
+      path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    } catch {
+      // fall through: not our path
+    }
+    if (path !== WIRE_PATH || this.closing) {
+      refuseUpgrade(socket, 404, 'Not Found', `No WebSocket at ${path}`);
+      return;
+    }
+    this.o.auth
+      .authenticate(req.headers)
+      .then(async (caller) => ({ caller, cursor: await this.o.cursor() }))
+      .then(
+        ({ caller, cursor }) => {
+          if (socket.destroyed || this.closing) return;
+          this.wss.handleUpgrade(req, socket, head, (ws) => this.connected(ws, caller, cursor));
+        },
+        (err) => {
+          const e = asServerError(err);
+          if (e.code !== 'unauthenticated') this.o.logger.error({ err }, 'upgrade failed');
+          else this.o.logger.info({ reason: e.message, remote: req.socket.remoteAddress }, 'refused WebSocket');
+          refuseUpgrade(socket, e.code === 'unauthenticated' ? 401 : 500, e.code === 'unauthenticated' ? 'Unauthorized' : 'Internal Server Error', e.message);
+        },
+      );
+  }
+
+  private connected(ws: WebSocket, caller: Caller, cursor: number): void {
+    const conn: Conn = { ws, caller, alive: true, inFlight: 0 };
+    this.conns.add(conn);
+    this.head = Math.max(this.head, cursor);
+    this.o.logger.info({ user: caller.user.id, role: caller.user.role, workstation: caller.workstation.id }, 'console connected');
+    ws.on('pong', () => {
+      conn.alive = true;
+    });
+    ws.on('message', (data, isBinary) => this.received(conn, data, isBinary));
+    ws.on('error', (err) => this.o.logger.debug({ err }, 'socket error'));
+    ws.on('close', () => {
+      this.conns.delete(conn);
+      this.o.logger.info({ user: caller.user.id, workstation: caller.workstation.id }, 'console disconnected');
+      if (CLINICAL_ROLES.includes(caller.user.role) && !this.closing) this.o.answererLeft();
+    });
+    this.send(conn, { t: 'hello', serverTime: this.o.now(), cursor, user: caller.user, maxDriftMs: this.o.maxDriftMs });
+  }
+
+  private send(conn: Conn, msg: ServerMessage): void {
+    if (conn.ws.readyState !== WebSocket.OPEN) return;
+    conn.ws.send(JSON.stringify(msg), (err) => {
+      if (err) this.o.logger.debug({ err }, 'send failed');
+    });
+  }
+
+  private fail(conn: Conn, id: number, err: ServerError): void {
+    this.send(conn, { t: 'res', id, ok: false, e: err.toWire() });
+  }
+
+  private received(conn: Conn, data: RawData, isBinary: boolean): void {
+    let raw: unknown;
+    try {
+      if (isBinary) throw new Error('binary');
+      const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
+      raw = JSON.parse(text);
+    } catch {
+      this.o.logger.debug({ user: conn.caller.user.id }, 'dropped a message that is not JSON text');
+      return;
+    }
+    const msg = ClientMessage.safeParse(raw);
+    if (!msg.success) {
+      const id = (raw as { id?: unknown } | null)?.id;
+      if (typeof id === 'number' && Number.isSafeInteger(id) && id >= 0) {
+        const issue = msg.error.issues[0];
+        const where = issue?.path.length ? `${issue.path.map(String).join('.')}: ` : '';
+        this.fail(conn, id, new ServerError('bad_request', `Malformed request: ${where}${issue?.message ?? 'invalid'}`));
+      } else {
+        this.o.logger.debug({ user: conn.caller.user.id }, 'dropped a malformed message without an id');
+      }
+      return;
+    }
+    const { id, m, p } = msg.data;
+    if (this.o.now() >= conn.caller.expiresAt) {
+      this.fail(conn, id, new ServerError('unauthenticated', 'Your session has expired; sign in again'));
+      conn.ws.close(4401, 'session expired');
+      return;
+    }
+    if (conn.inFlight >= MAX_IN_FLIGHT) {
+      this.fail(conn, id, new ServerError('unavailable', `Too many requests in flight (at most ${MAX_IN_FLIGHT})`));
+      return;
+    }
+    conn.inFlight++;
+    this.o.methods[m](conn.caller, p)
+      .then(
+        (r) => this.send(conn, { t: 'res', id, ok: true, r }),
+        (err) => {
+          const e = asServerError(err);
+          if (e.code === 'internal') this.o.logger.error({ err, method: m }, 'request failed');
+          this.fail(conn, id, e);
+        },
+      )
+      .finally(() => {
+        conn.inFlight--;
+      });
+  }
+
+  /** The cursor moved: poke every console, at most once per socket per tick. */
+  committed(cursor: number): void {
+    this.head = Math.max(this.head, cursor);
+    if (this.pokeScheduled || this.closing) return;
+    this.pokeScheduled = true;
+    setImmediate(() => {
+      this.pokeScheduled = false;
+      for (const conn of this.conns) this.send(conn, { t: 'poke', cursor: this.head });
+    });
+  }
+
+  /** User ids of connected clinicians and supervisors: the people a live handoff can ring. */
+  answerers(): Set<string> {
+    const ids = new Set<string>();
+    for (const c of this.conns) if (CLINICAL_ROLES.includes(c.caller.user.role) && c.ws.readyState === WebSocket.OPEN) ids.add(c.caller.user.id);
+    return ids;
+  }
+
+  connections(): { userId: string; role: string; workstationId: string }[] {
+    return [...this.conns].map((c) => ({ userId: c.caller.user.id, role: c.caller.user.role, workstationId: c.caller.workstation.id }));
+  }
+
+  /** Closes every socket of a workstation (its enrollment was revoked). */
+  dropWorkstation(workstationId: string): void {
+    for (const c of this.conns) if (c.caller.workstation.id === workstationId) c.ws.close(4401, 'workstation revoked');
+  }
+
+  private heartbeat(): void {
+    for (const c of this.conns) {
+      if (!c.alive) {
+        this.o.logger.info({ user: c.caller.user.id }, 'console stopped answering pings');
+        c.ws.terminate();
+        continue;
+      }
+      c.alive = false;
+      try {
+        c.ws.ping();
+      } catch {
+        // the close handler cleans up
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    if (this.pinger) clearInterval(this.pinger);
+    const waits: Promise<void>[] = [];
+    for (const c of this.conns) {
+      waits.push(
+        new Promise<void>((resolve) => {
+          if (c.ws.readyState === WebSocket.CLOSED) return resolve();
+          const t = setTimeout(() => {
+            c.ws.terminate();
+            resolve();
+          }, 1000);
+          c.ws.once('close', () => {
+            clearTimeout(t);
+            resolve();
+          });
+          c.ws.close(1001, 'server shutting down');
+        }),
+      );
+    }
+    await Promise.all(waits);
+    this.conns.clear();
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+  }
+}

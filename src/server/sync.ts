@@ -1,0 +1,202 @@
+import type { Logger } from 'pino';
+import { ENTITIES, ENTITY_NAMES, roleMayReceive, type EntityName } from '../shared/entities';
+import { ClockDriftError, HybridClock, decodeHlc } from '../shared/hlc';
+import { mergeOp, type RowState } from '../shared/sync/merge';
+import { Op, PULL_PAGE_MAX, PushRequest, validateOpFor, type PullResponse, type PushResponse, type Refusal } from '../shared/sync/protocol';
+import { PullParams } from '../shared/sync/wire';
+import type { Caller } from './auth';
+import { ServerError, describeZodIssues } from './errors';
+import { SERVER_REPLICA, type ReplicaRecord, type ServerStorage, type StorageTx } from './storage/types';
+
+/**
+ * Push and pull (DESIGN.md, Sync; Replicache's push protocol): ops are applied in order, each
+ * whole or not at all, idempotently per replica sequence number; a gap stops the push; the
+ * change log hands ops out by cursor, filtered by what the caller's role may receive.
+ */
+export interface PushOutcome {
+  response: PushResponse;
+  /** Set when the push stopped at a gap; ops before it are committed. */
+  gap: ServerError | null;
+  /** The cursor moved: connected consoles should be poked. */
+  moved: boolean;
+}
+
+const REPLICA_ID = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/** The replica and sequence number of a pushed op when they are readable, even if the rest is not. */
+function identify(raw: unknown): { replica: string; seq: number } | null {
+  if (typeof raw !== 'object' || raw === null) return null;
+  const { replica, seq } = raw as { replica?: unknown; seq?: unknown };
+  if (typeof replica !== 'string' || !REPLICA_ID.test(replica)) return null;
+  if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 1) return null;
+  return { replica, seq };
+}
+
+export class SyncEngine {
+  /** The server's own replica clock: handoff and presence ops are stamped with it. */
+  readonly clock: HybridClock;
+
+  constructor(
+    private readonly storage: ServerStorage,
+    private readonly opts: { maxDriftMs: number; now: () => number; logger: Logger },
+  ) {
+    this.clock = new HybridClock(SERVER_REPLICA, opts.now, opts.maxDriftMs);
+  }
+
+  /** Starts the server's clock after everything already in the change log. */
+  async init(): Promise<number> {
+    const { maxHlc, cursor } = await this.storage.transaction(
+      async (tx) => ({ maxHlc: await tx.maxHlc(), cursor: await tx.getCursor() }),
+      { readOnly: true },
+    );
+    if (maxHlc) this.observe(maxHlc);
+    return cursor;
+  }
+
+  private observe(hlc: string): void {
+    try {
+      this.clock.observe(hlc);
+    } catch (err) {
+      // Only possible if the server's own clock went back by more than the drift allowance
+      // since the op was accepted; the op stands, the clock just does not jump to it.
+      this.opts.logger.warn({ err, hlc }, 'not advancing the server clock to a far-future timestamp');
+    }
+  }
+
+  async push(caller: Caller, body: unknown): Promise<PushOutcome> {
+    const parsed = PushRequest.safeParse(body);
+    if (!parsed.success) throw new ServerError('bad_request', `Invalid push: ${describeZodIssues(parsed.error.issues)}`);
+    const rawOps = parsed.data.ops;
+    const nowMs = this.opts.now();
+    const at = new Date(nowMs).toISOString();
+    const { role, id: userId } = caller.user;
+    const wsId = caller.workstation.id;
+    const log = this.opts.logger;
+
+    const outcome = await this.storage.transaction(async (tx) => {
+      const startCursor = await tx.getCursor();
+      const replicas = new Map<string, ReplicaRecord>();
+      let applied = 0;
+      let skipped = 0;
+      const refused: Refusal[] = [];
+      let gap: ServerError | null = null;
+      let reportSeqOf: string | null = null;
+
+      const refuse = async (raw: unknown, replica: string | null, seq: number | null, reason: string) => {
+        refused.push({ seq, reason });
+        log.warn({ workstation: wsId, user: userId, replica, seq, reason }, 'refused op');
+        await tx.insertRefused({ replica, seq, workstationId: wsId, userId, reason, op: raw, refusedAt: at });
+      };
+
+      for (const raw of rawOps) {
+        const ident = identify(raw);
+        if (!ident) {
+          await refuse(raw, null, null, validateOpFor(role, raw).reason ?? 'malformed op: replica and seq are required');
+          continue;
+        }
+        let rep = replicas.get(ident.replica) ?? (await tx.getReplica(ident.replica));
+        if (!rep) {
+          rep = { replica: ident.replica, workstationId: wsId, lastSeq: 0 };
+          await tx.insertReplica(rep);
+          log.info({ workstation: wsId, replica: ident.replica }, 'replica bound to workstation');
+        }
+        replicas.set(ident.replica, rep);
+        if (rep.workstationId !== wsId) {
+          await refuse(raw, ident.replica, ident.seq, `replica ${ident.replica} belongs to another workstation`);
+          continue;
+        }
+        reportSeqOf ??= ident.replica;
+        if (ident.seq <= rep.lastSeq) {
+          skipped++;
+          continue;
+        }
+        if (ident.seq > rep.lastSeq + 1) {
+          const expected = rep.lastSeq + 1;
+          gap = new ServerError(
+            'gap',
+            `Ops from replica ${ident.replica} have a gap: expected seq ${expected}, got ${ident.seq}; push again from seq ${expected}`,
+            { replica: ident.replica, expected, got: ident.seq },
+          );
+          break;
+        }
+        const { op, reason } = validateOpFor(role, raw);
+        const why = reason ?? (op ? this.checkHlc(op, nowMs) : 'malformed op');
+        rep.lastSeq = ident.seq;
+        await tx.setReplicaLastSeq(ident.replica, ident.seq);
+        if (why !== null || !op) {
+          await refuse(raw, ident.replica, ident.seq, why ?? 'malformed op');
+          continue;
+        }
+        await this.apply(tx, op);
+        this.observe(op.hlc);
+        applied++;
+      }
+
+      const cursor = await tx.getCursor();
+      const lastSeq = reportSeqOf ? (replicas.get(reportSeqOf)?.lastSeq ?? 0) : 0;
+      const response: PushResponse = { lastSeq, applied, skipped, refused, cursor };
+      if (gap) gap = new ServerError('gap', gap.message, { ...(gap.details as object), ...response });
+      return { response, gap, moved: cursor !== startCursor };
+    });
+    log.debug({ workstation: wsId, user: userId, ...outcome.response, refused: outcome.response.refused.length }, 'push');
+    return outcome;
+  }
+
+  /** Why an op's timestamp is unacceptable, or null. */
+  private checkHlc(op: Op, nowMs: number): string | null {
+    const h = decodeHlc(op.hlc);
+    if (h.replica !== op.replica) return `timestamp ${op.hlc} was not made by replica ${op.replica}`;
+    const drift = h.ms - nowMs;
+    if (drift > this.opts.maxDriftMs) return new ClockDriftError(drift, this.opts.maxDriftMs).message;
+    return null;
+  }
+
+  /** Appends an op to the change log and merges it into the materialized row. */
+  private async apply(tx: StorageTx, op: Op): Promise<{ cursor: number; state: RowState }> {
+    const cursor = await tx.appendChange(op);
+    const current = await tx.getEntity(op.entity, op.id);
+    const merged = mergeOp(op.entity, current, op.hlc, op.fields);
+    if (merged.created || merged.changed.length) await tx.putEntity(op.entity, op.id, merged.state, cursor);
+    return { cursor, state: merged.state };
+  }
+
+  /**
+   * An op written by the server itself (replica `server`), inside the caller's transaction,
+   * so it flows to the consoles through the change log like any other.
+   */
+  async writeServerOp(tx: StorageTx, entity: EntityName, id: string, fields: Record<string, unknown>): Promise<{ cursor: number; row: Record<string, unknown> }> {
+    const check = ENTITIES[entity].schema.partial().strict().safeParse(fields);
+    if (!check.success) throw new Error(`server wrote an invalid ${entity}: ${describeZodIssues(check.error.issues)}`);
+    const rep = await tx.getReplica(SERVER_REPLICA);
+    const seq = (rep?.lastSeq ?? 0) + 1;
+    if (!rep) await tx.insertReplica({ replica: SERVER_REPLICA, workstationId: null, lastSeq: 0 });
+    const op: Op = { replica: SERVER_REPLICA, seq, hlc: this.clock.tick(), entity, id, fields };
+    const { cursor, state } = await this.apply(tx, op);
+    await tx.setReplicaLastSeq(SERVER_REPLICA, seq);
+    return { cursor, row: { id, ...state.data } };
+  }
+
+  async pull(caller: Caller, params: unknown): Promise<PullResponse> {
+    const parsed = PullParams.safeParse(params ?? {});
+    if (!parsed.success) throw new ServerError('bad_request', `Invalid pull: ${describeZodIssues(parsed.error.issues)}`);
+    const { cursor: after, limit } = parsed.data;
+    const role = caller.user.role;
+    const allowed = ENTITY_NAMES.filter((e) => roleMayReceive(role, e));
+    const entities = allowed.length === ENTITY_NAMES.length ? null : allowed;
+    const page = Math.min(limit, PULL_PAGE_MAX);
+    return this.storage.transaction(
+      async (tx) => {
+        const head = await tx.getCursor();
+        const ops = await tx.readChanges(after, page, entities);
+        if (ops.length === page) {
+          // A full page: the scan stopped at its last op.
+          const cursor = ops[ops.length - 1].cursor;
+          return { ops, cursor, more: cursor < head };
+        }
+        // Everything up to the head was scanned (what the role may not receive included).
+        return { ops, cursor: head, more: false };
+      },
+      { readOnly: true },
+    );
+  }
+}
