@@ -1,0 +1,220 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import pino from 'pino';
+import { ROLES, Role } from '../shared/roles';
+import { createAdmin } from './admin';
+import { createSyncServer, DB_FILE_NAME } from './app';
+import { ServerError } from './errors';
+import { SqliteStorage } from './storage/sqlite';
+
+/**
+ * `npm run server -- <command>`: serve, user add, workstation enroll|list|revoke, status.
+ * Data lives in --data DIR, else $TANDEM_SERVER_DATA, else ./.tandem-server.
+ */
+const USAGE = `Usage: npm run server -- <command> [options]
+
+Commands:
+  serve [--port N] [--host H] [--data DIR] [--cert FILE --key FILE]
+        [--handoff-timeout MS] [--direct-line NUMBER]
+                                  run the sync server (default 127.0.0.1, port 8443 with TLS, else 8080)
+  user add <username> --role ROLE --name "Full Name" [--password P] [--direct-line NUMBER]
+                                  add a user (password from --password or $TANDEM_PASSWORD)
+                                  ROLE is one of ${ROLES.join(', ')}
+  user list                       list users
+  workstation enroll [--name N]   print a one-time enrollment token
+  workstation list                list enrolled workstations
+  workstation revoke <id>         revoke a workstation and end its sessions
+  status                          users, workstations and change-log counts
+
+Every command takes --data DIR (default $TANDEM_SERVER_DATA or ./.tandem-server).`;
+
+class UsageError extends Error {}
+
+function dataDir(values: { data?: string }): string {
+  return path.resolve(values.data ?? process.env.TANDEM_SERVER_DATA ?? '.tandem-server');
+}
+
+function intOption(name: string, v: string | undefined, min: number, max: number): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+/** Every option is a string option; `--data` is always accepted. */
+function parse<K extends string>(args: string[], names: readonly K[]): { values: Partial<Record<K | 'data', string>>; positionals: string[] } {
+  const options: Record<string, { type: 'string' }> = { data: { type: 'string' } };
+  for (const n of names) options[n] = { type: 'string' };
+  try {
+    const { values, positionals } = parseArgs({ args, options, allowPositionals: true, strict: true });
+    return { values: values as Partial<Record<K | 'data', string>>, positionals };
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+async function withStorage<T>(dir: string, fn: (storage: SqliteStorage) => Promise<T>): Promise<T> {
+  const storage = new SqliteStorage(path.join(dir, DB_FILE_NAME));
+  try {
+    return await fn(storage);
+  } finally {
+    await storage.close();
+  }
+}
+
+async function serve(args: string[]): Promise<void> {
+  const { values, positionals } = parse(args, ['port', 'host', 'cert', 'key', 'handoff-timeout', 'direct-line']);
+  if (positionals.length) throw new UsageError(`serve takes no arguments, got ${positionals.join(' ')}`);
+  if (Boolean(values.cert) !== Boolean(values.key)) throw new UsageError('--cert and --key go together');
+  const tls = values.cert && values.key ? { cert: fs.readFileSync(values.cert), key: fs.readFileSync(values.key) } : undefined;
+  const port = intOption('port', values.port, 0, 65535) ?? (tls ? 8443 : 8080);
+  const handoffTimeoutMs = intOption('handoff-timeout', values['handoff-timeout'], 1000, 600_000);
+  const logger = pino({ level: process.env.TANDEM_LOG_LEVEL ?? 'info', name: 'tandem-server' });
+  const server = await createSyncServer({
+    dataDir: dataDir(values),
+    host: values.host ?? '127.0.0.1',
+    port,
+    tls,
+    handoffTimeoutMs,
+    clinicianDirectLine: values['direct-line'] ?? process.env.TANDEM_CLINICIAN_DIRECT_LINE ?? null,
+    logger,
+  });
+  if (!tls) logger.warn('TLS is off: use --cert and --key anywhere but a single machine');
+  process.stdout.write(`Tandem sync server listening on ${server.url}\n`);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping');
+    server.close().then(
+      () => process.exit(0),
+      (err) => {
+        logger.error({ err }, 'stop failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+async function user(args: string[]): Promise<void> {
+  const { values, positionals } = parse(args, ['role', 'name', 'password', 'direct-line']);
+  const [sub, username, ...rest] = positionals;
+  if (sub === 'list') {
+    await withStorage(dataDir(values), async (storage) => {
+      for (const u of await createAdmin(storage).listUsers()) {
+        process.stdout.write(`${u.username}\t${u.role}\t${u.name}${u.directLine ? `\t${u.directLine}` : ''}\n`);
+      }
+    });
+    return;
+  }
+  if (sub !== 'add') throw new UsageError(`Unknown user command ${JSON.stringify(sub ?? '')}; use "user add" or "user list"`);
+  if (!username || rest.length) throw new UsageError('Usage: user add <username> --role ROLE --name "Full Name" [--password P]');
+  const role = Role.safeParse(values.role);
+  if (!role.success) throw new UsageError(`--role must be one of ${ROLES.join(', ')}${values.role ? `, got ${JSON.stringify(values.role)}` : ''}`);
+  if (!values.name) throw new UsageError('--name "Full Name" is required');
+  const password = values.password ?? process.env.TANDEM_PASSWORD;
+  if (!password) throw new UsageError('Give a password with --password or the TANDEM_PASSWORD environment variable');
+  await withStorage(dataDir(values), async (storage) => {
+    const u = await createAdmin(storage).addUser({ username, password, name: values.name ?? '', role: role.data, directLine: values['direct-line'] ?? null });
+    process.stdout.write(`Added ${u.role} ${u.username} (${u.name}), id ${u.id}\n`);
+  });
+}
+
+async function workstation(args: string[]): Promise<void> {
+  const { values, positionals } = parse(args, ['name']);
+  const [sub, id, ...rest] = positionals;
+  await withStorage(dataDir(values), async (storage) => {
+    const admin = createAdmin(storage);
+    if (sub === 'enroll') {
+      if (id) throw new UsageError('workstation enroll takes no arguments; name it with --name');
+      const token = await admin.createEnrollmentToken(values.name);
+      process.stdout.write(`${token}\n`);
+      process.stderr.write('One-time enrollment token (valid 24 hours). Enter it on the workstation.\n');
+    } else if (sub === 'list') {
+      for (const w of await admin.listWorkstations()) {
+        process.stdout.write(`${w.id}\t${w.name}\tenrolled ${w.enrolledAt}${w.revoked ? `\tREVOKED ${w.revokedAt}` : ''}\n`);
+      }
+    } else if (sub === 'revoke') {
+      if (!id || rest.length) throw new UsageError('Usage: workstation revoke <id>');
+      if (!(await admin.revokeWorkstation(id))) throw new UsageError(`No workstation ${id}`);
+      process.stdout.write(`Revoked ${id}\n`);
+    } else {
+      throw new UsageError(`Unknown workstation command ${JSON.stringify(sub ?? '')}; use enroll, list or revoke`);
+    }
+  });
+}
+
+async function status(args: string[]): Promise<void> {
+  const { values, positionals } = parse(args, []);
+  if (positionals.length) throw new UsageError('status takes no arguments');
+  const dir = dataDir(values);
+  if (!fs.existsSync(path.join(dir, DB_FILE_NAME))) throw new UsageError(`No server data in ${dir} (run "serve" or "user add" first, or pass --data)`);
+  await withStorage(dir, async (storage) => {
+    const s = await createAdmin(storage).status();
+    process.stdout.write(
+      [
+        `data:          ${s.location}`,
+        `users:         ${s.users}`,
+        `workstations:  ${s.workstations} (${s.revokedWorkstations} revoked)`,
+        `replicas:      ${s.replicas}`,
+        `sessions:      ${s.liveSessions} live`,
+        `change log:    ${s.changes} ops, cursor ${s.cursor}`,
+        `refused ops:   ${s.refused}`,
+      ].join('\n') + '\n',
+    );
+  });
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...args] = argv;
+  try {
+    if (!command || command === 'help' || command === '--help' || command === '-h') {
+      process.stdout.write(`${USAGE}\n`);
+      return command ? 0 : 2;
+    }
+    if (args.includes('--help') || args.includes('-h')) {
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    }
+    switch (command) {
+      case 'serve':
+        await serve(args);
+        return 0;
+      case 'user':
+        await user(args);
+        return 0;
+      case 'workstation':
+        await workstation(args);
+        return 0;
+      case 'status':
+        await status(args);
+        return 0;
+      default:
+        throw new UsageError(`Unknown command ${JSON.stringify(command)}`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`${err.message}\n\n${USAGE}\n`);
+      return 2;
+    }
+    if (err instanceof ServerError) {
+      process.stderr.write(`${err.message}\n`);
+      return 1;
+    }
+    process.stderr.write(`${(err as Error).message ?? String(err)}\n`);
+    return 1;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== 0) process.exit(code);
+  },
+  (err) => {
+    process.stderr.write(`${String(err)}\n`);
+    process.exit(1);
+  },
+);
