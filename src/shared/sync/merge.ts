@@ -3,8 +3,9 @@ import { ENTITIES, type EntityName } from '../entities';
 /**
  * Last-writer-wins per field, by HLC. Each row carries a map field → HLC of its last write;
  * an incoming op wins a field only with a strictly greater timestamp, so applying the same
- * op twice, or ops in any order, ends in the same row everywhere. Append-only entities keep
- * the first write of a row and ignore the rest (they are never edited, only corrected).
+ * op twice, or ops in any order, ends in the same row everywhere. Append-only entities are
+ * written once and never edited (a correction is a new row); should two replicas ever write
+ * the same id, the earliest timestamp wins whole, so every replica keeps the same one.
  */
 export type Clocks = Record<string, string>;
 
@@ -31,7 +32,13 @@ export function mergeOp(
     for (const f of Object.keys(fields)) clocks[f] = hlc;
     return { state: { data: { ...fields }, clocks }, changed: Object.keys(fields), created: true };
   }
-  if (ENTITIES[entity].appendOnly) return { state: current, changed: [], created: false };
+  if (ENTITIES[entity].appendOnly) {
+    const written = Object.values(current.clocks).sort()[0];
+    if (written !== undefined && written <= hlc) return { state: current, changed: [], created: false };
+    const clocks: Clocks = {};
+    for (const f of Object.keys(fields)) clocks[f] = hlc;
+    return { state: { data: { ...fields }, clocks }, changed: Object.keys(fields), created: false };
+  }
   const data = { ...current.data };
   const clocks = { ...current.clocks };
   const changed: string[] = [];

@@ -34,7 +34,8 @@ export type ClientMessage = z.infer<typeof ClientMessage>;
 
 export const WireError = z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() });
 
-export const ServerMessage = z.discriminatedUnion('t', [
+// A plain union: two `res` shapes share the discriminator value, which discriminatedUnion refuses.
+export const ServerMessage = z.union([
   z.object({ t: z.literal('hello'), serverTime: z.number(), cursor: z.number().int(), user: User, maxDriftMs: z.number() }),
   z.object({ t: z.literal('poke'), cursor: z.number().int() }),
   z.object({ t: z.literal('res'), id: z.number().int(), ok: z.literal(true), r: z.unknown() }),

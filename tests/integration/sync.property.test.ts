@@ -1,0 +1,185 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3-multiple-ciphers';
+import pino from 'pino';
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { migrate } from '../../src/main/core/store/open';
+import { MIGRATIONS } from '../../src/main/core/store/migrations';
+import { ReplicaStore, fromStored } from '../../src/main/core/store/replica';
+import { SyncEngine } from '../../src/server/sync';
+import { openSqliteStorage } from '../../src/server/storage/sqlite';
+import type { Caller } from '../../src/server/auth';
+import { ENTITIES, type EntityName } from '../../src/shared/entities';
+import type { PullResponse, PushResponse, Op } from '../../src/shared/sync/protocol';
+import { tempDir } from '../helpers/tmp';
+
+/**
+ * Three replicas make random edits while an unreliable network delivers their pushes and
+ * pulls in any order, duplicated or dropped (requests and responses alike). After a final
+ * reliable sync, all replicas and the server must hold the same rows. Real stores on both
+ * sides: the workstation's ReplicaStore and the server's SyncEngine on SQLite.
+ */
+const RUNS = Number(process.env.SYNC_PROPERTY_RUNS ?? 1500);
+const tmp = tempDir('tandem-prop-');
+afterAll(() => tmp.cleanup());
+
+const ENTITY_POOL: EntityName[] = ['case', 'person', 'case_event'];
+const IDS = ['a', 'b', 'c'];
+const FIELDS: Record<string, { field: string; values: unknown[] }[]> = {
+  case: [
+    { field: 'risk', values: ['low', 'moderate', 'high', 'unknown'] },
+    { field: 'status', values: ['open', 'waiting', 'closed'] },
+    { field: 'reason', values: ['call back', 'housing', 'shelter'] },
+  ],
+  person: [
+    { field: 'name', values: ['Ana', 'Bo', 'Cy'] },
+    { field: 'phones', values: [['617'], ['508', '781'], null] },
+  ],
+  case_event: [{ field: 'body', values: [{ text: 'first' }, { text: 'second' }] }],
+};
+
+type Msg =
+  | { kind: 'push'; r: number; ops: Op[] }
+  | { kind: 'pull'; r: number; cursor: number }
+  | { kind: 'pushRes'; r: number; res: PushResponse }
+  | { kind: 'pullRes'; r: number; res: PullResponse };
+
+const Action = fc.oneof(
+  { weight: 4, arbitrary: fc.record({ t: fc.constant('edit' as const), r: fc.nat(2), e: fc.nat(2), id: fc.nat(2), f: fc.nat(2), v: fc.nat(3) }) },
+  { weight: 2, arbitrary: fc.record({ t: fc.constant('sendPush' as const), r: fc.nat(2) }) },
+  { weight: 2, arbitrary: fc.record({ t: fc.constant('sendPull' as const), r: fc.nat(2) }) },
+  { weight: 4, arbitrary: fc.record({ t: fc.constant('deliver' as const), i: fc.nat(20), dup: fc.boolean() }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant('drop' as const), i: fc.nat(20) }) },
+);
+
+/** A migrated empty store, copied for each replica of each run (migrating thousands of times is slow). */
+const template = (() => {
+  const db = new Database(':memory:');
+  migrate(db, MIGRATIONS);
+  const bytes = db.serialize();
+  db.close();
+  return bytes;
+})();
+
+function memoryReplica(n: number, clockMs: { now: number }): ReplicaStore {
+  const db = new Database(template);
+  db.prepare("INSERT INTO meta(key, value) VALUES ('replicaId', ?)").run(`r${n}`);
+  return new ReplicaStore(db, () => clockMs.now + n); // slightly different wall clocks
+}
+
+function caller(n: number): Caller {
+  return {
+    workstation: { id: `w${n}`, name: `w${n}`, secretHash: 'x', enrolledAt: '2026-01-01T00:00:00Z', revoked: false, revokedAt: null },
+    user: { id: `u${n}`, username: `u${n}`, name: `U${n}`, role: 'clinician', directLine: null },
+    sessionHash: 'x',
+    expiresAt: Number.MAX_SAFE_INTEGER,
+  };
+}
+
+/** Every row of a replica, decoded, keyed entity/id. */
+function replicaRows(store: ReplicaStore): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const e of ENTITY_POOL) {
+    for (const row of store.db.prepare(`SELECT * FROM ${ENTITIES[e].table} ORDER BY id`).all() as Record<string, string | null>[]) {
+      const decoded = fromStored(e, row);
+      out[`${e}/${row.id}`] = Object.fromEntries(Object.entries(decoded).filter(([k, v]) => k !== 'id' && v !== null));
+    }
+  }
+  return out;
+}
+
+let runNo = 0;
+
+describe('sync convergence (property)', () => {
+  it(`converges for ${RUNS} random histories of edits and an unreliable network`, async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(Action, { minLength: 5, maxLength: 45 }), async (actions) => {
+        const clock = { now: 1_800_000_000_000 };
+        const storage = openSqliteStorage(':memory:');
+        runNo++;
+        const engine = new SyncEngine(storage, { maxDriftMs: 300_000, now: () => clock.now, logger: pino({ level: 'silent' }) });
+        await engine.init();
+        await storage.transaction(async (tx) => {
+          for (const n of [0, 1, 2]) await tx.insertWorkstation(caller(n).workstation);
+        });
+        const replicas = [0, 1, 2].map((n) => memoryReplica(n, clock));
+        const cursors = [0, 0, 0];
+        const net: Msg[] = [];
+        try {
+          const serve = async (m: Msg): Promise<Msg | null> => {
+            if (m.kind === 'push') {
+              const out = await engine.push(caller(m.r), { ops: m.ops });
+              return { kind: 'pushRes', r: m.r, res: out.response };
+            }
+            if (m.kind === 'pull') return { kind: 'pullRes', r: m.r, res: await engine.pull(caller(m.r), { cursor: m.cursor, limit: 7 }) };
+            if (m.kind === 'pushRes') replicas[m.r].acknowledge(m.res.lastSeq, m.res.refused);
+            else {
+              replicas[m.r].applyRemote(m.res.ops);
+              cursors[m.r] = m.res.cursor; // a stale response may move it back: that only costs a re-pull
+            }
+            return null;
+          };
+
+          for (const a of actions) {
+            clock.now += 3;
+            if (a.t === 'edit') {
+              const entity = ENTITY_POOL[a.e];
+              const spec = FIELDS[entity][a.f % FIELDS[entity].length];
+              replicas[a.r].write(entity, IDS[a.id], { [spec.field]: spec.values[a.v % spec.values.length] });
+            } else if (a.t === 'sendPush') {
+              const ops = replicas[a.r].outboxBatch(5);
+              if (ops.length) net.push({ kind: 'push', r: a.r, ops });
+            } else if (a.t === 'sendPull') {
+              net.push({ kind: 'pull', r: a.r, cursor: cursors[a.r] });
+            } else if (net.length) {
+              const i = a.i % net.length;
+              const m = net[i];
+              if (a.t === 'drop' || !a.dup) net.splice(i, 1);
+              if (a.t === 'deliver') {
+                const reply = await serve(m);
+                if (reply) net.push(reply);
+              }
+            }
+          }
+
+          // The network heals: everyone pushes everything, then pulls everything, twice over.
+          for (let round = 0; round < 2; round++) {
+            for (let r = 0; r < 3; r++) {
+              for (let guard = 0; guard < 100 && replicas[r].pendingCount() > 0; guard++) {
+                await serve((await serve({ kind: 'push', r, ops: replicas[r].outboxBatch(5) }))!);
+              }
+            }
+            for (let r = 0; r < 3; r++) {
+              for (let guard = 0; guard < 100; guard++) {
+                const reply = (await serve({ kind: 'pull', r, cursor: cursors[r] })) as Extract<Msg, { kind: 'pullRes' }>;
+                await serve(reply);
+                if (!reply.res.more) break;
+              }
+            }
+          }
+
+          const server: Record<string, unknown> = {};
+          await storage.transaction(async (tx) => {
+            for (const e of ENTITY_POOL) {
+              for (const id of IDS) {
+                const row = await tx.getEntity(e, id);
+                if (row) server[`${e}/${id}`] = Object.fromEntries(Object.entries(row.data).filter(([, v]) => v !== null));
+              }
+            }
+          }, { readOnly: true });
+          const states = replicas.map(replicaRows);
+          expect(states[1]).toEqual(states[0]);
+          expect(states[2]).toEqual(states[0]);
+          expect(states[0]).toEqual(server);
+          for (const r of replicas) expect(r.pendingCount()).toBe(0);
+        } finally {
+          await storage.close();
+          replicas.forEach((r) => r.db.close());
+          for (const f of fs.readdirSync(tmp.dir)) fs.rmSync(path.join(tmp.dir, f), { force: true });
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  }, 600_000);
+});
