@@ -71,7 +71,7 @@ describe('Electron shell policy', () => {
     // A stand-in keyring that really transforms the bytes, so a plain copy on disk would be caught.
     const keyring: KeyWrapper = {
       isEncryptionAvailable: () => true,
-      encryptString: (s) => Buffer.from(s, 'utf8').map((b) => b ^ 0x5a),
+      encryptString: (s) => Buffer.from(Buffer.from(s, 'utf8').map((b) => b ^ 0x5a)),
       decryptString: (b) => Buffer.from(b.map((x) => x ^ 0x5a)).toString('utf8'),
       getSelectedStorageBackend: () => 'gnome_libsecret',
     };
