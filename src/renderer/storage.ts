@@ -1,0 +1,73 @@
+import type { HandoffOutcome } from '../shared/entities';
+
+/** The parts of localStorage the renderer uses; null where there is none (tests, locked-down profiles). */
+export interface StorageLike {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+  removeItem(key: string): void;
+}
+
+export function browserStorage(): StorageLike | null {
+  try {
+    const s = (globalThis as { localStorage?: StorageLike }).localStorage;
+    if (!s) return null;
+    const probe = '__tandem_probe__';
+    s.setItem(probe, '1');
+    s.removeItem(probe);
+    return s;
+  } catch {
+    return null;
+  }
+}
+
+/** What the clinician has typed during a live conference, before it is closed. */
+export interface ConferenceDraft {
+  notes: string;
+  outcome: HandoffOutcome | null;
+  personName: string;
+  updatedAt: number;
+}
+
+export const DRAFTS_KEY = 'tandem.conferenceDrafts.v1';
+/** Drafts nobody came back to for this long are dropped when the console starts. */
+export const DRAFT_MAX_AGE_MS = 14 * 24 * 3600_000;
+
+export function emptyDraft(): ConferenceDraft {
+  return { notes: '', outcome: null, personName: '', updatedAt: 0 };
+}
+
+export function loadDrafts(storage: StorageLike | null, now: number): Record<string, ConferenceDraft> {
+  if (!storage) return {};
+  try {
+    const raw = storage.getItem(DRAFTS_KEY);
+    if (!raw) return {};
+    const parsed = JSON.parse(raw) as Record<string, Partial<ConferenceDraft>>;
+    const out: Record<string, ConferenceDraft> = {};
+    for (const [id, d] of Object.entries(parsed ?? {})) {
+      if (!d || typeof d !== 'object') continue;
+      const updatedAt = typeof d.updatedAt === 'number' ? d.updatedAt : 0;
+      if (now - updatedAt > DRAFT_MAX_AGE_MS) continue;
+      out[id] = {
+        notes: typeof d.notes === 'string' ? d.notes : '',
+        outcome: typeof d.outcome === 'string' ? (d.outcome as HandoffOutcome) : null,
+        personName: typeof d.personName === 'string' ? d.personName : '',
+        updatedAt,
+      };
+    }
+    return out;
+  } catch {
+    return {};
+  }
+}
+
+/** Saves every draft; returns false when the storage refused (full, disabled). */
+export function saveDrafts(storage: StorageLike | null, drafts: Record<string, ConferenceDraft>): boolean {
+  if (!storage) return false;
+  try {
+    if (Object.keys(drafts).length === 0) storage.removeItem(DRAFTS_KEY);
+    else storage.setItem(DRAFTS_KEY, JSON.stringify(drafts));
+    return true;
+  } catch {
+    return false;
+  }
+}
