@@ -1,0 +1,103 @@
+import { useMemo } from 'react';
+import type { Handoff, Incident } from '../../shared/entities';
+import { useWindowKeys } from '../hooks/useKeys';
+import { useNow } from '../hooks/useNow';
+import { formatClock, formatElapsed, msSince } from '../logic/format';
+import { OUTCOMES } from '../logic/handoff';
+import { clinicianAction, isActivatable, isTypingTarget } from '../logic/keys';
+import { emptyDraft } from '../storage';
+import { useClinician, useStores } from '../state/context';
+import { Kbd } from './common';
+import { IncidentFacts } from './Ringing';
+
+/**
+ * The live conference: a running timer, notes that are never lost (kept in the store and
+ * in localStorage as they are typed), the outcome (keys 1–5) and "Close conference".
+ */
+export function ConferenceCard({ handoff, incident, keys }: { handoff: Handoff; incident: Incident | undefined; keys: boolean }) {
+  const { clinician } = useStores();
+  const now = useNow(true);
+  const stored = useClinician((s) => s.drafts[handoff.id]);
+  const draft = useMemo(() => stored ?? emptyDraft(), [stored]);
+  const saveFailed = useClinician((s) => s.draftSaveFailed);
+  const busy = useClinician((s) => s.completeBusy === handoff.id);
+  const error = useClinician((s) => s.completeError);
+  const id = handoff.id;
+
+  useWindowKeys((e) => {
+    const el = document.activeElement as HTMLElement | null;
+    const action = clinicianAction(e, {
+      typing: isTypingTarget(el),
+      focusActivatable: isActivatable(el),
+      ringing: false,
+      declining: false,
+      inConference: true,
+    });
+    if (action?.type === 'outcome') {
+      e.preventDefault();
+      clinician.getState().setDraft(id, { outcome: action.outcome });
+    }
+  }, keys);
+
+  return (
+    <section className="conference-card" aria-labelledby={`conf-${id}`}>
+      <h2 id={`conf-${id}`}>
+        On the line <span className="timer" aria-label="Time on the call">{formatElapsed(msSince(handoff.acceptedAt, now))}</span>
+      </h2>
+      <p className="muted">
+        Accepted {formatClock(handoff.acceptedAt)} · conferenced by {handoff.requestedByName}
+      </p>
+      <IncidentFacts incident={incident} compact />
+      <div className="field">
+        <label htmlFor={`notes-${id}`}>Live notes</label>
+        <textarea
+          id={`notes-${id}`}
+          rows={6}
+          value={draft.notes}
+          maxLength={20000}
+          onChange={(e) => clinician.getState().setDraft(id, { notes: e.target.value })}
+          aria-describedby={`notes-hint-${id}`}
+        />
+        <span id={`notes-hint-${id}`} className={saveFailed ? 'hint tone-danger' : 'hint'}>
+          {saveFailed ? 'This workstation could not save the draft: do not reload until the conference is closed.' : 'Saved on this workstation as you type.'}
+        </span>
+      </div>
+      <fieldset className="outcomes">
+        <legend>
+          Outcome <span className="hint">keys 1–5 (outside the notes)</span>
+        </legend>
+        {OUTCOMES.map((o) => (
+          <label key={o.value} className={`outcome${draft.outcome === o.value ? ' is-checked' : ''}`}>
+            <input
+              type="radio"
+              name={`outcome-${id}`}
+              value={o.value}
+              checked={draft.outcome === o.value}
+              onChange={() => clinician.getState().setDraft(id, { outcome: o.value })}
+            />
+            <Kbd>{o.key}</Kbd>
+            <span>{o.label}</span>
+          </label>
+        ))}
+      </fieldset>
+      <div className="field">
+        <label htmlFor={`person-${id}`}>Person’s name (optional)</label>
+        <input
+          id={`person-${id}`}
+          value={draft.personName}
+          maxLength={200}
+          autoComplete="off"
+          onChange={(e) => clinician.getState().setDraft(id, { personName: e.target.value })}
+        />
+      </div>
+      {error && (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      )}
+      <button type="button" className="btn btn-primary btn-wide" disabled={busy} onClick={() => void clinician.getState().complete(id)}>
+        {busy ? 'Closing…' : 'Close conference'}
+      </button>
+    </section>
+  );
+}

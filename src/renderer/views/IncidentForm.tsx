@@ -1,0 +1,118 @@
+import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import type { NewIncident } from '../../shared/contract';
+import { useDispatch, useStores } from '../state/context';
+import { Kbd } from './common';
+
+const EMPTY = { type: '', location: '', callbackNumber: '', callerName: '', priority: '', notes: '' };
+type Fields = typeof EMPTY;
+
+function toInput(f: Fields): NewIncident {
+  const opt = (v: string) => (v.trim() ? v.trim() : undefined);
+  return {
+    type: f.type,
+    location: f.location,
+    callbackNumber: opt(f.callbackNumber),
+    callerName: opt(f.callerName),
+    priority: opt(f.priority),
+    notes: f.notes.trim() ? f.notes : undefined,
+  };
+}
+
+/**
+ * Typing an incident by hand (no CAD feed). Keyboard only: Tab between fields, Enter
+ * creates (Shift+Enter for a new line in the notes), Esc cancels. The core validates; its
+ * message is shown next to the form.
+ */
+export function IncidentForm() {
+  const { dispatch } = useStores();
+  const busy = useDispatch((s) => s.formBusy);
+  const error = useDispatch((s) => s.formError);
+  const [f, setF] = useState<Fields>(EMPTY);
+  const formRef = useRef<HTMLFormElement>(null);
+
+  useEffect(() => {
+    // Focus the first field the core rejected.
+    if (error?.fields.length) formRef.current?.querySelector<HTMLElement>(`[name="${error.fields[0]}"]`)?.focus();
+  }, [error]);
+
+  const submit = (e?: FormEvent) => {
+    e?.preventDefault();
+    void dispatch.getState().createIncident(toInput(f));
+  };
+  const onKeyDown = (e: KeyboardEvent) => {
+    if (e.key === 'Escape') {
+      e.preventDefault();
+      e.stopPropagation();
+      dispatch.getState().closeForm();
+    }
+  };
+  const bind = (name: keyof Fields) => ({
+    name,
+    id: `incident-${name}`,
+    value: f[name],
+    onChange: (e: { target: { value: string } }) => setF((prev) => ({ ...prev, [name]: e.target.value })),
+    'aria-invalid': error?.fields.includes(name) ? true : undefined,
+    'aria-describedby': error ? 'incident-form-error' : undefined,
+    autoComplete: 'off',
+  });
+
+  return (
+    <form ref={formRef} className="incident-form" onSubmit={submit} onKeyDown={onKeyDown} aria-labelledby="incident-form-title" noValidate>
+      <h2 id="incident-form-title">New incident</h2>
+      <div className="field">
+        <label htmlFor="incident-type">
+          Type <span className="req">required</span>
+        </label>
+        <input {...bind('type')} autoFocus aria-required placeholder="e.g. Welfare check" />
+      </div>
+      <div className="field">
+        <label htmlFor="incident-location">
+          Location <span className="req">required</span>
+        </label>
+        <input {...bind('location')} aria-required placeholder="Address or landmark" />
+      </div>
+      <div className="field-row">
+        <div className="field">
+          <label htmlFor="incident-callbackNumber">Callback number</label>
+          <input {...bind('callbackNumber')} type="tel" inputMode="tel" />
+        </div>
+        <div className="field field-narrow">
+          <label htmlFor="incident-priority">Priority</label>
+          <input {...bind('priority')} placeholder="1–4" />
+        </div>
+      </div>
+      <div className="field">
+        <label htmlFor="incident-callerName">Caller name</label>
+        <input {...bind('callerName')} />
+      </div>
+      <div className="field">
+        <label htmlFor="incident-notes">
+          Notes <span className="hint">Shift+Enter for a new line</span>
+        </label>
+        <textarea
+          {...bind('notes')}
+          rows={3}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
+              e.preventDefault();
+              submit();
+            }
+          }}
+        />
+      </div>
+      {error && (
+        <p id="incident-form-error" className="form-error" role="alert">
+          {error.message}
+        </p>
+      )}
+      <div className="form-actions">
+        <button type="submit" className="btn btn-primary" disabled={busy}>
+          {busy ? 'Creating…' : 'Create incident'} <Kbd>Enter</Kbd>
+        </button>
+        <button type="button" className="btn" onClick={() => dispatch.getState().closeForm()}>
+          Cancel <Kbd>Esc</Kbd>
+        </button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,124 @@
+import { forwardRef, memo } from 'react';
+import type { Handoff, Incident } from '../../shared/entities';
+import { useNow } from '../hooks/useNow';
+import { formatClock } from '../logic/format';
+import { blocksNewRequest, describeHandoff } from '../logic/handoff';
+import { eligibilityBadge } from '../logic/incidents';
+import { useStores } from '../state/context';
+import { Kbd } from './common';
+
+function HandoffLine({ handoff, incidentId }: { handoff: Handoff; incidentId: string }) {
+  const { dispatch } = useStores();
+  const live = handoff.state === 'ringing';
+  const now = useNow(live);
+  const v = describeHandoff(handoff, now);
+  return (
+    <div className={`handoff-line tone-${v.tone}`} role="status">
+      <div className="handoff-text">
+        <strong>{v.label}</strong>
+        {v.detail && <span className="handoff-detail">{v.detail}</span>}
+      </div>
+      {v.cancellable && (
+        <button type="button" className="btn btn-danger-outline" onClick={() => void dispatch.getState().cancelHandoff(incidentId)}>
+          Cancel <Kbd>Esc</Kbd>
+        </button>
+      )}
+    </div>
+  );
+}
+
+export interface IncidentRowProps {
+  incident: Incident;
+  handoff: Handoff | undefined;
+  selected: boolean;
+  pending: 'live' | 'followup' | undefined;
+  error: string | undefined;
+}
+
+export const IncidentRow = memo(
+  forwardRef<HTMLButtonElement, IncidentRowProps>(function IncidentRow({ incident, handoff, selected, pending, error }, ref) {
+    const { dispatch } = useStores();
+    const badge = eligibilityBadge(incident);
+    const blocked = blocksNewRequest(handoff) || !!pending;
+    const cautions = incident.cautions ?? [];
+    const select = () => dispatch.getState().select(incident.id);
+    return (
+      <li className={`incident${selected ? ' is-selected' : ''}${cautions.length ? ' has-cautions' : ''}`} data-incident-id={incident.id}>
+        <button ref={ref} type="button" className="incident-main" aria-current={selected ? 'true' : undefined} onClick={select}>
+          <span className="incident-head">
+            <span className="incident-number">{incident.number}</span>
+            {incident.priority && <span className="incident-priority">P{incident.priority.replace(/^p/i, '')}</span>}
+            <span className="incident-time">{formatClock(incident.createdAt)}</span>
+          </span>
+          <span className="incident-type">{incident.type}</span>
+          <span className="incident-location">{incident.location}</span>
+          <span className="incident-callback">
+            {incident.callbackNumber ? (
+              <>
+                <span aria-hidden>☎ </span>
+                <span className="visually-hidden">Callback </span>
+                {incident.callbackNumber}
+              </>
+            ) : (
+              <span className="muted">No callback number</span>
+            )}
+            {incident.callerName && <span className="muted"> · {incident.callerName}</span>}
+          </span>
+        </button>
+        {cautions.length > 0 && (
+          <ul className="cautions" aria-label="Safety cautions">
+            {cautions.map((c, i) => (
+              <li key={i}>
+                <span aria-hidden>⚠ </span>
+                {c.severity && <strong>{c.severity}: </strong>}
+                {c.text}
+              </li>
+            ))}
+          </ul>
+        )}
+        {badge && (
+          <div className={`eligibility tone-${badge.tone}`}>
+            <strong>{badge.text}</strong>
+            {badge.reasons.length > 0 && <span> — {badge.reasons.join('; ')}</span>}
+            {badge.exclusions.length > 0 && <span className="exclusions"> Exclusions: {badge.exclusions.join('; ')}</span>}
+          </div>
+        )}
+        {pending && (
+          <div className="handoff-line tone-info" role="status">
+            <strong>{pending === 'live' ? 'Calling the clinician…' : 'Sending follow-up request…'}</strong>
+          </div>
+        )}
+        {!pending && handoff && <HandoffLine handoff={handoff} incidentId={incident.id} />}
+        {error && (
+          <p className="row-error" role="alert">
+            {error}
+          </p>
+        )}
+        <div className="incident-actions">
+          <button
+            type="button"
+            className="btn btn-primary btn-conference"
+            aria-disabled={blocked || undefined}
+            onClick={() => {
+              select();
+              void dispatch.getState().requestHandoff(incident.id, 'live');
+            }}
+          >
+            Conference clinician {selected && <Kbd>F9</Kbd>}
+          </button>
+          <button
+            type="button"
+            className="btn"
+            aria-disabled={blocked || undefined}
+            onClick={() => {
+              select();
+              void dispatch.getState().requestHandoff(incident.id, 'followup');
+            }}
+          >
+            Request follow-up {selected && <Kbd>Shift+F9</Kbd>}
+          </button>
+        </div>
+      </li>
+    );
+  }),
+);

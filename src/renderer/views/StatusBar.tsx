@@ -1,0 +1,53 @@
+import { useMemo } from 'react';
+import { clinicianChip, otherDemoRole, ROLE_LABELS, syncChips } from '../logic/status';
+import { useData, useSession, useStores, useSync } from '../state/context';
+import { Chip } from './common';
+
+/** Always on screen: sync state, who is signed in, and whether a clinician is available. */
+export function StatusBar() {
+  const { session } = useStores();
+  const status = useSync((s) => s.status);
+  const connection = useSync((s) => s.connection);
+  const info = useSession((s) => s.info);
+  const busy = useSession((s) => s.busy);
+  const presence = useData((s) => s.presence);
+  const user = info?.user ?? null;
+
+  const chips = useMemo(() => syncChips(status, connection), [status, connection]);
+  const clinician = useMemo(() => clinicianChip(presence), [presence]);
+  const switchTo = user && info?.demo ? otherDemoRole(user.role) : null;
+
+  return (
+    <header className="statusbar" aria-label="Status">
+      <div className="status-row" aria-label="Sync">
+        {chips.map((c) => (
+          <Chip key={c.text} tone={c.tone}>
+            {c.text}
+          </Chip>
+        ))}
+      </div>
+      {user && (
+        <div className="status-row">
+          <Chip tone={clinician.tone}>{clinician.text}</Chip>
+        </div>
+      )}
+      {user && (
+        <div className="status-row status-user">
+          <span className="user-name">
+            {user.name} <span className="user-role">· {ROLE_LABELS[user.role]}</span>
+          </span>
+          <span className="status-actions">
+            {switchTo && (
+              <button type="button" className="btn btn-small" disabled={busy} onClick={() => void session.getState().switchRole(switchTo)}>
+                Switch to {ROLE_LABELS[switchTo].toLowerCase()}
+              </button>
+            )}
+            <button type="button" className="btn btn-small" disabled={busy} onClick={() => void session.getState().signOut()}>
+              Sign out
+            </button>
+          </span>
+        </div>
+      )}
+    </header>
+  );
+}
