@@ -13,6 +13,8 @@ import { sessionService, DEMO_USERS } from './services/session';
 import { incidentService } from './services/incidents';
 import { handoffService } from './services/handoffs';
 import { caseService } from './services/cases';
+import { caseloadService } from './services/caseload';
+import { directoryService } from './services/directory';
 
 export interface CoreConfig {
   /** Folder holding this workstation's store. */
@@ -74,6 +76,8 @@ export async function createCore(config: CoreConfig) {
   const incidents = incidentService(ctx);
   handoffs = handoffService(ctx);
   const cases = caseService(ctx);
+  const caseload = caseloadService(ctx);
+  const directory = directoryService(ctx);
 
   store.onChange((entities) => {
     emit('data.changed', { entities: [...entities] });
@@ -141,6 +145,20 @@ export async function createCore(config: CoreConfig) {
     'case.get': (i) => cases.get(i.id),
     'case.create': (i) => cases.create(i),
     'case.addNote': (i) => cases.addEvent(i.caseId, 'note', { text: i.text }),
+    'case.logContact': (i) => caseload.logContact(i),
+    'case.screening': (i) => caseload.screening(i),
+    'case.refer': (i) => caseload.refer(i),
+    'referral.update': (i) => caseload.updateReferral(i),
+    'case.addTask': (i) => caseload.addTask(i),
+    'task.complete': (i) => caseload.completeTask(i.id),
+    'case.setConsent': (i) => caseload.setConsent(i),
+    'case.correct': (i) => caseload.correct(i),
+    'case.update': (i) => caseload.update(i),
+    'case.close': (i) => caseload.close(i),
+    'directory.search': (i) => directory.search(i),
+    'directory.get': (i) => directory.get(i.id),
+    'directory.facets': () => directory.facets(),
+    'directory.import': (i) => directory.importPackage(i.dir),
   };
   const dispatch = createRouter(handlers);
 
@@ -174,7 +192,9 @@ export async function createCore(config: CoreConfig) {
     currentUser(): User | null {
       return session.current();
     },
+    /** Idempotent: a shell may close on several paths. */
     close(): void {
+      if (!db.open) return;
       sync?.stop();
       emitter.removeAllListeners();
       db.close();
