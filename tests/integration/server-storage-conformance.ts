@@ -1,0 +1,162 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ServerStorage, UserRecord } from '../../src/server/storage/types';
+import { SERVER_REPLICA } from '../../src/server/storage/types';
+
+/**
+ * What every ServerStorage implementation must do. SQLite runs it now; PostgreSQL will run
+ * the same suite (DESIGN.md: one interface, two implementations, one conformance suite).
+ */
+export function describeStorageConformance(name: string, open: () => Promise<{ storage: ServerStorage; cleanup: () => Promise<void> }>): void {
+  describe(`ServerStorage conformance: ${name}`, () => {
+    let storage: ServerStorage;
+    let cleanup: () => Promise<void>;
+    beforeEach(async () => {
+      ({ storage, cleanup } = await open());
+    });
+    afterEach(() => cleanup());
+
+    const at = '2026-01-01T00:00:00.000Z';
+    const user = (id: string, username: string): UserRecord => ({
+      id,
+      username,
+      passwordHash: '$argon2id$fake',
+      role: 'clinician',
+      name: username,
+      directLine: null,
+      createdAt: at,
+      disabled: false,
+    });
+    const ws = (id: string) => ({ id, name: id, secretHash: 'ab'.repeat(32), enrolledAt: at, revoked: false, revokedAt: null });
+    const op = (replica: string, seq: number, entity: 'incident' | 'case' | 'handoff', id: string, fields: Record<string, unknown>) => ({
+      replica,
+      seq,
+      hlc: `${String(1_700_000_000_000 + seq).padStart(15, '0')}:000000:${replica}`,
+      entity,
+      id,
+      fields,
+    });
+
+    it('commits a transaction whole, or rolls it back whole', async () => {
+      await storage.transaction((tx) => tx.insertUser(user('u1', 'ann')));
+      await expect(
+        storage.transaction(async (tx) => {
+          await tx.insertUser(user('u2', 'ben'));
+          throw new Error('changed my mind');
+        }),
+      ).rejects.toThrow('changed my mind');
+      const users = await storage.transaction((tx) => tx.listUsers(), { readOnly: true });
+      expect(users.map((u) => u.username)).toEqual(['ann']);
+      expect(await storage.transaction((tx) => tx.getUserByUsername('ANN'))).toMatchObject({ id: 'u1', role: 'clinician', disabled: false });
+    });
+
+    it('serializes transactions: concurrent read-modify-writes lose nothing', async () => {
+      await storage.transaction(async (tx) => {
+        await tx.insertWorkstation(ws('w1'));
+        await tx.insertReplica({ replica: 'r1', workstationId: 'w1', lastSeq: 0 });
+      });
+      await Promise.all(
+        Array.from({ length: 25 }, () =>
+          storage.transaction(async (tx) => {
+            const rep = await tx.getReplica('r1');
+            await new Promise((r) => setTimeout(r, 1));
+            await tx.setReplicaLastSeq('r1', (rep?.lastSeq ?? 0) + 1);
+          }),
+        ),
+      );
+      expect(await storage.transaction((tx) => tx.getReplica('r1'))).toEqual({ replica: 'r1', workstationId: 'w1', lastSeq: 25 });
+    });
+
+    it('has the server replica bound to no workstation', async () => {
+      expect(await storage.transaction((tx) => tx.getReplica(SERVER_REPLICA))).toEqual({ replica: SERVER_REPLICA, workstationId: null, lastSeq: 0 });
+    });
+
+    it('appends to the change log with increasing cursors and reads it back filtered and bounded', async () => {
+      const cursors = await storage.transaction(async (tx) => {
+        const out: number[] = [];
+        out.push(await tx.appendChange(op('r1', 1, 'incident', 'i1', { type: 'a' })));
+        out.push(await tx.appendChange(op('r1', 2, 'case', 'c1', { reason: 'b' })));
+        out.push(await tx.appendChange(op('r1', 3, 'incident', 'i1', { type: 'c' })));
+        return out;
+      });
+      expect(cursors[0]).toBeGreaterThan(0);
+      expect(cursors[1]).toBeGreaterThan(cursors[0]);
+      expect(cursors[2]).toBeGreaterThan(cursors[1]);
+      await storage.transaction(async (tx) => {
+        expect(await tx.getCursor()).toBe(cursors[2]);
+        const all = await tx.readChanges(0, 10, null);
+        expect(all.map((o) => o.cursor)).toEqual(cursors);
+        expect(all[1]).toEqual({ ...op('r1', 2, 'case', 'c1', { reason: 'b' }), cursor: cursors[1] });
+        expect((await tx.readChanges(cursors[0], 1, null)).map((o) => o.seq)).toEqual([2]);
+        expect((await tx.readChanges(0, 10, ['incident'])).map((o) => o.seq)).toEqual([1, 3]);
+        expect(await tx.readChanges(0, 10, [])).toEqual([]);
+        expect(await tx.maxHlc()).toBe(op('r1', 3, 'incident', 'i1', {}).hlc);
+      });
+      await expect(storage.transaction((tx) => tx.appendChange(op('r1', 2, 'case', 'c1', {})))).rejects.toThrow();
+    });
+
+    it('keeps materialized rows and finds them by field', async () => {
+      await storage.transaction(async (tx) => {
+        await tx.putEntity('handoff', 'h1', { data: { state: 'ringing', declines: [] }, clocks: { state: 'x' } }, 1);
+        await tx.putEntity('handoff', 'h2', { data: { state: 'accepted' }, clocks: {} }, 2);
+        await tx.putEntity('handoff', 'h1', { data: { state: 'ringing', declines: [{ by: 'u' }] }, clocks: { state: 'y' } }, 3);
+      });
+      await storage.transaction(async (tx) => {
+        expect(await tx.getEntity('handoff', 'h1')).toEqual({ data: { state: 'ringing', declines: [{ by: 'u' }] }, clocks: { state: 'y' } });
+        expect(await tx.getEntity('handoff', 'nope')).toBeNull();
+        expect(await tx.getEntity('incident', 'h1')).toBeNull();
+        expect((await tx.findEntities('handoff', { state: 'ringing' })).map((r) => r.id)).toEqual(['h1']);
+      });
+    });
+
+    it('uses an enrollment token once', async () => {
+      await storage.transaction(async (tx) => {
+        await tx.insertWorkstation(ws('w1'));
+        await tx.insertEnrollmentToken({ tokenHash: 'cd'.repeat(32), name: 'desk', createdAt: at, expiresAt: at, usedAt: null, workstationId: null });
+      });
+      expect(await storage.transaction((tx) => tx.useEnrollmentToken('cd'.repeat(32), at, 'w1'))).toBe(true);
+      expect(await storage.transaction((tx) => tx.useEnrollmentToken('cd'.repeat(32), at, 'w1'))).toBe(false);
+      expect(await storage.transaction((tx) => tx.getEnrollmentToken('cd'.repeat(32)))).toMatchObject({ usedAt: at, workstationId: 'w1', name: 'desk' });
+    });
+
+    it('expires and revokes sessions', async () => {
+      await storage.transaction(async (tx) => {
+        await tx.insertUser(user('u1', 'ann'));
+        await tx.insertWorkstation(ws('w1'));
+        await tx.insertWorkstation(ws('w2'));
+        await tx.insertSession({ tokenHash: 'a1', userId: 'u1', workstationId: 'w1', createdAt: at, expiresAt: '2026-01-01T01:00:00.000Z' });
+        await tx.insertSession({ tokenHash: 'a2', userId: 'u1', workstationId: 'w1', createdAt: at, expiresAt: '2026-01-03T00:00:00.000Z' });
+        await tx.insertSession({ tokenHash: 'a3', userId: 'u1', workstationId: 'w2', createdAt: at, expiresAt: '2026-01-03T00:00:00.000Z' });
+      });
+      await storage.transaction(async (tx) => {
+        expect((await tx.counts('2026-01-02T00:00:00.000Z')).liveSessions).toBe(2);
+        expect(await tx.deleteExpiredSessions('2026-01-02T00:00:00.000Z')).toBe(1);
+        expect(await tx.getSession('a1')).toBeNull();
+        expect(await tx.revokeWorkstation('w1', at)).toBe(true);
+        expect(await tx.revokeWorkstation('nope', at)).toBe(false);
+        expect(await tx.deleteSessionsOfWorkstation('w1')).toBe(1);
+        expect(await tx.getSession('a3')).toMatchObject({ userId: 'u1', workstationId: 'w2' });
+        expect(await tx.getWorkstation('w1')).toMatchObject({ revoked: true, revokedAt: at });
+      });
+    });
+
+    it('keeps refused ops, even malformed ones, newest first', async () => {
+      await storage.transaction(async (tx) => {
+        await tx.insertRefused({ replica: null, seq: null, workstationId: 'w1', userId: 'u1', reason: 'malformed', op: 42, refusedAt: at });
+        await tx.insertRefused({ replica: 'r1', seq: 3, workstationId: 'w1', userId: 'u1', reason: 'nope', op: { a: [1] }, refusedAt: at });
+      });
+      const rows = await storage.transaction((tx) => tx.listRefused(10));
+      expect(rows.map((r) => [r.reason, r.op])).toEqual([
+        ['nope', { a: [1] }],
+        ['malformed', 42],
+      ]);
+    });
+
+    it('refuses a transaction handle used after its transaction ended', async () => {
+      let leaked: Parameters<Parameters<ServerStorage['transaction']>[0]>[0] | null = null;
+      await storage.transaction(async (tx) => {
+        leaked = tx;
+      });
+      await expect(leaked!.listUsers()).rejects.toThrow();
+    });
+  });
+}

@@ -1,0 +1,94 @@
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { tempDir } from './server-helpers';
+
+const ROOT = path.resolve(__dirname, '../..');
+const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
+const CLI = path.join(ROOT, 'src', 'server', 'cli.ts');
+const dir = tempDir();
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function cli(args: string[], env: Record<string, string> = {}) {
+  const res = spawnSync(TSX, [CLI, ...args], {
+    cwd: dir,
+    env: { ...process.env, TANDEM_SERVER_DATA: path.join(dir, 'data'), TANDEM_LOG_LEVEL: 'silent', ...env },
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  return { code: res.status, out: res.stdout, err: res.stderr };
+}
+
+// Each run starts tsx afresh (a few seconds on a busy machine), hence the long timeouts.
+describe('server CLI', { timeout: 180_000 }, () => {
+  it('adds users, enrolls workstations and reports status', () => {
+    const add = cli(['user', 'add', 'maria', '--role', 'clinician', '--name', 'Maria Lopez', '--password', 'long enough pw']);
+    expect(add.err).toBe('');
+    expect(add.code).toBe(0);
+    expect(add.out).toContain('Added clinician maria (Maria Lopez)');
+    const fromEnv = cli(['user', 'add', 'dan', '--role', 'dispatcher', '--name', 'Dan'], { TANDEM_PASSWORD: 'another long pw' });
+    expect(fromEnv.code).toBe(0);
+    const token = cli(['workstation', 'enroll', '--name', 'DISP-1']);
+    expect(token.code).toBe(0);
+    expect(token.out.trim()).toMatch(/^tnd-enr-[A-Za-z0-9_-]{40,}$/);
+    const status = cli(['status']);
+    expect(status.code).toBe(0);
+    expect(status.out).toMatch(/users:\s+2/);
+    expect(status.out).toMatch(/workstations:\s+0/);
+    expect(status.out).toMatch(/cursor 0/);
+    const list = cli(['user', 'list']);
+    expect(list.out).toContain('maria\tclinician\tMaria Lopez');
+  });
+
+  it('exits non-zero with a clear message on bad arguments', () => {
+    const cases: [string[], RegExp][] = [
+      [['frobnicate'], /Unknown command "frobnicate"/],
+      [['user', 'add', 'x', '--role', 'janitor', '--name', 'X', '--password', 'long enough pw'], /--role must be one of dispatcher, clinician, supervisor, admin/],
+      [['user', 'add', 'x', '--role', 'admin', '--password', 'long enough pw'], /--name "Full Name" is required/],
+      [['user', 'add', 'x', '--role', 'admin', '--name', 'X'], /TANDEM_PASSWORD/],
+      [['serve', '--port', 'eighty'], /--port must be a whole number/],
+      [['serve', '--cert', 'a.pem'], /--cert and --key go together/],
+      [['status', '--bogus'], /Unknown option '--bogus'/],
+      [['status', '--data', path.join(dir, 'empty')], /No server data in/],
+    ];
+    for (const [args, message] of cases) {
+      const res = cli(args);
+      expect(res.code, args.join(' ')).not.toBe(0);
+      expect(res.err, args.join(' ')).toMatch(message);
+    }
+    const dup = cli(['user', 'add', 'maria', '--role', 'clinician', '--name', 'M', '--password', 'long enough pw']);
+    expect(dup.code).toBe(1);
+    expect(dup.err).toContain('already exists');
+  });
+
+  it('serves, prints where, and stops on SIGTERM', async () => {
+    const child = spawn(TSX, [CLI, 'serve', '--port', '0', '--data', path.join(dir, 'data')], {
+      cwd: dir,
+      env: { ...process.env, TANDEM_LOG_LEVEL: 'silent' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        const timer = setTimeout(() => reject(new Error(`no listening line; got ${out}`)), 20_000);
+        child.stdout.on('data', (chunk) => {
+          out += String(chunk);
+          const m = /Tandem sync server listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+          if (m) {
+            clearTimeout(timer);
+            resolve(m[1]);
+          }
+        });
+        child.once('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
+      });
+      const health = await fetch(`${url}/v1/health`);
+      expect(health.status).toBe(200);
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+});

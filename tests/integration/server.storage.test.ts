@@ -1,0 +1,78 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3-multiple-ciphers';
+import { describe, expect, it } from 'vitest';
+import { SQLITE_MIGRATIONS, SqliteStorage } from '../../src/server/storage/sqlite';
+import { describeStorageConformance } from './server-storage-conformance';
+import { tempDir } from './server-helpers';
+
+describeStorageConformance('sqlite', async () => {
+  const dir = tempDir();
+  const storage = new SqliteStorage(path.join(dir, 'server.db'));
+  return {
+    storage,
+    cleanup: async () => {
+      await storage.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+});
+
+describe('SqliteStorage', () => {
+  it('creates a WAL database with STRICT tables at the latest schema version', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'server.db');
+    const storage = new SqliteStorage(file);
+    await storage.close();
+    const db = new Database(file, { readonly: true });
+    try {
+      expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+      expect(db.pragma('user_version', { simple: true })).toBe(SQLITE_MIGRATIONS[SQLITE_MIGRATIONS.length - 1].version);
+      const tables = db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as { name: string; sql: string }[];
+      expect(tables.map((t) => t.name).sort()).toEqual(
+        ['cad_keys', 'change_log', 'enrollment_tokens', 'entity_state', 'refused_ops', 'replicas', 'sessions', 'users', 'workstations'].sort(),
+      );
+      for (const t of tables) expect(t.sql).toMatch(/STRICT$/);
+    } finally {
+      db.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a database written by a newer server, and leaves it unchanged', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'server.db');
+    await new SqliteStorage(file).close();
+    const db = new Database(file);
+    db.pragma('user_version = 99');
+    db.close();
+    expect(() => new SqliteStorage(file)).toThrow(/newer Tandem server \(schema 99/);
+    const again = new Database(file, { readonly: true });
+    expect(again.pragma('user_version', { simple: true })).toBe(99);
+    again.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('rolls back a failed migration whole', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'server.db');
+    const broken = [...SQLITE_MIGRATIONS, { version: 2, name: 'broken', sql: 'CREATE TABLE half (x INTEGER) STRICT; SELECT * FROM no_such_table;' }];
+    expect(() => new SqliteStorage(file, { migrations: broken })).toThrow(/Migration 2 \(broken\) failed/);
+    const db = new Database(file, { readonly: true });
+    expect(db.pragma('user_version', { simple: true })).toBe(1);
+    expect(db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'half'").get()).toEqual({ n: 0 });
+    db.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('refuses a nested transaction instead of deadlocking', async () => {
+    const dir = tempDir();
+    const storage = new SqliteStorage(path.join(dir, 'server.db'));
+    await expect(storage.transaction(() => storage.transaction((tx) => tx.getCursor()))).rejects.toThrow(/inside another/);
+    expect(await storage.transaction((tx) => tx.getCursor())).toBe(0);
+    await storage.close();
+    await storage.close();
+    await expect(storage.transaction((tx) => tx.getCursor())).rejects.toThrow(/closed/);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
