@@ -32,3 +32,93 @@ export function dueAt(origin: z.infer<typeof CaseOrigin>, from: Date, rules: Due
 }
 
 export const RISK_RANK = { high: 0, moderate: 1, low: 2, unknown: 3 } as const;
+
+export type RiskLevel = keyof typeof RISK_RANK;
+
+/** The higher of two risks (`unknown` is the lowest: anything known outranks it). */
+export function maxRisk(a: RiskLevel, b: RiskLevel): RiskLevel {
+  return RISK_RANK[a] <= RISK_RANK[b] ? a : b;
+}
+
+// ---------------------------------------------------------------------------------------
+// Contact attempts
+
+export const CONTACT_CHANNELS = ['phone', 'text', 'in_person', 'email'] as const;
+export type ContactChannel = (typeof CONTACT_CHANNELS)[number];
+export const CONTACT_OUTCOMES = ['reached', 'left_message', 'no_answer', 'wrong_number'] as const;
+export type ContactOutcome = (typeof CONTACT_OUTCOMES)[number];
+
+export const CONTACT_CHANNEL_LABELS: Record<ContactChannel, string> = {
+  phone: 'Phone',
+  text: 'Text',
+  in_person: 'In person',
+  email: 'Email',
+};
+export const CONTACT_OUTCOME_LABELS: Record<ContactOutcome, string> = {
+  reached: 'Reached',
+  left_message: 'Left message',
+  no_answer: 'No answer',
+  wrong_number: 'Wrong number',
+};
+
+/**
+ * When the next follow-up is due after a contact attempt, unless the clinician says:
+ * someone not reached is tried again the next day, someone reached is checked on in a week.
+ */
+export const NEXT_FOLLOW_UP_HOURS: Record<ContactOutcome, number> = {
+  reached: 24 * 7,
+  left_message: 24,
+  no_answer: 24,
+  wrong_number: 24,
+};
+
+export function nextFollowUp(outcome: ContactOutcome, from: Date): Date {
+  return new Date(from.getTime() + NEXT_FOLLOW_UP_HOURS[outcome] * 3600_000);
+}
+
+// ---------------------------------------------------------------------------------------
+// Referrals: made → accepted → connected | declined | unreachable
+
+export type ReferralState = 'made' | 'accepted' | 'connected' | 'declined' | 'unreachable';
+
+export const REFERRAL_MOVES: Record<ReferralState, readonly ReferralState[]> = {
+  made: ['accepted', 'declined', 'unreachable'],
+  accepted: ['connected', 'declined', 'unreachable'],
+  connected: [],
+  declined: [],
+  unreachable: [],
+};
+
+export const REFERRAL_LABELS: Record<ReferralState, string> = {
+  made: 'Referral made',
+  accepted: 'Accepted by service',
+  connected: 'Connected',
+  declined: 'Declined',
+  unreachable: 'Unreachable',
+};
+
+export function canMoveReferral(from: ReferralState, to: ReferralState): boolean {
+  return REFERRAL_MOVES[from].includes(to);
+}
+
+export function isReferralOpen(status: ReferralState): boolean {
+  return REFERRAL_MOVES[status].length > 0;
+}
+
+/** Days after a referral is made until the clinician checks whether it connected. */
+export const REFERRAL_FOLLOW_UP_DAYS = 3;
+
+/** The follow-up task of a referral has an id derived from it, so its status change can close it. */
+export function referralTaskId(referralId: string): string {
+  return `task-ref-${referralId}`;
+}
+
+/** Why a case may be closed: the reasons programs report on, plus "other" with words. */
+export const CLOSURE_REASONS = [
+  'Connected to services',
+  'Needs met',
+  'Declined further contact',
+  'Unable to reach',
+  'Transferred to another program',
+  'Moved out of area',
+] as const;

@@ -16,6 +16,8 @@ import {
   CaseStatus,
   Risk,
 } from './entities';
+import { CONTACT_CHANNELS, CONTACT_OUTCOMES } from './caseload';
+import { ResourceService } from './directory/types';
 
 /**
  * The one contract between the UI and the workstation core. Each request names its input
@@ -97,6 +99,113 @@ export const CaseRecord = z.object({
 });
 export type CaseRecord = z.infer<typeof CaseRecord>;
 
+// ---------------------------------------------------------------------------------------
+// Caseload: contact attempts, screenings, referrals, tasks, consent, corrections, closure
+
+const caseRef = z.string().min(1).max(128);
+const isoInput = z.string().datetime({ offset: true, message: 'A date and time (ISO 8601)' });
+
+export const ContactChannel = z.enum(CONTACT_CHANNELS);
+export const ContactOutcome = z.enum(CONTACT_OUTCOMES);
+
+/** Answers as the instruments take them; their scoring refuses out-of-range answers and skipped branches. */
+export const ScreeningInput = z.discriminatedUnion('instrument', [
+  z.object({ caseId: caseRef, instrument: z.literal('phq9'), answers: z.array(z.number()).max(20) }),
+  z.object({
+    caseId: caseRef,
+    instrument: z.literal('cssrs'),
+    answers: z
+      .object({
+        wishDead: z.boolean().nullable().optional(),
+        thoughts: z.boolean().nullable().optional(),
+        method: z.boolean().nullable().optional(),
+        intent: z.boolean().nullable().optional(),
+        plan: z.boolean().nullable().optional(),
+        behaviorEver: z.boolean().nullable().optional(),
+        behaviorPast3Months: z.boolean().nullable().optional(),
+      })
+      .strict(),
+  }),
+]);
+export type ScreeningInput = z.input<typeof ScreeningInput>;
+
+export const NextStep = z.object({ urgency: z.enum(['routine', 'follow-up', 'prompt', 'immediate']), text: z.string() });
+export const ScreeningOutcome = z.object({
+  event: CaseEvent,
+  case: Case,
+  instrument: z.enum(['phq9', 'cssrs']),
+  total: z.number().int().nullable(),
+  band: z.string().nullable(),
+  item9Alert: z.boolean(),
+  risk: z.enum(['none', 'low', 'moderate', 'high']).nullable(),
+  nextStep: NextStep,
+});
+export type ScreeningOutcome = z.infer<typeof ScreeningOutcome>;
+
+// ---------------------------------------------------------------------------------------
+// Service directory
+
+export const DirectoryQuery = z.object({
+  text: z.string().max(200).optional(),
+  /** A key of NEEDS (src/shared/directory) or words. */
+  need: z.string().max(100).optional(),
+  taxonomyTerm: z.string().max(200).optional(),
+  language: z.string().max(64).optional(),
+  age: z.number().int().min(0).max(130).optional(),
+  openNow: z.boolean().optional(),
+  includeInactive: z.boolean().optional(),
+  limit: z.number().int().min(1).max(500).default(50),
+});
+export type DirectoryQuery = z.input<typeof DirectoryQuery>;
+
+export const DirectoryFreshness = z.object({ label: z.string(), stale: z.boolean(), date: z.string().nullable() });
+export const DirectoryHit = z.object({
+  id: z.string(),
+  name: z.string(),
+  organizationName: z.string(),
+  description: z.string(),
+  status: z.string(),
+  phone: z.string().nullable(),
+  address: z.string().nullable(),
+  languages: z.array(z.string()),
+  minimumAge: z.number().nullable(),
+  maximumAge: z.number().nullable(),
+  taxonomyTerms: z.array(z.string()),
+  /** Open now: true, false, or null when its hours are unknown. */
+  open: z.boolean().nullable(),
+  freshness: DirectoryFreshness,
+});
+export type DirectoryHit = z.infer<typeof DirectoryHit>;
+
+export const DirectoryEntry = z.object({
+  service: ResourceService,
+  open: z.boolean().nullable(),
+  freshness: DirectoryFreshness,
+});
+export type DirectoryEntry = z.infer<typeof DirectoryEntry>;
+
+export const DirectoryFacets = z.object({
+  services: z.number().int(),
+  languages: z.array(z.string()),
+  taxonomyTerms: z.array(z.object({ id: z.string(), name: z.string(), code: z.string().nullable() })),
+});
+export type DirectoryFacets = z.infer<typeof DirectoryFacets>;
+
+export const ImportProblem = z.object({ file: z.string(), line: z.number().int(), reason: z.string() });
+export const DirectoryImportReport = z.object({
+  dir: z.string(),
+  /** Valid services in the package. */
+  services: z.number().int(),
+  added: z.number().int(),
+  updated: z.number().int(),
+  unchanged: z.number().int(),
+  rejected: z.array(ImportProblem),
+  warnings: z.array(ImportProblem),
+  /** Services already in the directory that this package does not list (left as they are). */
+  notInPackage: z.number().int(),
+});
+export type DirectoryImportReport = z.infer<typeof DirectoryImportReport>;
+
 const ok = z.object({ ok: z.literal(true) });
 const byId = z.object({ id: z.string().min(1) });
 const ALL: readonly Role[] = ['dispatcher', 'clinician', 'supervisor', 'admin'];
@@ -168,6 +277,67 @@ export const requests = {
     CLINICAL,
   ),
   'case.addNote': req(z.object({ caseId: z.string().min(1), text: z.string().trim().min(1, 'Note is empty').max(20000) }), CaseEvent, CLINICAL),
+  'case.logContact': req(
+    z.object({
+      caseId: caseRef,
+      channel: ContactChannel,
+      outcome: ContactOutcome,
+      note: z.string().max(20000).optional(),
+      /** When to try again; by default from the outcome (see NEXT_FOLLOW_UP_HOURS). */
+      nextDueAt: isoInput.nullable().optional(),
+    }),
+    CaseEvent,
+    CLINICAL,
+  ),
+  'case.screening': req(ScreeningInput, ScreeningOutcome, CLINICAL),
+  'case.refer': req(
+    z.object({ caseId: caseRef, serviceId: z.string().min(1).max(128), note: z.string().max(2000).optional() }),
+    Referral,
+    CLINICAL,
+  ),
+  'referral.update': req(z.object({ id: z.string().min(1), status: ReferralStatus, note: z.string().max(2000).optional() }), Referral, CLINICAL),
+  'case.addTask': req(
+    z.object({ caseId: caseRef, title: z.string().trim().min(1, 'Say what to do').max(300), dueAt: isoInput.nullable().optional() }),
+    Task,
+    CLINICAL,
+  ),
+  'task.complete': req(byId, Task, CLINICAL),
+  'case.setConsent': req(
+    z.object({
+      caseId: caseRef,
+      shareWith: z.string().trim().min(1, 'Say with whom').max(200),
+      scope: z.string().trim().min(1, 'Say what may be shared').max(500),
+      given: z.boolean(),
+    }),
+    Case,
+    CLINICAL,
+  ),
+  'case.correct': req(
+    z.object({ caseId: caseRef, eventId: z.string().min(1).max(128), text: z.string().trim().min(1, 'Say what was wrong').max(20000) }),
+    CaseEvent,
+    CLINICAL,
+  ),
+  'case.update': req(
+    z.object({
+      caseId: caseRef,
+      risk: Risk.optional(),
+      status: z.enum(['open', 'waiting']).optional(),
+      /** null: nobody owns it. */
+      ownerId: z.string().min(1).max(128).nullable().optional(),
+      dueAt: isoInput.nullable().optional(),
+      /** The clinician has dealt with the safety alert (a screening or review): take it off the case. */
+      clearSafetyAlert: z.boolean().optional(),
+      note: z.string().max(2000).optional(),
+    }),
+    Case,
+    CLINICAL,
+  ),
+  'case.close': req(z.object({ caseId: caseRef, reason: z.string().trim().min(1, 'Give a reason for closing').max(500) }), Case, CLINICAL),
+
+  'directory.search': req(DirectoryQuery, z.object({ rows: z.array(DirectoryHit), total: z.number().int(), size: z.number().int() }), ALL),
+  'directory.get': req(byId, DirectoryEntry, ALL),
+  'directory.facets': req(z.object({}), DirectoryFacets, ALL),
+  'directory.import': req(z.object({ dir: z.string().trim().min(1, 'Name the folder').max(1000) }), DirectoryImportReport, [...CLINICAL, 'admin']),
 } satisfies Record<string, RequestDef>;
 
 export type Requests = typeof requests;

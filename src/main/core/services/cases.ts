@@ -6,15 +6,61 @@ import { newId } from '../store/replica';
 import { requireUser, type CoreContext } from '../context';
 
 type Filter = z.infer<typeof QueueFilter>;
+interface Statement {
+  all(...params: unknown[]): unknown[];
+  get(...params: unknown[]): unknown;
+}
+
+function firstPhone(phones: string | null): string | null {
+  if (!phones) return null;
+  try {
+    const list = JSON.parse(phones) as unknown;
+    return Array.isArray(list) && typeof list[0] === 'string' ? list[0] : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The FTS5 query for a queue search: every word as a prefix ("thom" finds Thompson), and
+ * for anything that looks like a phone number its digits as a prefix too (the index holds
+ * each phone's digits whole, and their last 7 and last 4). Null when nothing is searchable.
+ */
+export function caseSearchQuery(search: string): string | null {
+  const text = search.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
+  const words = text.split(/[^\p{L}\p{N}]+/u).filter(Boolean).slice(0, 8);
+  if (words.length === 0) return null;
+  const all = words.map((w) => `"${w}"*`).join(' AND ');
+  const digits = text.replace(/\D/g, '');
+  if (/^[\d\s\-().+/]+$/.test(text.trim()) && digits.length >= 3 && words.length > 1) return `(${all}) OR "${digits}"*`;
+  return all;
+}
 
 /** The clinician's follow-up queue and case record. */
 export function caseService(ctx: CoreContext) {
+  /** Prepared once per distinct query shape (filters present or not): the queue runs on every keystroke. */
+  const prepared = new Map<string, Statement>();
+  function stmt(sql: string): Statement {
+    let st = prepared.get(sql);
+    if (!st) {
+      st = ctx.store.db.prepare(sql) as unknown as Statement;
+      prepared.set(sql, st);
+    }
+    return st;
+  }
+
+  /**
+   * Top of the follow-up queue. Overdue first, then by due time, then by risk: as due times
+   * are UTC ISO strings, "overdue first, then due time" is simply due time ascending (cases
+   * with none last, see qDue in migration 3). Each filter has an index ending in that order,
+   * and search goes through the case_search FTS index, so a page never sorts the table.
+   */
   function queue(f: Filter): { rows: QueueRow[]; total: number } {
     const user = requireUser(ctx);
     const now = ctx.now().toISOString();
     const where: string[] = [];
     const params: unknown[] = [];
-    if (f.status === 'active') where.push("c.status IN ('open','waiting')");
+    if (f.status === 'active') where.push('c.qActive = 1');
     else {
       where.push('c.status = ?');
       params.push(f.status);
@@ -31,28 +77,26 @@ export function caseService(ctx: CoreContext) {
       where.push('c.origin = ?');
       params.push(f.origin);
     }
-    if (f.search?.trim()) {
-      const term = `%${f.search.trim().replace(/[%_]/g, '')}%`;
-      where.push('(p.name LIKE ? OR p.phones LIKE ? OR c.incidentNumber LIKE ?)');
-      params.push(term, term, term);
+    const match = f.search ? caseSearchQuery(f.search) : null;
+    if (match) {
+      where.push('c.id IN (SELECT d.caseId FROM case_search s JOIN case_search_doc d ON d.docid = s.rowid WHERE case_search MATCH ?)');
+      params.push(match);
     }
-    const sql = `FROM case_file c JOIN person p ON p.id = c.personId WHERE ${where.join(' AND ')}`;
-    const rows = ctx.store.db
-      .prepare(
-        `SELECT c.id, p.name AS personName, p.phones AS phones, c.reason, c.risk, c.status, c.origin, c.ownerName,
-                c.dueAt, c.incidentNumber, c.safetyAlert
-         ${sql}
-         ORDER BY (c.dueAt IS NOT NULL AND c.dueAt < ?) DESC, c.dueAt IS NULL, c.dueAt,
-                  CASE c.risk WHEN 'high' THEN 0 WHEN 'moderate' THEN 1 WHEN 'low' THEN 2 ELSE 3 END
-         LIMIT ?`,
-      )
-      .all(...params, now, f.limit) as (Omit<QueueRow, 'overdue' | 'personPhone'> & { phones: string | null })[];
-    const total = (ctx.store.db.prepare(`SELECT count(*) AS n ${sql}`).get(...params) as { n: number }).n;
+    const from = `FROM case_file c WHERE ${where.join(' AND ')}`;
+    const order = f.status === 'closed' ? 'c.closedAt DESC' : 'c.qDue, c.qRisk';
+    const rows = stmt(
+      `SELECT c.id, coalesce(p.name, '(person not yet on this workstation)') AS personName, p.phones AS phones, c.reason, c.risk,
+              c.status, c.origin, c.ownerName, c.dueAt, c.incidentNumber, c.safetyAlert
+       FROM (SELECT c.* ${from} ORDER BY ${order} LIMIT ?) c LEFT JOIN person p ON p.id = c.personId
+       ORDER BY ${order}`,
+    ).all(...params, f.limit) as (Omit<QueueRow, 'overdue' | 'personPhone'> & { phones: string | null })[];
+    const total = rows.length < f.limit ? rows.length : (stmt(`SELECT count(*) AS n ${from}`).get(...params) as { n: number }).n;
+    ctx.audit('case.queue', 'person', null, { filter: f, rows: rows.length });
     return {
       rows: rows.map(({ phones, ...r }) => ({
         ...r,
-        personPhone: phones ? ((JSON.parse(phones) as string[])[0] ?? null) : null,
-        overdue: r.dueAt !== null && r.dueAt < now,
+        personPhone: firstPhone(phones),
+        overdue: r.status !== 'closed' && r.dueAt !== null && r.dueAt < now,
       })),
       total,
     };
@@ -67,7 +111,8 @@ export function caseService(ctx: CoreContext) {
     return {
       case: c,
       person,
-      timeline: ctx.store.query<CaseEvent>('case_event', 'WHERE caseId = ? ORDER BY at, id', id),
+      // Same instant: the order they were written in (the HLC of the write, unique and monotonic).
+      timeline: ctx.store.query<CaseEvent>('case_event', "WHERE caseId = ? ORDER BY at, json_extract(_clocks, '$.kind'), id", id),
       referrals: ctx.store.query<Referral>('referral', 'WHERE caseId = ? ORDER BY createdAt', id),
       tasks: ctx.store.query<Task>('task', 'WHERE caseId = ? ORDER BY dueAt IS NULL, dueAt', id),
     };
@@ -101,7 +146,7 @@ export function caseService(ctx: CoreContext) {
         ctx.store.write('case', caseId, {
           personId,
           incidentId: input.incidentId ?? null,
-          incidentNumber: null,
+          incidentNumber: input.incidentId ? (ctx.store.read<{ number: string }>('incident', input.incidentId)?.number ?? null) : null,
           origin: input.origin,
           reason: input.reason,
           status: 'open',

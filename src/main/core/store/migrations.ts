@@ -112,7 +112,8 @@ export const MIGRATIONS: Migration[] = [
       -- Search indexes, rebuilt keyed by a stable integer per row (VACUUM may renumber the
       -- rowids of the entity tables, never these) and kept in step by triggers, so every
       -- path that changes a row (a local write, a pull from the sync server, a repair) keeps
-      -- them right without remembering to.
+      -- them right without remembering to. (No OR IGNORE in the triggers: the conflict clause
+      -- of the statement that fires a trigger, here the store's upsert, overrides the trigger's.)
       DROP TABLE case_search;
       DROP TABLE resource_search;
       CREATE TABLE case_search_doc (docid INTEGER PRIMARY KEY, caseId TEXT NOT NULL UNIQUE) STRICT;
@@ -144,14 +145,14 @@ export const MIGRATIONS: Migration[] = [
         FROM resource_service r;
 
       CREATE TRIGGER case_search_insert AFTER INSERT ON case_file BEGIN
-        INSERT OR IGNORE INTO case_search_doc(caseId) VALUES (new.id);
+        INSERT INTO case_search_doc(caseId) SELECT new.id WHERE NOT EXISTS (SELECT 1 FROM case_search_doc WHERE caseId = new.id);
         DELETE FROM case_search WHERE rowid = (SELECT docid FROM case_search_doc WHERE caseId = new.id);
         INSERT INTO case_search(rowid, body)
           SELECT d.docid, s.body FROM case_search_source s JOIN case_search_doc d ON d.caseId = s.caseId WHERE s.caseId = new.id;
       END;
       CREATE TRIGGER case_search_update AFTER UPDATE OF personId, incidentNumber ON case_file
         WHEN old.personId IS NOT new.personId OR old.incidentNumber IS NOT new.incidentNumber BEGIN
-        INSERT OR IGNORE INTO case_search_doc(caseId) VALUES (new.id);
+        INSERT INTO case_search_doc(caseId) SELECT new.id WHERE NOT EXISTS (SELECT 1 FROM case_search_doc WHERE caseId = new.id);
         DELETE FROM case_search WHERE rowid = (SELECT docid FROM case_search_doc WHERE caseId = new.id);
         INSERT INTO case_search(rowid, body)
           SELECT d.docid, s.body FROM case_search_source s JOIN case_search_doc d ON d.caseId = s.caseId WHERE s.caseId = new.id;
@@ -178,14 +179,14 @@ export const MIGRATIONS: Migration[] = [
       END;
 
       CREATE TRIGGER resource_search_insert AFTER INSERT ON resource_service BEGIN
-        INSERT OR IGNORE INTO resource_search_doc(serviceId) VALUES (new.id);
+        INSERT INTO resource_search_doc(serviceId) SELECT new.id WHERE NOT EXISTS (SELECT 1 FROM resource_search_doc WHERE serviceId = new.id);
         DELETE FROM resource_search WHERE rowid = (SELECT docid FROM resource_search_doc WHERE serviceId = new.id);
         INSERT INTO resource_search(rowid, body)
           SELECT d.docid, s.body FROM resource_search_source s JOIN resource_search_doc d ON d.serviceId = s.serviceId WHERE s.serviceId = new.id;
       END;
       CREATE TRIGGER resource_search_update AFTER UPDATE OF name, record ON resource_service
         WHEN old.name IS NOT new.name OR old.record IS NOT new.record BEGIN
-        INSERT OR IGNORE INTO resource_search_doc(serviceId) VALUES (new.id);
+        INSERT INTO resource_search_doc(serviceId) SELECT new.id WHERE NOT EXISTS (SELECT 1 FROM resource_search_doc WHERE serviceId = new.id);
         DELETE FROM resource_search WHERE rowid = (SELECT docid FROM resource_search_doc WHERE serviceId = new.id);
         INSERT INTO resource_search(rowid, body)
           SELECT d.docid, s.body FROM resource_search_source s JOIN resource_search_doc d ON d.serviceId = s.serviceId WHERE s.serviceId = new.id;

@@ -1,0 +1,215 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { copyDir, shippedHsdsDir, writeHsdsPackage, type SyntheticService } from '../helpers/hsds-package';
+import { rejection, startCore, type TestCore } from './caseload.helpers';
+
+const REPO = path.resolve(__dirname, '..', '..');
+const SHIPPED = shippedHsdsDir(REPO);
+const SHIPPED_ID = 'ac148810-d857-441c-9679-408f346de14b';
+
+let t: TestCore;
+// Monday 10 March 2025, 15:00 UTC = 11:00 in Boston.
+let clock = Date.parse('2025-03-10T15:00:00Z');
+
+beforeEach(async () => {
+  clock = Date.parse('2025-03-10T15:00:00Z');
+  t = await startCore({ now: () => clock });
+});
+afterEach(() => t.close());
+
+const MH = { id: 'term-mh', code: 'RP-1400', name: 'Mental Health Care' };
+const FOOD = { id: 'term-food', code: 'BD-1800', name: 'Food Pantries' };
+const SERVICES: SyntheticService[] = [
+  {
+    id: 'svc-harbor',
+    name: 'Harbor Counseling',
+    organization: 'Harbor Health',
+    description: 'Outpatient counselling for adults with depression or anxiety.',
+    languages: [
+      { name: 'English', code: 'en' },
+      { name: 'Spanish', code: 'es' },
+    ],
+    minAge: 18,
+    terms: [MH],
+    schedule: { byday: 'MO,TU,WE,TH,FR', opens: '09:00', closes: '17:00', timezone: 'America/New_York' },
+    phone: '617-555-0101',
+    address: '12 Harbor St',
+    assuredDate: '2025-01-15',
+  },
+  {
+    id: 'svc-teen',
+    name: 'Teen Line',
+    organization: 'Youth Alliance',
+    description: 'Peer support line for young people.',
+    languages: [{ name: 'English', code: 'en' }],
+    minAge: 12,
+    maxAge: 19,
+    terms: [MH],
+    schedule: { byday: 'SA,SU', opens: '18:00', closes: '22:00', timezone: 'America/New_York' },
+    lastModified: '2022-06-01T00:00:00Z',
+  },
+  {
+    id: 'svc-pantry',
+    name: 'Central Square Food Pantry',
+    organization: 'Cambridge Community Center',
+    description: 'Groceries every weekday.',
+    languages: [
+      { name: 'Haitian Creole', code: 'ht' },
+      { name: 'Spanish', code: 'es-MX' },
+    ],
+    terms: [FOOD],
+  },
+];
+
+function pkg(name: string, services = SERVICES): string {
+  return writeHsdsPackage(path.join(t.dir, name), services);
+}
+
+describe('directory.import', () => {
+  it.skipIf(!SHIPPED)('imports the shipped HSDS example, and importing it again changes nothing', async () => {
+    const first = await t.call('directory.import', { dir: SHIPPED! });
+    expect(first).toMatchObject({ services: 1, added: 1, updated: 0, unchanged: 0, rejected: [], notInPackage: 0 });
+    const outbox = t.count('outbox');
+    const rows = JSON.stringify(t.core.store.db.prepare('SELECT * FROM resource_service').all());
+
+    const second = await t.call('directory.import', { dir: SHIPPED! });
+    expect(second).toMatchObject({ services: 1, added: 0, updated: 0, unchanged: 1, rejected: [] });
+    expect(t.count('outbox')).toBe(outbox);
+    expect(JSON.stringify(t.core.store.db.prepare('SELECT * FROM resource_service').all())).toBe(rows);
+
+    const entry = await t.call('directory.get', { id: SHIPPED_ID });
+    expect(entry.service.name).toBe('Community Counselling');
+    expect(entry.freshness).toMatchObject({ label: expect.stringMatching(/^assured \d+ years ago$/), stale: true, date: '2005-01-01' });
+    const found = await t.call('directory.search', { text: 'counsel' });
+    expect(found.rows.map((r) => r.id)).toEqual([SHIPPED_ID]);
+  });
+
+  it('writes the rows through the replica store, so they sync', async () => {
+    await t.call('directory.import', { dir: pkg('a') });
+    const ops = t.core.store.outboxBatch(100).filter((o) => o.entity === 'resource_service');
+    expect(ops.map((o) => o.id).sort()).toEqual(['svc-harbor', 'svc-pantry', 'svc-teen']);
+    expect(ops[0].fields).toMatchObject({ contentHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+  });
+
+  it('updates only what changed, and counts what the package no longer lists', async () => {
+    await t.call('directory.import', { dir: pkg('a') });
+    const changed = SERVICES.slice(0, 2).map((s) => (s.id === 'svc-teen' ? { ...s, description: 'Peer support, now texting too.' } : s));
+    const report = await t.call('directory.import', { dir: pkg('b', changed) });
+    expect(report).toMatchObject({ services: 2, added: 0, updated: 1, unchanged: 1, notInPackage: 1 });
+    expect((await t.call('directory.get', { id: 'svc-teen' })).service.description).toBe('Peer support, now texting too.');
+  });
+
+  it.skipIf(!SHIPPED)('reports every rejected row of a damaged copy with file, line and reason, and imports the rest', async () => {
+    const dir = copyDir(SHIPPED!, path.join(t.dir, 'damaged'));
+    const services = fs.readFileSync(path.join(dir, 'services.csv'), 'utf8').replace(/\n*$/, '\n');
+    fs.writeFileSync(
+      path.join(dir, 'services.csv'),
+      services +
+        // line 3: no name; line 4: an organization that does not exist; line 5: fine, with a quoted newline
+        'svc-noname,d9d5e0f5-d3ce-4f73-9a2f-4dd0ecc6c610,,,,,,,active\n' +
+        'svc-orphan,no-such-org,,Orphan Service,,,,,active\n' +
+        'svc-ok,d9d5e0f5-d3ce-4f73-9a2f-4dd0ecc6c610,,Walk-in Clinic,,"Two lines\nof description",,,active\n',
+    );
+    fs.appendFileSync(path.join(dir, 'phones.csv'), 'ph-bad,,svc-missing,,,,555-0000,,voice,\n');
+    const report = await t.call('directory.import', { dir });
+    expect(report.services).toBe(2);
+    expect(report.rejected).toEqual(
+      expect.arrayContaining([
+        { file: 'services.csv', line: 3, reason: expect.stringMatching(/name/) },
+        { file: 'services.csv', line: 4, reason: expect.stringMatching(/organization/) },
+        { file: 'phones.csv', line: expect.any(Number), reason: expect.stringMatching(/svc-missing/) },
+      ]),
+    );
+    expect((await t.call('directory.get', { id: 'svc-ok' })).service.description).toBe('Two lines\nof description');
+  });
+
+  it('refuses a folder without the required tables, naming the problem, and writes nothing', async () => {
+    const dir = path.join(t.dir, 'empty');
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, 'services.csv'), 'id,organization_id,name\ns1,o1,Thing\n');
+    const err = await rejection(t.call('directory.import', { dir }));
+    expect(err.code).toBe('bad_request');
+    expect(err.message).toMatch(/organizations/);
+    expect(t.count('resource_service')).toBe(0);
+    expect((await rejection(t.call('directory.import', { dir: path.join(t.dir, 'nope') }))).message).toMatch(/Cannot read the folder/);
+  });
+});
+
+describe('directory.search', () => {
+  beforeEach(async () => {
+    await t.call('directory.import', { dir: pkg('a') });
+  });
+  const ids = async (q: Parameters<TestCore['call']>[1] & object) =>
+    (await t.call('directory.search', q as never)).rows.map((r) => r.id).sort();
+
+  it('by free text and by need', async () => {
+    expect(await ids({ text: 'counsel' })).toEqual(['svc-harbor']);
+    expect(await ids({ text: 'peer support young' })).toEqual(['svc-teen']);
+    expect(await ids({ need: 'mental_health' })).toEqual(['svc-harbor', 'svc-teen']);
+    expect(await ids({ need: 'food' })).toEqual(['svc-pantry']);
+    expect(await ids({ need: 'youth' })).toEqual(['svc-teen']);
+    expect(await ids({ text: 'for the' })).toEqual(['svc-harbor', 'svc-pantry', 'svc-teen']);
+  });
+
+  it('by taxonomy term (id, name or code prefix)', async () => {
+    expect(await ids({ taxonomyTerm: 'term-mh' })).toEqual(['svc-harbor', 'svc-teen']);
+    expect(await ids({ taxonomyTerm: 'Food Pantries' })).toEqual(['svc-pantry']);
+    expect(await ids({ taxonomyTerm: 'BD' })).toEqual(['svc-pantry']);
+  });
+
+  it('by language, name or code', async () => {
+    expect(await ids({ language: 'Spanish' })).toEqual(['svc-harbor', 'svc-pantry']);
+    expect(await ids({ language: 'es' })).toEqual(['svc-harbor', 'svc-pantry']);
+    expect(await ids({ language: 'ht' })).toEqual(['svc-pantry']);
+    expect(await ids({ language: 'Urdu' })).toEqual([]);
+  });
+
+  it('by age', async () => {
+    expect(await ids({ age: 15 })).toEqual(['svc-pantry', 'svc-teen']);
+    expect(await ids({ age: 40 })).toEqual(['svc-harbor', 'svc-pantry']);
+  });
+
+  it('open now, from the schedules; unknown hours still shown', async () => {
+    // Monday 11:00 in Boston: Harbor is open, Teen Line (weekends) closed, the pantry has no hours.
+    expect(await ids({ openNow: true })).toEqual(['svc-harbor', 'svc-pantry']);
+    const all = await t.call('directory.search', {});
+    expect(Object.fromEntries(all.rows.map((r) => [r.id, r.open]))).toEqual({ 'svc-harbor': true, 'svc-teen': false, 'svc-pantry': null });
+    // Open first.
+    expect(all.rows[0].id).toBe('svc-harbor');
+    clock = Date.parse('2025-03-15T23:30:00Z'); // Saturday 19:30 in Boston
+    expect(await ids({ openNow: true })).toEqual(['svc-pantry', 'svc-teen']);
+  });
+
+  it('shows how fresh each entry is', async () => {
+    const rows = (await t.call('directory.search', {})).rows;
+    const by = Object.fromEntries(rows.map((r) => [r.id, r.freshness]));
+    expect(by['svc-harbor']).toMatchObject({ label: 'assured 1 month ago', stale: false });
+    expect(by['svc-teen']).toMatchObject({ label: 'updated 2 years ago', stale: true });
+    expect(by['svc-pantry']).toMatchObject({ label: 'never assured', stale: true });
+  });
+
+  it('combines criteria, and lists the facets to pick from', async () => {
+    expect(await ids({ need: 'mental_health', language: 'es', age: 30, openNow: true })).toEqual(['svc-harbor']);
+    const f = await t.call('directory.facets', {});
+    expect(f.services).toBe(3);
+    expect(f.languages).toEqual(['English', 'Haitian Creole', 'Spanish']);
+    expect(f.taxonomyTerms.map((x) => x.name)).toEqual(['Food Pantries', 'Mental Health Care']);
+  });
+
+  it('keeps the search index in step when rows arrive by sync', async () => {
+    const s = { ...SERVICES[0], id: 'svc-remote', name: 'Riverside Crisis Team', description: 'Mobile crisis response' };
+    const files = writeHsdsPackage(path.join(t.dir, 'remote'), [s]);
+    // Parse it elsewhere (as another workstation would have) and apply the row as a pulled op.
+    const other = await startCore();
+    try {
+      await other.call('directory.import', { dir: files });
+      const op = other.core.store.outboxBatch(10).find((o) => o.id === 'svc-remote')!;
+      t.core.store.applyRemote([op]);
+    } finally {
+      other.close();
+    }
+    expect(await ids({ text: 'riverside' })).toEqual(['svc-remote']);
+    expect(await ids({ need: 'crisis' })).toEqual(['svc-remote']);
+  });
+});

@@ -1,0 +1,122 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { caseSearchQuery } from '../../src/main/core/services/cases';
+import { startCore, type TestCore } from './caseload.helpers';
+
+let t: TestCore;
+const NOW = Date.parse('2025-03-10T15:00:00Z');
+const h = (hours: number) => new Date(NOW + hours * 3600_000).toISOString();
+
+beforeEach(async () => {
+  t = await startCore({ now: () => NOW });
+});
+afterEach(() => t.close());
+
+/** A case written straight through the store, with the due time and owner a test needs. */
+function put(id: string, f: { name: string; phones?: string[]; due: string | null; risk?: string; status?: string; origin?: string; owner?: string; incident?: string }) {
+  t.core.store.transaction(() => {
+    t.core.store.write('person', `p-${id}`, { name: f.name, dob: null, phones: f.phones ?? null, address: null, language: null, safetyFlags: null, createdAt: h(-100) });
+    t.core.store.write('case', id, {
+      personId: `p-${id}`,
+      incidentId: null,
+      incidentNumber: f.incident ?? null,
+      origin: f.origin ?? 'live_call',
+      reason: `Reason ${id}`,
+      status: f.status ?? 'open',
+      risk: f.risk ?? 'unknown',
+      ownerId: f.owner ?? 'u-chris',
+      ownerName: f.owner === 'u-sam' ? 'Sam Patel' : 'Chris Okafor',
+      dueAt: f.due,
+      consent: null,
+      safetyAlert: null,
+      closedAt: f.status === 'closed' ? h(-1) : null,
+      closureReason: f.status === 'closed' ? 'Needs met' : null,
+      createdAt: h(-100),
+      updatedAt: h(-100),
+    });
+  });
+}
+
+async function ids(filter: Parameters<TestCore['call']>[1] = {}) {
+  return (await t.call('case.queue', filter as never)).rows.map((r) => r.id);
+}
+
+describe('follow-up queue', () => {
+  beforeEach(() => {
+    put('later-high', { name: 'Ana Lopez', due: h(5), risk: 'high', phones: ['(617) 555-0150'] });
+    put('overdue-old', { name: 'Ben Okoro', due: h(-30), risk: 'low', origin: 'referral_in' });
+    put('overdue-new-low', { name: 'Cara Diaz', due: h(-2), risk: 'low' });
+    put('overdue-new-high', { name: 'Dev Shah', due: h(-2), risk: 'high', owner: 'u-sam', incident: 'M250310-ab12-0007' });
+    put('no-due', { name: 'Eli Moss', due: null, risk: 'high', status: 'waiting' });
+    put('soon', { name: 'Fay Wu', due: h(1), risk: 'moderate', owner: 'u-sam', origin: 'walk_in' });
+    put('closed', { name: 'Gus Ray', due: h(-50), risk: 'high', status: 'closed' });
+  });
+
+  it('sorts overdue first, then by due time, then by risk; no due time last', async () => {
+    const q = await t.call('case.queue', {});
+    expect(q.rows.map((r) => r.id)).toEqual(['overdue-old', 'overdue-new-high', 'overdue-new-low', 'soon', 'later-high', 'no-due']);
+    expect(q.rows.map((r) => r.overdue)).toEqual([true, true, true, false, false, false]);
+    expect(q.total).toBe(6);
+    expect(q.rows[4]).toMatchObject({ personName: 'Ana Lopez', personPhone: '(617) 555-0150', ownerName: 'Chris Okafor', reason: 'Reason later-high' });
+  });
+
+  it('filters by mine / all, risk, status and origin', async () => {
+    expect(await ids({ scope: 'mine' })).toEqual(['overdue-old', 'overdue-new-low', 'later-high', 'no-due']);
+    expect(await ids({ risk: 'high' })).toEqual(['overdue-new-high', 'later-high', 'no-due']);
+    expect(await ids({ status: 'waiting' })).toEqual(['no-due']);
+    expect(await ids({ status: 'open', scope: 'mine', risk: 'low' })).toEqual(['overdue-old', 'overdue-new-low']);
+    expect(await ids({ origin: 'walk_in' })).toEqual(['soon']);
+    expect(await ids({ status: 'closed' })).toEqual(['closed']);
+    const closed = await t.call('case.queue', { status: 'closed' });
+    expect(closed.rows[0].overdue).toBe(false);
+  });
+
+  it('finds by name, phone (any way it is typed) or incident number', async () => {
+    expect(await ids({ search: 'ana' })).toEqual(['later-high']);
+    expect(await ids({ search: 'lopez ana' })).toEqual(['later-high']);
+    expect(await ids({ search: 'LÓPEZ' })).toEqual(['later-high']);
+    expect(await ids({ search: '6175550150' })).toEqual(['later-high']);
+    expect(await ids({ search: '617-555-0150' })).toEqual(['later-high']);
+    expect(await ids({ search: '555-0150' })).toEqual(['later-high']);
+    expect(await ids({ search: '0150' })).toEqual(['later-high']);
+    expect(await ids({ search: 'M250310-ab12-0007' })).toEqual(['overdue-new-high']);
+    expect(await ids({ search: 'ab12' })).toEqual(['overdue-new-high']);
+    expect(await ids({ search: 'nobody' })).toEqual([]);
+    expect(await ids({ search: '"*) OR (' })).toEqual([]);
+    expect(await ids({ search: 'dev', scope: 'mine' })).toEqual([]);
+  });
+
+  it('limits to the top n and still counts them all', async () => {
+    const q = await t.call('case.queue', { limit: 2 });
+    expect(q.rows.map((r) => r.id)).toEqual(['overdue-old', 'overdue-new-high']);
+    expect(q.total).toBe(6);
+  });
+
+  it('keeps search right when a person is renamed or arrives after the case (sync order)', async () => {
+    t.core.store.write('person', 'p-later-high', { name: 'Ana Lopez-Reyes' });
+    expect(await ids({ search: 'reyes' })).toEqual(['later-high']);
+    // A case pulled before its person: found by name once the person lands.
+    t.core.store.applyRemote([
+      {
+        hlc: t.core.store.clock.tick(),
+        entity: 'case',
+        id: 'remote',
+        fields: { personId: 'p-remote', status: 'open', risk: 'low', dueAt: h(2), origin: 'manual', reason: 'r', ownerId: null },
+      },
+    ]);
+    expect(await ids({ search: 'zed' })).toEqual([]);
+    const q = await t.call('case.queue', {});
+    expect(q.rows.find((r) => r.id === 'remote')?.personName).toMatch(/not yet on this workstation/);
+    t.core.store.applyRemote([{ hlc: t.core.store.clock.tick(), entity: 'person', id: 'p-remote', fields: { name: 'Zed Remote', phones: ['555 0199'] } }]);
+    expect(await ids({ search: 'zed' })).toEqual(['remote']);
+    expect(await ids({ search: '0199' })).toEqual(['remote']);
+  });
+});
+
+describe('caseSearchQuery', () => {
+  it('quotes every word as a prefix and adds the digits of a phone number', () => {
+    expect(caseSearchQuery('Riley thom')).toBe('"riley"* AND "thom"*');
+    expect(caseSearchQuery('(617) 555-0150')).toBe('("617"* AND "555"* AND "0150"*) OR "6175550150"*');
+    expect(caseSearchQuery('  ')).toBeNull();
+    expect(caseSearchQuery('"; DROP')).toBe('"drop"*');
+  });
+});
