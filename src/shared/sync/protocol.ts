@@ -65,12 +65,23 @@ export function validateOpFor(role: Role, raw: unknown): { op?: Op; reason?: str
   const unknown = Object.keys(op.fields).filter((f) => !(f in def.fields));
   if (unknown.length) return { op, reason: `${op.entity} has no field ${unknown.join(', ')}` };
   if (Object.keys(op.fields).length === 0) return { op, reason: 'op changes no fields' };
-  const fieldCheck = def.schema.partial().strict().safeParse(op.fields);
+  const fieldCheck = partialSchema(op.entity).safeParse(op.fields);
   if (!fieldCheck.success) {
     const issue = fieldCheck.error.issues[0];
     return { op, reason: `invalid ${op.entity}.${issue?.path.join('.')}: ${issue?.message}` };
   }
   return { op };
+}
+
+const partials = new Map<EntityNameT, z.ZodType>();
+/** Building a partial schema is far dearer than using one: make each once. */
+export function partialSchema(entity: EntityNameT): z.ZodType {
+  let s = partials.get(entity);
+  if (!s) {
+    s = ENTITIES[entity].schema.partial().strict();
+    partials.set(entity, s);
+  }
+  return s;
 }
 
 export function entityOf(name: string): EntityNameT | null {

@@ -22,19 +22,29 @@ export class ReplicaStore {
   readonly clock: HybridClock;
   private readonly statements = new Map<EntityName, EntityStatements>();
   private readonly appendOutbox;
-  private readonly nextSeqStmt;
+  private readonly metaGetStmt;
+  private readonly metaSetStmt;
+  /** This process is the replica's only writer, so the next sequence number can live in memory. */
+  private nextSeq: number;
   private listeners: ((entities: Set<EntityName>) => void)[] = [];
 
   constructor(readonly db: Db, now: () => number = Date.now) {
+    this.metaGetStmt = db.prepare('SELECT value FROM meta WHERE key = ?');
+    this.metaSetStmt = db.prepare('INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value');
     this.replicaId = this.metaGet('replicaId') ?? this.initReplicaId();
     this.clock = new HybridClock(this.replicaId, now);
     const lastHlc = this.metaGet('lastHlc');
     if (lastHlc) this.clock.observe(lastHlc);
     this.appendOutbox = db.prepare('INSERT INTO outbox(seq, hlc, entity, id, fields) VALUES (?, ?, ?, ?, ?)');
-    this.nextSeqStmt = db.prepare(
-      `SELECT max(coalesce((SELECT max(seq) FROM outbox), 0), coalesce((SELECT max(seq) FROM outbox_refused), 0),
-              coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'ackedSeq'), 0)) + 1 AS next`,
-    );
+    // Never reuse a sequence number: the server skips anything at or below what it holds.
+    this.nextSeq = (
+      db
+        .prepare(
+          `SELECT max(coalesce((SELECT max(seq) FROM outbox), 0), coalesce((SELECT max(seq) FROM outbox_refused), 0),
+                  coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'ackedSeq'), 0)) + 1 AS next`,
+        )
+        .get() as { next: number }
+    ).next;
   }
 
   private initReplicaId(): string {
@@ -44,12 +54,12 @@ export class ReplicaStore {
   }
 
   metaGet(key: string): string | undefined {
-    const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
+    const row = this.metaGetStmt.get(key) as { value: string } | undefined;
     return row?.value;
   }
 
   metaSet(key: string, value: string): void {
-    this.db.prepare('INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
+    this.metaSetStmt.run(key, value);
   }
 
   /** Tell me after each transaction which entities changed. */
@@ -109,7 +119,7 @@ export class ReplicaStore {
    */
   write(entity: EntityName, id: string, fields: Record<string, unknown>): Op {
     const hlc = this.clock.tick();
-    const seq = (this.nextSeqStmt.get() as { next: number }).next;
+    const seq = this.nextSeq;
     const op: Op = { replica: this.replicaId, seq, hlc, entity, id, fields };
     const run = () => {
       this.applyMerge(entity, id, hlc, fields);
@@ -118,6 +128,8 @@ export class ReplicaStore {
     };
     if (this.db.inTransaction) run();
     else this.db.transaction(run)();
+    // Only counted once the row and op are written (a throw above leaves the number unused and free).
+    this.nextSeq = seq + 1;
     this.pendingNotify.add(entity);
     if (!this.db.inTransaction) this.flushNotify();
     return op;

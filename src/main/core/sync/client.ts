@@ -297,8 +297,10 @@ export class SyncClient {
           if (!this.isOnline()) return;
           const res = PullResponse.parse(await this.rpc('pull', { cursor: this.cursor(), limit: this.opts.pullPage ?? 5000 }, 30_000));
           const store = this.opts.store;
-          store.applyRemote(res.ops, () => store.metaSet('cursor', String(res.cursor)));
-          if (res.ops.length) this.opts.onRemoteOps(res.ops);
+          // Our own ops come back in the log; they are already applied here, so skip the work.
+          const foreign = res.ops.filter((op) => op.replica !== store.replicaId);
+          store.applyRemote(foreign, () => store.metaSet('cursor', String(res.cursor)));
+          if (foreign.length) this.opts.onRemoteOps(foreign);
           this.markSynced();
           if (!res.more) break;
         }

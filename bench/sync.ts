@@ -1,0 +1,131 @@
+/**
+ * bench:sync — a workstation holding 20,000 cases and 200,000 timeline events syncs them to
+ * an empty workstation through a sync server on loopback (push from the first, pull into the
+ * second). The floor, measured in the same run: inserting the same rows into a fresh SQLite
+ * file in one transaction, plus sending the same bytes over a loopback WebSocket.
+ * Then an incremental sync: 1,000 ops made on one console until applied on the other.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3-multiple-ciphers';
+import { WebSocketServer, WebSocket } from 'ws';
+import { startCluster, until } from '../tests/helpers/cluster';
+import { machine, round } from './lib';
+
+const CASES = Number(process.env.BENCH_CASES ?? 20_000);
+const EVENTS_PER_CASE = Number(process.env.BENCH_EVENTS_PER_CASE ?? 10);
+
+function caseFields(i: number, at: string) {
+  return {
+    personId: `per-${i}`, incidentId: null, incidentNumber: `M261127-bnch-${i}`, origin: 'live_call', reason: `Follow-up after crisis call ${i}`,
+    status: 'open', risk: ['low', 'moderate', 'high', 'unknown'][i % 4], ownerId: 'u-chris', ownerName: 'Chris Okafor',
+    dueAt: at, consent: null, safetyAlert: null, closedAt: null, closureReason: null, createdAt: at, updatedAt: at,
+  };
+}
+function eventFields(i: number, j: number, at: string) {
+  return { caseId: `case-${i}`, at, kind: 'note', authorId: 'u-chris', authorName: 'Chris Okafor', body: { text: `Contact note ${j} for case ${i}: left a message, will try again tomorrow.` }, corrects: null };
+}
+
+async function main(): Promise<void> {
+  const cluster = await startCluster();
+  await cluster.addUser('chris', 'clinician', 'Chris Okafor');
+  await cluster.addUser('sam', 'clinician', 'Sam Patel');
+  const source = await cluster.console('source', 'chris');
+  await until(() => source.syncStatus().state === 'online', 5000);
+  source.sync!.stop(); // seed offline, so the whole store is pushed in the measured run
+
+  const at = new Date().toISOString();
+  const t0 = performance.now();
+  source.store.transaction(() => {
+    for (let i = 0; i < CASES; i++) {
+      source.store.write('case', `case-${i}`, caseFields(i, at));
+      for (let j = 0; j < EVENTS_PER_CASE; j++) source.store.write('case_event', `evt-${i}-${j}`, eventFields(i, j, at));
+    }
+  });
+  const rows = CASES * (1 + EVENTS_PER_CASE);
+  console.error(`seeded ${rows} rows in ${round((performance.now() - t0) / 1000)} s`);
+
+  // Measured: push everything from the source, pull everything into an empty workstation.
+  const start = performance.now();
+  await source.call('session.signIn', { username: 'chris', password: 'pw-chris-123' });
+  await until(() => source.syncStatus().state === 'online' && source.syncStatus().pending === 0, 600_000, 'push drained');
+  const pushed = performance.now();
+  const target = await cluster.console('target', 'sam');
+  const count = () => (target.store.db.prepare('SELECT (SELECT count(*) FROM case_file) + (SELECT count(*) FROM case_event) AS n').get() as { n: number }).n;
+  await until(() => count() === rows, 600_000, 'pull complete');
+  const syncS = (performance.now() - start) / 1000;
+  console.error(`push ${round((pushed - start) / 1000)} s, pull ${round((performance.now() - pushed) / 1000)} s`);
+
+  // Incremental: 1,000 changes on the source until all are on the target.
+  const inc0 = performance.now();
+  source.store.transaction(() => {
+    for (let k = 0; k < 1000; k++) source.store.write('case', `case-${k}`, { risk: 'high', updatedAt: new Date().toISOString() });
+  });
+  const highs = () => (target.store.db.prepare("SELECT count(*) AS n FROM case_file WHERE risk = 'high' AND id IN (SELECT id FROM case_file ORDER BY id LIMIT 100000)").get() as { n: number }).n;
+  const expectedHigh = CASES / 4 + 1000 - Math.ceil(1000 / 4);
+  await until(() => highs() >= expectedHigh, 60_000, 'incremental');
+  const incMs = performance.now() - inc0;
+
+  // The floor, same rows and bytes: one SQLite transaction, and a loopback WebSocket.
+  const pulledOps = target.store.db.prepare('SELECT * FROM case_event LIMIT 1').get(); // warm
+  void pulledOps;
+  const floorDir = path.join(cluster.dir, 'floor');
+  fs.mkdirSync(floorDir);
+  const f0 = performance.now();
+  const db = new Database(path.join(floorDir, 'floor.db'));
+  db.pragma('journal_mode = WAL');
+  db.exec(fs.readFileSync(new URL('./floor-schema.sql', import.meta.url), 'utf8'));
+  const insCase = db.prepare('INSERT INTO case_file(id, data) VALUES (?, ?)');
+  const insEvt = db.prepare('INSERT INTO case_event(id, data) VALUES (?, ?)');
+  const payloads: string[] = [];
+  db.transaction(() => {
+    for (let i = 0; i < CASES; i++) {
+      const c = JSON.stringify(caseFields(i, at));
+      insCase.run(`case-${i}`, c);
+      payloads.push(c);
+      for (let j = 0; j < EVENTS_PER_CASE; j++) {
+        const e = JSON.stringify(eventFields(i, j, at));
+        insEvt.run(`evt-${i}-${j}`, e);
+        payloads.push(e);
+      }
+    }
+  })();
+  db.close();
+  const sqliteFloor = (performance.now() - f0) / 1000;
+  const wsFloor = await websocketFloor(payloads);
+  const floorS = sqliteFloor + wsFloor;
+
+  await cluster.close();
+  console.error(`machine: ${machine()}; floor: sqlite ${round(sqliteFloor)} s + websocket ${round(wsFloor)} s`);
+  console.log(`bench=sync rows=${rows} sync_s=${round(syncS)} floor_s=${round(floorS)} ratio=${round(syncS / floorS)} incremental_1k_ms=${round(incMs, 1)}`);
+}
+
+/** Sends the same JSON payloads, in 5,000-row pages, through a loopback WebSocket and waits for all. */
+async function websocketFloor(payloads: string[]): Promise<number> {
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, maxPayload: 256 * 2 ** 20 });
+  await new Promise((r) => wss.once('listening', r));
+  const port = (wss.address() as { port: number }).port;
+  const pages: string[] = [];
+  for (let i = 0; i < payloads.length; i += 5000) pages.push(`[${payloads.slice(i, i + 5000).join(',')}]`);
+  const t0 = performance.now();
+  await new Promise<void>((resolve) => {
+    wss.on('connection', (ws) => pages.forEach((p) => ws.send(p)));
+    const client = new WebSocket(`ws://127.0.0.1:${port}`, { maxPayload: 256 * 2 ** 20 });
+    let got = 0;
+    client.on('message', (m) => {
+      got += (JSON.parse(m.toString()) as unknown[]).length;
+      if (got === payloads.length) {
+        client.close();
+        resolve();
+      }
+    });
+  });
+  const s = (performance.now() - t0) / 1000;
+  wss.close();
+  return s;
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
