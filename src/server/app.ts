@@ -4,7 +4,6 @@ import type https from 'node:https';
 import path from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import pino, { type Logger } from 'pino';
-import type { User } from '../shared/contract';
 import { WIRE_PATH, type ServerMethod } from '../shared/sync/wire';
 import { createAdmin, DEFAULT_ENROLLMENT_TTL_MS, DEFAULT_SESSION_TTL_MS, type ServerAdmin } from './admin';
 import { Auth, type Caller } from './auth';
@@ -239,4 +238,6 @@ export async function createSyncServer(config: SyncServerConfig): Promise<SyncSe
   }
 }
 
-export type { ServerAdmin, User };
+export type { ServerAdmin, ServerStatus, WorkstationInfo } from './admin';
+export type { NewUser } from './auth';
+export type { ServerStorage } from './storage/types';

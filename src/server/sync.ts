@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { z } from 'zod';
 import { ENTITIES, ENTITY_NAMES, roleMayReceive, type EntityName } from '../shared/entities';
 import { ClockDriftError, HybridClock, decodeHlc } from '../shared/hlc';
 import { mergeOp, type RowState } from '../shared/sync/merge';
@@ -20,6 +21,9 @@ export interface PushOutcome {
   /** The cursor moved: connected consoles should be poked. */
   moved: boolean;
 }
+
+/** Partial schemas for the server's own writes, built once (building one is dear). */
+const serverSchemas = new Map<EntityName, z.ZodType>();
 
 const REPLICA_ID = /^[A-Za-z0-9_.-]{1,64}$/;
 
@@ -165,7 +169,9 @@ export class SyncEngine {
    * so it flows to the consoles through the change log like any other.
    */
   async writeServerOp(tx: StorageTx, entity: EntityName, id: string, fields: Record<string, unknown>): Promise<{ cursor: number; row: Record<string, unknown> }> {
-    const check = ENTITIES[entity].schema.partial().strict().safeParse(fields);
+    let schema = serverSchemas.get(entity);
+    if (!schema) serverSchemas.set(entity, (schema = ENTITIES[entity].schema.partial().strict()));
+    const check = schema.safeParse(fields);
     if (!check.success) throw new Error(`server wrote an invalid ${entity}: ${describeZodIssues(check.error.issues)}`);
     const rep = await tx.getReplica(SERVER_REPLICA);
     const seq = (rep?.lastSeq ?? 0) + 1;
