@@ -1,0 +1,33 @@
+/**
+ * The EIDO layer: parse NENA EIDO 1.0 documents from CAD into one normalized incident,
+ * decide which of two updates is current, build the outcome update sent back to CAD, and
+ * evaluate a site's clinician-eligibility rules. Pure TypeScript: runs in the server, the
+ * core and the renderer alike.
+ */
+export { EidoError, EligibilityRulesError, type EidoErrorCode } from './errors';
+export { parseEido, pickPrimaryLocation, htmlToText, EIDO_VERSION, type ParseEidoOptions } from './parse';
+export { DEFAULT_MAX_BYTES, MAX_JSON_DEPTH } from './json';
+export { DEFAULT_MAX_XML_BYTES, MAX_XML_DEPTH, MAX_XML_MARKUP, MAX_XML_MARKUP_TOTAL, formatCivic } from './pidf';
+export { numberFromUri, phoneDigits } from './uri';
+export {
+  isNewer,
+  buildOutcomeUpdate,
+  DEFAULT_OUTCOME_INCIDENT_TYPE,
+  type OutcomeUpdateInput,
+  type OutcomeUpdateDocument,
+  type Timestamped,
+} from './update';
+export {
+  evaluateEligibility,
+  parseEligibilityRules,
+  EligibilityRulesSchema,
+  PHRASE_FIELDS,
+  type EligibilityInput,
+  type EligibilityMatch,
+  type EligibilityResult,
+  type EligibilityRule,
+  type EligibilityRules,
+  type PhraseField,
+} from './eligibility';
+export type { EidoDocument } from './schema';
+export type * from './types';
