@@ -35,6 +35,41 @@ export const PushResponse = z.object({
 export type PushResponse = z.infer<typeof PushResponse>;
 
 export const PULL_PAGE_MAX = 5000;
+
+const ENTITY_SET = new Set<string>(Object.keys(ENTITIES));
+const REPLICA_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/**
+ * Checks a pulled page op by op without building zod issue objects: a new workstation pulls
+ * hundreds of thousands of ops, and the structural check is all a page from our own server
+ * needs (field values were validated when the server accepted the op).
+ */
+export function parsePullResponse(raw: unknown): PullResponse {
+  const r = raw as { ops?: unknown; cursor?: unknown; more?: unknown } | null;
+  if (!r || !Array.isArray(r.ops) || !Number.isSafeInteger(r.cursor) || typeof r.more !== 'boolean') {
+    throw new Error('Malformed pull response from the sync server');
+  }
+  for (const o of r.ops as Record<string, unknown>[]) {
+    const ok =
+      o !== null &&
+      typeof o === 'object' &&
+      Number.isSafeInteger(o.cursor) &&
+      Number.isSafeInteger(o.seq) &&
+      typeof o.replica === 'string' &&
+      REPLICA_PATTERN.test(o.replica) &&
+      typeof o.hlc === 'string' &&
+      HLC_PATTERN.test(o.hlc) &&
+      typeof o.entity === 'string' &&
+      ENTITY_SET.has(o.entity) &&
+      typeof o.id === 'string' &&
+      o.id.length > 0 &&
+      typeof o.fields === 'object' &&
+      o.fields !== null &&
+      !Array.isArray(o.fields);
+    if (!ok) throw new Error(`Malformed op in pull response: ${JSON.stringify(o).slice(0, 200)}`);
+  }
+  return r as PullResponse;
+}
 export const PullResponse = z.object({
   ops: z.array(LoggedOp),
   cursor: z.number().int().nonnegative(),

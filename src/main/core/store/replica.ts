@@ -14,7 +14,9 @@ type Stored = Record<string, string | null>;
 
 interface EntityStatements {
   select: { get(id: string): Stored | undefined };
-  upsert: { run(params: Stored): unknown };
+  /** Positional parameters in `columns` order (named binding is measurably slower in bulk). */
+  upsert: { run(...params: (string | null)[]): unknown };
+  columns: string[];
 }
 
 export class ReplicaStore {
@@ -84,9 +86,10 @@ export class ReplicaStore {
       s = {
         select: this.db.prepare(`SELECT * FROM ${def.table} WHERE id = ?`) as EntityStatements['select'],
         upsert: this.db.prepare(
-          `INSERT INTO ${def.table}(${cols.join(', ')}) VALUES (${cols.map((c) => '@' + c).join(', ')})
+          `INSERT INTO ${def.table}(${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})
            ON CONFLICT(id) DO UPDATE SET ${updates.join(', ')}`,
-        ) as EntityStatements['upsert'],
+        ) as unknown as EntityStatements['upsert'],
+        columns: cols,
       };
       this.statements.set(entity, s);
     }
@@ -107,9 +110,11 @@ export class ReplicaStore {
     const stored = toStored(entity, fields);
     const result = mergeOp(entity, current, hlc, stored);
     if (!result.created && result.changed.length === 0) return false;
-    const params: Stored = { id, _clocks: JSON.stringify(result.state.clocks) };
-    for (const f of Object.keys(def.fields)) params[f] = (result.state.data[f] as string | null | undefined) ?? null;
-    s.upsert.run(params);
+    const data = result.state.data;
+    const params = s.columns.map((c) =>
+      c === 'id' ? id : c === '_clocks' ? JSON.stringify(result.state.clocks) : ((data[c] as string | null | undefined) ?? null),
+    );
+    s.upsert.run(...params);
     return true;
   }
 

@@ -8,7 +8,7 @@ import {
   SessionResponse,
   type ServerMethod,
 } from '../../../shared/sync/wire';
-import { PushResponse, PullResponse, type LoggedOp } from '../../../shared/sync/protocol';
+import { PushResponse, parsePullResponse, type LoggedOp } from '../../../shared/sync/protocol';
 import { RpcError, type SyncStatus, type User } from '../../../shared/contract';
 import type { ReplicaStore } from '../store/replica';
 
@@ -295,7 +295,7 @@ export class SyncClient {
         this.pullAgain = false;
         for (;;) {
           if (!this.isOnline()) return;
-          const res = PullResponse.parse(await this.rpc('pull', { cursor: this.cursor(), limit: this.opts.pullPage ?? 5000 }, 30_000));
+          const res = parsePullResponse(await this.rpc('pull', { cursor: this.cursor(), limit: this.opts.pullPage ?? 5000 }, 30_000));
           const store = this.opts.store;
           // Our own ops come back in the log; they are already applied here, so skip the work.
           const foreign = res.ops.filter((op) => op.replica !== store.replicaId);
