@@ -44,7 +44,7 @@ if (existsSync('test-results/vitest.json')) {
 
 // Playwright: the real renderer in Debian's Chromium against real cores and a real server.
 if (step('build renderer', 'npm', ['run', '--silent', 'build:renderer'])) {
-  const pwOk = step('playwright', 'npx', ['playwright', 'test'], { PLAYWRIGHT_JSON_OUTPUT_NAME: 'test-results/playwright.json' });
+  const pwOk = step('playwright', 'npx', ['playwright', 'test', '--reporter=list,json'], { PLAYWRIGHT_JSON_OUTPUT_NAME: 'test-results/playwright.json' });
   if (existsSync('test-results/playwright.json')) {
     const s = JSON.parse(readFileSync('test-results/playwright.json', 'utf8')).stats;
     passed += s.expected + (s.flaky ?? 0);
