@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Core } from '../main/core';
 import type { Role } from '../shared/roles';
 
@@ -19,7 +21,19 @@ const CASES = [
   { name: 'Pat O\u2019Neil', phones: ['617-555-0183'], reason: 'Housing insecurity, requested shelter referral', risk: 'unknown', origin: 'manual' },
 ] as const;
 
-export async function seedDemo(core: Core, roles: Role[]): Promise<void> {
+/** The Open Referral HSDS example shipped beside the repository (../shared/data/hsds/csv), when it is there. */
+export function demoHsdsDir(repoRoot: string = process.cwd()): string | null {
+  const dir = path.resolve(repoRoot, '../shared/data/hsds/csv');
+  return fs.existsSync(path.join(dir, 'services.csv')) ? dir : null;
+}
+
+export interface SeedOptions {
+  /** Folder of an HSDS package for the clinician's service directory; default: demoHsdsDir(). */
+  hsdsDir?: string | null;
+}
+
+export async function seedDemo(core: Core, roles: Role[], opts: SeedOptions = {}): Promise<void> {
+  if (roles.includes('clinician')) await seedDirectory(core, opts.hsdsDir === undefined ? demoHsdsDir() : opts.hsdsDir);
   if (core.store.metaGet('demoSeeded')) return;
   if (roles.includes('dispatcher')) {
     await core.call('session.demoSignIn', { role: 'dispatcher' });
@@ -42,4 +56,22 @@ export async function seedDemo(core: Core, roles: Role[]): Promise<void> {
     await core.call('session.signOut', {});
   }
   core.store.metaSet('demoSeeded', new Date().toISOString());
+}
+
+/**
+ * The clinician console's service directory: imported once per profile through
+ * directory.import, the same request the console makes (so the rows sync like any other).
+ */
+async function seedDirectory(core: Core, dir: string | null): Promise<void> {
+  if (!dir || core.store.metaGet('demoDirectoryImported')) return;
+  await core.call('session.demoSignIn', { role: 'clinician' });
+  try {
+    const report = (await core.call('directory.import', { dir })) as { services: number; rejected: unknown[] };
+    core.store.metaSet('demoDirectoryImported', new Date().toISOString());
+    if (report.rejected.length) console.warn(`Demo directory: ${report.rejected.length} rows of ${dir} were rejected`);
+  } catch (err) {
+    console.warn(`Demo directory: could not import ${dir}: ${(err as Error).message}`);
+  } finally {
+    await core.call('session.signOut', {});
+  }
 }

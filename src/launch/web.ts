@@ -6,7 +6,7 @@ import { createCore } from '../main/core';
 import { startHost } from '../main/host/server';
 import { hostKey } from '../main/host/key';
 import { startDemoServer, DEMO_DIRECT_LINE } from './demo-server';
-import { seedDemo } from './demo-seed';
+import { demoHsdsDir, seedDemo } from './demo-seed';
 
 /**
  * `npm run start:web`: the embedded demo. One sync server in this process and two consoles
@@ -18,6 +18,7 @@ import { seedDemo } from './demo-seed';
  */
 const here = path.dirname(fileURLToPath(import.meta.url));
 const RENDERER_DIR = path.resolve(here, '../../dist/renderer');
+const HSDS_DIR = demoHsdsDir(path.resolve(here, '../..'));
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -38,7 +39,7 @@ async function main(): Promise<void> {
   if (values.single) {
     const dir = path.join(profile, 'console');
     const core = await createCore({ profileDir: dir, key: hostKey(dir), demo: true, clinicianDirectLine: DEMO_DIRECT_LINE });
-    await seedDemo(core, ['dispatcher', 'clinician']);
+    await seedDemo(core, ['dispatcher', 'clinician'], { hsdsDir: HSDS_DIR });
     closers.push(() => core.close());
     console.log(`Tandem console (single, no server): ${host.add(core)}`);
   } else {
@@ -58,7 +59,7 @@ async function main(): Promise<void> {
         sync: { serverUrl: server.url, enrollmentToken: await server.enrollmentToken(`demo-${name}`) },
         clinicianDirectLine: DEMO_DIRECT_LINE,
       });
-      await seedDemo(core, [role]);
+      await seedDemo(core, [role], { hsdsDir: HSDS_DIR });
       closers.push(() => core.close());
       console.log(`Tandem console (${name}): ${host.add(core)}`);
     }

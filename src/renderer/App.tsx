@@ -10,7 +10,7 @@ import { StatusBar } from './views/StatusBar';
 import { SignIn } from './views/SignIn';
 import { DispatcherView } from './views/DispatcherView';
 import { ClinicianView } from './views/ClinicianView';
-import { CaseloadPlaceholder } from './views/Caseload';
+import { CaseloadView } from './caseload/CaseloadView';
 import { RingingArea } from './views/Ringing';
 
 /** Screen readers hear what changed without anyone moving focus. */
@@ -97,9 +97,10 @@ function SignedIn() {
       <main className="main">
         {shown === 'dispatch' && <DispatcherView />}
         {shown === 'clinician' && <ClinicianView onOpenCase={openCase} />}
-        {shown === 'caseload' && <CaseloadPlaceholder onBack={() => ui.getState().setRoute('clinician')} />}
+        {shown === 'caseload' && <CaseloadView />}
       </main>
-      <KeyHints hints={shown === 'dispatch' ? DISPATCHER_HINTS : CLINICIAN_HINTS} label="Keyboard shortcuts" />
+      {/* The caseload shows the keys of its own screens. */}
+      {shown !== 'caseload' && <KeyHints hints={shown === 'dispatch' ? DISPATCHER_HINTS : CLINICIAN_HINTS} label="Keyboard shortcuts" />}
     </>
   );
 }

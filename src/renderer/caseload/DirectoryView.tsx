@@ -1,0 +1,279 @@
+import { memo, useEffect, useRef, useState } from 'react';
+import type { DirectoryHit } from '../../shared/contract';
+import { NEEDS } from '../../shared/directory/search';
+import { useWindowKeys } from '../hooks/useKeys';
+import { isActivatable, isTypingTarget } from '../logic/keys';
+import { Chip, Kbd } from '../views/common';
+import { useCaseload, useCaseloadStore } from './hooks';
+
+function openChip(open: boolean | null) {
+  if (open === true) return <Chip tone="ok">Open now</Chip>;
+  if (open === false) return <Chip tone="warn">Closed now</Chip>;
+  return <Chip tone="muted">Hours unknown</Chip>;
+}
+
+function ages(h: DirectoryHit): string | null {
+  if (h.minimumAge !== null && h.maximumAge !== null) return `Ages ${h.minimumAge}–${h.maximumAge}`;
+  if (h.minimumAge !== null) return `Ages ${h.minimumAge}+`;
+  if (h.maximumAge !== null) return `Up to age ${h.maximumAge}`;
+  return null;
+}
+
+const ServiceCard = memo(function ServiceCard({
+  hit,
+  selected,
+  referring,
+  onSelect,
+  onRefer,
+}: {
+  hit: DirectoryHit;
+  selected: boolean;
+  referring: boolean;
+  onSelect: (id: string) => void;
+  onRefer: (id: string) => void;
+}) {
+  const age = ages(hit);
+  return (
+    <li className={`svc${selected ? ' is-selected' : ''}`} data-service-id={hit.id} aria-current={selected || undefined} onClick={() => onSelect(hit.id)}>
+      <div className="svc-head">
+        <strong className="svc-name">{hit.name}</strong>
+        {openChip(hit.open)}
+      </div>
+      <div className="muted">{hit.organizationName}</div>
+      {hit.description && <div className="svc-desc">{hit.description}</div>}
+      <div className="svc-facts">
+        {hit.phone && <span className="svc-phone">☎ {hit.phone}</span>}
+        {hit.address && <span>{hit.address}</span>}
+        {hit.languages.length > 0 && <span>Languages: {hit.languages.join(', ')}</span>}
+        {age && <span>{age}</span>}
+        {hit.taxonomyTerms.length > 0 && <span className="muted">{hit.taxonomyTerms.join(' · ')}</span>}
+      </div>
+      <div className="svc-foot">
+        <span className={hit.freshness.stale ? 'tone-warn' : 'muted'} title={hit.freshness.date ?? undefined}>
+          {hit.freshness.stale ? '⚠ ' : ''}Details {hit.freshness.label}
+        </span>
+        {referring && (
+          <button
+            type="button"
+            className={`btn btn-small${selected ? ' btn-primary' : ''}`}
+            onClick={(e) => {
+              e.stopPropagation();
+              onRefer(hit.id);
+            }}
+          >
+            Refer {selected && <Kbd>Enter</Kbd>}
+          </button>
+        )}
+      </div>
+    </li>
+  );
+});
+
+export function DirectoryView({ caseId }: { caseId: string | null }) {
+  const store = useCaseloadStore();
+  const dir = useCaseload((s) => s.dir);
+  const rows = useCaseload((s) => s.dirRows);
+  const total = useCaseload((s) => s.dirTotal);
+  const size = useCaseload((s) => s.dirSize);
+  const loaded = useCaseload((s) => s.dirLoaded);
+  const error = useCaseload((s) => s.dirError);
+  const facets = useCaseload((s) => s.facets);
+  const selectedId = useCaseload((s) => s.dirSelectedId);
+  const busy = useCaseload((s) => s.busy === 'refer');
+  const actionError = useCaseload((s) => (s.actionError?.action === 'refer' ? s.actionError.message : null));
+  const person = useCaseload((s) => (caseId && s.record?.case.id === caseId ? s.record.person.name : null));
+  const [confirm, setConfirm] = useState<string | null>(null);
+  const [note, setNote] = useState('');
+  const searchRef = useRef<HTMLInputElement>(null);
+  const listRef = useRef<HTMLUListElement>(null);
+
+  // Search as the clinician types (debounced: the core answers in a few ms, but not per key on slow links).
+  useEffect(() => {
+    const t = setTimeout(() => void store.getState().searchDirectory(), 120);
+    return () => clearTimeout(t);
+  }, [dir, store]);
+
+  useEffect(() => {
+    searchRef.current?.focus();
+  }, []);
+
+  const back = () => {
+    store.getState().clearError();
+    store.getState().show(caseId ? { kind: 'case', caseId } : { kind: 'queue' });
+  };
+  const refer = async (serviceId: string) => {
+    if (!caseId) return;
+    const out = await store.getState().act('refer', 'case.refer', { caseId, serviceId, note: note.trim() || undefined }, `Referred to ${rows.find((r) => r.id === serviceId)?.name ?? 'the service'}; follow-up task added`);
+    if (out) {
+      setConfirm(null);
+      setNote('');
+      store.getState().show({ kind: 'case', caseId });
+    }
+  };
+  const select = (id: string) => {
+    store.getState().selectService(id);
+    listRef.current?.querySelector(`[data-service-id="${CSS.escape(id)}"]`)?.scrollIntoView({ block: 'nearest' });
+  };
+
+  useWindowKeys((e) => {
+    if (e.ctrlKey || e.altKey || e.metaKey) return;
+    const el = document.activeElement as HTMLElement | null;
+    const typing = isTypingTarget(el);
+    if (e.key === 'Escape') {
+      e.preventDefault();
+      if (confirm) setConfirm(null);
+      else if (typing && el === searchRef.current && dir.text) store.getState().setDir({ text: '' });
+      else back();
+      return;
+    }
+    if (confirm) return;
+    const i = rows.findIndex((r) => r.id === selectedId);
+    const inSearch = el === searchRef.current;
+    if (e.key === 'ArrowDown' || (!typing && (e.key === 'j' || e.key === 'J'))) {
+      if (typing && !inSearch) return;
+      e.preventDefault();
+      if (rows.length) select(rows[Math.min(rows.length - 1, i + 1)].id);
+    } else if (e.key === 'ArrowUp' || (!typing && (e.key === 'k' || e.key === 'K'))) {
+      if (typing && !inSearch) return;
+      e.preventDefault();
+      if (rows.length) select(rows[Math.max(0, i - 1)].id);
+    } else if (e.key === '/' && !typing) {
+      e.preventDefault();
+      searchRef.current?.focus();
+    } else if (e.key === 'Enter' && caseId && selectedId && (inSearch || !isActivatable(el))) {
+      e.preventDefault();
+      setConfirm(selectedId);
+    }
+  });
+
+  const confirming = confirm ? rows.find((r) => r.id === confirm) : undefined;
+
+  return (
+    <section className="view caseload-view directory-view" aria-labelledby="dir-title">
+      <div className="view-head">
+        <button type="button" className="btn btn-small" onClick={back}>
+          ← {caseId ? 'Case' : 'Queue'} <Kbd>Esc</Kbd>
+        </button>
+        <span className="muted">{size === 1 ? '1 service' : `${size} services`} offline</span>
+      </div>
+      <h1 id="dir-title">
+        {caseId ? 'Refer' : 'Service directory'}
+        {person && <span className="hint"> · {person}</span>}
+      </h1>
+
+      <div className="field">
+        <label htmlFor="dir-search" className="visually-hidden">
+          Search services
+        </label>
+        <input
+          ref={searchRef}
+          id="dir-search"
+          type="search"
+          placeholder="Search services, e.g. counseling, shelter   ( / )"
+          autoComplete="off"
+          value={dir.text}
+          onChange={(e) => store.getState().setDir({ text: e.target.value })}
+        />
+      </div>
+      <div className="dir-filters">
+        <select aria-label="Need" value={dir.need} onChange={(e) => store.getState().setDir({ need: e.target.value })}>
+          <option value="">Any need</option>
+          {Object.entries(NEEDS).map(([k, v]) => (
+            <option key={k} value={k}>
+              {v.label}
+            </option>
+          ))}
+        </select>
+        <select aria-label="Language" value={dir.language} onChange={(e) => store.getState().setDir({ language: e.target.value })}>
+          <option value="">Any language</option>
+          {(facets?.languages ?? []).map((l) => (
+            <option key={l} value={l}>
+              {l}
+            </option>
+          ))}
+        </select>
+        <select aria-label="Service type (taxonomy)" value={dir.taxonomyTerm} onChange={(e) => store.getState().setDir({ taxonomyTerm: e.target.value })}>
+          <option value="">Any service type</option>
+          {(facets?.taxonomyTerms ?? []).map((t) => (
+            <option key={t.id} value={t.id}>
+              {t.name}
+              {t.code ? ` (${t.code})` : ''}
+            </option>
+          ))}
+        </select>
+        <input
+          aria-label="Age of the person"
+          type="number"
+          inputMode="numeric"
+          min={0}
+          max={130}
+          placeholder="Age"
+          value={dir.age}
+          onChange={(e) => store.getState().setDir({ age: e.target.value })}
+        />
+        <label className={`outcome dir-open${dir.openNow ? ' is-checked' : ''}`}>
+          <input type="checkbox" checked={dir.openNow} onChange={(e) => store.getState().setDir({ openNow: e.target.checked })} />
+          <span>Open now</span>
+        </label>
+      </div>
+
+      {confirming && caseId && (
+        <form
+          className="cl-panel"
+          aria-label="Confirm referral"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void refer(confirming.id);
+          }}
+        >
+          <h2>Refer to {confirming.name}?</h2>
+          <div className="field">
+            <label htmlFor="ref-note">Note for the referral (optional)</label>
+            <input id="ref-note" autoFocus value={note} maxLength={2000} onChange={(e) => setNote(e.target.value)} />
+          </div>
+          {actionError && (
+            <p className="form-error" role="alert">
+              {actionError}
+            </p>
+          )}
+          <div className="form-actions">
+            <button type="submit" className="btn btn-primary" disabled={busy}>
+              {busy ? 'Saving…' : 'Make referral'} <Kbd>Enter</Kbd>
+            </button>
+            <button type="button" className="btn" onClick={() => setConfirm(null)}>
+              Cancel <Kbd>Esc</Kbd>
+            </button>
+          </div>
+        </form>
+      )}
+
+      {error && (
+        <p className="row-error" role="alert">
+          Could not search the directory: {error}
+        </p>
+      )}
+      {loaded && size === 0 && <p className="empty">The directory is empty on this workstation. Import an HSDS package (Open Referral) first.</p>}
+      {loaded && size > 0 && rows.length === 0 && <p className="empty">No service matches. Try fewer filters.</p>}
+      {rows.length > 0 && (
+        <p className="hint" role="status">
+          {total === rows.length ? `${total} ${total === 1 ? 'service' : 'services'}` : `Best ${rows.length} of ${total}`}, open ones first
+        </p>
+      )}
+      <ul ref={listRef} className="svc-list" aria-label="Services">
+        {rows.map((h) => (
+          <ServiceCard
+            key={h.id}
+            hit={h}
+            selected={h.id === selectedId}
+            referring={!!caseId}
+            onSelect={(id) => store.getState().selectService(id)}
+            onRefer={(id) => {
+              store.getState().selectService(id);
+              setConfirm(id);
+            }}
+          />
+        ))}
+      </ul>
+    </section>
+  );
+}
