@@ -89,15 +89,12 @@ function replicaRows(store: ReplicaStore): Record<string, unknown> {
   return out;
 }
 
-let runNo = 0;
-
 describe('sync convergence (property)', () => {
   it(`converges for ${RUNS} random histories of edits and an unreliable network`, async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(Action, { minLength: 5, maxLength: 45 }), async (actions) => {
         const clock = { now: 1_800_000_000_000 };
         const storage = openSqliteStorage(':memory:');
-        runNo++;
         const engine = new SyncEngine(storage, { maxDriftMs: 300_000, now: () => clock.now, logger: pino({ level: 'silent' }) });
         await engine.init();
         await storage.transaction(async (tx) => {
