@@ -85,6 +85,7 @@ export class SyncEngine {
       const refused: Refusal[] = [];
       let gap: ServerError | null = null;
       let reportSeqOf: string | null = null;
+      const moved = new Set<ReplicaRecord>();
 
       const refuse = async (raw: unknown, replica: string | null, seq: number | null, reason: string) => {
         refused.push({ seq, reason });
@@ -126,7 +127,7 @@ export class SyncEngine {
         const { op, reason } = validateOpFor(role, raw);
         const why = reason ?? (op ? this.checkHlc(op, nowMs) : 'malformed op');
         rep.lastSeq = ident.seq;
-        await tx.setReplicaLastSeq(ident.replica, ident.seq);
+        moved.add(rep);
         if (why !== null || !op) {
           await refuse(raw, ident.replica, ident.seq, why ?? 'malformed op');
           continue;
@@ -136,6 +137,8 @@ export class SyncEngine {
         applied++;
       }
 
+      // One write per replica per push, in the same transaction as the ops it covers.
+      for (const r of moved) await tx.setReplicaLastSeq(r.replica, r.lastSeq);
       const cursor = await tx.getCursor();
       const lastSeq = reportSeqOf ? (replicas.get(reportSeqOf)?.lastSeq ?? 0) : 0;
       const response: PushResponse = { lastSeq, applied, skipped, refused, cursor };
