@@ -29,5 +29,18 @@ export {
   type EligibilityRules,
   type PhraseField,
 } from './eligibility';
+export {
+  eidoIncidentRowId,
+  eidoIncidentNumber,
+  eidoIncidentType,
+  describeEidoLocation,
+  eidoIncidentFields,
+  decideEidoIntake,
+  manualEligibility,
+  eligibilityRulesFromText,
+  type EidoIncidentFields,
+  type EidoIncidentOptions,
+  type EidoIntakeDecision,
+} from './intake';
 export type { EidoDocument } from './schema';
 export type * from './types';
