@@ -1,6 +1,7 @@
 import type { User } from '../shared/contract';
 import { Auth, toUser, type NewUser } from './auth';
-import type { ServerStorage, StorageCounts, StoredRefusal } from './storage/types';
+import { cadKeyAdmin } from './eido';
+import type { CadKeyRecord, ServerStorage, StorageCounts, StoredEidoRejection, StoredRefusal } from './storage/types';
 
 /**
  * Administration, usable with or without a running server (the CLI opens the storage
@@ -30,6 +31,13 @@ export interface ServerAdmin {
   /** The most recent refused ops, newest first, for review. */
   refusedOps(limit?: number): Promise<StoredRefusal[]>;
   status(): Promise<ServerStatus>;
+  /** A new per-CAD API key for POST /eido, returned once (only its SHA-256 is stored). */
+  addCadKey(name: string): Promise<string>;
+  listCadKeys(): Promise<Omit<CadKeyRecord, 'keyHash'>[]>;
+  /** False when there is no such key. */
+  revokeCadKey(name: string): Promise<boolean>;
+  /** EIDO documents refused at intake, newest first, with their raw input. */
+  eidoRejections(limit?: number): Promise<StoredEidoRejection[]>;
 }
 
 export const DEFAULT_SESSION_TTL_MS = 12 * 60 * 60_000;
@@ -40,6 +48,7 @@ export function createAdmin(
   auth: Auth = new Auth(storage, { sessionTtlMs: DEFAULT_SESSION_TTL_MS, enrollmentTtlMs: DEFAULT_ENROLLMENT_TTL_MS, now: Date.now }),
   onRevoke: (workstationId: string) => void = () => {},
 ): ServerAdmin {
+  const cad = cadKeyAdmin(storage);
   return {
     addUser: (input) => auth.addUser(input),
     createEnrollmentToken: async (name) => (await auth.createEnrollmentToken(name)).token,
@@ -62,5 +71,9 @@ export function createAdmin(
       const counts = await storage.transaction((tx) => tx.counts(new Date().toISOString()), { readOnly: true });
       return { storage: storage.kind, location: storage.location, ...counts };
     },
+    addCadKey: (name) => cad.add(name),
+    listCadKeys: () => cad.list(),
+    revokeCadKey: (name) => cad.revoke(name),
+    eidoRejections: (limit) => cad.rejections(limit),
   };
 }

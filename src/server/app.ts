@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type http from 'node:http';
 import type https from 'node:https';
@@ -7,6 +8,9 @@ import pino, { type Logger } from 'pino';
 import { WIRE_PATH, type ServerMethod } from '../shared/sync/wire';
 import { createAdmin, DEFAULT_ENROLLMENT_TTL_MS, DEFAULT_SESSION_TTL_MS, type ServerAdmin } from './admin';
 import { Auth, type Caller } from './auth';
+import { EidoIntake, registerEidoRoutes } from './eido';
+import { DEFAULT_ELIGIBILITY_RULES } from '../shared/eido/default-rules';
+import { eligibilityRulesFromText, type EligibilityRules } from '../shared/eido';
 import { ServerError } from './errors';
 import { HandoffArbiter } from './handoff';
 import { Hub, type MethodHandler } from './socket';
@@ -47,6 +51,26 @@ export interface SyncServerConfig {
   pingIntervalMs?: number;
   /** A pino logger; default: level from TANDEM_LOG_LEVEL, or `info` (`silent` under Vitest). */
   logger?: Logger;
+  /** The site's clinician-eligibility rule file for CAD intake (docs/ELIGIBILITY.md); default: the shipped config/eligibility-rules.json. */
+  eligibilityRulesFile?: string;
+  /** Largest EIDO document POST /eido accepts, bytes. Default 1 MiB. */
+  eidoMaxBytes?: number;
+}
+
+/** The site's rule file, or the shipped default; a bad file stops the server with the reason. */
+export function loadEligibilityRules(file: string | undefined): EligibilityRules {
+  if (!file) return DEFAULT_ELIGIBILITY_RULES;
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new Error(`Cannot read the eligibility rule file ${file}: ${(err as Error).message}`);
+  }
+  try {
+    return eligibilityRulesFromText(text, file);
+  } catch (err) {
+    throw new Error(`${file}: ${(err as Error).message}`);
+  }
 }
 
 export interface SyncServer {
@@ -76,6 +100,7 @@ export async function createSyncServer(config: SyncServerConfig): Promise<SyncSe
   const now = Date.now;
   const maxDriftMs = config.maxDriftMs ?? DEFAULT_MAX_DRIFT_MS;
   const host = config.host ?? '127.0.0.1';
+  const eligibilityRules = loadEligibilityRules(config.eligibilityRulesFile);
 
   let ownsStorage = false;
   let storage: ServerStorage;
@@ -200,6 +225,8 @@ export async function createSyncServer(config: SyncServerConfig): Promise<SyncSe
       const num = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v));
       return methods.pull(await caller(req.headers), { cursor: num(q.cursor) ?? 0, limit: num(q.limit) });
     });
+    const eido = new EidoIntake({ storage, sync, rules: eligibilityRules, logger, now, committed, maxBytes: config.eidoMaxBytes });
+    await registerEidoRoutes(fastify, eido, logger);
 
     await fastify.ready();
     (fastify.server as http.Server | https.Server).on('upgrade', (req, socket, head) => theHub.handleUpgrade(req, socket, head));

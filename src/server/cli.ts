@@ -4,7 +4,8 @@ import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { ROLES, Role } from '../shared/roles';
 import { createAdmin } from './admin';
-import { createSyncServer, DB_FILE_NAME } from './app';
+import { createSyncServer, DB_FILE_NAME, loadEligibilityRules } from './app';
+import { importEidoFile, importJson, importSummary, postEidoFile, refusalLine } from './import-eido';
 import { ServerError } from './errors';
 import { SqliteStorage } from './storage/sqlite';
 
@@ -16,7 +17,7 @@ const USAGE = `Usage: npm run server -- <command> [options]
 
 Commands:
   serve [--port N] [--host H] [--data DIR] [--cert FILE --key FILE]
-        [--handoff-timeout MS] [--direct-line NUMBER]
+        [--handoff-timeout MS] [--direct-line NUMBER] [--eligibility-rules FILE]
                                   run the sync server (default 127.0.0.1, port 8443 with TLS, else 8080)
   user add <username> --role ROLE --name "Full Name" [--password P] [--direct-line NUMBER]
                                   add a user (password from --password or $TANDEM_PASSWORD)
@@ -26,6 +27,14 @@ Commands:
   workstation list                list enrolled workstations
   workstation revoke <id>         revoke a workstation and end its sessions
   status                          users, workstations and change-log counts
+  cad-key add <name>              print a new API key for a CAD's POST /eido (shown once)
+  cad-key list                    list CAD keys (name, created, last used, revoked)
+  cad-key revoke <name>           revoke a CAD key
+  eido-rejected [--limit N] [--raw ID]
+                                  EIDO documents refused at intake, newest first (--raw ID prints one as received)
+  import-eido <file> [--json] [--rules FILE] [--post URL --key CADKEY]
+                                  parse an EIDO file and print the incident Tandem makes of it
+                                  (exit 1 with the reason when refused; --post also sends it to a server)
 
 Every command takes --data DIR (default $TANDEM_SERVER_DATA or ./.tandem-server).`;
 
@@ -64,7 +73,7 @@ async function withStorage<T>(dir: string, fn: (storage: SqliteStorage) => Promi
 }
 
 async function serve(args: string[]): Promise<void> {
-  const { values, positionals } = parse(args, ['port', 'host', 'cert', 'key', 'handoff-timeout', 'direct-line']);
+  const { values, positionals } = parse(args, ['port', 'host', 'cert', 'key', 'handoff-timeout', 'direct-line', 'eligibility-rules']);
   if (positionals.length) throw new UsageError(`serve takes no arguments, got ${positionals.join(' ')}`);
   if (Boolean(values.cert) !== Boolean(values.key)) throw new UsageError('--cert and --key go together');
   const tls = values.cert && values.key ? { cert: fs.readFileSync(values.cert), key: fs.readFileSync(values.key) } : undefined;
@@ -79,6 +88,7 @@ async function serve(args: string[]): Promise<void> {
     handoffTimeoutMs,
     clinicianDirectLine: values['direct-line'] ?? process.env.TANDEM_CLINICIAN_DIRECT_LINE ?? null,
     logger,
+    eligibilityRulesFile: values['eligibility-rules'],
   });
   if (!tls) logger.warn('TLS is off: use --cert and --key anywhere but a single machine');
   process.stdout.write(`Tandem sync server listening on ${server.url}\n`);
@@ -168,6 +178,87 @@ async function status(args: string[]): Promise<void> {
   });
 }
 
+async function cadKey(args: string[]): Promise<void> {
+  const { values, positionals } = parse(args, []);
+  const [sub, name, ...rest] = positionals;
+  if (rest.length) throw new UsageError(`cad-key ${sub} takes one name`);
+  await withStorage(dataDir(values), async (storage) => {
+    const admin = createAdmin(storage);
+    if (sub === 'add') {
+      if (!name) throw new UsageError('Usage: cad-key add <name>');
+      const key = await admin.addCadKey(name);
+      process.stdout.write(`${key}\n`);
+      process.stderr.write(`API key for CAD "${name}": shown once, only its hash is kept. The CAD sends it as "authorization: Bearer <key>" on POST /eido.\n`);
+    } else if (sub === 'list') {
+      if (name) throw new UsageError('cad-key list takes no arguments');
+      for (const k of await admin.listCadKeys()) {
+        process.stdout.write(`${k.name}\tcreated ${k.createdAt}\tlast used ${k.lastUsedAt ?? 'never'}${k.revoked ? `\tREVOKED ${k.revokedAt ?? ''}` : ''}\n`);
+      }
+    } else if (sub === 'revoke') {
+      if (!name) throw new UsageError('Usage: cad-key revoke <name>');
+      if (!(await admin.revokeCadKey(name))) throw new UsageError(`No CAD key ${name}`);
+      process.stdout.write(`Revoked CAD key ${name}\n`);
+    } else {
+      throw new UsageError(`Unknown cad-key command ${JSON.stringify(sub ?? '')}; use add, list or revoke`);
+    }
+  });
+}
+
+async function eidoRejected(args: string[]): Promise<void> {
+  const { values, positionals } = parse(args, ['limit', 'raw']);
+  if (positionals.length) throw new UsageError('eido-rejected takes no arguments');
+  const limit = intOption('limit', values.limit, 1, 10_000) ?? 20;
+  const rawId = intOption('raw', values.raw, 1, Number.MAX_SAFE_INTEGER);
+  await withStorage(dataDir(values), async (storage) => {
+    const rows = await createAdmin(storage).eidoRejections(rawId ? 10_000 : limit);
+    if (rawId) {
+      const row = rows.find((r) => r.id === rawId);
+      if (!row) throw new UsageError(`No refused document ${rawId} among the latest 10000`);
+      process.stdout.write(Buffer.from(row.raw));
+      return;
+    }
+    for (const r of rows) {
+      process.stdout.write(
+        `${r.id}\t${r.receivedAt}\t${r.cadKey ?? r.source}\t${r.code}\t${r.bytes} bytes${r.truncated ? ' (head kept)' : ''}\t${r.message}\n`,
+      );
+    }
+  });
+}
+
+async function importEido(args: string[]): Promise<number> {
+  const json = args.includes('--json');
+  const { values, positionals } = parse(
+    args.filter((a) => a !== '--json'),
+    ['rules', 'post', 'key'],
+  );
+  const [file, ...rest] = positionals;
+  if (!file || rest.length) throw new UsageError('Usage: import-eido <file> [--json] [--rules FILE] [--post URL --key CADKEY]');
+  if (Boolean(values.post) !== Boolean(values.key)) throw new UsageError('--post and --key go together');
+  let rules;
+  try {
+    rules = loadEligibilityRules(values.rules);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const result = importEidoFile(file, rules);
+  if (!result.ok) {
+    if (json) process.stdout.write(`${JSON.stringify({ rejected: { code: result.code, path: result.path, message: result.message } }, null, 2)}\n`);
+    process.stderr.write(`${refusalLine(result)}\n`);
+    return 1;
+  }
+  process.stdout.write(json ? `${JSON.stringify(importJson(result), null, 2)}\n` : `${importSummary(result)}\n`);
+  if (!values.post || !values.key) return 0;
+  let answer;
+  try {
+    answer = await postEidoFile(file, values.post, values.key);
+  } catch (err) {
+    process.stderr.write(`POST to ${values.post} failed: ${(err as Error).message}\n`);
+    return 1;
+  }
+  process.stderr.write(`POST ${values.post}: HTTP ${answer.status} ${answer.text}\n`);
+  return answer.status >= 200 && answer.status < 300 ? 0 : 1;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
   try {
@@ -192,6 +283,14 @@ export async function main(argv: string[]): Promise<number> {
       case 'status':
         await status(args);
         return 0;
+      case 'cad-key':
+        await cadKey(args);
+        return 0;
+      case 'eido-rejected':
+        await eidoRejected(args);
+        return 0;
+      case 'import-eido':
+        return await importEido(args);
       default:
         throw new UsageError(`Unknown command ${JSON.stringify(command)}`);
     }

@@ -151,6 +151,42 @@ export function describeStorageConformance(name: string, open: () => Promise<{ s
       ]);
     });
 
+    it('keeps CAD keys by name and hash; revocation keeps its first time; use is recorded', async () => {
+      const key = { name: 'cad-north', keyHash: 'cd'.repeat(32), createdAt: at, revoked: false, revokedAt: null, lastUsedAt: null };
+      await storage.transaction((tx) => tx.insertCadKey(key));
+      await expect(storage.transaction((tx) => tx.insertCadKey({ ...key, keyHash: 'ef'.repeat(32) }))).rejects.toThrow();
+      await expect(storage.transaction((tx) => tx.insertCadKey({ ...key, name: 'other' }))).rejects.toThrow();
+      expect(await storage.transaction((tx) => tx.getCadKeyByHash('cd'.repeat(32)))).toEqual(key);
+      expect(await storage.transaction((tx) => tx.getCadKeyByHash('00'.repeat(32)))).toBeNull();
+      await storage.transaction((tx) => tx.touchCadKey('cad-north', '2026-01-02T00:00:00.000Z'));
+      expect(await storage.transaction((tx) => tx.revokeCadKey('cad-north', '2026-01-03T00:00:00.000Z'))).toBe(true);
+      expect(await storage.transaction((tx) => tx.revokeCadKey('cad-north', '2026-01-04T00:00:00.000Z'))).toBe(true);
+      expect(await storage.transaction((tx) => tx.revokeCadKey('nobody', at))).toBe(false);
+      expect(await storage.transaction((tx) => tx.getCadKey('cad-north'))).toEqual({
+        ...key,
+        revoked: true,
+        revokedAt: '2026-01-03T00:00:00.000Z',
+        lastUsedAt: '2026-01-02T00:00:00.000Z',
+      });
+      expect((await storage.transaction((tx) => tx.listCadKeys())).map((k) => k.name)).toEqual(['cad-north']);
+    });
+
+    it('keeps refused EIDO documents byte for byte, newest first', async () => {
+      const bytes = Buffer.from([0x7b, 0xff, 0x00, 0x22, 0xe2, 0x82]); // not UTF-8: kept exactly anyway
+      const ids = await storage.transaction(async (tx) => [
+        await tx.insertEidoRejection({ receivedAt: at, source: 'http', cadKey: 'cad-north', code: 'not_json', path: null, message: 'm1', bytes: 6, raw: bytes, truncated: false }),
+        await tx.insertEidoRejection({ receivedAt: at, source: 'http', cadKey: null, code: 'oversize', path: 'x.y', message: 'm2', bytes: 9_000_000, raw: Buffer.from('{"head'), truncated: true }),
+      ]);
+      expect(ids[1]).toBeGreaterThan(ids[0]);
+      const rows = await storage.transaction((tx) => tx.listEidoRejections(10));
+      expect(rows.map((r) => [r.id, r.code, r.path, r.cadKey, r.bytes, r.truncated])).toEqual([
+        [ids[1], 'oversize', 'x.y', null, 9_000_000, true],
+        [ids[0], 'not_json', null, 'cad-north', 6, false],
+      ]);
+      expect(Buffer.from(rows[1].raw).equals(bytes)).toBe(true);
+      expect(await storage.transaction((tx) => tx.listEidoRejections(1))).toHaveLength(1);
+    });
+
     it('refuses a transaction handle used after its transaction ended', async () => {
       let leaked: Parameters<Parameters<ServerStorage['transaction']>[0]>[0] | null = null;
       await storage.transaction(async (tx) => {

@@ -30,7 +30,7 @@ describe('SqliteStorage', () => {
       expect(db.pragma('user_version', { simple: true })).toBe(SQLITE_MIGRATIONS[SQLITE_MIGRATIONS.length - 1].version);
       const tables = db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as { name: string; sql: string }[];
       expect(tables.map((t) => t.name).sort()).toEqual(
-        ['cad_keys', 'change_log', 'enrollment_tokens', 'entity_state', 'refused_ops', 'replicas', 'sessions', 'users', 'workstations'].sort(),
+        ['cad_keys', 'change_log', 'eido_rejected', 'enrollment_tokens', 'entity_state', 'refused_ops', 'replicas', 'sessions', 'users', 'workstations'].sort(),
       );
       for (const t of tables) expect(t.sql).toMatch(/STRICT$/);
     } finally {
@@ -56,10 +56,11 @@ describe('SqliteStorage', () => {
   it('rolls back a failed migration whole', async () => {
     const dir = tempDir();
     const file = path.join(dir, 'server.db');
-    const broken = [...SQLITE_MIGRATIONS, { version: 2, name: 'broken', sql: 'CREATE TABLE half (x INTEGER) STRICT; SELECT * FROM no_such_table;' }];
-    expect(() => new SqliteStorage(file, { migrations: broken })).toThrow(/Migration 2 \(broken\) failed/);
+    const latest = SQLITE_MIGRATIONS[SQLITE_MIGRATIONS.length - 1].version;
+    const broken = [...SQLITE_MIGRATIONS, { version: latest + 1, name: 'broken', sql: 'CREATE TABLE half (x INTEGER) STRICT; SELECT * FROM no_such_table;' }];
+    expect(() => new SqliteStorage(file, { migrations: broken })).toThrow(new RegExp(`Migration ${latest + 1} \\(broken\\) failed`));
     const db = new Database(file, { readonly: true });
-    expect(db.pragma('user_version', { simple: true })).toBe(1);
+    expect(db.pragma('user_version', { simple: true })).toBe(latest);
     expect(db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'half'").get()).toEqual({ n: 0 });
     db.close();
     fs.rmSync(dir, { recursive: true, force: true });

@@ -8,6 +8,8 @@ import type { RowState } from '../../shared/sync/merge';
 import type { LoggedOp, Op } from '../../shared/sync/protocol';
 import {
   SERVER_REPLICA,
+  type CadKeyRecord,
+  type EidoRejectionRecord,
   type EnrollmentTokenRecord,
   type EntityRow,
   type RefusedOpRecord,
@@ -16,6 +18,7 @@ import {
   type SessionRecord,
   type StorageCounts,
   type StorageTx,
+  type StoredEidoRejection,
   type StoredRefusal,
   type UserRecord,
   type WorkstationRecord,
@@ -126,6 +129,28 @@ export const SQLITE_MIGRATIONS: SqliteMigration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 2,
+    name: 'CAD intake: key revocation and use times, refused EIDO documents kept for review',
+    sql: `
+      ALTER TABLE cad_keys ADD COLUMN revoked_at TEXT;
+      ALTER TABLE cad_keys ADD COLUMN last_used_at TEXT;
+
+      CREATE TABLE eido_rejected (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        received_at TEXT NOT NULL,
+        source TEXT NOT NULL,
+        cad_key TEXT,
+        code TEXT NOT NULL,
+        path TEXT,
+        message TEXT NOT NULL,
+        bytes INTEGER NOT NULL,
+        raw BLOB NOT NULL,
+        truncated INTEGER NOT NULL DEFAULT 0
+      ) STRICT;
+      CREATE INDEX eido_rejected_received_at ON eido_rejected(received_at);
+    `,
+  },
 ];
 
 export class ServerStorageError extends Error {
@@ -183,6 +208,28 @@ const toWorkstation = (r: Row): WorkstationRecord => ({
   enrolledAt: r.enrolled_at as string,
   revoked: r.revoked === 1,
   revokedAt: (r.revoked_at as string | null) ?? null,
+});
+
+const toCadKey = (r: Row): CadKeyRecord => ({
+  name: r.name as string,
+  keyHash: r.key_hash as string,
+  createdAt: r.created_at as string,
+  revoked: r.revoked === 1,
+  revokedAt: (r.revoked_at as string | null) ?? null,
+  lastUsedAt: (r.last_used_at as string | null) ?? null,
+});
+
+const toEidoRejection = (r: Row): StoredEidoRejection => ({
+  id: r.id as number,
+  receivedAt: r.received_at as string,
+  source: r.source as string,
+  cadKey: (r.cad_key as string | null) ?? null,
+  code: r.code as string,
+  path: (r.path as string | null) ?? null,
+  message: r.message as string,
+  bytes: r.bytes as number,
+  raw: r.raw as Buffer,
+  truncated: r.truncated === 1,
 });
 
 const toLoggedOp = (r: Row): LoggedOp => ({
@@ -257,6 +304,20 @@ function prepare(db: Db) {
               (SELECT count(*) FROM refused_ops) AS refused,
               (SELECT count(*) FROM sessions WHERE expires_at >= ?) AS liveSessions`,
     ),
+    insertCadKey: db.prepare(
+      `INSERT INTO cad_keys(name, key_hash, created_at, revoked, revoked_at, last_used_at)
+       VALUES (@name, @keyHash, @createdAt, @revoked, @revokedAt, @lastUsedAt)`,
+    ),
+    cadKeyByHash: db.prepare('SELECT * FROM cad_keys WHERE key_hash = ?'),
+    cadKey: db.prepare('SELECT * FROM cad_keys WHERE name = ?'),
+    cadKeys: db.prepare('SELECT * FROM cad_keys ORDER BY created_at, name'),
+    revokeCadKey: db.prepare('UPDATE cad_keys SET revoked = 1, revoked_at = coalesce(revoked_at, ?) WHERE name = ?'),
+    touchCadKey: db.prepare('UPDATE cad_keys SET last_used_at = ? WHERE name = ?'),
+    insertEidoRejection: db.prepare(
+      `INSERT INTO eido_rejected(received_at, source, cad_key, code, path, message, bytes, raw, truncated)
+       VALUES (@receivedAt, @source, @cadKey, @code, @path, @message, @bytes, @raw, @truncated)`,
+    ),
+    eidoRejections: db.prepare('SELECT * FROM eido_rejected ORDER BY id DESC LIMIT ?'),
   };
   return s;
 }
@@ -455,6 +516,47 @@ class SqliteTx implements StorageTx {
   async counts(now: string): Promise<StorageCounts> {
     this.check();
     return this.s.counts.get(now) as StorageCounts;
+  }
+
+  async insertCadKey(k: CadKeyRecord): Promise<void> {
+    this.check();
+    this.s.insertCadKey.run({ ...k, revoked: k.revoked ? 1 : 0 });
+  }
+  async getCadKeyByHash(keyHash: string): Promise<CadKeyRecord | null> {
+    this.check();
+    const r = this.s.cadKeyByHash.get(keyHash) as Row | undefined;
+    return r ? toCadKey(r) : null;
+  }
+  async getCadKey(name: string): Promise<CadKeyRecord | null> {
+    this.check();
+    const r = this.s.cadKey.get(name) as Row | undefined;
+    return r ? toCadKey(r) : null;
+  }
+  async listCadKeys(): Promise<CadKeyRecord[]> {
+    this.check();
+    return (this.s.cadKeys.all() as Row[]).map(toCadKey);
+  }
+  async revokeCadKey(name: string, at: string): Promise<boolean> {
+    this.check();
+    return this.s.revokeCadKey.run(at, name).changes === 1;
+  }
+  async touchCadKey(name: string, at: string): Promise<void> {
+    this.check();
+    this.s.touchCadKey.run(at, name);
+  }
+
+  async insertEidoRejection(rec: EidoRejectionRecord): Promise<number> {
+    this.check();
+    const info = this.s.insertEidoRejection.run({
+      ...rec,
+      raw: Buffer.from(rec.raw.buffer, rec.raw.byteOffset, rec.raw.byteLength),
+      truncated: rec.truncated ? 1 : 0,
+    });
+    return Number(info.lastInsertRowid);
+  }
+  async listEidoRejections(limit: number): Promise<StoredEidoRejection[]> {
+    this.check();
+    return (this.s.eidoRejections.all(limit) as Row[]).map(toEidoRejection);
   }
 }
 

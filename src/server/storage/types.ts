@@ -104,6 +104,38 @@ export interface StorageCounts {
   liveSessions: number;
 }
 
+/** A CAD's API key for POST /eido; only its SHA-256 is kept. */
+export interface CadKeyRecord {
+  name: string;
+  keyHash: string;
+  createdAt: string;
+  revoked: boolean;
+  revokedAt: string | null;
+  lastUsedAt: string | null;
+}
+
+/** An EIDO document refused at intake, kept exactly as received (the head of it when oversize). */
+export interface EidoRejectionRecord {
+  receivedAt: string;
+  /** How it came in: 'http' (POST /eido) or 'cli' (import-eido). */
+  source: string;
+  /** Name of the CAD key that sent it, when it came over HTTP. */
+  cadKey: string | null;
+  /** EidoError code (not_json, wrong_version, ...), or 'internal' when intake itself failed. */
+  code: string;
+  path: string | null;
+  message: string;
+  /** Size of the input as received, in bytes. */
+  bytes: number;
+  raw: Uint8Array;
+  /** True when `raw` is only the head of an oversize input. */
+  truncated: boolean;
+}
+
+export interface StoredEidoRejection extends EidoRejectionRecord {
+  id: number;
+}
+
 export interface StorageTx {
   // users
   insertUser(user: UserRecord): Promise<void>;
@@ -156,6 +188,22 @@ export interface StorageTx {
   listRefused(limit: number): Promise<StoredRefusal[]>;
 
   counts(now: string): Promise<StorageCounts>;
+
+  // CAD keys (POST /eido)
+  /** Throws when the name is taken (names are never reused, even after revocation). */
+  insertCadKey(key: CadKeyRecord): Promise<void>;
+  getCadKeyByHash(keyHash: string): Promise<CadKeyRecord | null>;
+  getCadKey(name: string): Promise<CadKeyRecord | null>;
+  listCadKeys(): Promise<CadKeyRecord[]>;
+  /** Returns false when there is no such key. Revoking twice keeps the first time. */
+  revokeCadKey(name: string, at: string): Promise<boolean>;
+  touchCadKey(name: string, at: string): Promise<void>;
+
+  // EIDO documents refused at intake, kept for review
+  /** Returns the new row's id. */
+  insertEidoRejection(rec: EidoRejectionRecord): Promise<number>;
+  /** Newest first. */
+  listEidoRejections(limit: number): Promise<StoredEidoRejection[]>;
 }
 
 /** The replica id the server writes its own ops under (handoff arbitration, presence). */
