@@ -248,7 +248,15 @@ export const requests = {
   'handoff.accept': req(byId, Handoff, CLINICAL),
   'handoff.decline': req(z.object({ id: z.string().min(1), reason: z.string().trim().min(1, 'Give a reason').max(500) }), Handoff, CLINICAL),
   'handoff.complete': req(
-    z.object({ id: z.string().min(1), outcome: HandoffOutcome, notes: z.string().max(20000), personName: z.string().trim().max(200).optional() }),
+    z.object({
+      id: z.string().min(1),
+      outcome: HandoffOutcome,
+      /** Private clinical notes: kept in the case, never sent to CAD. */
+      notes: z.string().max(20000),
+      personName: z.string().trim().max(200).optional(),
+      /** What may be shared with dispatch/CAD: sent back with the outcome on a CAD (EIDO) incident. */
+      shareableSummary: z.string().max(4000).optional(),
+    }),
     z.object({ handoff: Handoff, caseId: z.string() }),
     CLINICAL,
   ),

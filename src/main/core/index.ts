@@ -15,6 +15,16 @@ import { handoffService } from './services/handoffs';
 import { caseService } from './services/cases';
 import { caseloadService } from './services/caseload';
 import { directoryService } from './services/directory';
+import {
+  CadOutcomeSender,
+  DropFolder,
+  defaultCoreLog,
+  ingestEidoLocally,
+  loadCoreEligibilityRules,
+  type CadOutcomeConfig,
+  type CoreLog,
+  type DropFolderOptions,
+} from './services/cad';
 
 export interface CoreConfig {
   /** Folder holding this workstation's store. */
@@ -30,6 +40,15 @@ export interface CoreConfig {
   /** Minutes of inactivity before the console locks (at most 30). */
   lockAfterMinutes?: number;
   now?: () => number;
+  /** The site's clinician-eligibility rule file (docs/ELIGIBILITY.md); default: the shipped config/eligibility-rules.json. */
+  eligibilityRulesFile?: string | null;
+  /** A folder CAD drops EIDO files into, for sites without a sync server (docs/CAD-INTAKE.md). */
+  eidoDropDir?: string | null;
+  eidoDrop?: DropFolderOptions;
+  /** Where the outcome of a handoff on a CAD incident goes back to CAD (docs/CAD-INTAKE.md). */
+  cadOutcome?: CadOutcomeConfig | null;
+  /** Default: warnings and errors to the console (silent under Vitest). */
+  log?: CoreLog;
 }
 
 export type Core = Awaited<ReturnType<typeof createCore>>;
@@ -37,6 +56,8 @@ export type Core = Awaited<ReturnType<typeof createCore>>;
 /** The workstation core: everything but the window. Electron and the headless host both wrap this. */
 export async function createCore(config: CoreConfig) {
   const now = config.now ?? Date.now;
+  const log = config.log ?? defaultCoreLog;
+  const eligibilityRules = loadCoreEligibilityRules(config.eligibilityRulesFile);
   const db = openStore(path.join(config.profileDir, 'tandem.db'), { key: config.key });
   const store = new ReplicaStore(db, now);
   const workstation = config.workstationName ?? store.replicaId;
@@ -71,10 +92,11 @@ export async function createCore(config: CoreConfig) {
     emit,
     user: () => session.current(),
     audit: (action, entity, entityId, detail) => writeAudit(session.current()?.id ?? null, action, entity, entityId, detail),
-    config: { clinicianDirectLine: config.clinicianDirectLine ?? null, demo: config.demo ?? false },
+    config: { clinicianDirectLine: config.clinicianDirectLine ?? null, demo: config.demo ?? false, eligibilityRules },
   };
   const incidents = incidentService(ctx);
-  handoffs = handoffService(ctx);
+  const cadOutcome = new CadOutcomeSender(ctx, config.cadOutcome ?? {}, path.join(config.profileDir, 'cad-outbox'), log);
+  handoffs = handoffService(ctx, { completed: (h, info) => cadOutcome.handoffCompleted(h, info) });
   const cases = caseService(ctx);
   const caseload = caseloadService(ctx);
   const directory = directoryService(ctx);
@@ -86,6 +108,11 @@ export async function createCore(config: CoreConfig) {
       void sync.push();
     }
   });
+
+  const dropFolder = config.eidoDropDir
+    ? new DropFolder(path.resolve(config.eidoDropDir), (text, file) => ingestEidoLocally(ctx, text, `CAD drop folder (${file})`), log, config.eidoDrop)
+    : null;
+  dropFolder?.start();
 
   /** Handoff rows from the server: ring the clinician, update the dispatcher, adopt follow-ups. */
   function onRemoteOps(ops: LoggedOp[]): void {
@@ -137,7 +164,7 @@ export async function createCore(config: CoreConfig) {
     'handoff.cancel': (i) => handoffs!.cancel(i.id),
     'handoff.accept': (i) => handoffs!.accept(i.id),
     'handoff.decline': (i) => handoffs!.decline(i.id, i.reason),
-    'handoff.complete': (i) => handoffs!.complete(i.id, i.outcome, i.notes, i.personName),
+    'handoff.complete': (i) => handoffs!.complete(i.id, i.outcome, i.notes, i.personName, i.shareableSummary),
     'handoff.list': (i) => handoffs!.list(i.live),
     'presence.set': (i) => handoffs!.setPresence(i.status),
     'presence.list': () => handoffs!.presence(),
@@ -166,6 +193,8 @@ export async function createCore(config: CoreConfig) {
     store,
     sync,
     workstation,
+    /** CAD intake (drop folder, when configured) and the outcome sender, for the shells and tests. */
+    cad: { dropFolder, outcome: cadOutcome },
     /** Every request from the UI, whichever transport carried it. */
     call(name: unknown, input: unknown): Promise<unknown> {
       return dispatch(name, input, { user: session.current() });
@@ -195,6 +224,8 @@ export async function createCore(config: CoreConfig) {
     /** Idempotent: a shell may close on several paths. */
     close(): void {
       if (!db.open) return;
+      dropFolder?.close();
+      cadOutcome.close();
       sync?.stop();
       emitter.removeAllListeners();
       db.close();

@@ -1,4 +1,5 @@
 import { RpcError } from '../../../shared/contract';
+import type { User } from '../../../shared/contract';
 import { Handoff, Presence, type HandoffOutcome, type Incident } from '../../../shared/entities';
 import { nextHandoffState, type HandoffEvent } from '../../../shared/handoff-machine';
 import { dueAt } from '../../../shared/caseload';
@@ -13,7 +14,12 @@ export const LIVE_REQUEST_DEADLINE_MS = 2000;
  * back through the change log. Without one (a single demo console), the same state machine
  * runs locally so the flow can still be seen.
  */
-export function handoffService(ctx: CoreContext) {
+export interface HandoffHooks {
+  /** A clinician completed a handoff (also when the server is away and the completion was queued). Must not throw. */
+  completed?(h: Handoff, info: { outcome: HandoffOutcome; shareableSummary?: string; clinician: User; at: Date }): void;
+}
+
+export function handoffService(ctx: CoreContext, hooks: HandoffHooks = {}) {
   const local = () => ctx.sync === null;
 
   function unreachable(message: string): RpcError {
@@ -181,7 +187,13 @@ export function handoffService(ctx: CoreContext) {
       return server('handoff.decline', { id, reason });
     },
 
-    async complete(id: string, outcome: HandoffOutcome, notes: string, personName?: string): Promise<{ handoff: Handoff; caseId: string }> {
+    async complete(
+      id: string,
+      outcome: HandoffOutcome,
+      notes: string,
+      personName?: string,
+      shareableSummary?: string,
+    ): Promise<{ handoff: Handoff; caseId: string }> {
       const h = get(id);
       const user = requireUser(ctx);
       if (h.state !== 'accepted' || h.acceptedBy !== user.id) {
@@ -189,17 +201,22 @@ export function handoffService(ctx: CoreContext) {
       }
       // The notes are saved locally first: whatever the network does, nothing typed is lost.
       const caseId = openCase(h, notes, outcome, personName);
+      // Only the outcome and the shareable summary leave the clinician's side; never `notes`.
+      const done = <T>(result: T): T => {
+        hooks.completed?.(h, { outcome, shareableSummary, clinician: user, at: ctx.now() });
+        return result;
+      };
       if (local()) {
         const handoff = moveLocal(id, 'complete', { outcome, caseId, endedAt: ctx.now().toISOString() });
-        return { handoff, caseId };
+        return done({ handoff, caseId });
       }
       const params = { id, outcome, caseId };
       try {
-        return { handoff: await server('handoff.complete', params), caseId };
+        return done({ handoff: await server('handoff.complete', params), caseId });
       } catch (err) {
         if (!(err instanceof RpcError) || err.code !== 'unavailable') throw err;
         queueCompletion(params);
-        return { handoff: { ...h, state: 'completed', outcome, caseId }, caseId };
+        return done({ handoff: { ...h, state: 'completed', outcome, caseId }, caseId });
       }
     },
 

@@ -1,5 +1,6 @@
 import { RpcError, type NewIncident } from '../../../shared/contract';
 import type { Incident } from '../../../shared/entities';
+import { manualEligibility } from '../../../shared/eido';
 import { newId } from '../store/replica';
 import { requireUser, type CoreContext } from '../context';
 
@@ -12,6 +13,11 @@ export function incidentService(ctx: CoreContext) {
     ctx.store.metaSet(key, String(n));
     // Workstations number independently; the replica suffix keeps two of them from colliding.
     return `M${today.slice(2)}-${ctx.store.replicaId.slice(-4)}-${String(n).padStart(4, '0')}`;
+  }
+
+  function eligibilityOf(i: Pick<Incident, 'type' | 'notes'> & { cautions?: Incident['cautions'] }): Incident['eligibility'] {
+    const r = manualEligibility(i, ctx.config.eligibilityRules);
+    return { eligible: r.eligible, reasons: r.reasons, exclusions: r.exclusions };
   }
 
   return {
@@ -38,7 +44,7 @@ export function incidentService(ctx: CoreContext) {
           callerName: input.callerName || null,
           notes: input.notes || null,
           cautions: null,
-          eligibility: null,
+          eligibility: eligibilityOf({ type: input.type, notes: input.notes ?? null }),
           eidoRaw: null,
           eidoUpdatedAt: null,
           createdAt: at,
@@ -51,9 +57,14 @@ export function incidentService(ctx: CoreContext) {
     },
 
     update(id: string, patch: Partial<NewIncident> & { status?: 'open' | 'closed' }): Incident {
-      if (!ctx.store.read('incident', id)) throw new RpcError('not_found', `No incident ${id}`);
+      const current = ctx.store.read<Incident>('incident', id);
+      if (!current) throw new RpcError('not_found', `No incident ${id}`);
       const fields: Record<string, unknown> = { updatedAt: ctx.now().toISOString() };
       for (const [k, v] of Object.entries(patch)) if (v !== undefined) fields[k] = v === '' ? null : v;
+      // A hand-entered incident is screened again when its type or notes change (CAD's own are screened at intake).
+      if (current.source === 'manual' && ('type' in fields || 'notes' in fields)) {
+        fields.eligibility = eligibilityOf({ ...current, ...(fields as Partial<Incident>) });
+      }
       ctx.store.transaction(() => {
         ctx.store.write('incident', id, fields);
         ctx.audit('incident.update', 'incident', id, Object.keys(patch));

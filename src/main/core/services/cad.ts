@@ -1,0 +1,540 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  DEFAULT_MAX_BYTES,
+  EidoError,
+  buildOutcomeUpdate,
+  decideEidoIntake,
+  eidoIncidentRowId,
+  eligibilityRulesFromText,
+  evaluateEligibility,
+  parseEido,
+  type EidoErrorCode,
+  type EligibilityRules,
+} from '../../../shared/eido';
+import { DEFAULT_ELIGIBILITY_RULES } from '../../../shared/eido/default-rules';
+import type { Handoff, HandoffOutcome, Incident } from '../../../shared/entities';
+import type { User } from '../../../shared/contract';
+import type { CoreContext } from '../context';
+
+/**
+ * CAD intake and CAD outcome on the workstation (docs/CAD-INTAKE.md):
+ *
+ * - a drop folder, for sites without a sync server: every `*.json` put there is parsed as
+ *   EIDO; an accepted one is written as an incident through the replica store and moved to
+ *   `processed/`, a refused one is moved to `rejected/` with a `.reason.txt` beside it;
+ * - the outcome of a completed handoff on a CAD incident goes back to CAD as an EIDO update
+ *   (outcome + the clinician's shareable summary, never the private notes), POSTed to the
+ *   CAD endpoint or written to an outbox folder; a failed POST falls back to the folder.
+ */
+export type CoreLog = (level: 'info' | 'warn' | 'error', message: string, detail?: Record<string, unknown>) => void;
+
+export const defaultCoreLog: CoreLog = (level, message, detail) => {
+  if (process.env.VITEST || level === 'info') return;
+  (level === 'error' ? console.error : console.warn)(`tandem core: ${message}`, detail ?? '');
+};
+
+/** The site's rule file, or the shipped default. A broken file stops the core with the reason. */
+export function loadCoreEligibilityRules(file: string | null | undefined): EligibilityRules {
+  if (!file) return DEFAULT_ELIGIBILITY_RULES;
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new Error(`Cannot read the eligibility rule file ${file}: ${(err as Error).message}`);
+  }
+  try {
+    return eligibilityRulesFromText(text, file);
+  } catch (err) {
+    throw new Error(`${file}: ${(err as Error).message}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Intake through the replica store
+
+export type LocalIntakeResult =
+  | { ok: true; action: 'created' | 'updated' | 'ignored'; reason?: 'older' | 'same'; incidentId: string }
+  | { ok: false; code: EidoErrorCode; path: string | null; message: string };
+
+/** Parses one document and writes it as an incident (create, newer update, or ignore) in one store transaction. */
+export function ingestEidoLocally(ctx: CoreContext, text: string, receivedBy: string, maxBytes = DEFAULT_MAX_BYTES): LocalIntakeResult {
+  let normalized;
+  try {
+    normalized = parseEido(text, { maxBytes });
+  } catch (err) {
+    const e = err instanceof EidoError ? err : new EidoError('invalid', 'document could not be read');
+    return { ok: false, code: e.code, path: e.path ?? null, message: e.message };
+  }
+  const eligibility = evaluateEligibility(normalized, ctx.config.eligibilityRules);
+  const receivedAt = ctx.now().toISOString();
+  const id = eidoIncidentRowId(normalized.incidentId);
+  return ctx.store.transaction(() => {
+    const stored = ctx.store.read<Incident>('incident', id);
+    const d = decideEidoIntake(normalized, stored, eligibility, { receivedAt, receivedBy });
+    if (d.action === 'ignore') {
+      ctx.audit('incident.eido.ignored', 'incident', id, { reason: d.reason, stored: d.storedUpdatedAt, received: normalized.lastUpdated });
+      return { ok: true, action: 'ignored', reason: d.reason, incidentId: id } as const;
+    }
+    ctx.store.write('incident', id, d.fields);
+    ctx.audit(d.action === 'create' ? 'incident.eido.create' : 'incident.eido.update', 'incident', id, { via: receivedBy, lastUpdated: normalized.lastUpdated });
+    return { ok: true, action: d.action === 'create' ? 'created' : 'updated', incidentId: id } as const;
+  });
+}
+
+// ---------------------------------------------------------------------------------------
+// Drop folder
+
+export interface DropFolderOptions {
+  /** How often the folder is listed even when no change was signalled. Default 1000 ms. */
+  pollMs?: number;
+  /** A file is read only once its size and mtime have not changed for this long. Default 300 ms. */
+  settleMs?: number;
+  /** At most this many files are handled per scan (the rest wait for the next). Default 50. */
+  maxFilesPerScan?: number;
+  /** Larger files are refused as oversize without being read. Default 1 MiB. */
+  maxBytes?: number;
+}
+
+interface Seen {
+  size: number;
+  mtimeMs: number;
+  since: number;
+}
+
+/** Where a handled file went. */
+export interface DropResult {
+  file: string;
+  outcome: 'accepted' | 'ignored' | 'rejected';
+  movedTo: string | null;
+  detail: LocalIntakeResult;
+}
+
+/**
+ * Watches one folder. A file is considered complete when it ends in `.json` (not a dot
+ * file) and its size and mtime stay unchanged for `settleMs`, so both conventions work:
+ * write `name.json.part` (or `.name.json`) and rename it to `name.json` when done, which is
+ * atomic; or write `name.json` in place, which is read once the writer has been quiet for
+ * `settleMs`. fs.watch only hints that something changed; a timer lists the folder every
+ * `pollMs` regardless (network shares drop watch events). Handling is synchronous and
+ * bounded per scan, so there is no busy loop and close() stops it between two files.
+ */
+export class DropFolder {
+  readonly processedDir: string;
+  readonly rejectedDir: string;
+  private readonly pollMs: number;
+  private readonly settleMs: number;
+  private readonly maxFiles: number;
+  private readonly maxBytes: number;
+  private readonly seen = new Map<string, Seen>();
+  /** Files handled but not yet moved (a move failed): never handled twice. */
+  private readonly handled = new Map<string, DropResult>();
+  private poll: NodeJS.Timeout | null = null;
+  private soon: NodeJS.Timeout | null = null;
+  private watcher: fs.FSWatcher | null = null;
+  private stopped = false;
+  private listeners: ((r: DropResult) => void)[] = [];
+
+  constructor(
+    readonly dir: string,
+    private readonly handle: (text: string, file: string) => LocalIntakeResult,
+    private readonly log: CoreLog,
+    opts: DropFolderOptions = {},
+  ) {
+    this.processedDir = path.join(dir, 'processed');
+    this.rejectedDir = path.join(dir, 'rejected');
+    this.pollMs = Math.max(50, opts.pollMs ?? 1000);
+    this.settleMs = Math.max(0, opts.settleMs ?? 300);
+    this.maxFiles = Math.max(1, opts.maxFilesPerScan ?? 50);
+    this.maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
+  }
+
+  start(): void {
+    for (const d of [this.dir, this.processedDir, this.rejectedDir]) fs.mkdirSync(d, { recursive: true });
+    try {
+      this.watcher = fs.watch(this.dir, { persistent: false }, () => this.schedule(20));
+      this.watcher.on('error', () => {
+        this.watcher?.close();
+        this.watcher = null;
+      });
+    } catch {
+      this.watcher = null; // polling alone still works
+    }
+    this.poll = setInterval(() => this.scan(), this.pollMs);
+    this.poll.unref();
+    this.schedule(0);
+    this.log('info', 'watching the EIDO drop folder', { dir: this.dir });
+  }
+
+  /** Called with every file handled (tests, status). */
+  onResult(listener: (r: DropResult) => void): () => void {
+    this.listeners.push(listener);
+    return () => {
+      this.listeners = this.listeners.filter((l) => l !== listener);
+    };
+  }
+
+  close(): void {
+    this.stopped = true;
+    if (this.poll) clearInterval(this.poll);
+    if (this.soon) clearTimeout(this.soon);
+    this.watcher?.close();
+    this.poll = this.soon = null;
+    this.watcher = null;
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped || this.soon) return;
+    this.soon = setTimeout(() => {
+      this.soon = null;
+      this.scan();
+    }, ms);
+    this.soon.unref();
+  }
+
+  /** One pass over the folder; returns what it handled. */
+  scan(): DropResult[] {
+    if (this.stopped) return [];
+    let names: string[];
+    try {
+      names = fs.readdirSync(this.dir).filter((n) => /\.json$/i.test(n) && !n.startsWith('.')).sort();
+    } catch (err) {
+      this.log('warn', 'cannot list the EIDO drop folder', { dir: this.dir, error: (err as Error).message });
+      return [];
+    }
+    const present = new Set(names);
+    for (const k of this.seen.keys()) if (!present.has(k)) this.seen.delete(k);
+    for (const k of this.handled.keys()) if (!present.has(k)) this.handled.delete(k);
+    const out: DropResult[] = [];
+    const now = Date.now();
+    let waiting = false;
+    for (const name of names) {
+      if (this.stopped || out.length >= this.maxFiles) break;
+      const file = path.join(this.dir, name);
+      let st: fs.Stats;
+      try {
+        st = fs.statSync(file);
+      } catch {
+        continue; // gone in between
+      }
+      if (!st.isFile()) continue;
+      const prior = this.handled.get(name);
+      if (prior) {
+        // Handled already; only the move is left to retry.
+        const moved = this.move(file, prior.outcome === 'rejected' ? this.rejectedDir : this.processedDir, name, prior.detail);
+        if (moved) this.handled.delete(name);
+        continue;
+      }
+      const s = this.seen.get(name);
+      if (!s || s.size !== st.size || s.mtimeMs !== st.mtimeMs) {
+        this.seen.set(name, { size: st.size, mtimeMs: st.mtimeMs, since: now });
+        waiting = true;
+        continue;
+      }
+      if (now - s.since < this.settleMs) {
+        waiting = true;
+        continue;
+      }
+      this.seen.delete(name);
+      const r = this.handleFile(file, name, st.size);
+      if (!r) {
+        waiting = true;
+        continue;
+      }
+      out.push(r);
+      for (const l of this.listeners) l(r);
+    }
+    if (waiting || out.length >= this.maxFiles) this.schedule(Math.max(20, this.settleMs));
+    return out;
+  }
+
+  /** null when the file could not be handled now (unreadable, store failure): it stays and is tried again. */
+  private handleFile(file: string, name: string, size: number): DropResult | null {
+    let detail: LocalIntakeResult;
+    if (size > this.maxBytes) {
+      detail = { ok: false, code: 'oversize', path: null, message: `document is ${size} bytes; the limit is ${this.maxBytes}` };
+    } else {
+      let buf: Buffer;
+      try {
+        buf = fs.readFileSync(file);
+      } catch (err) {
+        this.log('warn', 'cannot read a file in the EIDO drop folder; will retry', { file, error: (err as Error).message });
+        return null;
+      }
+      let text: string | null = null;
+      try {
+        text = new TextDecoder('utf-8', { fatal: true }).decode(buf);
+      } catch {
+        text = null;
+      }
+      try {
+        detail = text === null ? { ok: false, code: 'not_json', path: null, message: 'the file is not UTF-8 text' } : this.handle(text, name);
+      } catch (err) {
+        // Our failure (e.g. the store), not the document's: leave the file and try again later.
+        this.log('error', 'EIDO drop-folder intake failed; will retry', { file, error: (err as Error).message });
+        return null;
+      }
+    }
+    const outcome: DropResult['outcome'] = !detail.ok ? 'rejected' : detail.action === 'ignored' ? 'ignored' : 'accepted';
+    if (detail.ok) {
+      this.log('info', `EIDO from the drop folder: ${detail.action}`, { file: name, incident: detail.incidentId, reason: detail.reason });
+    } else {
+      this.log('warn', 'EIDO document in the drop folder refused', { file: name, code: detail.code, path: detail.path, message: detail.message });
+    }
+    const result: DropResult = { file: name, outcome, movedTo: null, detail };
+    const movedTo = this.move(file, outcome === 'rejected' ? this.rejectedDir : this.processedDir, name, detail);
+    if (!movedTo) this.handled.set(name, result);
+    result.movedTo = movedTo;
+    return result;
+  }
+
+  /** Moves a handled file (and writes the reason beside a refused one); null when the move failed. */
+  private move(file: string, toDir: string, name: string, detail: LocalIntakeResult): string | null {
+    const target = freeName(toDir, name);
+    try {
+      if (!detail.ok) {
+        const reason = [
+          `Refused by Tandem at ${new Date().toISOString()}`,
+          `Code:   ${detail.code}`,
+          `Path:   ${detail.path ?? '(document)'}`,
+          `Reason: ${detail.message}`,
+          `File:   ${name}`,
+          '',
+        ].join('\n');
+        fs.writeFileSync(`${target.slice(0, -'.json'.length)}.reason.txt`, reason);
+      }
+      fs.renameSync(file, target);
+      return target;
+    } catch (err) {
+      this.log('warn', 'cannot move a handled file out of the EIDO drop folder; will retry', { file, error: (err as Error).message });
+      return null;
+    }
+  }
+}
+
+/** `dir/name`, or `dir/name-<n>.json` when taken. */
+function freeName(dir: string, name: string): string {
+  const base = name.replace(/\.json$/i, '');
+  let candidate = path.join(dir, `${base}.json`);
+  for (let n = 1; fs.existsSync(candidate); n++) candidate = path.join(dir, `${base}-${n}.json`);
+  return candidate;
+}
+
+// ---------------------------------------------------------------------------------------
+// Outcome back to CAD
+
+export interface CadOutcomeConfig {
+  /** The CAD's endpoint for EIDO updates. */
+  postUrl?: string;
+  /** Where update documents are written (always, when there is no postUrl; on a failed POST otherwise). */
+  outboxDir?: string;
+  /** Sent as the `authorization` header of the POST, e.g. "Bearer …". */
+  authorization?: string;
+  /** The ECC's agency id in the update; default: the agency that last updated the incident in CAD. */
+  agencyId?: string;
+  /** POST timeout. Default 5000 ms. */
+  timeoutMs?: number;
+  /** How often updates that fell back to the outbox are POSTed again. Default 60 s; 0 never. */
+  retryMs?: number;
+}
+
+export interface OutcomeDelivery {
+  incidentId: string;
+  via: 'post' | 'outbox';
+  /** The outbox file, when written. */
+  file: string | null;
+  /** Why the POST did not go through, when it did not. */
+  postError: string | null;
+}
+
+const PENDING_KEY = 'cadOutcomePending';
+
+export class CadOutcomeSender {
+  private retryTimer: NodeJS.Timeout | null = null;
+  private closed = false;
+  private inFlight = new Set<Promise<unknown>>();
+  private listeners: ((d: OutcomeDelivery) => void)[] = [];
+
+  constructor(
+    private readonly ctx: CoreContext,
+    private readonly cfg: CadOutcomeConfig,
+    /** Outbox used when a POST fails and no outboxDir is configured. */
+    private readonly fallbackDir: string,
+    private readonly log: CoreLog,
+  ) {
+    const retry = cfg.retryMs ?? 60_000;
+    if (cfg.postUrl && retry > 0) {
+      this.retryTimer = setInterval(() => void this.retryPending(), retry);
+      this.retryTimer.unref();
+    }
+  }
+
+  get enabled(): boolean {
+    return Boolean(this.cfg.postUrl || this.cfg.outboxDir);
+  }
+
+  onDelivery(listener: (d: OutcomeDelivery) => void): () => void {
+    this.listeners.push(listener);
+    return () => {
+      this.listeners = this.listeners.filter((l) => l !== listener);
+    };
+  }
+
+  /** The hook handoffs.complete calls; never throws, never blocks the clinician. */
+  handoffCompleted(h: Handoff, info: { outcome: HandoffOutcome; shareableSummary?: string; clinician: User; at: Date }): void {
+    if (!this.enabled || this.closed) return;
+    const incident = this.ctx.store.read<Incident>('incident', h.incidentId);
+    if (!incident || incident.source !== 'eido' || !incident.eidoRaw) return;
+    const p = this.send(incident, info.outcome, info.shareableSummary ?? '', info.clinician.name, info.at).catch((err) =>
+      this.log('error', 'could not report a handoff outcome to CAD', { incident: incident.id, error: (err as Error).message }),
+    );
+    this.inFlight.add(p);
+    void p.finally(() => this.inFlight.delete(p));
+  }
+
+  /** Waits for deliveries under way (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.inFlight.size) await Promise.allSettled([...this.inFlight]);
+  }
+
+  /** Builds the EIDO update and delivers it. */
+  async send(incident: Incident, outcome: HandoffOutcome, summary: string, clinicianName: string, at: Date): Promise<OutcomeDelivery> {
+    const normalized = parseEido(incident.eidoRaw ?? '');
+    const doc = buildOutcomeUpdate({
+      incidentId: normalized.incidentId,
+      outcome,
+      summary,
+      clinicianName,
+      at,
+      agencyId: this.cfg.agencyId ?? normalized.updatedBy.agencyId,
+      incidentType: normalized.type,
+      incidentComponentId: incidentComponentIdOf(incident.eidoRaw ?? ''),
+    });
+    const body = JSON.stringify(doc, null, 2);
+    const name = `${safeName(incident.number || incident.id)}-${compactTime(at)}.eido.json`;
+    let postError: string | null = null;
+    if (this.cfg.postUrl) {
+      postError = await this.post(body);
+      if (postError === null) return this.delivered({ incidentId: incident.id, via: 'post', file: null, postError: null }, 'info', 'outcome POSTed to CAD');
+    }
+    const file = writeAtomically(this.cfg.outboxDir ?? this.fallbackDir, name, body);
+    if (postError !== null) {
+      const pending = this.pending();
+      pending.push(file);
+      this.ctx.store.metaSet(PENDING_KEY, JSON.stringify(pending));
+    }
+    this.ctx.audit('incident.cad.outcome', 'incident', incident.id, { via: 'outbox', file: path.basename(file), postError });
+    return this.delivered(
+      { incidentId: incident.id, via: 'outbox', file, postError },
+      postError ? 'warn' : 'info',
+      postError ? 'CAD POST failed; outcome written to the outbox' : 'outcome written to the CAD outbox',
+    );
+  }
+
+  private delivered(d: OutcomeDelivery, level: 'info' | 'warn', message: string): OutcomeDelivery {
+    if (d.via === 'post') this.ctx.audit('incident.cad.outcome', 'incident', d.incidentId, { via: 'post' });
+    this.log(level, message, { incident: d.incidentId, file: d.file, postError: d.postError });
+    for (const l of this.listeners) l(d);
+    return d;
+  }
+
+  /** null when CAD took it (2xx), else why not. */
+  private async post(body: string): Promise<string | null> {
+    try {
+      const res = await fetch(this.cfg.postUrl!, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(this.cfg.authorization ? { authorization: this.cfg.authorization } : {}) },
+        body,
+        signal: AbortSignal.timeout(this.cfg.timeoutMs ?? 5000),
+      });
+      await res.arrayBuffer().catch(() => undefined);
+      return res.ok ? null : `HTTP ${res.status}`;
+    } catch (err) {
+      const e = err as Error & { cause?: { code?: string } };
+      return e.cause?.code ?? e.name ?? 'network error';
+    }
+  }
+
+  private pending(): string[] {
+    try {
+      const v = JSON.parse(this.ctx.store.metaGet(PENDING_KEY) ?? '[]');
+      return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+    } catch {
+      return [];
+    }
+  }
+
+  /** POSTs again what fell back to the outbox; a sent file moves to `sent/` beside it. */
+  async retryPending(): Promise<number> {
+    if (!this.cfg.postUrl || this.closed) return 0;
+    const list = this.pending();
+    if (!list.length) return 0;
+    const left: string[] = [];
+    let sent = 0;
+    for (const file of list) {
+      if (this.closed) {
+        left.push(file);
+        continue;
+      }
+      let body: string;
+      try {
+        body = fs.readFileSync(file, 'utf8');
+      } catch {
+        continue; // taken away by hand: nothing to resend
+      }
+      if ((await this.post(body)) !== null) {
+        left.push(file);
+        continue;
+      }
+      sent++;
+      try {
+        const sentDir = path.join(path.dirname(file), 'sent');
+        fs.mkdirSync(sentDir, { recursive: true });
+        fs.renameSync(file, path.join(sentDir, path.basename(file)));
+      } catch {
+        // Sent; the copy stays in the outbox, which is harmless (the update is idempotent).
+      }
+    }
+    if (!this.closed) this.ctx.store.metaSet(PENDING_KEY, JSON.stringify(left));
+    if (sent) this.log('info', 'outbox updates POSTed to CAD', { sent, left: left.length });
+    return sent;
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.retryTimer) clearInterval(this.retryTimer);
+    this.retryTimer = null;
+  }
+}
+
+/** The `$id` of the CAD's incident component, so the update merges into it. */
+function incidentComponentIdOf(raw: string): string | undefined {
+  try {
+    const doc = JSON.parse(raw) as { incidentComponent?: unknown };
+    const c = Array.isArray(doc.incidentComponent) ? doc.incidentComponent[0] : doc.incidentComponent;
+    const id = (c as { $id?: unknown } | undefined)?.$id;
+    return typeof id === 'string' ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function safeName(s: string): string {
+  return s.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._]+/, '').slice(0, 64) || 'incident';
+}
+
+/** 2026-01-02T03:04:05.678Z → 20260102T030405678Z */
+function compactTime(d: Date): string {
+  return d.toISOString().replace(/[-:.]/g, '');
+}
+
+/** Writes `dir/name` so that a reader never sees half of it; a taken name gets a suffix. */
+function writeAtomically(dir: string, name: string, body: string): string {
+  fs.mkdirSync(dir, { recursive: true });
+  let target = path.join(dir, name);
+  for (let n = 1; fs.existsSync(target); n++) target = path.join(dir, name.replace(/\.eido\.json$/, `-${n}.eido.json`));
+  const tmp = path.join(dir, `.${path.basename(target)}.${process.pid}.tmp`);
+  fs.writeFileSync(tmp, body);
+  fs.renameSync(tmp, target);
+  return target;
+}
