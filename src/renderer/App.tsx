@@ -79,21 +79,35 @@ function Nav({ routes }: { routes: Route[] }) {
   );
 }
 
-function SignedIn() {
-  const { ui } = useStores();
+function useRoutes(): { routes: Route[]; shown: Route; clinical: boolean } {
   const role = useSession((s) => s.info?.user?.role ?? null);
   const route = useUi((s) => s.route);
   const clinical = isClinicalRole(role);
   const routes: Route[] = [...(isDispatchRole(role) ? (['dispatch'] as Route[]) : []), ...(clinical ? (['clinician', 'caseload'] as Route[]) : [])];
-  const shown: Route = routes.includes(route) ? route : routes[0];
+  return { routes, shown: routes.includes(route) ? route : routes[0], clinical };
+}
+
+/** What must be seen at once, whatever is scrolled: it sits in the sticky top bar. */
+function Alerts() {
+  const { ui } = useStores();
+  const { shown, clinical } = useRoutes();
+  return (
+    <>
+      <HandoffFailedBanner />
+      {clinical && <RingingArea />}
+      {clinical && shown !== 'clinician' && <ConferenceReturnBar onReturn={() => ui.getState().setRoute('clinician')} />}
+    </>
+  );
+}
+
+function SignedIn() {
+  const { ui } = useStores();
+  const { routes, shown } = useRoutes();
   const openCase = (caseId: string) => ui.getState().openCase(caseId);
 
   return (
     <>
       <Nav routes={routes} />
-      <HandoffFailedBanner />
-      {clinical && <RingingArea />}
-      {clinical && shown !== 'clinician' && <ConferenceReturnBar onReturn={() => ui.getState().setRoute('clinician')} />}
       <main className="main">
         {shown === 'dispatch' && <DispatcherView />}
         {shown === 'clinician' && <ClinicianView onOpenCase={openCase} />}
@@ -115,7 +129,10 @@ export function App() {
 
   return (
     <div className="app">
-      <StatusBar />
+      <div className="top">
+        <StatusBar />
+        {user && <Alerts />}
+      </div>
       {!info ? (
         <main className="main splash">
           {loadError && !loading ? (

@@ -44,6 +44,8 @@ describe('describeHandoff: state → label and colour', () => {
     const v = describeHandoff(handoff({ state: 'timed_out', endedAt: '2025-01-01T10:00:30.000Z' }), T0);
     expect(v.label).toBe('No answer from the clinician');
     expect(v.tone).toBe('danger');
+    expect(v.detail).toMatch(/^Stopped ringing at \d\d:\d\d$/);
+    expect(describeHandoff(handoff({ state: 'timed_out', endedAt: null }), T0, '+1 555 0142').detail).toBe('Call direct: +1 555 0142');
   });
   it('cancelled, completed with outcome, queued follow-up, requested', () => {
     expect(describeHandoff(handoff({ state: 'cancelled' }), T0)).toMatchObject({ label: 'Cancelled', tone: 'muted', live: false });

@@ -44,9 +44,14 @@ describe('clinician presence chip', () => {
     const list = [presence({ id: 'a', name: 'A', status: 'on_call' }), presence({ id: 'b', name: 'B', status: 'on_call' })];
     expect(clinicianChip(list).text).toBe('Clinician: on call — A +1');
   });
+  it('says presence may be stale while the sync server is unreachable', () => {
+    expect(clinicianChip([presence()], 'offline')).toEqual({ text: 'Clinician: last known available — Chris Okafor', tone: 'muted' });
+    expect(clinicianChip([presence()], 'error').tone).toBe('muted');
+    expect(clinicianChip([presence()], 'online').tone).toBe('ok');
+  });
   it('off shift and nobody', () => {
     expect(clinicianChip([presence({ status: 'off_shift' })]).text).toBe('Clinician: off shift — Chris Okafor');
-    expect(clinicianChip([])).toEqual({ text: 'Clinician: none signed in', tone: 'danger' });
+    expect(clinicianChip([])).toEqual({ text: 'Clinician: none available', tone: 'danger' });
   });
   it('fallback direct line prefers an available clinician', () => {
     const list = [presence({ id: 'a', status: 'away', directLine: '111' }), presence({ id: 'b', status: 'available', directLine: '222' })];

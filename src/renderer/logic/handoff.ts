@@ -34,8 +34,11 @@ export interface HandoffView {
   ticking: boolean;
 }
 
-/** What a dispatcher sees about a handoff on an incident. `now` in ms since the epoch. */
-export function describeHandoff(h: Handoff, now: number): HandoffView {
+/**
+ * What a dispatcher sees about a handoff on an incident. `now` in ms since the epoch;
+ * `directLine` (the clinician's phone, when known) is offered when nobody answered.
+ */
+export function describeHandoff(h: Handoff, now: number, directLine?: string | null): HandoffView {
   const followup = h.mode === 'followup';
   switch (h.state) {
     case 'requested':
@@ -79,7 +82,9 @@ export function describeHandoff(h: Handoff, now: number): HandoffView {
     case 'timed_out':
       return {
         label: 'No answer from the clinician',
-        detail: h.endedAt ? `Stopped ringing at ${formatClock(h.endedAt)}` : null,
+        detail: [h.endedAt ? `Stopped ringing at ${formatClock(h.endedAt)}` : null, directLine ? `Call direct: ${directLine}` : null]
+          .filter(Boolean)
+          .join(' · ') || null,
         tone: 'danger',
         live: false,
         cancellable: false,

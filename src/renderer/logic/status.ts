@@ -19,7 +19,7 @@ export interface Chip {
 export function syncChips(status: SyncStatus | null, connection: ConnectionState): Chip[] {
   if (connection === 'reconnecting') return [{ text: 'Console core unreachable — reconnecting', tone: 'danger' }];
   if (connection === 'connecting' && !status) return [{ text: 'Connecting…', tone: 'info' }];
-  if (!status) return [{ text: 'Sync: no status yet', tone: 'muted' }];
+  if (!status) return [{ text: 'Sync: not reported yet', tone: 'muted' }];
   const chips: Chip[] = [];
   switch (status.state) {
     case 'disabled':
@@ -64,13 +64,16 @@ const PRESENCE_TONE: Record<PresenceStatus, Tone> = { available: 'ok', on_call: 
  * One line for the status bar: the most useful clinician first (available, then on call,
  * then away, then off shift). "Clinician: available — Chris Okafor".
  */
-export function clinicianChip(list: readonly Presence[]): Chip {
-  if (!list.length) return { text: 'Clinician: none signed in', tone: 'danger' };
+export function clinicianChip(list: readonly Presence[], syncState?: SyncStatus['state'] | null): Chip {
+  if (!list.length) return { text: 'Clinician: none available', tone: 'danger' };
+  // Presence comes through the sync server: while it is unreachable, say it may be stale.
+  const stale = syncState === 'offline' || syncState === 'error';
   for (const status of PRESENCE_ORDER) {
     const matching = list.filter((p) => p.status === status);
     if (matching.length) {
       const names = matching.map((p) => p.name);
       const who = names.length > 1 ? `${names[0]} +${names.length - 1}` : names[0];
+      if (stale) return { text: `Clinician: last known ${PRESENCE_LABELS[status]} — ${who}`, tone: 'muted' };
       return { text: `Clinician: ${PRESENCE_LABELS[status]} — ${who}`, tone: PRESENCE_TONE[status] };
     }
   }

@@ -4,14 +4,16 @@ import { useNow } from '../hooks/useNow';
 import { formatClock } from '../logic/format';
 import { blocksNewRequest, describeHandoff } from '../logic/handoff';
 import { eligibilityBadge } from '../logic/incidents';
-import { useStores } from '../state/context';
+import { fallbackDirectLine } from '../logic/status';
+import { useData, useStores } from '../state/context';
 import { Kbd } from './common';
 
 function HandoffLine({ handoff, incidentId }: { handoff: Handoff; incidentId: string }) {
   const { dispatch } = useStores();
   const live = handoff.state === 'ringing';
   const now = useNow(live);
-  const v = describeHandoff(handoff, now);
+  const presence = useData((s) => s.presence);
+  const v = describeHandoff(handoff, now, handoff.state === 'timed_out' ? fallbackDirectLine(presence) : null);
   return (
     <div className={`handoff-line tone-${v.tone}`} role="status">
       <div className="handoff-text">
@@ -104,7 +106,7 @@ export const IncidentRow = memo(
               void dispatch.getState().requestHandoff(incident.id, 'live');
             }}
           >
-            Conference clinician {selected && <Kbd>F9</Kbd>}
+            <span className="nowrap">Conference</span> <span className="nowrap">clinician</span> {selected && <Kbd>F9</Kbd>}
           </button>
           <button
             type="button"
@@ -115,7 +117,7 @@ export const IncidentRow = memo(
               void dispatch.getState().requestHandoff(incident.id, 'followup');
             }}
           >
-            Request follow-up {selected && <Kbd>Shift+F9</Kbd>}
+            <span className="nowrap">Request</span> <span className="nowrap">follow-up</span> {selected && <Kbd>⇧F9</Kbd>}
           </button>
         </div>
       </li>

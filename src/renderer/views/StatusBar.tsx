@@ -14,23 +14,19 @@ export function StatusBar() {
   const user = info?.user ?? null;
 
   const chips = useMemo(() => syncChips(status, connection), [status, connection]);
-  const clinician = useMemo(() => clinicianChip(presence), [presence]);
+  const clinician = useMemo(() => clinicianChip(presence, status?.state), [presence, status?.state]);
   const switchTo = user && info?.demo ? otherDemoRole(user.role) : null;
 
   return (
     <header className="statusbar" aria-label="Status">
-      <div className="status-row" aria-label="Sync">
+      <div className="status-row">
         {chips.map((c) => (
           <Chip key={c.text} tone={c.tone}>
             {c.text}
           </Chip>
         ))}
+        {user && <Chip tone={clinician.tone}>{clinician.text}</Chip>}
       </div>
-      {user && (
-        <div className="status-row">
-          <Chip tone={clinician.tone}>{clinician.text}</Chip>
-        </div>
-      )}
       {user && (
         <div className="status-row status-user">
           <span className="user-name">
