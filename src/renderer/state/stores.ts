@@ -140,13 +140,11 @@ export interface ClinicianState {
 
 export interface UiState {
   route: Route;
-  /** Follow-up cases opened from conferences on this console (for the caseload placeholder). */
-  openedCases: { caseId: string; at: number }[];
+  /** A case the caseload screen should open when it next shows (set by "Open case" after a conference). */
   focusCaseId: string | null;
   announcement: { text: string; n: number };
   setRoute(route: Route): void;
   openCase(caseId: string): void;
-  rememberCase(caseId: string): void;
   announce(text: string): void;
 }
 
@@ -557,7 +555,6 @@ export function createAppStores(deps: AppDeps): AppStores {
           const { [id]: _done, ...rest } = get().drafts;
           persist(rest);
           set({ completeBusy: null, completed: { caseId: r.caseId, handoffId: id, incidentId: r.handoff.incidentId } });
-          ui.getState().rememberCase(r.caseId);
           ui.getState().announce('Conference closed. Follow-up case opened.');
         } catch (err) {
           checkAuth(err);
@@ -602,21 +599,13 @@ export function createAppStores(deps: AppDeps): AppStores {
   // --- ui --------------------------------------------------------------------------------------
   const ui = createStore<UiState>()((set) => ({
     route: 'dispatch',
-    openedCases: [],
     focusCaseId: null,
     announcement: { text: '', n: 0 },
     setRoute(route) {
       set({ route });
     },
     openCase(caseId) {
-      set((s) => ({
-        route: 'caseload',
-        focusCaseId: caseId,
-        openedCases: s.openedCases.some((c) => c.caseId === caseId) ? s.openedCases : [{ caseId, at: now() }, ...s.openedCases],
-      }));
-    },
-    rememberCase(caseId) {
-      set((s) => (s.openedCases.some((c) => c.caseId === caseId) ? s : { openedCases: [{ caseId, at: now() }, ...s.openedCases] }));
+      set({ route: 'caseload', focusCaseId: caseId });
     },
     announce(text) {
       set((s) => ({ announcement: { text, n: s.announcement.n + 1 } }));
@@ -630,7 +619,7 @@ export function createAppStores(deps: AppDeps): AppStores {
     data.getState().reset();
     dispatch.getState().reset();
     clinician.getState().reset();
-    ui.setState({ route: defaultRoute(next?.role), focusCaseId: null, openedCases: [] });
+    ui.setState({ route: defaultRoute(next?.role), focusCaseId: null });
     if (next) data.getState().refreshAll();
   }
 
