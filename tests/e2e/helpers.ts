@@ -1,0 +1,181 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * Child processes for end-to-end tests: headless hosts (src/main/host/cli.ts), each serving
+ * dist/renderer and the /bridge socket for one workstation core and printing
+ * `Tandem console: <url with token>`; and the ECC sync server (src/server/cli.ts). Nothing
+ * of the app is imported into the test runner, so a test only depends on the CLIs.
+ */
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const TSX = path.join(ROOT, 'node_modules', '.bin', process.platform === 'win32' ? 'tsx.cmd' : 'tsx');
+
+let built = false;
+
+/** Builds the renderer once per test process (set TANDEM_E2E_NO_BUILD=1 to use the existing dist/renderer). */
+export function ensureRendererBuilt(): void {
+  if (built || process.env.TANDEM_E2E_NO_BUILD === '1') return;
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) throw new Error(`vite build failed:\n${r.stdout}\n${r.stderr}`);
+  built = true;
+}
+
+/** A fresh, empty profile folder under the system temp dir. */
+export function tempProfile(prefix = 'tandem-e2e-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export interface StartHostOptions {
+  /** Profile folder of the workstation core (created if missing). */
+  profile: string;
+  /** Port to listen on; default 0 (a free port chosen by the OS, read back from the printed URL). */
+  port?: number;
+  /** More CLI arguments, e.g. ['--demo'], ['--server', url, '--enroll', token]. */
+  extraArgs?: string[];
+  /** How long to wait for the URL. */
+  timeoutMs?: number;
+}
+
+export interface Host {
+  /** The console URL, with its per-launch token. */
+  url: string;
+  port: number;
+  /** Everything the host printed so far (for failure messages). */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+export async function startHost(opts: StartHostOptions): Promise<Host> {
+  ensureRendererBuilt();
+  fs.mkdirSync(opts.profile, { recursive: true });
+  const args = ['--profile', opts.profile, '--port', String(opts.port ?? 0), ...(opts.extraArgs ?? [])];
+  const p = await spawnUntil('src/main/host/cli.ts', args, /Tandem console[^:]*:\s*(http\S+)/, opts.timeoutMs);
+  return { url: p.match, port: Number(new URL(p.match).port), output: p.output, stop: p.stop };
+}
+
+export interface SyncServerOptions {
+  /** The server's data folder (created if missing). */
+  data: string;
+  /** Accounts to create before it starts. */
+  users?: { username: string; password: string; name: string; role: 'dispatcher' | 'clinician' | 'supervisor' | 'admin'; directLine?: string }[];
+  handoffTimeoutMs?: number;
+  directLine?: string;
+  port?: number;
+  extraArgs?: string[];
+  timeoutMs?: number;
+}
+
+export interface SyncServerProcess {
+  url: string;
+  /** A one-time enrollment token for a new workstation (`--server URL --enroll TOKEN` on a host). */
+  enroll(name: string): string;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** The demo accounts of the core's demo profile (src/main/core/services/session.ts), for a server the demo consoles sign in to. */
+export const DEMO_ACCOUNTS: NonNullable<SyncServerOptions['users']> = [
+  { username: 'dana', password: 'tandem-demo', name: 'Dana Reyes', role: 'dispatcher' },
+  { username: 'chris', password: 'tandem-demo', name: 'Chris Okafor', role: 'clinician', directLine: '+1 555 0142' },
+  { username: 'sam', password: 'tandem-demo', name: 'Sam Patel', role: 'clinician', directLine: '+1 555 0143' },
+  { username: 'morgan', password: 'tandem-demo', name: 'Morgan Lee', role: 'supervisor' },
+];
+
+/** Runs the ECC sync server (src/server/cli.ts serve) as a child process, with users added first. */
+export async function startSyncServer(opts: SyncServerOptions): Promise<SyncServerProcess> {
+  fs.mkdirSync(opts.data, { recursive: true });
+  for (const u of opts.users ?? []) {
+    const args = ['user', 'add', u.username, '--role', u.role, '--name', u.name, '--password', u.password, '--data', opts.data];
+    if (u.directLine) args.push('--direct-line', u.directLine);
+    serverCommand(args);
+  }
+  const args = ['serve', '--port', String(opts.port ?? 0), '--data', opts.data, ...(opts.extraArgs ?? [])];
+  if (opts.handoffTimeoutMs) args.push('--handoff-timeout', String(opts.handoffTimeoutMs));
+  if (opts.directLine) args.push('--direct-line', opts.directLine);
+  const p = await spawnUntil('src/server/cli.ts', args, /Tandem sync server listening on (http\S+)/, opts.timeoutMs, { TANDEM_LOG_LEVEL: 'warn' });
+  return {
+    url: p.match,
+    enroll: (name) => serverCommand(['workstation', 'enroll', '--name', name, '--data', opts.data]).trim(),
+    output: p.output,
+    stop: p.stop,
+  };
+}
+
+function serverCommand(args: string[]): string {
+  const r = spawnSync(TSX, [path.join(ROOT, 'src/server/cli.ts'), ...args], { cwd: ROOT, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`server ${args.slice(0, 2).join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
+  return r.stdout;
+}
+
+interface Spawned {
+  match: string;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** Starts `tsx <script> <args>` and resolves once stdout matches `pattern` (its first group). */
+async function spawnUntil(script: string, args: string[], pattern: RegExp, timeoutMs = 60_000, env: Record<string, string> = {}): Promise<Spawned> {
+  const child: ChildProcess = spawn(TSX, [path.join(ROOT, script), ...args], {
+    cwd: ROOT,
+    env: { ...process.env, NODE_ENV: 'test', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // Own process group, so stop() reaches tsx's node child too.
+    detached: process.platform !== 'win32',
+  });
+  let out = '';
+  child.stdout!.setEncoding('utf8');
+  child.stderr!.setEncoding('utf8');
+  child.stderr!.on('data', (d: string) => (out += d));
+
+  const match = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      kill(child, 'SIGKILL');
+      reject(new Error(`${script} did not start within ${timeoutMs} ms:\n${out}`));
+    }, timeoutMs);
+    child.stdout!.on('data', (d: string) => {
+      out += d;
+      const m = pattern.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`${script} exited (${code ?? signal}) before it was ready:\n${out}`));
+    });
+  });
+
+  let stopped: Promise<void> | null = null;
+  return {
+    match,
+    output: () => out,
+    stop() {
+      stopped ??= new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        const force = setTimeout(() => kill(child, 'SIGKILL'), 5000);
+        child.once('exit', () => {
+          clearTimeout(force);
+          resolve();
+        });
+        kill(child, 'SIGTERM');
+      });
+      return stopped;
+    },
+  };
+}
+
+function kill(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    if (child.pid && process.platform !== 'win32') process.kill(-child.pid, signal);
+    else child.kill(signal);
+  } catch {
+    // Already gone.
+  }
+}
