@@ -25,6 +25,8 @@ export interface ConferenceDraft {
   notes: string;
   outcome: HandoffOutcome | null;
   personName: string;
+  /** What may go back to dispatch / CAD with the outcome (CAD incidents only). */
+  shareableSummary: string;
   updatedAt: number;
 }
 
@@ -33,7 +35,7 @@ export const DRAFTS_KEY = 'tandem.conferenceDrafts.v1';
 export const DRAFT_MAX_AGE_MS = 14 * 24 * 3600_000;
 
 export function emptyDraft(): ConferenceDraft {
-  return { notes: '', outcome: null, personName: '', updatedAt: 0 };
+  return { notes: '', outcome: null, personName: '', shareableSummary: '', updatedAt: 0 };
 }
 
 export function loadDrafts(storage: StorageLike | null, now: number): Record<string, ConferenceDraft> {
@@ -51,6 +53,7 @@ export function loadDrafts(storage: StorageLike | null, now: number): Record<str
         notes: typeof d.notes === 'string' ? d.notes : '',
         outcome: typeof d.outcome === 'string' ? (d.outcome as HandoffOutcome) : null,
         personName: typeof d.personName === 'string' ? d.personName : '',
+        shareableSummary: typeof d.shareableSummary === 'string' ? d.shareableSummary : '',
         updatedAt,
       };
     }

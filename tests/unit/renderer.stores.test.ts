@@ -271,7 +271,7 @@ describe('clinician', () => {
     s.clinician.getState().setDraft('h1', { outcome: 'referral' });
     expect(JSON.parse(storage.map.get(DRAFTS_KEY)!).h1).toMatchObject({ notes: 'Caller calmer now', outcome: 'referral' });
     const again = await ready({}, storage);
-    expect(again.s.clinician.getState().drafts.h1).toMatchObject({ notes: 'Caller calmer now', outcome: 'referral', personName: '' });
+    expect(again.s.clinician.getState().drafts.h1).toMatchObject({ notes: 'Caller calmer now', outcome: 'referral', personName: '', shareableSummary: '' });
   });
 
   it('a draft survives signing out (lock) and back in', async () => {
@@ -293,11 +293,21 @@ describe('clinician', () => {
     s.clinician.getState().setDraft('h1', { outcome: 'transport' });
     await s.clinician.getState().complete('h1');
     expect(complete).toHaveBeenCalledWith({ id: 'h1', outcome: 'transport', notes: 'Notes', personName: 'Riley' });
+    // Only what the clinician filled in is sent: no empty summary for dispatch.
+    expect(complete.mock.calls[0]).not.toHaveProperty('0.shareableSummary');
     expect(s.clinician.getState().completed).toEqual({ caseId: 'case-h1', handoffId: 'h1', incidentId: 'inc-1' });
     expect(s.clinician.getState().drafts.h1).toBeUndefined();
     expect(storage.map.has(DRAFTS_KEY)).toBe(false);
     s.ui.getState().openCase('case-h1');
     expect(s.ui.getState()).toMatchObject({ route: 'caseload', focusCaseId: 'case-h1' });
+  });
+
+  it('sends the summary for dispatch when there is one', async () => {
+    const complete = vi.fn((_input: unknown) => ({ handoff: handoff({ id: 'h1', state: 'completed' }), caseId: 'case-h1' }));
+    const { s } = await ready({ 'handoff.complete': complete });
+    s.clinician.getState().setDraft('h1', { outcome: 'referral', shareableSummary: '  Caller safe, referred to counseling. ' });
+    await s.clinician.getState().complete('h1');
+    expect(complete.mock.calls[0][0]).toMatchObject({ shareableSummary: 'Caller safe, referred to counseling.' });
   });
 
   it('a failed close keeps the draft', async () => {

@@ -545,11 +545,13 @@ export function createAppStores(deps: AppDeps): AppStores {
         set({ completeBusy: id, completeError: null });
         try {
           const personName = draft.personName.trim();
+          const shareableSummary = draft.shareableSummary.trim();
           const r = await client.call('handoff.complete', {
             id,
             outcome: draft.outcome as HandoffOutcome,
             notes: draft.notes,
             ...(personName ? { personName } : {}),
+            ...(shareableSummary ? { shareableSummary } : {}),
           });
           data.getState().upsertHandoff(r.handoff);
           const { [id]: _done, ...rest } = get().drafts;

@@ -90,6 +90,24 @@ export function ConferenceCard({ handoff, incident, keys }: { handoff: Handoff; 
           onChange={(e) => clinician.getState().setDraft(id, { personName: e.target.value })}
         />
       </div>
+      {incident?.source === 'eido' && (
+        <div className="field">
+          <label htmlFor={`share-${id}`}>
+            Summary for dispatch / CAD <span className="hint">optional · sent back with the outcome</span>
+          </label>
+          <textarea
+            id={`share-${id}`}
+            rows={2}
+            value={draft.shareableSummary}
+            maxLength={4000}
+            onChange={(e) => clinician.getState().setDraft(id, { shareableSummary: e.target.value })}
+            aria-describedby={`share-hint-${id}`}
+          />
+          <span id={`share-hint-${id}`} className="hint">
+            Only what dispatch may see: no clinical details. Your live notes stay in the case.
+          </span>
+        </div>
+      )}
       {error && (
         <p className="form-error" role="alert">
           {error}
