@@ -84,6 +84,10 @@ describe('incident helpers', () => {
       exclusions: [],
     });
     expect(eligibilityBadge(incident({ eligibility: { eligible: false, reasons: [], exclusions: ['Weapon reported'] } }))?.tone).toBe('warn');
+    expect(eligibilityBadge(incident({ eligibility: { eligible: false, reasons: [], exclusions: [] } }))).toMatchObject({
+      text: 'No clinician criteria matched',
+      tone: 'muted',
+    });
   });
   it('moves the selection, clamped', () => {
     const ids = ['a', 'b', 'c'];

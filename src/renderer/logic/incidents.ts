@@ -19,9 +19,10 @@ export interface EligibilityBadge {
 export function eligibilityBadge(incident: Pick<Incident, 'eligibility'>): EligibilityBadge | null {
   const e = incident.eligibility;
   if (!e) return null;
-  return e.eligible
-    ? { text: 'Clinician could take this', tone: 'ok', reasons: e.reasons, exclusions: e.exclusions }
-    : { text: 'Not for the clinician alone', tone: 'warn', reasons: e.reasons, exclusions: e.exclusions };
+  if (e.eligible) return { text: 'Clinician could take this', tone: 'ok', reasons: e.reasons, exclusions: e.exclusions };
+  // Excluded for a stated reason (weapon, violence…) is a warning; merely unmatched is not.
+  if (e.exclusions.length) return { text: 'Not for the clinician alone', tone: 'warn', reasons: e.reasons, exclusions: e.exclusions };
+  return { text: 'No clinician criteria matched', tone: 'muted', reasons: e.reasons, exclusions: [] };
 }
 
 /** Index of the row after moving `delta` from `currentId` (clamped; the first row when nothing is selected). */
