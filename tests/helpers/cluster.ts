@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { createSyncServer, type SyncServer, type SyncServerConfig } from '../../src/server/app';
-import { createCore, type Core } from '../../src/main/core';
+import { createCore, type Core, type CoreConfig } from '../../src/main/core';
 import { tempDir, randomKey } from './tmp';
 
 /**
@@ -23,9 +23,10 @@ export async function startCluster(opts: { server?: Partial<SyncServerConfig> } 
   }
 
   /** A console on its own profile; the same name again reopens that profile, as after a restart. */
-  async function console_(name: string, username: string) {
+  async function console_(name: string, username: string, extra: Partial<CoreConfig> = {}) {
     if (!keys.has(name)) keys.set(name, randomKey());
     const core = await createCore({
+      ...extra,
       profileDir: path.join(t.dir, name),
       key: keys.get(name)!,
       workstationName: name,

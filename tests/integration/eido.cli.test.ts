@@ -1,0 +1,161 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createSyncServer } from '../../src/server/app';
+import { eidoIncidentRowId } from '../../src/shared/eido';
+import { tempDir } from './server-helpers';
+import { SAMPLE_PATH, mentalHealthIncident, sample } from '../unit/eido.fixtures';
+
+/** `npm run server -- cad-key …`, `import-eido …` and `eido-rejected` as a person or a script runs them. */
+const ROOT = path.resolve(__dirname, '../..');
+const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
+const CLI = path.join(ROOT, 'src', 'server', 'cli.ts');
+const dir = tempDir();
+const data = path.join(dir, 'data');
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+/** Asynchronous, so that a server in this process keeps answering while the CLI runs. */
+function cli(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(TSX, [CLI, ...args], {
+      cwd: dir,
+      env: { ...process.env, TANDEM_SERVER_DATA: data, TANDEM_LOG_LEVEL: 'silent' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, out, err });
+    });
+  });
+}
+
+function file(name: string, content: string | Buffer): string {
+  const p = path.join(dir, name);
+  fs.writeFileSync(p, content);
+  return p;
+}
+
+describe('EIDO from the server CLI', { timeout: 180_000 }, () => {
+  it('import-eido prints a readable summary of the NENA sample, and JSON with --json', async () => {
+    const [plain, json] = await Promise.all([cli(['import-eido', SAMPLE_PATH]), cli(['import-eido', SAMPLE_PATH, '--json'])]);
+    expect(plain.err).toBe('');
+    expect(plain.code).toBe(0);
+    expect(plain.out).toContain('Accepted: EIDO urn:emergency:uid:incidentid:a56e556d871:bcf.state.pa.us');
+    expect(plain.out).toMatch(/Number: +a56e556d871/);
+    expect(plain.out).toMatch(/Location: +42 W Cellular Street, Wilmington, DE \[RoutingLocation, civic\]/);
+    expect(plain.out).toMatch(/Callback: +8195551212 \(sip:8195551212@osp\.com, tel:8195551212\)/);
+    expect(plain.out).toMatch(/Clinician: +no behavioral-health indicators/);
+
+    expect(json.code).toBe(0);
+    const parsed = JSON.parse(json.out);
+    expect(parsed.incident).toMatchObject({
+      id: eidoIncidentRowId('urn:emergency:uid:incidentid:a56e556d871:bcf.state.pa.us'),
+      number: 'a56e556d871',
+      source: 'eido',
+      callbackNumber: '8195551212',
+      eidoUpdatedAt: '2021-04-30T18:43:49.439Z',
+      eidoRawBytes: fs.statSync(SAMPLE_PATH).size,
+    });
+    expect(parsed.incident.eidoRaw).toBeUndefined();
+    expect(parsed.eido.callback.uris).toEqual(['sip:8195551212@osp.com', 'tel:8195551212']);
+    expect(parsed.eligibility).toMatchObject({ eligible: false, reasons: [], exclusions: [] });
+  });
+
+  it('shows eligibility reasons and exclusions, with a site rule file', async () => {
+    const mh = file('mh.json', JSON.stringify(mentalHealthIncident()));
+    const rules = file(
+      'rules.json',
+      JSON.stringify({ version: 1, include: [{ id: 'dog', reason: 'Dogs are our thing', phrases: ['dog'] }], exclude: [{ id: 'car', reason: 'Cars need police', phrases: ['car'] }] }),
+    );
+    const [def, site, badRules] = await Promise.all([
+      cli(['import-eido', mh]),
+      cli(['import-eido', mh, '--rules', rules]),
+      cli(['import-eido', mh, '--rules', file('broken-rules.json', '{"version": 2}')]),
+    ]);
+    expect(def.code).toBe(0);
+    expect(def.out).toMatch(/Clinician: +could take this/);
+    expect(def.out).toMatch(/^ {4}\+ EMD Protocol 25: .*code 25-A-1/m);
+    expect(def.out).toMatch(/Cautions: +low: Dog on premises; high: Subject previously fled on foot/);
+    expect(site.code).toBe(0);
+    expect(site.out).toMatch(/Clinician: +not for the clinician alone/);
+    expect(site.out).toMatch(/^ {4}\+ Dogs are our thing: "dog" in cautions/m);
+    expect(site.out).toMatch(/^ {4}− Cars need police: "car" in notes/m);
+    expect(badRules.code).toBe(2);
+    expect(badRules.err).toMatch(/broken-rules\.json: Invalid eligibility rules/);
+  });
+
+  it('exits 1 with the reason for a refused document, 2 for bad usage', async () => {
+    const broken = sample();
+    broken.callComponent[0].personReference = [{ $ref: 'nobody' }];
+    const [ref, notJson, big, missing, usage, halfPost] = await Promise.all([
+      cli(['import-eido', file('broken.json', JSON.stringify(broken))]),
+      cli(['import-eido', file('not.json', 'hello'), '--json']),
+      cli(['import-eido', file('big.json', Buffer.alloc(1024 * 1024 + 10, 0x20))]),
+      cli(['import-eido', path.join(dir, 'no-such-file.json')]),
+      cli(['import-eido']),
+      cli(['import-eido', SAMPLE_PATH, '--post', 'http://127.0.0.1:1']),
+    ]);
+    expect(ref.code).toBe(1);
+    expect(ref.err.trim()).toBe('Rejected (broken_ref): callComponent[0].personReference[0].$ref: points to no $id in this document');
+    expect(ref.out).toBe('');
+    expect(notJson.code).toBe(1);
+    expect(JSON.parse(notJson.out)).toEqual({ rejected: { code: 'not_json', path: null, message: expect.stringMatching(/not valid JSON/) } });
+    expect(big.code).toBe(1);
+    expect(big.err).toMatch(/Rejected \(oversize\): document is 1048586 bytes; the limit is 1048576/);
+    expect(missing.code).toBe(1);
+    expect(missing.err).toMatch(/Cannot read .*no-such-file\.json: ENOENT/);
+    expect(usage.code).toBe(2);
+    expect(usage.err).toMatch(/Usage: import-eido <file>/);
+    expect(halfPost.code).toBe(2);
+    expect(halfPost.err).toMatch(/--post and --key go together/);
+  });
+
+  it('cad-key add prints a key once; list and revoke; import-eido --post sends to a running server', async () => {
+    const add = await cli(['cad-key', 'add', 'cad-north']);
+    expect(add.code).toBe(0);
+    const key = add.out.trim();
+    expect(key).toMatch(/^tnd-cad-[A-Za-z0-9_-]{40,}$/);
+    expect(add.err).toMatch(/shown once/);
+    const again = await cli(['cad-key', 'add', 'cad-north']);
+    expect(again.code).toBe(1);
+    expect(again.err).toMatch(/already exists/);
+    expect((await cli(['cad-key', 'add', 'bad name!'])).code).not.toBe(0);
+
+    const server = await createSyncServer({ dataDir: data, port: 0, pingIntervalMs: 0 });
+    try {
+      const posted = await cli(['import-eido', SAMPLE_PATH, '--post', server.url, '--key', key]);
+      expect(posted.code).toBe(0);
+      expect(posted.err).toMatch(/HTTP 201 .*"applied":true/);
+      const resent = await cli(['import-eido', SAMPLE_PATH, '--post', `${server.url}/eido`, '--key', key]);
+      expect(resent.code).toBe(0);
+      expect(resent.err).toMatch(/HTTP 200 .*"reason":"same"/);
+      const wrong = await cli(['import-eido', SAMPLE_PATH, '--post', server.url, '--key', 'tnd-cad-wrong']);
+      expect(wrong.code).toBe(1);
+      expect(wrong.err).toMatch(/HTTP 401/);
+      const bad = await fetch(`${server.url}/eido`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: '{"nope":' });
+      expect(bad.status).toBe(400);
+    } finally {
+      await server.close();
+    }
+
+    const list = await cli(['cad-key', 'list']);
+    expect(list.code).toBe(0);
+    expect(list.out).toMatch(/^cad-north\tcreated \S+\tlast used 20\d\d-/m);
+    const rejected = await cli(['eido-rejected']);
+    expect(rejected.code).toBe(0);
+    expect(rejected.out).toMatch(/^1\t\S+\tcad-north\tnot_json\t8 bytes\tnot valid JSON/m);
+    const raw = await cli(['eido-rejected', '--raw', '1']);
+    expect(raw.out).toBe('{"nope":');
+
+    const revoke = await cli(['cad-key', 'revoke', 'cad-north']);
+    expect(revoke.code).toBe(0);
+    expect((await cli(['cad-key', 'list'])).out).toMatch(/^cad-north\t.*\tREVOKED 20/m);
+    expect((await cli(['cad-key', 'revoke', 'nobody'])).code).toBe(2);
+  });
+});
