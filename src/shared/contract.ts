@@ -230,6 +230,8 @@ export const requests = {
   'session.signIn': req(z.object({ username: z.string().min(1).max(100), password: z.string().min(1).max(200) }), User, PUBLIC),
   'session.demoSignIn': req(z.object({ role: Role }), User, PUBLIC),
   'session.signOut': req(z.object({}), ok, ALL),
+  /** The link to the sync server now; later changes arrive as `sync.status` events. */
+  'sync.status': req(z.object({}), SyncStatus, PUBLIC),
 
   'incident.list': req(z.object({ includeClosed: z.boolean().default(false) }), z.array(Incident), ALL),
   'incident.create': req(NewIncident, Incident, DISPATCH),

@@ -130,6 +130,10 @@ export async function createCore(config: CoreConfig) {
     }
   }
 
+  function syncStatusNow(): SyncStatus {
+    return sync?.getStatus() ?? { state: 'disabled', offlineSince: null, pending: 0, refused: 0, lastSyncedAt: null, error: null, serverUrl: null };
+  }
+
   function sessionInfo(): SessionInfo {
     return {
       user: session.current(),
@@ -157,6 +161,7 @@ export async function createCore(config: CoreConfig) {
       emit('session.changed', sessionInfo());
       return { ok: true as const };
     },
+    'sync.status': () => syncStatusNow(),
     'incident.list': (i) => incidents.list(i.includeClosed),
     'incident.create': (i) => incidents.create(i),
     'incident.update': (i) => incidents.update(i.id, i.patch),
@@ -213,11 +218,7 @@ export async function createCore(config: CoreConfig) {
       });
       return () => offs.forEach((off) => off());
     },
-    syncStatus(): SyncStatus {
-      return (
-        sync?.getStatus() ?? { state: 'disabled', offlineSince: null, pending: 0, refused: 0, lastSyncedAt: null, error: null, serverUrl: null }
-      );
-    },
+    syncStatus: syncStatusNow,
     currentUser(): User | null {
       return session.current();
     },

@@ -643,6 +643,13 @@ export function createAppStores(deps: AppDeps): AppStores {
           sync.setState({ connection });
           const s = session.getState();
           if (connection === 'connected' && !s.info && !s.loading) void s.load();
+          // Events only report changes: ask once for the link's state as it is now.
+          if (connection === 'connected') {
+            client.call('sync.status', {}).then(
+              (status) => sync.setState({ status }),
+              () => undefined,
+            );
+          }
         }),
         client.on('session.changed', (info) => session.getState().apply(info)),
         client.on('data.changed', ({ entities }) => data.getState().refresh(entities)),
