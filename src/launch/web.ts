@@ -11,7 +11,7 @@ import { demoHsdsDir, seedDemo } from './demo-seed';
 /**
  * `npm run start:web`: the embedded demo. One sync server in this process and two consoles
  * (dispatcher, clinician) that talk through it, each opened in a browser tab. With --single,
- * one console and no server.
+ * one console and no server (--eido-drop DIR: it takes CAD's EIDO files from that folder).
  *
  * src/launch is the composition root: the one place allowed to put the sync server and
  * workstation cores in one process (DESIGN.md keeps them apart everywhere else).
@@ -27,6 +27,7 @@ async function main(): Promise<void> {
       profile: { type: 'string', default: '.profile/web' },
       single: { type: 'boolean', default: false },
       clinicians: { type: 'string', default: '1' },
+      'eido-drop': { type: 'string' },
     },
   });
   const port = values.port ? Number(values.port) : 5170;
@@ -38,7 +39,9 @@ async function main(): Promise<void> {
 
   if (values.single) {
     const dir = path.join(profile, 'console');
-    const core = await createCore({ profileDir: dir, key: hostKey(dir), demo: true, clinicianDirectLine: DEMO_DIRECT_LINE });
+    const eidoDropDir = values['eido-drop'] ? path.resolve(values['eido-drop']) : null;
+    const core = await createCore({ profileDir: dir, key: hostKey(dir), demo: true, clinicianDirectLine: DEMO_DIRECT_LINE, eidoDropDir });
+    if (eidoDropDir) console.log(`EIDO drop folder: ${eidoDropDir}`);
     await seedDemo(core, ['dispatcher', 'clinician'], { hsdsDir: HSDS_DIR });
     closers.push(() => core.close());
     console.log(`Tandem console (single, no server): ${host.add(core)}`);

@@ -8,6 +8,7 @@ import { hostKey } from './key';
 /**
  * One console in a browser, for development and tests:
  *   tsx src/main/host/cli.ts --profile DIR [--port N] [--server URL [--enroll TOKEN]] [--demo]
+ *                            [--eido-drop DIR] [--eligibility-rules FILE] [--cad-outbox DIR] [--cad-post URL]
  * Prints `Tandem console: <url>`; open it in Chromium. (`npm run start:web` runs the
  * two-console demo in src/launch/web.ts instead.)
  */
@@ -24,6 +25,10 @@ async function main(): Promise<void> {
       demo: { type: 'boolean', default: false },
       name: { type: 'string' },
       'direct-line': { type: 'string' },
+      'eido-drop': { type: 'string' },
+      'eligibility-rules': { type: 'string' },
+      'cad-outbox': { type: 'string' },
+      'cad-post': { type: 'string' },
     },
   });
   if (!values.profile) throw new Error('--profile DIR is required');
@@ -37,7 +42,11 @@ async function main(): Promise<void> {
     workstationName: values.name,
     sync: values.server ? { serverUrl: values.server, enrollmentToken: values.enroll } : null,
     clinicianDirectLine: values['direct-line'] ?? null,
+    eidoDropDir: values['eido-drop'] ?? null,
+    eligibilityRulesFile: values['eligibility-rules'] ?? null,
+    cadOutcome: values['cad-outbox'] || values['cad-post'] ? { outboxDir: values['cad-outbox'], postUrl: values['cad-post'] } : null,
   });
+  if (values['eido-drop']) console.log(`EIDO drop folder: ${path.resolve(values['eido-drop'])}`);
   const host = await startHost({ rendererDir: RENDERER_DIR, port });
   console.log(`Tandem console: ${host.add(core)}`);
   const stop = async () => {
