@@ -658,6 +658,13 @@ export function createAppStores(deps: AppDeps): AppStores {
           if (!data.getState().incidents.some((i) => i.id === h.incidentId)) data.getState().refresh(['incident']);
         }),
         client.on('handoff.updated', (h) => {
+          // A call that was ringing here and someone else took: say who has it, so this
+          // clinician does not wonder where it went (or call the person back twice).
+          const before = data.getState().handoffs[h.id];
+          const me = user();
+          if (before?.state === 'ringing' && h.state === 'accepted' && me && h.acceptedBy !== me.id && (me.role === 'clinician' || me.role === 'supervisor')) {
+            clinician.setState({ notice: { text: `Taken by ${h.acceptedByName ?? 'another clinician'}`, tone: 'warn' } });
+          }
           data.getState().upsertHandoff(h);
           const c = clinician.getState();
           if (c.declining === h.id && h.state !== 'ringing') c.cancelDecline();
