@@ -199,7 +199,12 @@ export async function createCore(config: CoreConfig) {
     sync,
     workstation,
     /** CAD intake (drop folder, when configured) and the outcome sender, for the shells and tests. */
-    cad: { dropFolder, outcome: cadOutcome },
+    cad: {
+      dropFolder,
+      outcome: cadOutcome,
+      /** Takes one EIDO document as the drop folder does (e.g. a file a shell was asked to import). */
+      ingest: (text: string, receivedBy: string) => ingestEidoLocally(ctx, text, receivedBy),
+    },
     /** Every request from the UI, whichever transport carried it. */
     call(name: unknown, input: unknown): Promise<unknown> {
       return dispatch(name, input, { user: session.current() });
