@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { copyDir, shippedHsdsDir, writeHsdsPackage, type SyntheticService } from '../helpers/hsds-package';
+import { copyDir, hsdsFiles, shippedHsdsDir, writeHsdsPackage, type SyntheticService } from '../helpers/hsds-package';
+import { parseHsdsPackage, rankServices } from '../../src/shared/directory';
 import { rejection, startCore, type TestCore } from './caseload.helpers';
 
 const REPO = path.resolve(__dirname, '..', '..');
@@ -195,6 +196,29 @@ describe('directory.search', () => {
     expect(f.services).toBe(3);
     expect(f.languages).toEqual(['English', 'Haitian Creole', 'Spanish']);
     expect(f.taxonomyTerms.map((x) => x.name)).toEqual(['Food Pantries', 'Mental Health Care']);
+  });
+
+  it('ranks exactly as the shared reference (rankServices) does', async () => {
+    const many: SyntheticService[] = Array.from({ length: 60 }, (_, i) => ({
+      id: `svc-${String(i).padStart(2, '0')}`,
+      name: `${['Harbor', 'River', 'Hope'][i % 3]} ${['counseling', 'shelter', 'pantry', 'crisis line'][i % 4]} ${i % 7}`,
+      organization: `Org ${i % 5}`,
+      description: i % 2 ? 'Counselling and peer support for families' : 'Food and housing help',
+      languages: i % 3 ? [{ name: 'Spanish', code: 'es' }] : [{ name: 'English', code: 'en' }],
+      minAge: i % 4 === 0 ? 18 : undefined,
+      terms: [i % 2 ? MH : FOOD],
+      schedule: i % 5 === 0 ? undefined : { byday: i % 2 ? 'MO,TU,WE,TH,FR' : 'SA,SU', opens: '09:00', closes: '17:00', timezone: i % 3 ? 'America/New_York' : undefined },
+      assuredDate: i % 3 === 0 ? '2025-02-01' : undefined,
+      lastModified: i % 3 === 1 ? '2020-01-01T00:00:00Z' : undefined,
+    }));
+    await t.call('directory.import', { dir: pkg('many', many) });
+    const reference = parseHsdsPackage(hsdsFiles(many)).services.concat(parseHsdsPackage(hsdsFiles(SERVICES)).services);
+    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    for (const q of [{}, { text: 'harbor couns' }, { need: 'mental_health' }, { text: 'pantry', openNow: true }, { language: 'es', age: 20 }, { taxonomyTerm: 'BD' }, { need: 'food', text: 'hope' }]) {
+      const mine = (await t.call('directory.search', { ...q, limit: 500 })).rows.map((r) => r.id);
+      const ref = rankServices(reference, { ...q, at: new Date(clock), timezone: zone }).map((r) => r.service.id);
+      expect(mine, JSON.stringify(q)).toEqual(ref);
+    }
   });
 
   it('keeps the search index in step when rows arrive by sync', async () => {

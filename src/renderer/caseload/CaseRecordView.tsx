@@ -276,7 +276,7 @@ function ConsentForm({ caseId, onDone }: { caseId: string; onDone: () => void })
   );
 }
 
-function CloseForm({ caseId, openTasks, onDone }: { caseId: string; openTasks: number; onDone: () => void }) {
+function CloseForm({ caseId, openTasks, safetyAlert, onDone }: { caseId: string; openTasks: number; safetyAlert: boolean; onDone: () => void }) {
   const store = useCaseloadStore();
   const busy = useCaseload((s) => s.busy === 'close');
   const [reason, setReason] = useState('');
@@ -304,6 +304,7 @@ function CloseForm({ caseId, openTasks, onDone }: { caseId: string; openTasks: n
         </select>
         {reason === 'other' && <input aria-label="Other reason" value={other} maxLength={500} autoFocus onChange={(e) => setOther(e.target.value)} />}
       </div>
+      {safetyAlert && <p className="form-error">This case still has a safety alert. Close it only once the person is safe and the alert is dealt with.</p>}
       {openTasks > 0 && <p className="hint tone-warn">{openTasks === 1 ? 'One task is' : `${openTasks} tasks are`} still open on this case.</p>}
       <ActionError action="close" />
     </Panel>
@@ -329,10 +330,55 @@ function CorrectForm({ caseId, event, onDone }: { caseId: string; event: CaseEve
   );
 }
 
+function SafetyAlert({ caseId, text, closed }: { caseId: string; text: string; closed: boolean }) {
+  const store = useCaseloadStore();
+  const busy = useCaseload((s) => s.busy === 'alert');
+  const [clearing, setClearing] = useState(false);
+  const [note, setNote] = useState('');
+  return (
+    <div className="cl-alert" role="alert">
+      <strong>⚠ Safety alert</strong>
+      <span>{text}</span>
+      {!clearing ? (
+        <div className="cl-item-actions">
+          {!closed && (
+            <button type="button" className="btn btn-small btn-danger" onClick={() => store.getState().show({ kind: 'screening', caseId, instrument: 'cssrs' })}>
+              Start C-SSRS now
+            </button>
+          )}
+          <button type="button" className="btn btn-small" onClick={() => setClearing(true)}>
+            Alert dealt with…
+          </button>
+        </div>
+      ) : (
+        <form
+          className="cl-alert-clear"
+          onSubmit={async (e) => {
+            e.preventDefault();
+            if (await store.getState().act('alert', 'case.update', { caseId, clearSafetyAlert: true, note: note.trim() || undefined }, 'Safety alert cleared')) setClearing(false);
+          }}
+        >
+          <label htmlFor="alert-note">How it was dealt with (kept on the timeline)</label>
+          <input id="alert-note" autoFocus value={note} maxLength={2000} onChange={(e) => setNote(e.target.value)} />
+          <div className="cl-item-actions">
+            <button type="submit" className="btn btn-small btn-primary" disabled={busy || !note.trim()}>
+              Clear the alert
+            </button>
+            <button type="button" className="btn btn-small" onClick={() => setClearing(false)}>
+              Keep it
+            </button>
+          </div>
+          <ActionError action="alert" />
+        </form>
+      )}
+    </div>
+  );
+}
+
 function CaseSettings({ record }: { record: CaseRecord }) {
   const store = useCaseloadStore();
   const me = useSession((s) => s.info?.user ?? null);
-  const busy = useCaseload((s) => s.busy === 'update');
+  const busy = useCaseload((s) => s.busy === 'settings');
   const c = record.case;
   const [risk, setRisk] = useState(c.risk);
   const [status, setStatus] = useState<'open' | 'waiting'>(c.status === 'waiting' ? 'waiting' : 'open');
@@ -343,7 +389,7 @@ function CaseSettings({ record }: { record: CaseRecord }) {
     setDue(toLocalInput(c.dueAt));
   }, [c.risk, c.status, c.dueAt]);
   const save = () =>
-    void store.getState().act('update', 'case.update', { caseId: c.id, risk, ...(c.status !== 'closed' ? { status } : {}), dueAt: fromLocalInput(due) }, 'Case updated');
+    void store.getState().act('settings', 'case.update', { caseId: c.id, risk, ...(c.status !== 'closed' ? { status } : {}), dueAt: fromLocalInput(due) }, 'Case updated');
   return (
     <details className="cl-section">
       <summary>
@@ -379,22 +425,17 @@ function CaseSettings({ record }: { record: CaseRecord }) {
           Save changes
         </button>
         {me && c.ownerId !== me.id && (
-          <button type="button" className="btn" disabled={busy} onClick={() => void store.getState().act('update', 'case.update', { caseId: c.id, ownerId: me.id }, 'Case is yours')}>
+          <button type="button" className="btn" disabled={busy} onClick={() => void store.getState().act('settings', 'case.update', { caseId: c.id, ownerId: me.id }, 'Case is yours')}>
             Take this case
           </button>
         )}
         {c.ownerId && (
-          <button type="button" className="btn" disabled={busy} onClick={() => void store.getState().act('update', 'case.update', { caseId: c.id, ownerId: null }, 'Case unassigned')}>
+          <button type="button" className="btn" disabled={busy} onClick={() => void store.getState().act('settings', 'case.update', { caseId: c.id, ownerId: null }, 'Case unassigned')}>
             Unassign
           </button>
         )}
       </div>
-      {c.status === 'closed' && (
-        <button type="button" className="btn" disabled={busy} onClick={() => void store.getState().act('update', 'case.update', { caseId: c.id, status: 'open', note: 'Reopened' }, 'Case reopened')}>
-          Reopen case
-        </button>
-      )}
-      <ActionError action="update" />
+      <ActionError action="settings" />
     </details>
   );
 }
@@ -574,12 +615,7 @@ export function CaseRecordView({ caseId }: { caseId: string }) {
           ✓ {flash}
         </p>
       )}
-      {c.safetyAlert && (
-        <div className="cl-alert" role="alert">
-          <strong>⚠ Safety alert</strong>
-          <span>{c.safetyAlert}</span>
-        </div>
-      )}
+      {c.safetyAlert && <SafetyAlert caseId={c.id} text={c.safetyAlert} closed={closed} />}
       {person.safetyFlags && person.safetyFlags.length > 0 && (
         <ul className="cautions cautions-strong" aria-label="Safety flags">
           {person.safetyFlags.map((f, i) => (
@@ -589,7 +625,7 @@ export function CaseRecordView({ caseId }: { caseId: string }) {
       )}
       <div className={`cl-due tone-${due.tone}${due.overdue ? ' is-overdue' : ''}`}>
         <strong>{due.text}</strong>
-        {c.dueAt && !closed && <span className="muted"> · {formatWhen(c.dueAt, now)}</span>}
+        {c.dueAt && due.overdue && <span className="muted"> · was due {formatWhen(c.dueAt, now)}</span>}
         {closed && <span className="muted"> · {c.closureReason}</span>}
       </div>
 
@@ -599,14 +635,25 @@ export function CaseRecordView({ caseId }: { caseId: string }) {
         {btn('refer', 'Refer', 'R')}
         {btn('note', 'Note', 'N')}
         {btn('task', 'Task', 'T')}
-        {btn('close', 'Close case', 'X', 'btn-danger-outline')}
+        {closed ? (
+          <button
+            type="button"
+            className="btn cl-action"
+            onClick={() => void store.getState().act('update', 'case.update', { caseId: c.id, status: 'open', note: 'Reopened' }, 'Case reopened')}
+          >
+            Reopen case
+          </button>
+        ) : (
+          btn('close', 'Close case', 'X', 'btn-danger-outline')
+        )}
       </div>
+      <ActionError action="update" />
 
       {form === 'contact' && <ContactForm caseId={c.id} onDone={close} />}
       {form === 'note' && <NoteForm caseId={c.id} onDone={close} />}
       {form === 'task' && <TaskForm caseId={c.id} onDone={close} />}
       {form === 'consent' && <ConsentForm caseId={c.id} onDone={close} />}
-      {form === 'close' && <CloseForm caseId={c.id} openTasks={openTasks} onDone={close} />}
+      {form === 'close' && <CloseForm caseId={c.id} openTasks={openTasks} safetyAlert={!!c.safetyAlert} onDone={close} />}
 
       <section className="cl-section" aria-labelledby="person-title">
         <h2 id="person-title">Person</h2>

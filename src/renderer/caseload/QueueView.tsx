@@ -1,4 +1,4 @@
-import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { useWindowVirtualizer } from '@tanstack/react-virtual';
 import type { QueueRow } from '../../shared/contract';
 import { useWindowKeys } from '../hooks/useKeys';
@@ -77,7 +77,13 @@ export function QueueView() {
   const [margin, setMargin] = useState(0);
 
   const visible = useMemo(() => filterQueue(rows, { risk, origin, search }), [rows, risk, origin, search]);
-  const overdue = useMemo(() => visible.filter((r) => r.status !== 'closed' && r.dueAt !== null && Date.parse(r.dueAt) < now).length, [visible, now]);
+  const overdue = useMemo(() => {
+    const nowIso = new Date(now).toISOString();
+    let n = 0;
+    for (const r of visible) if (r.status !== 'closed' && r.dueAt !== null && r.dueAt < nowIso) n++;
+    return n;
+  }, [visible, now]);
+  // The selection is the chosen row while it is shown, else the first row (no extra render per keystroke).
   const selIndex = Math.max(0, visible.findIndex((r) => r.id === selectedId));
   const selected = visible[selIndex] ?? null;
 
@@ -104,11 +110,6 @@ export function QueueView() {
     const t = setTimeout(() => primeSearchIndex(rows), 50);
     return () => clearTimeout(t);
   }, [rows]);
-
-  // Keep a selection on a visible row.
-  useEffect(() => {
-    if (visible.length && (!selectedId || !visible.some((r) => r.id === selectedId))) store.getState().select(visible[0].id);
-  }, [visible, selectedId, store]);
 
   useEffect(() => {
     if (!loaded) void store.getState().loadQueue();
@@ -176,7 +177,7 @@ export function QueueView() {
   });
 
   const items = virtualizer.getVirtualItems();
-  const open = (id: string) => store.getState().openCase(id);
+  const open = useCallback((id: string) => store.getState().openCase(id), [store]);
 
   return (
     <section className="view caseload-view" aria-labelledby="queue-title">
@@ -226,8 +227,8 @@ export function QueueView() {
           </select>
         </label>
         <label className="q-filter">
-          <span className="visually-hidden">Status</span>
-          <select value={status} aria-label="Status" onChange={(e) => store.getState().setFilter({ status: e.target.value as StatusFilter })}>
+          <span className="visually-hidden">Case status</span>
+          <select value={status} aria-label="Case status" onChange={(e) => store.getState().setFilter({ status: e.target.value as StatusFilter })}>
             <option value="active">Open + waiting</option>
             <option value="open">{STATUS_LABELS.open}</option>
             <option value="waiting">{STATUS_LABELS.waiting}</option>

@@ -11,13 +11,13 @@ import {
 import {
   freshness,
   HsdsImportError,
+  isOpenAt,
+  matchesQuery,
   NEEDS,
   normalizeText,
   parseHsdsPackage,
-  rankServices,
   ResourceService,
   type Freshness,
-  type ServiceQuery,
 } from '../../../shared/directory';
 import type { z } from 'zod';
 import type { CoreContext } from '../context';
@@ -39,6 +39,83 @@ function ftsWords(text: string): string[] {
     .split(' ')
     .filter((w) => w !== '' && !STOPWORDS.has(w))
     .slice(0, 12);
+}
+
+// ---------------------------------------------------------------------------------------
+// Ranking: the reference order of rankServices (src/shared/directory/search.ts), with the
+// two expensive parts (open now, freshness: luxon date arithmetic, ~0.1 ms a service) kept
+// per service for the minute and the day. tests/integration/caseload.directory.test.ts
+// checks the order against rankServices itself.
+
+interface Fields {
+  name: string;
+  organization: string;
+  terms: string;
+  body: string;
+  places: string;
+}
+
+function field(...parts: (string | undefined)[]): string {
+  return ` ${normalizeText(parts.filter(Boolean).join(' '))} `;
+}
+
+function fieldsOf(s: ResourceService): Fields {
+  return {
+    name: field(s.name, s.alternateName),
+    organization: field(s.organizationName),
+    terms: field(...s.taxonomyTerms.flatMap((t) => [t.name, t.code])),
+    body: field(s.description, s.eligibilityDescription, s.interpretationServices),
+    places: field(...s.locations.flatMap((l) => [l.name, l.address])),
+  };
+}
+
+const has = (haystack: string, needle: string) => needle !== '' && haystack.includes(` ${needle}`);
+
+function wordScore(f: Fields, needle: string): number {
+  if (has(f.name, needle)) return 8;
+  if (has(f.terms, needle)) return 5;
+  if (has(f.organization, needle)) return 4;
+  if (has(f.body, needle)) return 2;
+  if (has(f.places, needle)) return 1;
+  return 0;
+}
+
+function rankWords(text: string): string[] {
+  return normalizeText(text)
+    .split(' ')
+    .filter((w) => w !== '' && !STOPWORDS.has(w));
+}
+
+function textScore(f: Fields, text: string): number | null {
+  const ws = rankWords(text);
+  if (ws.length === 0) return 0;
+  let score = 0;
+  for (const w of ws) {
+    const one = wordScore(f, w);
+    if (one === 0) return null;
+    score += one;
+  }
+  if (ws.length > 1 && has(f.name, ws.join(' '))) score += 10;
+  return score;
+}
+
+function needScore(f: Fields, need: string): number | null {
+  const key = need.trim().toLowerCase().replace(/[\s-]+/g, '_');
+  if (!Object.prototype.hasOwnProperty.call(NEEDS, key)) return textScore(f, need);
+  let best = 0;
+  for (const k of NEEDS[key as keyof typeof NEEDS].keywords) best = Math.max(best, wordScore(f, normalizeText(k)));
+  return best === 0 ? null : best;
+}
+
+interface Entry {
+  service: ResourceService;
+  fields: Fields;
+  nameKey: string;
+  /** Open state and the minute (epoch minutes) it was worked out for. */
+  open: boolean | null;
+  openMinute: number;
+  fresh: Freshness | null;
+  freshDay: string;
 }
 
 /**
@@ -81,7 +158,7 @@ function fresh(f: Freshness) {
 export function directoryService(ctx: CoreContext, opts: { timezone?: string } = {}) {
   const zone = opts.timezone ?? localZone();
   /** Parsed records, rebuilt when resource_service rows change (locally or by sync). */
-  let cache: Map<string, ResourceService> | null = null;
+  let cache: Map<string, Entry> | null = null;
   let invalid = 0;
   ctx.store.onChange((entities) => {
     if (entities.has('resource_service')) cache = null;
@@ -90,16 +167,20 @@ export function directoryService(ctx: CoreContext, opts: { timezone?: string } =
     'SELECT d.serviceId AS id FROM resource_search s JOIN resource_search_doc d ON d.docid = s.rowid WHERE resource_search MATCH ?',
   );
 
-  function all(): Map<string, ResourceService> {
+  function all(): Map<string, Entry> {
     if (cache) return cache;
     const rows = ctx.store.db.prepare('SELECT id, record FROM resource_service').all() as { id: string; record: string | null }[];
-    const map = new Map<string, ResourceService>();
+    const map = new Map<string, Entry>();
     invalid = 0;
     for (const row of rows) {
       try {
         const parsed = ResourceService.safeParse(JSON.parse(row.record ?? 'null'));
-        if (parsed.success) map.set(row.id, parsed.data);
-        else invalid++;
+        if (!parsed.success) {
+          invalid++;
+          continue;
+        }
+        const service = parsed.data;
+        map.set(row.id, { service, fields: fieldsOf(service), nameKey: service.name.toLowerCase(), open: null, openMinute: -1, fresh: null, freshDay: '' });
       } catch {
         invalid++;
       }
@@ -108,7 +189,50 @@ export function directoryService(ctx: CoreContext, opts: { timezone?: string } =
     return map;
   }
 
-  function hit(s: ResourceService, open: boolean | null, at: Date): DirectoryHit {
+  /** Entries whose open state or freshness is a minute (a day) old: brought up to date after the answer went out. */
+  const stale: Entry[] = [];
+  let refreshing = false;
+  function refreshLater(): void {
+    if (refreshing || stale.length === 0) return;
+    refreshing = true;
+    const step = () => {
+      const now = ctx.now();
+      const minute = Math.floor(now.getTime() / 60_000);
+      const day = now.toISOString().slice(0, 10);
+      for (const e of stale.splice(0, 100)) {
+        if (e.openMinute !== minute) openOf(e, now, minute, true);
+        if (e.freshDay !== day) freshOf(e, now, day, true);
+      }
+      if (stale.length) setImmediate(step);
+      else refreshing = false;
+    };
+    setImmediate(step);
+  }
+
+  function openOf(e: Entry, at: Date, minute: number, exact = false): boolean | null {
+    if (e.openMinute === minute) return e.open;
+    // Serve last minute's answer and refresh right after (hours are given to the minute).
+    if (!exact && e.openMinute === minute - 1) {
+      stale.push(e);
+      return e.open;
+    }
+    e.open = isOpenAt(e.service.schedules, at, e.service.timezone ?? zone);
+    e.openMinute = minute;
+    return e.open;
+  }
+
+  function freshOf(e: Entry, at: Date, day: string, exact = false): Freshness {
+    if (e.fresh && (e.freshDay === day || !exact)) {
+      if (e.freshDay !== day) stale.push(e);
+      return e.fresh;
+    }
+    e.fresh = freshness(e.service, at);
+    e.freshDay = day;
+    return e.fresh;
+  }
+
+  function hit(e: Entry, open: boolean | null, f: Freshness): DirectoryHit {
+    const s = e.service;
     const voice = s.phones[0];
     const place = s.locations.find((l) => l.address) ?? s.locations[0];
     return {
@@ -124,49 +248,83 @@ export function directoryService(ctx: CoreContext, opts: { timezone?: string } =
       maximumAge: s.maximumAge ?? null,
       taxonomyTerms: s.taxonomyTerms.map((t) => t.name),
       open,
-      freshness: fresh(freshness(s, at)),
+      freshness: fresh(f),
     };
   }
 
+  /**
+   * The services matching the query, best first, as rankServices orders them: relevance to
+   * text and need, then open (known open above unknown above closed), then fresh above
+   * stale, then by name and id. Free text and needs first narrow the candidates through the
+   * resource_search FTS index.
+   */
   function search(q: Query): { rows: DirectoryHit[]; total: number; size: number } {
-    const services = all();
+    const entries = all();
     const at = ctx.now();
+    const minute = Math.floor(at.getTime() / 60_000);
+    const day = at.toISOString().slice(0, 10);
     const match = directoryFtsQuery(q);
-    let candidates: ResourceService[];
+    let candidates: Iterable<Entry>;
     if (match) {
-      candidates = [];
+      const list: Entry[] = [];
       for (const { id } of ftsStmt.all(match) as { id: string }[]) {
-        const s = services.get(id);
-        if (s) candidates.push(s);
+        const e = entries.get(id);
+        if (e) list.push(e);
       }
-    } else candidates = [...services.values()];
-    const query: ServiceQuery = {
-      text: q.text,
-      need: q.need,
+      candidates = list;
+    } else candidates = entries.values();
+    // Taxonomy, language, age and status through the reference matcher (cheap without open-now).
+    const structural = {
       taxonomyTerm: q.taxonomyTerm || undefined,
       language: q.language || undefined,
       age: q.age,
-      openNow: q.openNow,
       includeInactive: q.includeInactive,
       at,
-      timezone: zone,
     };
-    const ranked = rankServices(candidates, query);
-    return { rows: ranked.slice(0, q.limit).map((r) => hit(r.service, r.open, at)), total: ranked.length, size: services.size };
+    const ranked: { e: Entry; score: number; open: boolean | null; fresh: Freshness }[] = [];
+    for (const e of candidates) {
+      let score = 0;
+      if (q.text?.trim()) {
+        const t = textScore(e.fields, q.text);
+        if (t === null) continue;
+        score += t;
+      }
+      if (q.need?.trim()) {
+        const n = needScore(e.fields, q.need);
+        if (n === null) continue;
+        score += n;
+      }
+      if (!matchesQuery(e.service, structural)) continue;
+      const open = openOf(e, at, minute);
+      if (q.openNow && open === false) continue;
+      const f = freshOf(e, at, day);
+      if (open === true) score += 6;
+      else if (open === false) score -= 6;
+      if (f.stale) score -= 2;
+      ranked.push({ e, score, open, fresh: f });
+    }
+    ranked.sort(
+      (a, b) =>
+        b.score - a.score ||
+        (a.e.nameKey < b.e.nameKey ? -1 : a.e.nameKey > b.e.nameKey ? 1 : 0) ||
+        (a.e.service.id < b.e.service.id ? -1 : a.e.service.id > b.e.service.id ? 1 : 0),
+    );
+    refreshLater();
+    return { rows: ranked.slice(0, q.limit).map((r) => hit(r.e, r.open, r.fresh)), total: ranked.length, size: entries.size };
   }
 
   function get(id: string): DirectoryEntry {
-    const s = all().get(id);
-    if (!s) throw new RpcError('not_found', `No service ${id} in the directory`);
+    const e = all().get(id);
+    if (!e) throw new RpcError('not_found', `No service ${id} in the directory`);
     const at = ctx.now();
-    const open = rankServices([s], { at, timezone: zone, includeInactive: true })[0]?.open ?? null;
-    return { service: s, open, freshness: fresh(freshness(s, at)) };
+    const open = openOf(e, at, Math.floor(at.getTime() / 60_000), true);
+    return { service: e.service, open, freshness: fresh(freshOf(e, at, at.toISOString().slice(0, 10), true)) };
   }
 
   function facets(): DirectoryFacets {
     const languages = new Set<string>();
     const terms = new Map<string, { id: string; name: string; code: string | null }>();
-    for (const s of all().values()) {
+    for (const { service: s } of all().values()) {
       for (const l of s.languages) languages.add(l);
       for (const t of s.taxonomyTerms) if (!terms.has(t.id)) terms.set(t.id, { id: t.id, name: t.name, code: t.code ?? null });
     }
