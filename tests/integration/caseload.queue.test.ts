@@ -89,6 +89,10 @@ describe('follow-up queue', () => {
     const q = await t.call('case.queue', { limit: 2 });
     expect(q.rows.map((r) => r.id)).toEqual(['overdue-old', 'overdue-new-high']);
     expect(q.total).toBe(6);
+    // A search counts its matches too ("a" starts Ana and the incident's "ab12").
+    const s = await t.call('case.queue', { search: 'a', limit: 1 });
+    expect(s.rows.map((r) => r.id)).toEqual(['overdue-new-high']);
+    expect(s.total).toBe(2);
   });
 
   it('keeps search right when a person is renamed or arrives after the case (sync order)', async () => {
