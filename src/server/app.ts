@@ -9,8 +9,7 @@ import { WIRE_PATH, type ServerMethod } from '../shared/sync/wire';
 import { createAdmin, DEFAULT_ENROLLMENT_TTL_MS, DEFAULT_SESSION_TTL_MS, type ServerAdmin } from './admin';
 import { Auth, type Caller } from './auth';
 import { EidoIntake, registerEidoRoutes } from './eido';
-import { DEFAULT_ELIGIBILITY_RULES } from '../shared/eido/default-rules';
-import { eligibilityRulesFromText, type EligibilityRules } from '../shared/eido';
+import { loadEligibilityRules as loadSharedEligibilityRules, type EligibilityRules } from '../shared/eido';
 import { ServerError } from './errors';
 import { HandoffArbiter } from './handoff';
 import { Hub, type MethodHandler } from './socket';
@@ -57,20 +56,9 @@ export interface SyncServerConfig {
   eidoMaxBytes?: number;
 }
 
-/** The site's rule file, or the shipped default; a bad file stops the server with the reason. */
+/** The site's rule file, or the shipped default; a bad file stops it with the reason. */
 export function loadEligibilityRules(file: string | undefined): EligibilityRules {
-  if (!file) return DEFAULT_ELIGIBILITY_RULES;
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new Error(`Cannot read the eligibility rule file ${file}: ${(err as Error).message}`);
-  }
-  try {
-    return eligibilityRulesFromText(text, file);
-  } catch (err) {
-    throw new Error(`${file}: ${(err as Error).message}`);
-  }
+  return loadSharedEligibilityRules(file, (f) => fs.readFileSync(f, 'utf8'));
 }
 
 export interface SyncServer {

@@ -6,7 +6,7 @@ import { blocksNewRequest, describeHandoff } from '../logic/handoff';
 import { eligibilityBadge } from '../logic/incidents';
 import { fallbackDirectLine } from '../logic/status';
 import { useData, useStores } from '../state/context';
-import { Kbd } from './common';
+import { CautionList, Kbd } from './common';
 
 function HandoffLine({ handoff, incidentId }: { handoff: Handoff; incidentId: string }) {
   const { dispatch } = useStores();
@@ -67,17 +67,7 @@ export const IncidentRow = memo(
             {incident.callerName && <span className="muted"> · {incident.callerName}</span>}
           </span>
         </button>
-        {cautions.length > 0 && (
-          <ul className="cautions" aria-label="Safety cautions">
-            {cautions.map((c, i) => (
-              <li key={i}>
-                <span aria-hidden>⚠ </span>
-                {c.severity && <strong>{c.severity}: </strong>}
-                {c.text}
-              </li>
-            ))}
-          </ul>
-        )}
+        <CautionList cautions={cautions} />
         {badge && (
           <div className={`eligibility tone-${badge.tone}`}>
             <strong>{badge.text}</strong>

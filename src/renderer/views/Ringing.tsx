@@ -7,25 +7,14 @@ import { secondsSince } from '../logic/format';
 import { activeConferences, ringingHandoffs } from '../logic/handoff';
 import { clinicianAction, isActivatable, isTypingTarget } from '../logic/keys';
 import { useClinician, useData, useSession, useStores } from '../state/context';
-import { Kbd } from './common';
+import { CautionList, Kbd } from './common';
 
 /** Incident facts for a handoff card; the incident may not have arrived yet. */
 export function IncidentFacts({ incident, compact = false }: { incident: Incident | undefined; compact?: boolean }) {
   if (!incident) return <p className="muted">Incident details are on their way…</p>;
-  const cautions = incident.cautions ?? [];
   return (
     <>
-      {cautions.length > 0 && (
-        <ul className="cautions cautions-strong" aria-label="Safety cautions">
-          {cautions.map((c, i) => (
-            <li key={i}>
-              <span aria-hidden>⚠ </span>
-              {c.severity && <strong>{c.severity}: </strong>}
-              {c.text}
-            </li>
-          ))}
-        </ul>
-      )}
+      <CautionList cautions={incident.cautions} strong />
       <dl className="facts">
         <dt>Type</dt>
         <dd>{incident.type}</dd>

@@ -1,4 +1,5 @@
 import type { ReactNode } from 'react';
+import type { Incident } from '../../shared/entities';
 import type { KeyHint } from '../logic/keys';
 import type { Tone } from '../logic/tone';
 
@@ -32,5 +33,21 @@ export function KeyHints({ hints, label }: { hints: readonly KeyHint[]; label: s
         ))}
       </ul>
     </footer>
+  );
+}
+
+/** Safety cautions, wherever an incident is shown; `strong` where they must stop the eye (a ringing call). */
+export function CautionList({ cautions, strong = false }: { cautions: Incident['cautions']; strong?: boolean }) {
+  if (!cautions?.length) return null;
+  return (
+    <ul className={strong ? 'cautions cautions-strong' : 'cautions'} aria-label="Safety cautions">
+      {cautions.map((c, i) => (
+        <li key={i}>
+          <span aria-hidden>⚠ </span>
+          {c.severity && <strong>{c.severity}: </strong>}
+          {c.text}
+        </li>
+      ))}
+    </ul>
   );
 }

@@ -38,6 +38,7 @@ export {
   decideEidoIntake,
   manualEligibility,
   eligibilityRulesFromText,
+  loadEligibilityRules,
   type EidoIncidentFields,
   type EidoIncidentOptions,
   type EidoIntakeDecision,

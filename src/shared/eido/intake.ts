@@ -8,6 +8,7 @@ import { sha256Hex } from '../directory/hash';
 import type { Incident } from '../entities';
 import { evaluateEligibility, parseEligibilityRules, type EligibilityResult, type EligibilityRules } from './eligibility';
 import { isNewer } from './update';
+import { DEFAULT_ELIGIBILITY_RULES } from './default-rules';
 import type { NormalizedEidoIncident, NormalizedLocation } from './types';
 
 /** Field limits of `Incident` (src/shared/entities.ts): longer text is cut, never refused. */
@@ -163,6 +164,25 @@ export function eligibilityRulesFromText(text: string, name = 'rule file'): Elig
     throw new SyntaxError(`${name} is not JSON: ${(err as Error).message}`);
   }
   return parseEligibilityRules(json);
+}
+
+/**
+ * The site's rule file, or the shipped default. Reading the file is the caller's (core and
+ * server each bring their own `fs`); a broken file is an error naming it, never a silent default.
+ */
+export function loadEligibilityRules(file: string | null | undefined, readText: (file: string) => string): EligibilityRules {
+  if (!file) return DEFAULT_ELIGIBILITY_RULES;
+  let text: string;
+  try {
+    text = readText(file);
+  } catch (err) {
+    throw new Error(`Cannot read the eligibility rule file ${file}: ${(err as Error).message}`);
+  }
+  try {
+    return eligibilityRulesFromText(text, file);
+  } catch (err) {
+    throw new Error(`${file}: ${(err as Error).message}`);
+  }
 }
 
 function cut(s: string, max: number): string {

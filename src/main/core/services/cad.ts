@@ -6,13 +6,12 @@ import {
   buildOutcomeUpdate,
   decideEidoIntake,
   eidoIncidentRowId,
-  eligibilityRulesFromText,
   evaluateEligibility,
+  loadEligibilityRules as loadSharedEligibilityRules,
   parseEido,
   type EidoErrorCode,
   type EligibilityRules,
 } from '../../../shared/eido';
-import { DEFAULT_ELIGIBILITY_RULES } from '../../../shared/eido/default-rules';
 import type { Handoff, HandoffOutcome, Incident } from '../../../shared/entities';
 import type { User } from '../../../shared/contract';
 import type { CoreContext } from '../context';
@@ -34,20 +33,9 @@ export const defaultCoreLog: CoreLog = (level, message, detail) => {
   (level === 'error' ? console.error : console.warn)(`tandem core: ${message}`, detail ?? '');
 };
 
-/** The site's rule file, or the shipped default. A broken file stops the core with the reason. */
+/** The site's rule file, or the shipped default; a bad file stops it with the reason. */
 export function loadCoreEligibilityRules(file: string | null | undefined): EligibilityRules {
-  if (!file) return DEFAULT_ELIGIBILITY_RULES;
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new Error(`Cannot read the eligibility rule file ${file}: ${(err as Error).message}`);
-  }
-  try {
-    return eligibilityRulesFromText(text, file);
-  } catch (err) {
-    throw new Error(`${file}: ${(err as Error).message}`);
-  }
+  return loadSharedEligibilityRules(file, (f) => fs.readFileSync(f, 'utf8'));
 }
 
 // ---------------------------------------------------------------------------------------
