@@ -43,6 +43,26 @@ function stats(name: string, xs: number[]): { p50: number; p99: number } {
   return { p50, p99 };
 }
 
+/** Busy work calibrated (once, at the best of five runs) to take about `ms` on an idle core. */
+let spinPerMs = 0;
+function spinIters(n: number): number {
+  let x = 0;
+  for (let i = 0; i < n; i++) x += Math.sqrt(i + 1) > 0 ? 1 : 0;
+  return x;
+}
+function spin(ms: number): void {
+  if (!spinPerMs) {
+    let best = Infinity;
+    for (let k = 0; k < 5; k++) {
+      const t0 = performance.now();
+      spinIters(1_000_000);
+      best = Math.min(best, performance.now() - t0);
+    }
+    spinPerMs = 1_000_000 / best;
+  }
+  spinIters(Math.round(spinPerMs * ms));
+}
+
 async function time(fn: () => Promise<unknown>): Promise<number> {
   const t0 = performance.now();
   await fn();
@@ -144,6 +164,18 @@ async function main(): Promise<void> {
     }
     const q = stats('queue top 200', queue);
     for (const [k, xs] of perFilter) console.log(`  filter ${JSON.stringify(filters[k]())}: p99=${round(percentile(xs, 99))} ms`);
+
+    // --- floor: what any call costs on this machine right now ------------------------------
+    // The same number of calls to a request that does nothing (session.get), and a fixed
+    // 1 ms of CPU work: their p99 is scheduling noise, not the store.
+    const floorCall: number[] = [];
+    const floorCpu: number[] = [];
+    for (let i = 0; i < ITER; i++) {
+      floorCall.push(await time(() => core.call('session.get', {})));
+      floorCpu.push(await time(async () => spin(1)));
+    }
+    stats('floor: session.get through the router', floorCall);
+    stats('floor: 1 ms of fixed CPU work', floorCpu);
 
     // --- case open ----------------------------------------------------------------------
     for (let i = 0; i < 50; i++) await core.call('case.get', { id: pick(caseIds) });
