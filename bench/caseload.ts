@@ -152,7 +152,7 @@ async function main(): Promise<void> {
       () => ({ search: pick(people.filter((p) => p.incident)).incident! }),
       () => ({ status: 'closed', search: pick(people).name.split(' ')[0] }),
     ];
-    for (let i = 0; i < 50; i++) await core.call('case.queue', { ...filters[i % filters.length](), limit: 200 });
+    for (let i = 0; i < 300; i++) await core.call('case.queue', { ...filters[i % filters.length](), limit: 200 });
     const queue: number[] = [];
     const perFilter = new Map<number, number[]>();
     for (let i = 0; i < ITER; i++) {

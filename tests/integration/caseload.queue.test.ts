@@ -47,7 +47,7 @@ describe('follow-up queue', () => {
     put('overdue-new-low', { name: 'Cara Diaz', due: h(-2), risk: 'low' });
     put('overdue-new-high', { name: 'Dev Shah', due: h(-2), risk: 'high', owner: 'u-sam', incident: 'M250310-ab12-0007' });
     put('no-due', { name: 'Eli Moss', due: null, risk: 'high', status: 'waiting' });
-    put('soon', { name: 'Fay Wu', due: h(1), risk: 'moderate', owner: 'u-sam', origin: 'walk_in' });
+    put('soon', { name: 'Fay Wu', due: h(1), risk: 'moderate', owner: 'u-sam', origin: 'walk_in', incident: '24-123456' });
     put('closed', { name: 'Gus Ray', due: h(-50), risk: 'high', status: 'closed' });
   });
 
@@ -80,7 +80,11 @@ describe('follow-up queue', () => {
     expect(await ids({ search: '0150' })).toEqual(['later-high']);
     expect(await ids({ search: 'M250310-ab12-0007' })).toEqual(['overdue-new-high']);
     expect(await ids({ search: 'ab12' })).toEqual(['overdue-new-high']);
+    expect(await ids({ search: 'M250310ab120007' })).toEqual(['overdue-new-high']);
     expect(await ids({ search: 'nobody' })).toEqual([]);
+    // A CAD number of digits and dashes, typed either way.
+    expect(await ids({ search: '24-123456' })).toEqual(['soon']);
+    expect(await ids({ search: '24123' })).toEqual(['soon']);
     expect(await ids({ search: '"*) OR (' })).toEqual([]);
     expect(await ids({ search: 'dev', scope: 'mine' })).toEqual([]);
   });
@@ -118,8 +122,10 @@ describe('follow-up queue', () => {
 
 describe('caseSearchQuery', () => {
   it('quotes every word as a prefix and adds the digits of a phone number', () => {
-    expect(caseSearchQuery('Riley thom')).toBe('"riley"* AND "thom"*');
-    expect(caseSearchQuery('(617) 555-0150')).toBe('("617"* AND "555"* AND "0150"*) OR "6175550150"*');
+    expect(caseSearchQuery('Riley thom')).toBe('("riley"* AND "thom"*) OR "rileythom"*');
+    expect(caseSearchQuery('thom')).toBe('"thom"*');
+    expect(caseSearchQuery('(617) 555-0150')).toBe('"6175550150"*');
+    expect(caseSearchQuery('M250310-ab12')).toBe('("m250310"* AND "ab12"*) OR "m250310ab12"*');
     expect(caseSearchQuery('  ')).toBeNull();
     expect(caseSearchQuery('"; DROP')).toBe('"drop"*');
   });

@@ -13,6 +13,9 @@ interface Statement {
 
 function firstPhone(phones: string | null): string | null {
   if (!phones) return null;
+  // '["617-555-0150", …]': the first string without parsing the whole list.
+  const m = /^\["([^"\\]*)"/.exec(phones);
+  if (m) return m[1];
   try {
     const list = JSON.parse(phones) as unknown;
     return Array.isArray(list) && typeof list[0] === 'string' ? list[0] : null;
@@ -22,22 +25,28 @@ function firstPhone(phones: string | null): string | null {
 }
 
 /**
- * The FTS5 query for a queue search: every word as a prefix ("thom" finds Thompson), and
- * for anything that looks like a phone number its digits as a prefix too (the index holds
- * each phone's digits whole, and their last 7 and last 4). Null when nothing is searchable.
+ * The FTS5 query for a queue search: every word as a prefix ("thom" finds Thompson), or the
+ * words run together (an incident number typed without its dashes). Anything that looks
+ * like a phone number is searched by its digits alone, as one prefix: the index holds each
+ * phone's digits whole and their last 7 and last 4, and incident numbers without separators
+ * (and "617"* would match every local number). Null when nothing is searchable.
  */
 export function caseSearchQuery(search: string): string | null {
   const text = search.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
   const words = text.split(/[^\p{L}\p{N}]+/u).filter(Boolean).slice(0, 8);
   if (words.length === 0) return null;
-  const all = words.map((w) => `"${w}"*`).join(' AND ');
   const digits = text.replace(/\D/g, '');
-  if (/^[\d\s\-().+/]+$/.test(text.trim()) && digits.length >= 3 && words.length > 1) return `(${all}) OR "${digits}"*`;
-  return all;
+  if (/^[\d\s\-().+/]+$/.test(text.trim()) && digits.length >= 3) return `"${digits}"*`;
+  const all = words.map((w) => `"${w}"*`).join(' AND ');
+  return words.length > 1 ? `(${all}) OR "${words.join('')}"*` : all;
 }
 
 /** The clinician's follow-up queue and case record. */
 export function caseService(ctx: CoreContext) {
+  // The queue reads the case and person tables and their indexes on every filter change:
+  // keep up to 128 MB of decrypted pages in memory (SQLite's default is a few MB, and each
+  // page read past it is a read and a decryption).
+  ctx.store.db.pragma('cache_size = -131072');
   /** Prepared once per distinct query shape (filters present or not): the queue runs on every keystroke. */
   const prepared = new Map<string, Statement>();
   function stmt(sql: string): Statement {
@@ -109,11 +118,21 @@ export function caseService(ctx: CoreContext) {
     const total =
       rows.length < f.limit ? rows.length : match ? (rows[0].total ?? rows.length) : (stmt(`SELECT count(*) AS n ${from}`).get(...params) as { n: number }).n;
     ctx.audit('case.queue', 'person', null, { filter: f, rows: rows.length });
+    // One object per row, built whole (this runs on every filter change; garbage is latency).
     return {
-      rows: rows.map(({ phones, total: _total, ...r }) => ({
-        ...r,
-        personPhone: firstPhone(phones),
+      rows: rows.map((r) => ({
+        id: r.id,
+        personName: r.personName,
+        personPhone: firstPhone(r.phones),
+        reason: r.reason,
+        risk: r.risk,
+        status: r.status,
+        origin: r.origin,
+        ownerName: r.ownerName,
+        dueAt: r.dueAt,
         overdue: r.status !== 'closed' && r.dueAt !== null && r.dueAt < now,
+        incidentNumber: r.incidentNumber,
+        safetyAlert: r.safetyAlert,
       })),
       total,
     };

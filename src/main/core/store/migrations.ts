@@ -206,11 +206,28 @@ export const MIGRATIONS: Migration[] = [
   },
   {
     version: 4,
-    name: 'caseload: covering index for queue searches',
+    name: 'caseload: covering index for queue searches; incident numbers searchable without separators',
     sql: `
       -- A search starts from the cases the FTS index finds (a common surname: thousands) and
       -- filters and orders them here, without reading their rows.
       CREATE INDEX IF NOT EXISTS case_q_cover ON case_file(id, status, ownerId, risk, origin, dueAt, closedAt);
+
+      -- Incident numbers also indexed without separators ("24-123456" as 24123456), so a
+      -- number typed with or without dashes is one prefix lookup, not an AND of short,
+      -- common prefixes ("617" starts every local phone number).
+      DROP VIEW case_search_source;
+      CREATE VIEW case_search_source AS
+        SELECT c.id AS caseId,
+          coalesce(p.name, '') || ' ' || coalesce(c.incidentNumber, '') || ' ' ||
+          coalesce(lower(replace(replace(replace(replace(c.incidentNumber, '-', ''), ' ', ''), '/', ''), '.', '')), '') || ' ' || coalesce((
+            SELECT group_concat(d || ' ' || substr(d, -7) || ' ' || substr(d, -4), ' ')
+            FROM (SELECT replace(replace(replace(replace(replace(replace(replace(j.value, '-', ''), ' ', ''), '(', ''), ')', ''), '.', ''), '+', ''), '/', '') AS d
+                  FROM json_each(CASE WHEN json_valid(p.phones) THEN p.phones ELSE '[]' END) j
+                  WHERE j.type = 'text')
+          ), '') AS body
+        FROM case_file c LEFT JOIN person p ON p.id = c.personId;
+      INSERT INTO case_search(case_search) VALUES ('delete-all');
+      INSERT INTO case_search(rowid, body) SELECT d.docid, s.body FROM case_search_source s JOIN case_search_doc d ON d.caseId = s.caseId;
     `,
   },
 ];
