@@ -16,7 +16,7 @@ function layer(files, patterns, message) {
 }
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'release/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', 'tests/fixtures/layering/**'] },
+  { ignores: ['bench/.out/**', 'dist/**', 'release/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', 'tests/fixtures/layering/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -44,6 +44,8 @@ async function goAvailable(page: Page): Promise<void> {
 }
 
 async function newIncident(page: Page, type: string, location: string): Promise<void> {
+  // The list's keys work once the view is up; a key pressed during sign-in is not an order.
+  await expect(page.getByRole('heading', { name: /^Open incidents/ })).toBeVisible();
   await page.keyboard.press('n');
   await page.keyboard.type(type);
   await page.keyboard.press('Tab');

@@ -18,6 +18,8 @@ function collectErrors(page: Page): string[] {
 }
 
 async function newIncidentByKeyboard(page: Page, type: string, location: string): Promise<void> {
+  // The list's keys work once the view is up; a key pressed during sign-in is not an order.
+  await expect(page.getByRole('heading', { name: /^Open incidents/ })).toBeVisible();
   await page.keyboard.press('n');
   await expect(page.getByLabel(/^Type/)).toBeFocused();
   await page.keyboard.type(type);

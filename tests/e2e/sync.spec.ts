@@ -46,6 +46,8 @@ test('an edit on one console appears on the other; offline work is kept and conv
   for (const c of [chris, sam]) await c.getByRole('button', { name: 'Caseload' }).click();
 
   // The dispatcher asks for a follow-up; it lands in both clinicians' queues, no reload.
+  // The list's keys work once the view is up; a key pressed during sign-in is not an order.
+  await expect(dispatcher.getByRole('heading', { name: /^Open incidents/ })).toBeVisible();
   await dispatcher.keyboard.press('n');
   await dispatcher.keyboard.type('Welfare check — sync e2e');
   await dispatcher.keyboard.press('Tab');
