@@ -93,6 +93,11 @@ describe('follow-up queue', () => {
     const q = await t.call('case.queue', { limit: 2 });
     expect(q.rows.map((r) => r.id)).toEqual(['overdue-old', 'overdue-new-high']);
     expect(q.total).toBe(6);
+    // The count follows changes (it is kept until the next one).
+    put('new-one', { name: 'Hal Ito', due: h(3) });
+    expect((await t.call('case.queue', { limit: 2 })).total).toBe(7);
+    await t.call('case.close', { caseId: 'new-one', reason: 'Duplicate' });
+    expect((await t.call('case.queue', { limit: 2 })).total).toBe(6);
     // A search counts its matches too ("a" starts Ana and the incident's "ab12").
     const s = await t.call('case.queue', { search: 'a', limit: 1 });
     expect(s.rows.map((r) => r.id)).toEqual(['overdue-new-high']);
