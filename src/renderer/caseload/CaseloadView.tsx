@@ -33,7 +33,15 @@ export function CaseloadView() {
   }, [key]);
 
   const hints =
-    screen.kind === 'queue' ? QUEUE_HINTS : screen.kind === 'case' ? RECORD_HINTS : screen.kind === 'screening' ? SCREENING_HINTS : DIRECTORY_HINTS;
+    screen.kind === 'queue'
+      ? QUEUE_HINTS
+      : screen.kind === 'case'
+        ? RECORD_HINTS
+        : screen.kind === 'screening'
+          ? SCREENING_HINTS
+          : screen.caseId
+            ? DIRECTORY_HINTS
+            : DIRECTORY_HINTS.filter((h) => h.label !== 'Refer');
   return (
     <>
       {screen.kind === 'queue' && <QueueView />}

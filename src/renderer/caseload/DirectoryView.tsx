@@ -1,5 +1,5 @@
 import { memo, useEffect, useRef, useState } from 'react';
-import type { DirectoryHit } from '../../shared/contract';
+import type { DirectoryHit, DirectoryImportReport } from '../../shared/contract';
 import { NEEDS } from '../../shared/directory/search';
 import { useWindowKeys } from '../hooks/useKeys';
 import { isActivatable, isTypingTarget } from '../logic/keys';
@@ -68,6 +68,65 @@ const ServiceCard = memo(function ServiceCard({
     </li>
   );
 });
+
+/** Import an Open Referral HSDS package (a folder of CSV files on this workstation) into the directory. */
+function ImportPanel() {
+  const store = useCaseloadStore();
+  const busy = useCaseload((s) => s.busy === 'import');
+  const error = useCaseload((s) => (s.actionError?.action === 'import' ? s.actionError.message : null));
+  const [dir, setDir] = useState('');
+  const [report, setReport] = useState<DirectoryImportReport | null>(null);
+  return (
+    <details className="cl-section">
+      <summary>
+        <h2>Import an HSDS package</h2>
+      </summary>
+      <form
+        className="form"
+        onSubmit={async (e) => {
+          e.preventDefault();
+          setReport(null);
+          const out = await store.getState().act('import', 'directory.import', { dir }, 'Directory imported');
+          if (out) setReport(out);
+        }}
+      >
+        <div className="field">
+          <label htmlFor="hsds-dir">Folder of the package's CSV files, on this workstation</label>
+          <input id="hsds-dir" value={dir} maxLength={1000} placeholder="/path/to/hsds/csv" onChange={(e) => setDir(e.target.value)} />
+        </div>
+        <button type="submit" className="btn" disabled={busy || !dir.trim()}>
+          {busy ? 'Importing…' : 'Import'}
+        </button>
+      </form>
+      {error && (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      )}
+      {report && (
+        <div role="status" className="import-report" ref={(el) => el?.scrollIntoView({ block: 'nearest' })}>
+          <p>
+            {report.services === 1 ? '1 service' : `${report.services} services`} in the package: {report.added} added, {report.updated} updated,{' '}
+            {report.unchanged} unchanged
+            {report.notInPackage > 0 ? `; ${report.notInPackage} already in the directory are not in this package (kept)` : ''}.
+          </p>
+          {report.rejected.length > 0 && (
+            <>
+              <p className="tone-warn">{report.rejected.length === 1 ? '1 row' : `${report.rejected.length} rows`} rejected:</p>
+              <ul className="import-problems">
+                {report.rejected.slice(0, 50).map((r, i) => (
+                  <li key={i}>
+                    {r.file} line {r.line}: {r.reason}
+                  </li>
+                ))}
+              </ul>
+            </>
+          )}
+        </div>
+      )}
+    </details>
+  );
+}
 
 export function DirectoryView({ caseId }: { caseId: string | null }) {
   const store = useCaseloadStore();
@@ -252,7 +311,9 @@ export function DirectoryView({ caseId }: { caseId: string | null }) {
           Could not search the directory: {error}
         </p>
       )}
-      {loaded && size === 0 && <p className="empty">The directory is empty on this workstation. Import an HSDS package (Open Referral) first.</p>}
+      {loaded && size === 0 && (
+        <p className="empty">The directory is empty on this workstation. Import an Open Referral HSDS package{caseId ? ' from the directory screen (D in the queue)' : ' below'}.</p>
+      )}
       {loaded && size > 0 && rows.length === 0 && <p className="empty">No service matches. Try fewer filters.</p>}
       {rows.length > 0 && (
         <p className="hint" role="status">
@@ -274,6 +335,7 @@ export function DirectoryView({ caseId }: { caseId: string | null }) {
           />
         ))}
       </ul>
+      {!caseId && <ImportPanel />}
     </section>
   );
 }
