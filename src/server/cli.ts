@@ -7,6 +7,7 @@ import { createAdmin } from './admin';
 import { createSyncServer, DB_FILE_NAME, loadEligibilityRules } from './app';
 import { importEidoFile, importJson, importSummary, postEidoFile, refusalLine } from './import-eido';
 import { ServerError } from './errors';
+import { importHsds } from './import-hsds';
 import { SqliteStorage } from './storage/sqlite';
 
 /**
@@ -35,6 +36,8 @@ Commands:
   import-eido <file> [--json] [--rules FILE] [--post URL --key CADKEY]
                                   parse an EIDO file and print the incident Tandem makes of it
                                   (exit 1 with the reason when refused; --post also sends it to a server)
+  import-hsds <dir>               import an Open Referral HSDS package (CSV folder) into the service
+                                  directory; every rejected row is listed with file, line and reason
 
 Every command takes --data DIR (default $TANDEM_SERVER_DATA or ./.tandem-server).`;
 
@@ -225,6 +228,18 @@ async function eidoRejected(args: string[]): Promise<void> {
   });
 }
 
+async function importHsdsCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, []);
+  if (positionals.length !== 1) throw new UsageError('Usage: import-hsds <dir>');
+  const dir = path.resolve(positionals[0]);
+  const report = await withStorage(dataDir(values), (storage) => importHsds(storage, dir));
+  for (const r of report.rejected) process.stdout.write(`rejected ${r.file}:${r.line}: ${r.reason}\n`);
+  process.stdout.write(
+    `Imported ${report.services} services from ${dir}: ${report.added} added, ${report.updated} updated, ${report.unchanged} unchanged, ${report.rejected.length} rows rejected\n`,
+  );
+  return 0;
+}
+
 async function importEido(args: string[]): Promise<number> {
   const json = args.includes('--json');
   const { values, positionals } = parse(
@@ -291,6 +306,8 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       case 'import-eido':
         return await importEido(args);
+      case 'import-hsds':
+        return await importHsdsCommand(args);
       default:
         throw new UsageError(`Unknown command ${JSON.stringify(command)}`);
     }
