@@ -1,8 +1,9 @@
 import { RpcError, QueueFilter, type QueueRow, type CaseRecord } from '../../../shared/contract';
 import type { Case, CaseEvent, Person, Referral, Task } from '../../../shared/entities';
-import { dueAt, RISK_RANK } from '../../../shared/caseload';
+import { RISK_RANK } from '../../../shared/caseload';
 import type { z } from 'zod';
 import { newId } from '../store/replica';
+import { writeNewCase } from './new-case';
 import { requireUser, type CoreContext } from '../context';
 
 type Filter = z.infer<typeof QueueFilter>;
@@ -191,32 +192,17 @@ export function caseService(ctx: CoreContext) {
       const personId = newId('per');
       const caseId = newId('case');
       ctx.store.transaction(() => {
-        ctx.store.write('person', personId, {
-          name: input.person.name,
-          dob: input.person.dob ?? null,
-          phones: input.person.phones?.filter(Boolean) ?? null,
-          address: input.person.address ?? null,
-          language: input.person.language ?? null,
-          safetyFlags: null,
-          createdAt: at.toISOString(),
-        });
-        ctx.store.write('case', caseId, {
+        writeNewCase(ctx, {
+          caseId,
           personId,
-          incidentId: input.incidentId ?? null,
-          incidentNumber: input.incidentId ? (ctx.store.read<{ number: string }>('incident', input.incidentId)?.number ?? null) : null,
+          at,
+          person: input.person,
           origin: input.origin,
           reason: input.reason,
-          status: 'open',
           risk: input.risk,
-          ownerId: user.id,
-          ownerName: user.name,
-          dueAt: dueAt(input.origin, at).toISOString(),
-          consent: null,
-          safetyAlert: null,
-          closedAt: null,
-          closureReason: null,
-          createdAt: at.toISOString(),
-          updatedAt: at.toISOString(),
+          incidentId: input.incidentId ?? null,
+          incidentNumber: input.incidentId ? (ctx.store.read<{ number: string }>('incident', input.incidentId)?.number ?? null) : null,
+          owner: user,
         });
         ctx.audit('case.create', 'case', caseId);
       });

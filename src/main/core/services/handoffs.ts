@@ -2,8 +2,8 @@ import { RpcError } from '../../../shared/contract';
 import type { User } from '../../../shared/contract';
 import { Handoff, Presence, type HandoffOutcome, type Incident } from '../../../shared/entities';
 import { nextHandoffState, type HandoffEvent } from '../../../shared/handoff-machine';
-import { dueAt } from '../../../shared/caseload';
 import { newId } from '../store/replica';
+import { writeNewCase } from './new-case';
 import { requireUser, type CoreContext } from '../context';
 
 /** How long a dispatcher waits before being told the clinician cannot be reached. */
@@ -65,33 +65,24 @@ export function handoffService(ctx: CoreContext, hooks: HandoffHooks = {}) {
     const at = ctx.now();
     ctx.store.transaction(() => {
       if (!ctx.store.read('case', caseId)) {
-        ctx.store.write('person', personId, {
-          name: personName || incident?.callerName || `Caller at ${incident?.location ?? 'unknown location'}`,
-          dob: null,
-          phones: incident?.callbackNumber ? [incident.callbackNumber] : null,
-          address: incident?.location ?? null,
-          language: null,
-          safetyFlags: incident?.cautions?.map((c) => c.text) ?? null,
-          createdAt: at.toISOString(),
-        });
         const origin = h.mode === 'live' ? 'live_call' : 'followup_request';
-        ctx.store.write('case', caseId, {
+        writeNewCase(ctx, {
+          caseId,
           personId,
-          incidentId: h.incidentId,
-          incidentNumber: incident?.number ?? null,
+          at,
+          person: {
+            name: personName || incident?.callerName || `Caller at ${incident?.location ?? 'unknown location'}`,
+            phones: incident?.callbackNumber ? [incident.callbackNumber] : null,
+            address: incident?.location ?? null,
+            safetyFlags: incident?.cautions?.map((c) => c.text) ?? null,
+          },
           origin,
           reason: [incident?.type, h.note].filter(Boolean).join(' — ') || 'Follow-up requested by dispatch',
-          status: 'open',
           risk: 'unknown',
-          ownerId: h.mode === 'live' ? user.id : null,
-          ownerName: h.mode === 'live' ? user.name : null,
-          dueAt: dueAt(origin, at).toISOString(),
-          consent: null,
-          safetyAlert: null,
-          closedAt: null,
-          closureReason: null,
-          createdAt: at.toISOString(),
-          updatedAt: at.toISOString(),
+          incidentId: h.incidentId,
+          incidentNumber: incident?.number ?? null,
+          // A live call belongs to the clinician who took it; a follow-up request waits for an owner.
+          owner: h.mode === 'live' ? user : null,
         });
       }
       ctx.store.write('case_event', newId('evt'), {
