@@ -111,11 +111,30 @@ export class ReplicaStore {
     const result = mergeOp(entity, current, hlc, stored);
     if (!result.created && result.changed.length === 0) return false;
     const data = result.state.data;
-    const params = s.columns.map((c) =>
-      c === 'id' ? id : c === '_clocks' ? JSON.stringify(result.state.clocks) : ((data[c] as string | null | undefined) ?? null),
-    );
+    const clocks = JSON.stringify(result.state.clocks);
+    if (!result.created && !def.appendOnly) {
+      // Only the columns that changed: SQLite then touches only the indexes and triggers
+      // that involve them, which makes an update several times cheaper than a whole-row write.
+      const cols = result.changed;
+      this.updateStatement(entity, cols).run(...cols.map((c) => (data[c] as string | null | undefined) ?? null), clocks, id);
+      return true;
+    }
+    const params = s.columns.map((c) => (c === 'id' ? id : c === '_clocks' ? clocks : ((data[c] as string | null | undefined) ?? null)));
     s.upsert.run(...params);
     return true;
+  }
+
+  private readonly updates = new Map<string, { run(...params: (string | null)[]): unknown }>();
+
+  private updateStatement(entity: EntityName, cols: string[]): { run(...params: (string | null)[]): unknown } {
+    const key = `${entity}:${cols.join(',')}`;
+    let stmt = this.updates.get(key);
+    if (!stmt) {
+      const sets = cols.map((c) => `${c} = ?`).join(', ');
+      stmt = this.db.prepare(`UPDATE ${ENTITIES[entity].table} SET ${sets}, _clocks = ? WHERE id = ?`) as unknown as { run(...params: (string | null)[]): unknown };
+      this.updates.set(key, stmt);
+    }
+    return stmt;
   }
 
   /**
