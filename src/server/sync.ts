@@ -188,7 +188,7 @@ export class SyncEngine {
   async pull(caller: Caller, params: unknown): Promise<PullResponse> {
     const parsed = PullParams.safeParse(params ?? {});
     if (!parsed.success) throw new ServerError('bad_request', `Invalid pull: ${describeZodIssues(parsed.error.issues)}`);
-    const { cursor: after, limit } = parsed.data;
+    const { cursor: after, limit, excludeOwn } = parsed.data;
     const role = caller.user.role;
     const allowed = ENTITY_NAMES.filter((e) => roleMayReceive(role, e));
     const entities = allowed.length === ENTITY_NAMES.length ? null : allowed;
@@ -196,10 +196,23 @@ export class SyncEngine {
     return this.storage.transaction(
       async (tx) => {
         const head = await tx.getCursor();
-        const ops = await tx.readChanges(after, page, entities);
-        if (ops.length === page) {
+        const scanned = await tx.readChanges(after, page, entities);
+        // A workstation already holds its own ops: do not send them back (for a console that
+        // has just pushed a large outbox, that would be all of it again).
+        const owner = new Map<string, boolean>();
+        const ops = [];
+        for (const op of scanned) {
+          let mine = owner.get(op.replica);
+          if (!excludeOwn) mine = false;
+          else if (mine === undefined) {
+            mine = (await tx.getReplica(op.replica))?.workstationId === caller.workstation.id;
+            owner.set(op.replica, mine);
+          }
+          if (!mine) ops.push(op);
+        }
+        if (scanned.length === page) {
           // A full page: the scan stopped at its last op.
-          const cursor = ops[ops.length - 1].cursor;
+          const cursor = scanned[scanned.length - 1].cursor;
           return { ops, cursor, more: cursor < head };
         }
         // Everything up to the head was scanned (what the role may not receive included).

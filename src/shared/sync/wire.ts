@@ -61,7 +61,12 @@ export const HandoffCompleteParams = z.object({
   caseId: z.string().min(1),
 });
 export const PresenceSetParams = z.object({ status: z.enum(['available', 'on_call', 'away', 'off_shift']) });
-export const PullParams = z.object({ cursor: z.number().int().nonnegative(), limit: z.number().int().min(1).max(5000).default(1000) });
+export const PullParams = z.object({
+  cursor: z.number().int().nonnegative(),
+  limit: z.number().int().min(1).max(5000).default(1000),
+  /** Leave out ops this workstation pushed itself (a console already holds them). */
+  excludeOwn: z.boolean().default(false),
+});
 
 /** The answer to POST /v1/enroll. */
 export const EnrollResponse = z.object({ workstationId: z.string(), secret: z.string() });

@@ -295,7 +295,7 @@ export class SyncClient {
         this.pullAgain = false;
         for (;;) {
           if (!this.isOnline()) return;
-          const res = parsePullResponse(await this.rpc('pull', { cursor: this.cursor(), limit: this.opts.pullPage ?? 5000 }, 30_000));
+          const res = parsePullResponse(await this.rpc('pull', { cursor: this.cursor(), limit: this.opts.pullPage ?? 5000, excludeOwn: true }, 30_000));
           const store = this.opts.store;
           // Our own ops come back in the log; they are already applied here, so skip the work.
           const foreign = res.ops.filter((op) => op.replica !== store.replicaId);
