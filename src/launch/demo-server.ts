@@ -1,3 +1,4 @@
+import pino from 'pino';
 import { createSyncServer } from '../server/app';
 import { DEMO_USERS, DEMO_PASSWORD } from '../main/core/services/session';
 
@@ -12,6 +13,8 @@ export async function startDemoServer(dataDir: string, opts: { port?: number; ha
     port: opts.port ?? 0,
     clinicianDirectLine: DEMO_DIRECT_LINE,
     handoffTimeoutMs: opts.handoffTimeoutMs,
+    // The demo prints its URLs; the server's routine log lines would bury them.
+    logger: pino({ level: process.env.TANDEM_LOG_LEVEL ?? 'warn', name: 'tandem-server' }),
   });
   for (const u of DEMO_USERS) {
     try {
