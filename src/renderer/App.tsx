@@ -12,6 +12,7 @@ import { DispatcherView } from './views/DispatcherView';
 import { ClinicianView } from './views/ClinicianView';
 import { CaseloadView } from './caseload/CaseloadView';
 import { RingingArea } from './views/Ringing';
+import { LockScreen, useIdleLock } from './views/LockScreen';
 
 /** Screen readers hear what changed without anyone moving focus. */
 function LiveRegion() {
@@ -126,9 +127,12 @@ export function App() {
   const loadError = useSession((s) => s.loadError);
   const connection = useSync((s) => s.connection);
   const user = info?.user ?? null;
+  const { client } = useStores();
+  useIdleLock(client, info?.lockAfterMinutes ?? 0, !!user && !info?.locked);
 
   return (
     <div className="app">
+      {user && info?.locked && <LockScreen client={client} name={user.name} />}
       <div className="top">
         <StatusBar />
         {user && <Alerts />}

@@ -51,6 +51,8 @@ export const SessionInfo = z.object({
   demo: z.boolean(),
   demoUsers: z.array(User),
   lockAfterMinutes: z.number(),
+  /** Locked after inactivity: only the same user's password (or signing out) opens it. */
+  locked: z.boolean(),
 });
 export type SessionInfo = z.infer<typeof SessionInfo>;
 
@@ -230,6 +232,8 @@ export const requests = {
   'session.signIn': req(z.object({ username: z.string().min(1).max(100), password: z.string().min(1).max(200) }), User, PUBLIC),
   'session.demoSignIn': req(z.object({ role: Role }), User, PUBLIC),
   'session.signOut': req(z.object({}), ok, ALL),
+  'session.lock': req(z.object({}), ok, ALL),
+  'session.unlock': req(z.object({ password: z.string().min(1, 'Enter your password').max(200) }), ok, ALL),
   /** The link to the sync server now; later changes arrive as `sync.status` events. */
   'sync.status': req(z.object({}), SyncStatus, PUBLIC),
 

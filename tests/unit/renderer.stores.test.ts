@@ -15,7 +15,7 @@ type Handler = (input: unknown) => unknown;
 function fakeCore(handlers: Partial<Record<RequestName, Handler>>, user: User | null = dana) {
   const listeners = new Map<string, Set<(p: unknown) => void>>();
   const calls: { name: string; input: unknown }[] = [];
-  const info = (): SessionInfo => ({ user, workstation: 'ws-1', demo: true, demoUsers: [dana, chris], lockAfterMinutes: 10 });
+  const info = (): SessionInfo => ({ user, workstation: 'ws-1', demo: true, demoUsers: [dana, chris], lockAfterMinutes: 10, locked: false });
   const defaults: Partial<Record<RequestName, Handler>> = {
     'session.get': () => info(),
     'incident.list': () => [],

@@ -88,4 +88,20 @@ describe('core router', () => {
     plain.close();
     t.cleanup();
   });
+
+  it('refuses everything but unlocking while locked, and opens only to the same password', async () => {
+    await core.call('session.demoSignIn', { role: 'dispatcher' });
+    await core.call('session.lock', {});
+    expect(((await core.call('session.get', {})) as { locked: boolean }).locked).toBe(true);
+    const refused = await rejection(core.call('incident.create', { type: 'x', location: 'y' }));
+    expect(refused.code).toBe('unauthenticated');
+    expect(refused.message).toMatch(/locked/);
+    expect(count('incident')).toBe(0);
+    const wrong = await rejection(core.call('session.unlock', { password: 'guess' }));
+    expect(wrong.message).toBe('Wrong password');
+    await core.call('session.unlock', { password: 'tandem-demo' });
+    expect(((await core.call('session.get', {})) as { locked: boolean; user: { username: string } }).user.username).toBe('dana');
+    await core.call('incident.create', { type: 'Welfare check', location: '1 Main St' });
+    expect(count('incident')).toBe(1);
+  });
 });

@@ -141,6 +141,7 @@ export async function createCore(config: CoreConfig) {
       demo: config.demo ?? false,
       demoUsers: config.demo ? DEMO_USERS : [],
       lockAfterMinutes: Math.min(config.lockAfterMinutes ?? 10, 30),
+      locked: session.isLocked(),
     };
   }
 
@@ -162,6 +163,18 @@ export async function createCore(config: CoreConfig) {
       return { ok: true as const };
     },
     'sync.status': () => syncStatusNow(),
+    'session.lock': () => {
+      session.lock();
+      ctx.audit('session.lock', null, null);
+      emit('session.changed', sessionInfo());
+      return { ok: true as const };
+    },
+    'session.unlock': async (i) => {
+      await session.unlock(i.password);
+      ctx.audit('session.unlock', null, null);
+      emit('session.changed', sessionInfo());
+      return { ok: true as const };
+    },
     'incident.list': (i) => incidents.list(i.includeClosed),
     'incident.create': (i) => incidents.create(i),
     'incident.update': (i) => incidents.update(i.id, i.patch),
@@ -207,7 +220,7 @@ export async function createCore(config: CoreConfig) {
     },
     /** Every request from the UI, whichever transport carried it. */
     call(name: unknown, input: unknown): Promise<unknown> {
-      return dispatch(name, input, { user: session.current() });
+      return dispatch(name, input, { user: session.current(), locked: session.isLocked() });
     },
     on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void {
       emitter.on(event, listener);

@@ -8,7 +8,11 @@ import { requests, RpcError, type RequestName, type RequestInput, type RequestOu
  */
 export interface CallContext {
   user: User | null;
+  /** A locked console answers only these until its user unlocks it. */
+  locked?: boolean;
 }
+
+const OPEN_WHILE_LOCKED = new Set<string>(['session.get', 'session.unlock', 'session.signOut', 'sync.status']);
 
 export type Handler<N extends RequestName> = (input: z.infer<(typeof requests)[N]['input']>, ctx: CallContext) => RequestOutput<N> | Promise<RequestOutput<N>>;
 export type Handlers = { [N in RequestName]: Handler<N> };
@@ -34,6 +38,7 @@ export function createRouter(handlers: Handlers) {
         throw new RpcError('forbidden', `A ${ctx.user.role} may not use ${name}`);
       }
     }
+    if (ctx.locked && !OPEN_WHILE_LOCKED.has(name)) throw new RpcError('unauthenticated', 'The console is locked: enter your password to go on');
     const parsed = def.input.safeParse(rawInput ?? {});
     if (!parsed.success) {
       throw new RpcError('bad_request', `Invalid ${name}: ${describeIssues(parsed.error)}`, parsed.error.issues);

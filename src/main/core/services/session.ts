@@ -29,6 +29,7 @@ export interface SessionDeps {
  */
 export function sessionService(deps: SessionDeps) {
   let current: { user: User; token: string | null } | null = null;
+  let locked = false;
 
   function cacheUser(user: User, password: string, token: string): Promise<void> {
     return hash(password).then((passwordHash) => {
@@ -85,7 +86,30 @@ export function sessionService(deps: SessionDeps) {
       return this.signIn(demoUser.username, DEMO_PASSWORD);
     },
 
+    isLocked(): boolean {
+      return locked && current !== null;
+    },
+
+    lock(): void {
+      if (current) locked = true;
+    },
+
+    /** The signed-in user's own password opens the console again; the session and every draft stay. */
+    async unlock(password: string): Promise<void> {
+      if (!current) throw new RpcError('unauthenticated', 'No one is signed in');
+      const username = current.user.username;
+      let ok: boolean;
+      if (!deps.sync) ok = deps.demo && password === DEMO_PASSWORD;
+      else {
+        const row = deps.store.db.prepare('SELECT passwordHash FROM user_cache WHERE username = ?').get(username) as { passwordHash: string } | undefined;
+        ok = !!row && (await verify(row.passwordHash, password));
+      }
+      if (!ok) throw new RpcError('unauthenticated', 'Wrong password');
+      locked = false;
+    },
+
     signOut(): void {
+      locked = false;
       current = null;
       deps.sync?.stop();
     },
