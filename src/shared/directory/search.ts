@@ -77,7 +77,8 @@ export function normalizeText(text: string): string {
     .trim();
 }
 
-function words(text: string): string[] {
+/** The words of a query that count: normalized, without stopwords. */
+export function queryWords(text: string): string[] {
   return normalizeText(text)
     .split(' ')
     .filter((w) => w !== '' && !STOPWORDS.has(w));
@@ -125,8 +126,9 @@ function wordScore(f: Fields, needle: string): number {
   return 0;
 }
 
-function textScore(s: ResourceService, text: string): number | null {
-  const ws = words(text);
+/** How well a service matches free text (null: a word matches nothing). Fields are cached per service object. */
+export function textScore(s: ResourceService, text: string): number | null {
+  const ws = queryWords(text);
   if (ws.length === 0) return 0;
   const f = fieldsOf(s);
   let score = 0;
@@ -143,7 +145,8 @@ function isNeedKey(need: string): need is NeedKey {
   return Object.prototype.hasOwnProperty.call(NEEDS, need);
 }
 
-function needScore(s: ResourceService, need: string): number | null {
+/** How well a service matches a need (a NEEDS key or free text); null when it does not. */
+export function needScore(s: ResourceService, need: string): number | null {
   const key = need.trim().toLowerCase().replace(/[\s-]+/g, '_');
   if (!isNeedKey(key)) return textScore(s, need);
   const f = fieldsOf(s);

@@ -14,7 +14,10 @@ import {
   isOpenAt,
   matchesQuery,
   NEEDS,
+  needScore,
   normalizeText,
+  queryWords,
+  textScore,
   parseHsdsPackage,
   ResourceService,
   type Freshness,
@@ -24,21 +27,11 @@ import type { CoreContext } from '../context';
 
 type Query = z.output<typeof DirectoryQuery>;
 
-/**
- * The same words the shared reference search ignores (src/shared/directory/search.ts keeps
- * its list private). Dropping a word here only widens the FTS prefilter, never narrows
- * it, so this list may hold more than the reference's but never fewer.
- */
-const STOPWORDS = new Set(['a', 'an', 'and', 'the', 'for', 'with', 'of', 'to', 'in', 'on', 'or', 'at', 'by']);
-
 /** Largest file of a package we read (a whole county directory is a few MB). */
 const MAX_FILE_BYTES = 64 * 1024 * 1024;
 
 function ftsWords(text: string): string[] {
-  return normalizeText(text)
-    .split(' ')
-    .filter((w) => w !== '' && !STOPWORDS.has(w))
-    .slice(0, 12);
+  return queryWords(text).slice(0, 12);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -47,69 +40,8 @@ function ftsWords(text: string): string[] {
 // per service for the minute and the day. tests/integration/caseload.directory.test.ts
 // checks the order against rankServices itself.
 
-interface Fields {
-  name: string;
-  organization: string;
-  terms: string;
-  body: string;
-  places: string;
-}
-
-function field(...parts: (string | undefined)[]): string {
-  return ` ${normalizeText(parts.filter(Boolean).join(' '))} `;
-}
-
-function fieldsOf(s: ResourceService): Fields {
-  return {
-    name: field(s.name, s.alternateName),
-    organization: field(s.organizationName),
-    terms: field(...s.taxonomyTerms.flatMap((t) => [t.name, t.code])),
-    body: field(s.description, s.eligibilityDescription, s.interpretationServices),
-    places: field(...s.locations.flatMap((l) => [l.name, l.address])),
-  };
-}
-
-const has = (haystack: string, needle: string) => needle !== '' && haystack.includes(` ${needle}`);
-
-function wordScore(f: Fields, needle: string): number {
-  if (has(f.name, needle)) return 8;
-  if (has(f.terms, needle)) return 5;
-  if (has(f.organization, needle)) return 4;
-  if (has(f.body, needle)) return 2;
-  if (has(f.places, needle)) return 1;
-  return 0;
-}
-
-function rankWords(text: string): string[] {
-  return normalizeText(text)
-    .split(' ')
-    .filter((w) => w !== '' && !STOPWORDS.has(w));
-}
-
-function textScore(f: Fields, text: string): number | null {
-  const ws = rankWords(text);
-  if (ws.length === 0) return 0;
-  let score = 0;
-  for (const w of ws) {
-    const one = wordScore(f, w);
-    if (one === 0) return null;
-    score += one;
-  }
-  if (ws.length > 1 && has(f.name, ws.join(' '))) score += 10;
-  return score;
-}
-
-function needScore(f: Fields, need: string): number | null {
-  const key = need.trim().toLowerCase().replace(/[\s-]+/g, '_');
-  if (!Object.prototype.hasOwnProperty.call(NEEDS, key)) return textScore(f, need);
-  let best = 0;
-  for (const k of NEEDS[key as keyof typeof NEEDS].keywords) best = Math.max(best, wordScore(f, normalizeText(k)));
-  return best === 0 ? null : best;
-}
-
 interface Entry {
   service: ResourceService;
-  fields: Fields;
   nameKey: string;
   /** Open state and the minute (epoch minutes) it was worked out for. */
   open: boolean | null;
@@ -180,7 +112,7 @@ export function directoryService(ctx: CoreContext, opts: { timezone?: string } =
           continue;
         }
         const service = parsed.data;
-        map.set(row.id, { service, fields: fieldsOf(service), nameKey: service.name.toLowerCase(), open: null, openMinute: -1, fresh: null, freshDay: '' });
+        map.set(row.id, { service, nameKey: service.name.toLowerCase(), open: null, openMinute: -1, fresh: null, freshDay: '' });
       } catch {
         invalid++;
       }
@@ -285,12 +217,12 @@ export function directoryService(ctx: CoreContext, opts: { timezone?: string } =
     for (const e of candidates) {
       let score = 0;
       if (q.text?.trim()) {
-        const t = textScore(e.fields, q.text);
+        const t = textScore(e.service, q.text);
         if (t === null) continue;
         score += t;
       }
       if (q.need?.trim()) {
-        const n = needScore(e.fields, q.need);
+        const n = needScore(e.service, q.need);
         if (n === null) continue;
         score += n;
       }
