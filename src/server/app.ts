@@ -134,7 +134,11 @@ export async function createSyncServer(config: SyncServerConfig): Promise<SyncSe
     const methods: Record<ServerMethod, MethodHandler> = {
       push,
       pull: (caller, p) => sync.pull(caller, p),
-      'handoff.request': (caller, p) => arb.request(caller.user, p),
+      'handoff.request': async (caller, p) => {
+        const h = await arb.request(caller.user, p);
+        if (h.state === 'ringing') hub?.ring(h);
+        return h;
+      },
       'handoff.cancel': (caller, p) => arb.cancel(caller.user, p),
       'handoff.accept': (caller, p) => arb.accept(caller.user, p),
       'handoff.decline': (caller, p) => arb.decline(caller.user, p),

@@ -178,6 +178,11 @@ export class Hub {
     });
   }
 
+  /** A live handoff is ringing: tell every clinician console now, not at its next pull. */
+  ring(handoff: Extract<ServerMessage, { t: 'ring' }>['handoff']): void {
+    for (const c of this.conns) if (CLINICAL_ROLES.includes(c.caller.user.role)) this.send(c, { t: 'ring', handoff });
+  }
+
   /** User ids of connected clinicians and supervisors: the people a live handoff can ring. */
   answerers(): Set<string> {
     const ids = new Set<string>();

@@ -51,6 +51,9 @@ describe('live handoff through the server', () => {
     const requested = (await dispatcher.call('handoff.request', { incidentId: incident.id, mode: 'live' })) as Handoff;
     expect(requested.state).toBe('ringing');
     await until(() => chrisRings.length === 1 && samRings.length === 1, 3000, 'both ring');
+    // The server's ring and the change log both announce it; each console rings once.
+    await until(() => chris.store.read('handoff', requested.id) !== null && sam.store.read('handoff', requested.id) !== null, 3000, 'rows synced');
+    expect([chrisRings.length, samRings.length]).toEqual([1, 1]);
     // The incident is on the clinician's screen when it rings.
     const onChris = (await chris.call('incident.list', {})) as Incident[];
     expect(onChris.find((i) => i.id === incident.id)?.callbackNumber).toBe('617-555-0188');

@@ -80,6 +80,7 @@ export async function createCore(config: CoreConfig) {
           if (status.state === 'online') void handoffs?.flushCompletions();
         },
         onRemoteOps: (ops) => onRemoteOps(ops),
+        onRing: (h) => ring(h),
       })
     : null;
 
@@ -114,6 +115,15 @@ export async function createCore(config: CoreConfig) {
     : null;
   dropFolder?.start();
 
+  /** Each live handoff rings once, whichever arrives first: the server's ring or the change log. */
+  const rung = new Set<string>();
+  function ring(h: Handoff): void {
+    const role = session.current()?.role;
+    if ((role !== 'clinician' && role !== 'supervisor') || rung.has(h.id)) return;
+    rung.add(h.id);
+    emit('handoff.ringing', h);
+  }
+
   /** Handoff rows from the server: ring the clinician, update the dispatcher, adopt follow-ups. */
   function onRemoteOps(ops: LoggedOp[]): void {
     const user = session.current();
@@ -124,7 +134,7 @@ export async function createCore(config: CoreConfig) {
       seen.add(op.id);
       const h = store.read<Handoff>('handoff', op.id);
       if (!h) continue;
-      if (clinical && h.state === 'ringing' && op.fields.state === 'ringing') emit('handoff.ringing', h);
+      if (clinical && h.state === 'ringing' && op.fields.state === 'ringing' && !rung.has(h.id)) ring(h);
       else emit('handoff.updated', h);
       if (clinical) handoffs!.adoptFollowup(h);
     }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { User } from '../contract';
+import { Handoff } from '../entities';
 
 /**
  * What a workstation core and the ECC sync server say to each other over the WebSocket
@@ -38,6 +39,11 @@ export const WireError = z.object({ code: z.string(), message: z.string(), detai
 export const ServerMessage = z.union([
   z.object({ t: z.literal('hello'), serverTime: z.number(), cursor: z.number().int(), user: User, maxDriftMs: z.number() }),
   z.object({ t: z.literal('poke'), cursor: z.number().int() }),
+  /**
+   * A live handoff started ringing: sent at once to every clinician console, ahead of the
+   * change log (which still carries the row), so the ring does not wait for a pull.
+   */
+  z.object({ t: z.literal('ring'), handoff: Handoff }),
   z.object({ t: z.literal('res'), id: z.number().int(), ok: z.literal(true), r: z.unknown() }),
   z.object({ t: z.literal('res'), id: z.number().int(), ok: z.literal(false), e: WireError }),
 ]);

@@ -10,6 +10,7 @@ import {
 } from '../../../shared/sync/wire';
 import { PushResponse, parsePullResponse, type LoggedOp } from '../../../shared/sync/protocol';
 import { RpcError, type SyncStatus, type User } from '../../../shared/contract';
+import type { Handoff } from '../../../shared/entities';
 import type { ReplicaStore } from '../store/replica';
 
 /**
@@ -23,6 +24,8 @@ export interface SyncClientOptions {
   enrollmentToken?: string;
   workstationName: string;
   onRemoteOps: (ops: LoggedOp[]) => void;
+  /** The server says a live handoff is ringing (ahead of the change log). */
+  onRing?: (handoff: Handoff) => void;
   onStatus: (status: SyncStatus) => void;
   now?: () => number;
   pushBatch?: number;
@@ -213,6 +216,8 @@ export class SyncClient {
       this.backoffMs = 250;
       this.setStatus({ state: 'online', error: null });
       void this.syncNow();
+    } else if (msg.t === 'ring') {
+      this.opts.onRing?.(msg.handoff);
     } else if (msg.t === 'poke') {
       if (msg.cursor > this.cursor()) void this.pull();
     } else if (msg.t === 'res') {
