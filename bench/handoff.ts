@@ -33,6 +33,11 @@ async function main(): Promise<void> {
     await until(() => rangAt.has(h.id), 5000, `ring ${i}`);
     if (i >= 20) latencies.push(rangAt.get(h.id)! - t0); // the first 20 warm up
     await dispatcher.call('handoff.cancel', { id: h.id });
+    // Handoffs come seconds apart on a real floor: let both consoles settle (the cancel
+    // synced everywhere) so each measurement starts from a quiet link, not behind the
+    // previous one's pulls.
+    const settled = (c: typeof dispatcher) => c.store.read<Handoff>('handoff', h.id)?.state === 'cancelled';
+    await until(() => settled(dispatcher) && settled(clinician), 5000, `settle ${i}`);
   }
   const floor = await floorRoundTrips(N, cluster.dir);
   await cluster.close();

@@ -143,8 +143,13 @@ export function handoffService(ctx: CoreContext, hooks: HandoffHooks = {}) {
       }
       const started = Date.now();
       if (!ctx.sync!.isOnline()) throw unreachable('The sync server cannot be reached: call the clinician directly');
-      // The incident must reach the server before the clinician's console asks for it.
-      await Promise.race([ctx.sync!.push(), new Promise((r) => setTimeout(r, LIVE_REQUEST_DEADLINE_MS / 2))]);
+      // The incident must reach the server before the clinician's console asks for it
+      // (bounded: a live call does not wait on a slow push).
+      if (ctx.store.pendingCount() > 0) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([ctx.sync!.push(), new Promise((r) => (timer = setTimeout(r, LIVE_REQUEST_DEADLINE_MS / 2)))]);
+        clearTimeout(timer);
+      }
       const left = Math.max(200, LIVE_REQUEST_DEADLINE_MS - (Date.now() - started));
       try {
         return await server('handoff.request', { id, incidentId, mode, note: note ?? null }, left);
