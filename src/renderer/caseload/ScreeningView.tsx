@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState, type RefObject } from 'react';
 import {
   cssrsQuestions,
   cssrsTimeframe,
@@ -25,6 +25,15 @@ const URGENCY_LABEL: Record<NextStep['urgency'], string> = {
   prompt: 'Act promptly',
   immediate: 'Act now',
 };
+
+/** Both instruments end the same way: one button (Enter) that writes the result to the timeline. */
+function SaveToTimeline({ buttonRef, busy, onSave }: { buttonRef: RefObject<HTMLButtonElement | null>; busy: boolean; onSave: () => void }) {
+  return (
+    <button ref={buttonRef} type="button" className="btn btn-primary btn-wide" disabled={busy} onClick={onSave}>
+      {busy ? 'Saving…' : 'Save to the timeline'} <Kbd>Enter</Kbd>
+    </button>
+  );
+}
 
 function NextStepCard({ step }: { step: NextStep }) {
   return (
@@ -130,9 +139,7 @@ function Phq9({ caseId, onSaved }: { caseId: string; onSaved: (text: string) => 
           {result.item9Alert && <div className="cl-alert">⚠ Item 9 is positive: saving raises a safety alert on the case.</div>}
           <NextStepCard step={nextStepFor(result)} />
           <SaveError />
-          <button ref={saveRef} type="button" className="btn btn-primary btn-wide" disabled={busy} onClick={() => void save()}>
-            {busy ? 'Saving…' : 'Save to the timeline'} <Kbd>Enter</Kbd>
-          </button>
+          <SaveToTimeline buttonRef={saveRef} busy={busy} onSave={() => void save()} />
         </div>
       )}
     </div>
@@ -228,9 +235,7 @@ function Cssrs({ caseId, onSaved }: { caseId: string; onSaved: (text: string) =>
           </div>
           <NextStepCard step={nextStepFor(result)} />
           <SaveError />
-          <button ref={saveRef} type="button" className="btn btn-primary btn-wide" disabled={busy} onClick={() => void save()}>
-            {busy ? 'Saving…' : 'Save to the timeline'} <Kbd>Enter</Kbd>
-          </button>
+          <SaveToTimeline buttonRef={saveRef} busy={busy} onSave={() => void save()} />
         </div>
       )}
     </div>

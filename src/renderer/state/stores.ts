@@ -281,24 +281,38 @@ export function createAppStores(deps: AppDeps): AppStores {
     return [...fresh.map((x) => ((touched.get(`${kind}:${x.id}`) ?? 0) > startSeq ? (local.get(x.id) ?? x) : x)), ...kept];
   }
 
-  const loadIncidents = coalesced(async (gen, startSeq) => {
-    try {
-      const list = await client.call('incident.list', { includeClosed: false });
-      if (gen !== generation) return;
-      data.setState((s) => ({ incidents: reconcile('incident', s.incidents, list, startSeq), incidentsLoaded: true, incidentsError: null }));
-    } catch (err) {
-      if (gen !== generation) return;
-      checkAuth(err);
-      data.setState({ incidentsError: errorMessage(err) });
-    }
-  });
+  /**
+   * One list loader: fetch, and unless a newer sign-in has started meanwhile, apply the
+   * result or record the error under its own key (an expired session signs out instead).
+   */
+  function listLoader<T>(
+    fetch: () => Promise<T>,
+    apply: (list: T, startSeq: number) => void,
+    errorKey: 'incidentsError' | 'handoffsError' | 'presenceError',
+  ): () => void {
+    return coalesced(async (gen, startSeq) => {
+      try {
+        const list = await fetch();
+        if (gen === generation) apply(list, startSeq);
+      } catch (err) {
+        if (gen !== generation) return;
+        checkAuth(err);
+        data.setState({ [errorKey]: errorMessage(err) } as Partial<DataState>);
+      }
+    });
+  }
 
-  const loadHandoffs = coalesced(async (gen, startSeq) => {
-    try {
-      // Clinicians need what is live now; dispatch also shows how recent requests ended.
-      const live = user()?.role === 'clinician';
-      const list = await client.call('handoff.list', { live });
-      if (gen !== generation) return;
+  const loadIncidents = listLoader(
+    () => client.call('incident.list', { includeClosed: false }),
+    (list, startSeq) =>
+      data.setState((s) => ({ incidents: reconcile('incident', s.incidents, list, startSeq), incidentsLoaded: true, incidentsError: null })),
+    'incidentsError',
+  );
+
+  const loadHandoffs = listLoader(
+    // Clinicians need what is live now; dispatch also shows how recent requests ended.
+    () => client.call('handoff.list', { live: user()?.role === 'clinician' }),
+    (list, startSeq) =>
       data.setState((s) => {
         const next: Record<string, Handoff> = {};
         for (const h of list) next[h.id] = mergeHandoff(s.handoffs[h.id], h);
@@ -306,25 +320,15 @@ export function createAppStores(deps: AppDeps): AppStores {
           if (!next[id] && (touched.get(`handoff:${id}`) ?? 0) > startSeq) next[id] = h;
         }
         return { handoffs: next, handoffsError: null };
-      });
-    } catch (err) {
-      if (gen !== generation) return;
-      checkAuth(err);
-      data.setState({ handoffsError: errorMessage(err) });
-    }
-  });
+      }),
+    'handoffsError',
+  );
 
-  const loadPresence = coalesced(async (gen, startSeq) => {
-    try {
-      const list = await client.call('presence.list', {});
-      if (gen !== generation) return;
-      data.setState((s) => ({ presence: reconcile('presence', s.presence, list, startSeq), presenceError: null }));
-    } catch (err) {
-      if (gen !== generation) return;
-      checkAuth(err);
-      data.setState({ presenceError: errorMessage(err) });
-    }
-  });
+  const loadPresence = listLoader(
+    () => client.call('presence.list', {}),
+    (list, startSeq) => data.setState((s) => ({ presence: reconcile('presence', s.presence, list, startSeq), presenceError: null })),
+    'presenceError',
+  );
 
   const data = createStore<DataState>()((set, get) => ({
     incidents: [],
