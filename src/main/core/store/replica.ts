@@ -26,6 +26,8 @@ export class ReplicaStore {
   private readonly appendOutbox;
   private readonly metaGetStmt;
   private readonly metaSetStmt;
+  private readonly pendingStmt;
+  private readonly refusedStmt;
   /** This process is the replica's only writer, so the next sequence number can live in memory. */
   private nextSeq: number;
   private listeners: ((entities: Set<EntityName>) => void)[] = [];
@@ -37,6 +39,8 @@ export class ReplicaStore {
     this.clock = new HybridClock(this.replicaId, now);
     const lastHlc = this.metaGet('lastHlc');
     if (lastHlc) this.clock.observe(lastHlc);
+    this.pendingStmt = db.prepare('SELECT coalesce(max(seq) - min(seq) + 1, 0) AS n FROM outbox');
+    this.refusedStmt = db.prepare('SELECT count(*) AS n FROM outbox_refused');
     this.appendOutbox = db.prepare('INSERT INTO outbox(seq, hlc, entity, id, fields) VALUES (?, ?, ?, ?, ?)');
     // Never reuse a sequence number: the server skips anything at or below what it holds.
     this.nextSeq = (
@@ -169,7 +173,17 @@ export class ReplicaStore {
 
   /** Runs `fn` in one transaction; listeners hear about it once, after commit. */
   transaction<T>(fn: () => T): T {
-    const result = this.db.transaction(fn)();
+    const seqBefore = this.nextSeq;
+    let result: T;
+    try {
+      result = this.db.transaction(fn)();
+    } catch (err) {
+      // The ops written inside were rolled back with it: hand their numbers out again, or the
+      // outbox would have a hole and the server would stop every later push at the gap.
+      this.nextSeq = seqBefore;
+      this.pendingNotify.clear();
+      throw err;
+    }
     this.flushNotify();
     return result;
   }
@@ -208,13 +222,19 @@ export class ReplicaStore {
     return rows.map((r) => fromStored(entity, r) as T);
   }
 
+  /**
+   * Ops not yet acknowledged. The outbox holds one unbroken run of sequence numbers (written
+   * in order, acknowledged from the bottom), so its ends give the count without a scan —
+   * count(*) over a large outbox cost milliseconds on every status update of a big push.
+   */
   pendingCount(): number {
-    return (this.db.prepare('SELECT count(*) AS n FROM outbox').get() as { n: number }).n;
+    return (this.pendingStmt.get() as { n: number }).n;
   }
 
   refusedCount(): number {
-    return (this.db.prepare('SELECT count(*) AS n FROM outbox_refused').get() as { n: number }).n;
+    return (this.refusedStmt.get() as { n: number }).n;
   }
+
 
   /** The oldest unacknowledged ops, in order. */
   outboxBatch(limit: number): Op[] {

@@ -1,0 +1,64 @@
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openStore } from '../../src/main/core/store/open';
+import { ReplicaStore } from '../../src/main/core/store/replica';
+import { tempDir, randomKey } from '../helpers/tmp';
+
+let cleanup = () => {};
+afterEach(() => cleanup());
+
+function store() {
+  const t = tempDir();
+  cleanup = t.cleanup;
+  return new ReplicaStore(openStore(path.join(t.dir, 'tandem.db'), { key: randomKey() }));
+}
+
+const seqs = (s: ReplicaStore) => s.outboxBatch(100).map((op) => op.seq);
+
+describe('outbox sequence numbers', () => {
+  it('hands out the numbers of a rolled-back transaction again, so the outbox has no gap', () => {
+    const s = store();
+    s.write('person', 'p1', { name: 'A' });
+    expect(() =>
+      s.transaction(() => {
+        s.write('person', 'p2', { name: 'B' });
+        s.write('person', 'p3', { name: 'C' });
+        throw new Error('validation failed after two writes');
+      }),
+    ).toThrow('validation failed');
+    s.write('person', 'p4', { name: 'D' });
+    expect(seqs(s)).toEqual([1, 2]);
+    expect(s.read('person', 'p2')).toBeNull();
+    expect(s.pendingCount()).toBe(2);
+  });
+
+  it('keeps the numbers of an outer transaction when an inner one fails and is caught', () => {
+    const s = store();
+    s.transaction(() => {
+      s.write('person', 'p1', { name: 'A' });
+      try {
+        s.transaction(() => {
+          s.write('person', 'p2', { name: 'B' });
+          throw new Error('inner');
+        });
+      } catch {
+        // the caller carries on without the inner change
+      }
+      s.write('person', 'p3', { name: 'C' });
+    });
+    expect(seqs(s)).toEqual([1, 2]);
+    expect(s.outboxBatch(10).map((op) => op.id)).toEqual(['p1', 'p3']);
+  });
+
+  it('counts pending ops as they are written and acknowledged, refused ones apart', () => {
+    const s = store();
+    expect(s.pendingCount()).toBe(0);
+    for (let i = 0; i < 5; i++) s.write('person', `p${i}`, { name: `P${i}` });
+    expect(s.pendingCount()).toBe(5);
+    s.acknowledge(3, [{ seq: 2, reason: 'refused for the test' }]);
+    expect(s.pendingCount()).toBe(2);
+    expect(s.refusedCount()).toBe(1);
+    s.acknowledge(5, []);
+    expect(s.pendingCount()).toBe(0);
+  });
+});
