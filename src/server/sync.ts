@@ -158,9 +158,13 @@ export class SyncEngine {
     return null;
   }
 
-  /** Appends an op to the change log and merges it into the materialized row. */
-  private async apply(tx: StorageTx, op: Op): Promise<{ cursor: number; state: RowState }> {
+  /**
+   * Appends an op to the change log and, for the entities the server reads itself, merges it
+   * into the materialized row (returned; null for log-only entities).
+   */
+  private async apply(tx: StorageTx, op: Op): Promise<{ cursor: number; state: RowState | null }> {
     const cursor = await tx.appendChange(op);
+    if (!ENTITIES[op.entity].serverState) return { cursor, state: null };
     const current = await tx.getEntity(op.entity, op.id);
     const merged = mergeOp(op.entity, current, op.hlc, op.fields);
     if (merged.created || merged.changed.length) await tx.putEntity(op.entity, op.id, merged.state, cursor);
@@ -172,6 +176,7 @@ export class SyncEngine {
    * so it flows to the consoles through the change log like any other.
    */
   async writeServerOp(tx: StorageTx, entity: EntityName, id: string, fields: Record<string, unknown>): Promise<{ cursor: number; row: Record<string, unknown> }> {
+    if (!ENTITIES[entity].serverState) throw new Error(`the server keeps no rows of ${entity} to write`);
     let schema = serverSchemas.get(entity);
     if (!schema) serverSchemas.set(entity, (schema = ENTITIES[entity].schema.partial().strict()));
     const check = schema.safeParse(fields);
@@ -181,6 +186,7 @@ export class SyncEngine {
     if (!rep) await tx.insertReplica({ replica: SERVER_REPLICA, workstationId: null, lastSeq: 0 });
     const op: Op = { replica: SERVER_REPLICA, seq, hlc: this.clock.tick(), entity, id, fields };
     const { cursor, state } = await this.apply(tx, op);
+    if (!state) throw new Error(`no merged ${entity} row after the server's own write`);
     await tx.setReplicaLastSeq(SERVER_REPLICA, seq);
     return { cursor, row: { id, ...state.data } };
   }
@@ -196,23 +202,12 @@ export class SyncEngine {
     return this.storage.transaction(
       async (tx) => {
         const head = await tx.getCursor();
-        const scanned = await tx.readChanges(after, page, entities);
-        // A workstation already holds its own ops: do not send them back (for a console that
+        // A workstation already holds its own ops: they are not sent back (for a console that
         // has just pushed a large outbox, that would be all of it again).
-        const owner = new Map<string, boolean>();
-        const ops = [];
-        for (const op of scanned) {
-          let mine = owner.get(op.replica);
-          if (!excludeOwn) mine = false;
-          else if (mine === undefined) {
-            mine = (await tx.getReplica(op.replica))?.workstationId === caller.workstation.id;
-            owner.set(op.replica, mine);
-          }
-          if (!mine) ops.push(op);
-        }
-        if (scanned.length === page) {
+        const ops = await tx.readChanges(after, page, entities, excludeOwn ? caller.workstation.id : null);
+        if (ops.length === page) {
           // A full page: the scan stopped at its last op.
-          const cursor = scanned[scanned.length - 1].cursor;
+          const cursor = ops[ops.length - 1].cursor;
           return { ops, cursor, more: cursor < head };
         }
         // Everything up to the head was scanned (what the role may not receive included).

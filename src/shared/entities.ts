@@ -187,6 +187,13 @@ export interface EntityDef {
   clinical: boolean;
   /** Roles whose consoles may push changes to this entity. Server-owned entities list none. */
   writers: readonly Role[];
+  /**
+   * The sync server keeps the merged row because it reads it itself (handoff arbitration,
+   * presence, CAD updates to incidents, directory imports). Every other entity lives on the
+   * server only in its change log: consoles merge, the server orders and forwards — which
+   * also keeps one fewer copy of clinical records on the server.
+   */
+  serverState: boolean;
 }
 
 export const ENTITY_NAMES = [
@@ -221,6 +228,7 @@ export const ENTITIES: Record<EntityName, EntityDef> = {
     fields: fieldsOf(Incident, ['cautions', 'eligibility']),
     appendOnly: false,
     clinical: false,
+    serverState: true,
     writers: ['dispatcher', 'supervisor', 'admin'],
   },
   handoff: {
@@ -230,6 +238,7 @@ export const ENTITIES: Record<EntityName, EntityDef> = {
     fields: fieldsOf(Handoff, ['declines']),
     appendOnly: false,
     clinical: false,
+    serverState: true,
     writers: [],
   },
   presence: {
@@ -239,6 +248,7 @@ export const ENTITIES: Record<EntityName, EntityDef> = {
     fields: fieldsOf(Presence, []),
     appendOnly: false,
     clinical: false,
+    serverState: true,
     writers: [],
   },
   person: {
@@ -248,6 +258,7 @@ export const ENTITIES: Record<EntityName, EntityDef> = {
     fields: fieldsOf(Person, ['phones', 'safetyFlags']),
     appendOnly: false,
     clinical: true,
+    serverState: false,
     writers: CLINICAL_WRITERS,
   },
   case: {
@@ -257,6 +268,7 @@ export const ENTITIES: Record<EntityName, EntityDef> = {
     fields: fieldsOf(Case, ['consent']),
     appendOnly: false,
     clinical: true,
+    serverState: false,
     writers: CLINICAL_WRITERS,
   },
   case_event: {
@@ -266,6 +278,7 @@ export const ENTITIES: Record<EntityName, EntityDef> = {
     fields: fieldsOf(CaseEvent, ['body']),
     appendOnly: true,
     clinical: true,
+    serverState: false,
     writers: CLINICAL_WRITERS,
   },
   referral: {
@@ -275,6 +288,7 @@ export const ENTITIES: Record<EntityName, EntityDef> = {
     fields: fieldsOf(Referral, []),
     appendOnly: false,
     clinical: true,
+    serverState: false,
     writers: CLINICAL_WRITERS,
   },
   task: {
@@ -284,6 +298,7 @@ export const ENTITIES: Record<EntityName, EntityDef> = {
     fields: fieldsOf(Task, []),
     appendOnly: false,
     clinical: true,
+    serverState: false,
     writers: CLINICAL_WRITERS,
   },
   resource_service: {
@@ -293,6 +308,7 @@ export const ENTITIES: Record<EntityName, EntityDef> = {
     fields: fieldsOf(ResourceServiceRow, ['record']),
     appendOnly: false,
     clinical: false,
+    serverState: true,
     writers: ['clinician', 'supervisor', 'admin'],
   },
 };

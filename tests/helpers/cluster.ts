@@ -1,3 +1,4 @@
+import { fork } from 'node:child_process';
 import path from 'node:path';
 import { createSyncServer, type SyncServer, type SyncServerConfig } from '../../src/server/app';
 import { createCore, type Core, type CoreConfig } from '../../src/main/core';
@@ -7,11 +8,12 @@ import { tempDir, randomKey } from './tmp';
  * A sync server and workstation cores on loopback, for integration tests and benchmarks:
  * real stores in a temp folder, real sockets, nothing shared but the network.
  */
-export async function startCluster(opts: { server?: Partial<SyncServerConfig> } = {}) {
+export async function startCluster<InChild extends boolean = false>(opts: { server?: Partial<SyncServerConfig>; serverProcess?: InChild } = {}) {
   const t = tempDir('tandem-cluster-');
   const dbFile = path.join(t.dir, 'server', 'tandem-server.db');
   const serverConfig: SyncServerConfig = { dbFile, pingIntervalMs: 0, ...opts.server };
-  let server: SyncServer = await createSyncServer(serverConfig);
+  const start = (config: SyncServerConfig): Promise<ClusterServer> => (opts.serverProcess ? startServerProcess(config) : createSyncServer(config));
+  let server: ClusterServer = await start(serverConfig);
   const users = new Map<string, string>();
   const cores: Core[] = [];
   const keys = new Map<string, Buffer>();
@@ -40,8 +42,9 @@ export async function startCluster(opts: { server?: Partial<SyncServerConfig> } 
 
   return {
     dir: t.dir,
-    get server() {
-      return server;
+    /** The whole server when it runs in this process; its admin basics when in a child. */
+    get server(): [InChild] extends [true] ? ClusterServer : SyncServer {
+      return server as [InChild] extends [true] ? ClusterServer : SyncServer;
     },
     addUser,
     console: console_,
@@ -51,12 +54,56 @@ export async function startCluster(opts: { server?: Partial<SyncServerConfig> } 
     },
     /** Starts it again on the same port and file, as after a crash or a deploy. */
     async restartServer() {
-      server = await createSyncServer({ ...serverConfig, port: server.port });
+      server = await start({ ...serverConfig, port: server.port });
     },
     async close() {
       for (const c of cores) c.close();
       await server.close();
       t.cleanup();
+    },
+  };
+}
+
+/** What the cluster needs of a server, in this process or in a child. */
+type ClusterServer = Pick<SyncServer, 'url' | 'port' | 'close'> & { admin: Pick<SyncServer['admin'], 'addUser' | 'createEnrollmentToken'> };
+
+/** The server in a child process (tests/helpers/server-child.ts), driven over IPC. */
+async function startServerProcess(config: SyncServerConfig): Promise<ClusterServer> {
+  const child = fork(new URL('./server-child.ts', import.meta.url).pathname, [], {
+    execArgv: ['--import', 'tsx', ...(process.env.TANDEM_SERVER_CHILD_ARGS ?? '').split(' ').filter(Boolean)],
+    env: { ...process.env, TANDEM_SERVER_CHILD_CONFIG: JSON.stringify(config) },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  let nextId = 1;
+  const waiting = new Map<number, { resolve: (r: unknown) => void; reject: (e: Error) => void }>();
+  const ready = new Promise<{ url: string; port: number }>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`The server process exited with ${code} before it was ready`)));
+    child.on('message', (m: { t?: string; url: string; port: number; id?: number; ok?: boolean; r?: unknown; message?: string }) => {
+      if (m.t === 'ready') return resolve({ url: m.url, port: m.port });
+      const w = waiting.get(m.id!);
+      waiting.delete(m.id!);
+      if (m.ok) w?.resolve(m.r);
+      else w?.reject(new Error(m.message));
+    });
+  });
+  const call = (method: string, ...args: unknown[]) =>
+    new Promise<unknown>((resolve, reject) => {
+      const id = nextId++;
+      waiting.set(id, { resolve, reject });
+      child.send({ id, method, args });
+    });
+  const { url, port } = await ready;
+  return {
+    url,
+    port,
+    admin: {
+      addUser: (input) => call('addUser', input) as ReturnType<SyncServer['admin']['addUser']>,
+      createEnrollmentToken: (name) => call('createEnrollmentToken', name) as Promise<string>,
+    },
+    async close() {
+      const exited = new Promise((r) => child.once('exit', r));
+      await call('close');
+      await exited;
     },
   };
 }

@@ -89,9 +89,33 @@ export function describeStorageConformance(name: string, open: () => Promise<{ s
         expect((await tx.readChanges(cursors[0], 1, null)).map((o) => o.seq)).toEqual([2]);
         expect((await tx.readChanges(0, 10, ['incident'])).map((o) => o.seq)).toEqual([1, 3]);
         expect(await tx.readChanges(0, 10, [])).toEqual([]);
+        expect((await tx.readChanges(0, 10, ['incident'], 'w-none')).map((o) => o.seq)).toEqual([1, 3]);
         expect(await tx.maxHlc()).toBe(op('r1', 3, 'incident', 'i1', {}).hlc);
       });
       await expect(storage.transaction((tx) => tx.appendChange(op('r1', 2, 'case', 'c1', {})))).rejects.toThrow();
+    });
+
+    it("leaves out a workstation's own ops when asked, and only those", async () => {
+      const cursors = await storage.transaction(async (tx) => {
+        await tx.insertWorkstation(ws('w1'));
+        await tx.insertWorkstation(ws('w2'));
+        await tx.insertReplica({ replica: 'r1', workstationId: 'w1', lastSeq: 0 });
+        await tx.insertReplica({ replica: 'r1b', workstationId: 'w1', lastSeq: 0 });
+        await tx.insertReplica({ replica: 'r2', workstationId: 'w2', lastSeq: 0 });
+        const out: number[] = [];
+        out.push(await tx.appendChange(op('r1', 1, 'incident', 'i1', { type: 'a' })));
+        out.push(await tx.appendChange(op('r2', 1, 'incident', 'i2', { type: 'b' })));
+        out.push(await tx.appendChange(op('r1b', 1, 'case', 'c1', { reason: 'c' })));
+        out.push(await tx.appendChange(op('r2', 2, 'case', 'c2', { reason: 'd' })));
+        return out;
+      });
+      await storage.transaction(async (tx) => {
+        expect((await tx.readChanges(0, 10, null, 'w1')).map((o) => o.cursor)).toEqual([cursors[1], cursors[3]]);
+        expect((await tx.readChanges(0, 10, null, 'w2')).map((o) => o.cursor)).toEqual([cursors[0], cursors[2]]);
+        expect((await tx.readChanges(0, 1, ['case'], 'w1')).map((o) => o.cursor)).toEqual([cursors[3]]);
+        expect((await tx.readChanges(cursors[1], 10, null, 'w1')).map((o) => o.cursor)).toEqual([cursors[3]]);
+        expect((await tx.readChanges(0, 10, null, null)).length).toBe(4);
+      }, { readOnly: true });
     });
 
     it('keeps materialized rows and finds them by field', async () => {

@@ -75,17 +75,15 @@ describe('console killed mid-sync', () => {
 
     await server.close();
     const storage = openSqliteStorage(dbFile);
-    const { caseOps, perSeq, states } = await storage.transaction(async (tx) => {
+    const { caseOps, perSeq } = await storage.transaction(async (tx) => {
       const ops = await tx.readChanges(0, 1_000_000, ['case', 'person']);
       const cases = ops.filter((o) => o.entity === 'case');
       const seqs = new Map<string, number>();
       for (const o of ops) seqs.set(`${o.replica}#${o.seq}`, (seqs.get(`${o.replica}#${o.seq}`) ?? 0) + 1);
-      const rows = await Promise.all(committed.map((id) => tx.getEntity('case', id)));
-      return { caseOps: cases, perSeq: seqs, states: rows };
+      return { caseOps: cases, perSeq: seqs };
     });
     await storage.close();
     // Every case the console committed is on the server, each op exactly once.
-    expect(states.every((s) => s !== null)).toBe(true);
     // (A kill between a commit and its printed line can leave a few more on the server, never fewer.)
     const serverIds = new Set(caseOps.map((o) => o.id));
     expect(serverIds.size).toBe(caseOps.length);

@@ -12,6 +12,7 @@ import { openSqliteStorage } from '../../src/server/storage/sqlite';
 import type { Caller } from '../../src/server/auth';
 import { ENTITIES, type EntityName } from '../../src/shared/entities';
 import type { PullResponse, PushResponse, Op } from '../../src/shared/sync/protocol';
+import { expandClocks, mergeOp, type RowState } from '../../src/shared/sync/merge';
 import { tempDir } from '../helpers/tmp';
 
 /**
@@ -39,6 +40,17 @@ const FIELDS: Record<string, { field: string; values: unknown[] }[]> = {
   case_event: [{ field: 'body', values: [{ text: 'first' }, { text: 'second' }] }],
 };
 
+/** Whole rows, as a create writes them (every field at one timestamp, stored as `{"*": hlc}`). */
+const WHOLE: Record<string, (v: number) => Record<string, unknown>> = {
+  case: (v) => ({
+    personId: 'a', incidentId: null, incidentNumber: `M-${v}`, origin: 'live_call', reason: ['call back', 'housing'][v % 2], status: 'open',
+    risk: 'low', ownerId: null, ownerName: null, dueAt: null, consent: null, safetyAlert: null, closedAt: null, closureReason: null,
+    createdAt: '2026-11-27T10:00:00.000Z', updatedAt: `2026-11-27T10:0${v}:00.000Z`,
+  }),
+  person: (v) => ({ name: ['Ana', 'Bo', 'Cy', 'Di'][v], dob: null, phones: ['617'], address: null, language: 'en', safetyFlags: null, createdAt: '2026-11-27T10:00:00.000Z' }),
+  case_event: (v) => ({ caseId: 'a', at: '2026-11-27T10:00:00.000Z', kind: 'note', authorId: 'u', authorName: 'U', body: { text: `whole ${v}` }, corrects: null }),
+};
+
 type Msg =
   | { kind: 'push'; r: number; ops: Op[] }
   | { kind: 'pull'; r: number; cursor: number }
@@ -47,6 +59,7 @@ type Msg =
 
 const Action = fc.oneof(
   { weight: 4, arbitrary: fc.record({ t: fc.constant('edit' as const), r: fc.nat(2), e: fc.nat(2), id: fc.nat(2), f: fc.nat(2), v: fc.nat(3) }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant('create' as const), r: fc.nat(2), e: fc.nat(2), id: fc.nat(2), v: fc.nat(3) }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('sendPush' as const), r: fc.nat(2) }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('sendPull' as const), r: fc.nat(2) }) },
   { weight: 4, arbitrary: fc.record({ t: fc.constant('deliver' as const), i: fc.nat(20), dup: fc.boolean() }) },
@@ -83,7 +96,8 @@ function replicaRows(store: ReplicaStore): Record<string, unknown> {
   for (const e of ENTITY_POOL) {
     for (const row of store.db.prepare(`SELECT * FROM ${ENTITIES[e].table} ORDER BY id`).all() as Record<string, string | null>[]) {
       const decoded = fromStored(e, row);
-      out[`${e}/${row.id}`] = Object.fromEntries(Object.entries(decoded).filter(([k, v]) => k !== 'id' && v !== null));
+      const data = Object.fromEntries(Object.entries(decoded).filter(([k, v]) => k !== 'id' && v !== null));
+      out[`${e}/${row.id}`] = { data, clocks: expandClocks(e, JSON.parse(row._clocks ?? '{}')) };
     }
   }
   return out;
@@ -124,6 +138,9 @@ describe('sync convergence (property)', () => {
               const entity = ENTITY_POOL[a.e];
               const spec = FIELDS[entity][a.f % FIELDS[entity].length];
               replicas[a.r].write(entity, IDS[a.id], { [spec.field]: spec.values[a.v % spec.values.length] });
+            } else if (a.t === 'create') {
+              const entity = ENTITY_POOL[a.e];
+              replicas[a.r].write(entity, IDS[a.id], WHOLE[entity](a.v));
             } else if (a.t === 'sendPush') {
               const ops = replicas[a.r].outboxBatch(5);
               if (ops.length) net.push({ kind: 'push', r: a.r, ops });
@@ -156,13 +173,19 @@ describe('sync convergence (property)', () => {
             }
           }
 
+          // The server keeps these entities in its change log only: what a new console would
+          // build from it is what every replica must hold.
           const server: Record<string, unknown> = {};
           await storage.transaction(async (tx) => {
-            for (const e of ENTITY_POOL) {
-              for (const id of IDS) {
-                const row = await tx.getEntity(e, id);
-                if (row) server[`${e}/${id}`] = Object.fromEntries(Object.entries(row.data).filter(([, v]) => v !== null));
-              }
+            const folded = new Map<string, RowState>();
+            for (const op of await tx.readChanges(0, 100_000, null)) {
+              const key = `${op.entity}/${op.id}`;
+              folded.set(key, mergeOp(op.entity, folded.get(key) ?? null, op.hlc, op.fields).state);
+            }
+            for (const [key, row] of folded) {
+              const e = key.split('/')[0] as EntityName;
+              const data = Object.fromEntries(Object.entries(row.data).filter(([, v]) => v !== null));
+              server[key] = { data, clocks: expandClocks(e, row.clocks) };
             }
           }, { readOnly: true });
           const states = replicas.map(replicaRows);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { HybridClock, decodeHlc, encodeHlc, ClockDriftError } from '../../src/shared/hlc';
-import { mergeOp, type RowState } from '../../src/shared/sync/merge';
+import { EVERY_FIELD, expandClocks, mergeOp, type RowState } from '../../src/shared/sync/merge';
 
 describe('hybrid logical clock', () => {
   it('is strictly increasing even when the wall clock stands still or goes back', () => {
@@ -45,6 +45,19 @@ describe('last-writer-wins merge', () => {
     const stale = mergeOp('case', second, hlc(2), { risk: 'moderate', status: 'closed' });
     expect(stale.state.data).toEqual({ status: 'closed', risk: 'high' });
     expect(stale.changed).toEqual(['status']);
+  });
+
+  it('stores one timestamp for a row created whole, and still resolves each field on its own', () => {
+    const whole = { caseId: 'c1', at: '2026-11-27T10:00:00.000Z', kind: 'note', authorId: 'u', authorName: 'U', body: { text: 'a' }, corrects: null };
+    expect(mergeOp('case_event', null, hlc(5), whole).state.clocks).toEqual({ [EVERY_FIELD]: hlc(5) });
+    const partial = mergeOp('case', null, hlc(5), { status: 'open' }).state;
+    expect(partial.clocks).toEqual({ status: hlc(5) });
+    const row = { ...mergeOp('case', null, hlc(5), { status: 'open' }).state, clocks: { [EVERY_FIELD]: hlc(5) } };
+    const older = mergeOp('case', row, hlc(4), { risk: 'high' });
+    expect(older.changed).toEqual([]);
+    const newer = mergeOp('case', row, hlc(6), { risk: 'high' });
+    expect(newer.changed).toEqual(['risk']);
+    expect(expandClocks('case', newer.state.clocks)).toMatchObject({ risk: hlc(6), status: hlc(5), reason: hlc(5) });
   });
 
   it('never changes an append-only row once written', () => {

@@ -448,22 +448,25 @@ class SqliteTx implements StorageTx {
     this.check();
     return (this.s.cursor.get() as { c: number }).c;
   }
-  async readChanges(after: number, limit: number, entities: readonly EntityName[] | null): Promise<LoggedOp[]> {
+  async readChanges(after: number, limit: number, entities: readonly EntityName[] | null, exceptWorkstation: string | null = null): Promise<LoggedOp[]> {
     this.check();
-    if (entities === null) return (this.s.changes.all(after, limit) as Row[]).map(toLoggedOp);
-    if (entities.length === 0) return [];
+    if (entities !== null && entities.length === 0) return [];
+    if (entities === null && exceptWorkstation === null) return (this.s.changes.all(after, limit) as Row[]).map(toLoggedOp);
     let cache = SqliteTx.filtered.get(this.db);
     if (!cache) SqliteTx.filtered.set(this.db, (cache = new Map()));
-    const key = [...entities].sort().join(',');
+    const sorted = entities ? [...entities].sort() : [];
+    const key = `${sorted.join(',')}|${exceptWorkstation === null ? '' : 'except'}`;
     let stmt = cache.get(key);
     if (!stmt) {
-      stmt = this.db.prepare(
-        `SELECT * FROM change_log WHERE cursor > ? AND entity IN (${entities.map(() => '?').join(', ')}) ORDER BY cursor LIMIT ?`,
-      );
+      const byEntity = entities ? ` AND entity IN (${sorted.map(() => '?').join(', ')})` : '';
+      // Evaluated once per statement (not per row): the workstation's replicas are few.
+      const byOwner = exceptWorkstation === null ? '' : ' AND replica NOT IN (SELECT replica FROM replicas WHERE workstation_id = ?)';
+      stmt = this.db.prepare(`SELECT * FROM change_log WHERE cursor > ?${byEntity}${byOwner} ORDER BY cursor LIMIT ?`);
       cache.set(key, stmt);
     }
-    const sorted = key.split(',');
-    return (stmt.all(after, ...sorted, limit) as Row[]).map(toLoggedOp);
+    const params: unknown[] = [after, ...sorted];
+    if (exceptWorkstation !== null) params.push(exceptWorkstation);
+    return (stmt.all(...params, limit) as Row[]).map(toLoggedOp);
   }
   async maxHlc(): Promise<string | null> {
     this.check();

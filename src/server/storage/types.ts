@@ -174,8 +174,11 @@ export interface StorageTx {
   appendChange(op: Op): Promise<number>;
   /** The highest cursor in the change log, 0 when empty. */
   getCursor(): Promise<number>;
-  /** Ops with cursor > `after`, ascending, at most `limit`; only these entities when given. */
-  readChanges(after: number, limit: number, entities: readonly EntityName[] | null): Promise<LoggedOp[]>;
+  /**
+   * Ops with cursor > `after`, ascending, at most `limit`; only these entities when given, and
+   * none written by the replicas of `exceptWorkstation` (a console already holds its own ops).
+   */
+  readChanges(after: number, limit: number, entities: readonly EntityName[] | null, exceptWorkstation?: string | null): Promise<LoggedOp[]>;
   /** The greatest HLC in the change log (to restart the server's clock after it). */
   maxHlc(): Promise<string | null>;
   getEntity(entity: EntityName, id: string): Promise<RowState | null>;

@@ -170,7 +170,7 @@ export function caseService(ctx: CoreContext) {
       case: c,
       person,
       // Same instant: the order they were written in (the HLC of the write, unique and monotonic).
-      timeline: ctx.store.query<CaseEvent>('case_event', "WHERE caseId = ? ORDER BY at, json_extract(_clocks, '$.kind'), id", id),
+      timeline: ctx.store.query<CaseEvent>('case_event', `WHERE caseId = ? ORDER BY at, coalesce(_clocks ->> '$.kind', _clocks ->> '$."*"'), id`, id),
       referrals: ctx.store.query<Referral>('referral', 'WHERE caseId = ? ORDER BY createdAt', id),
       tasks: ctx.store.query<Task>('task', 'WHERE caseId = ? ORDER BY dueAt IS NULL, dueAt', id),
     };

@@ -28,6 +28,7 @@ export class ReplicaStore {
   private readonly metaSetStmt;
   private readonly pendingStmt;
   private readonly refusedStmt;
+  private readonly outboxStmt;
   /** This process is the replica's only writer, so the next sequence number can live in memory. */
   private nextSeq: number;
   private listeners: ((entities: Set<EntityName>) => void)[] = [];
@@ -39,8 +40,10 @@ export class ReplicaStore {
     this.clock = new HybridClock(this.replicaId, now);
     const lastHlc = this.metaGet('lastHlc');
     if (lastHlc) this.clock.observe(lastHlc);
-    this.pendingStmt = db.prepare('SELECT coalesce(max(seq) - min(seq) + 1, 0) AS n FROM outbox');
+    // Two subqueries: SQLite answers a lone min() or max() from the index end, not both at once.
+    this.pendingStmt = db.prepare('SELECT coalesce((SELECT max(seq) FROM outbox) - (SELECT min(seq) FROM outbox) + 1, 0) AS n');
     this.refusedStmt = db.prepare('SELECT count(*) AS n FROM outbox_refused');
+    this.outboxStmt = db.prepare('SELECT * FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?');
     this.appendOutbox = db.prepare('INSERT INTO outbox(seq, hlc, entity, id, fields) VALUES (?, ?, ?, ?, ?)');
     // Never reuse a sequence number: the server skips anything at or below what it holds.
     this.nextSeq = (
@@ -236,9 +239,9 @@ export class ReplicaStore {
   }
 
 
-  /** The oldest unacknowledged ops, in order. */
-  outboxBatch(limit: number): Op[] {
-    const rows = this.db.prepare('SELECT * FROM outbox ORDER BY seq LIMIT ?').all(limit) as {
+  /** The oldest unacknowledged ops after sequence number `after`, in order. */
+  outboxBatch(limit: number, after = 0): Op[] {
+    const rows = this.outboxStmt.all(after, limit) as {
       seq: number;
       hlc: string;
       entity: EntityName;

@@ -29,6 +29,8 @@ export interface SyncClientOptions {
   onStatus: (status: SyncStatus) => void;
   now?: () => number;
   pushBatch?: number;
+  /** Push batches on the wire at once. */
+  pushWindow?: number;
   pullPage?: number;
   /** Longest wait between reconnect attempts. */
   maxBackoffMs?: number;
@@ -261,53 +263,81 @@ export class SyncClient {
     await this.pull();
   }
 
-  /** Drains the outbox in order. Safe to call at any time; concurrent calls coalesce. */
+  /**
+   * Drains the outbox in order. Up to `pushWindow` batches are on the wire at once, so the
+   * server applies one while the next is read and sent (it handles a socket's requests in
+   * arrival order, so they still land in sequence). Safe to call at any time; concurrent
+   * calls coalesce.
+   */
   async push(): Promise<void> {
     if (this.pushing) {
       this.pushAgain = true;
       return;
     }
     this.pushing = true;
+    const store = this.opts.store;
+    const size = this.opts.pushBatch ?? 2000;
+    const window = this.opts.pushWindow ?? 3;
+    const inFlight: { lastSeq: number; response: Promise<unknown> }[] = [];
     try {
       do {
         this.pushAgain = false;
+        let sent = 0;
         for (;;) {
-          if (!this.isOnline()) return;
-          const batch = this.opts.store.outboxBatch(this.opts.pushBatch ?? 1000);
-          if (batch.length === 0) break;
-          const res = PushResponse.parse(await this.rpc('push', { ops: batch }, 30_000));
-          this.opts.store.acknowledge(res.lastSeq, res.refused);
+          while (inFlight.length < window && this.isOnline()) {
+            const batch = store.outboxBatch(size, sent);
+            if (batch.length === 0) break;
+            sent = batch[batch.length - 1].seq;
+            const response = this.rpc('push', { ops: batch }, 30_000);
+            response.catch(() => undefined); // a failure is reported when its turn comes
+            inFlight.push({ lastSeq: sent, response });
+          }
+          const next = inFlight.shift();
+          if (!next) break;
+          const res = PushResponse.parse(await next.response);
+          store.acknowledge(res.lastSeq, res.refused);
           this.markSynced();
-          if (res.lastSeq < batch[batch.length - 1].seq) break; // the server stopped early (a gap); try again later
+          if (res.lastSeq < next.lastSeq) return; // the server stopped early (a gap); try again later
         }
       } while (this.pushAgain);
     } catch (err) {
       this.reportTransient(err);
     } finally {
+      // Whatever is still on the wire is acknowledged by the next push (the server skips repeats).
+      inFlight.length = 0;
       this.pushing = false;
     }
   }
 
-  /** Pulls pages from the stored cursor; each page and its cursor commit together. */
+  /**
+   * Pulls pages from the stored cursor; each page and its cursor commit together. The next
+   * page is asked for before this one is applied, so the server reads it meanwhile.
+   */
   async pull(): Promise<void> {
     if (this.pulling) {
       this.pullAgain = true;
       return;
     }
     this.pulling = true;
+    const store = this.opts.store;
+    const ask = (cursor: number) => {
+      const response = this.rpc('pull', { cursor, limit: this.opts.pullPage ?? 5000, excludeOwn: true }, 30_000);
+      response.catch(() => undefined);
+      return response;
+    };
     try {
       do {
         this.pullAgain = false;
-        for (;;) {
-          if (!this.isOnline()) return;
-          const res = parsePullResponse(await this.rpc('pull', { cursor: this.cursor(), limit: this.opts.pullPage ?? 5000, excludeOwn: true }, 30_000));
-          const store = this.opts.store;
+        if (!this.isOnline()) return;
+        let pending: Promise<unknown> | null = ask(this.cursor());
+        while (pending) {
+          const res = parsePullResponse(await pending);
+          pending = res.more && this.isOnline() ? ask(res.cursor) : null;
           // Our own ops come back in the log; they are already applied here, so skip the work.
           const foreign = res.ops.filter((op) => op.replica !== store.replicaId);
           store.applyRemote(foreign, () => store.metaSet('cursor', String(res.cursor)));
           if (foreign.length) this.opts.onRemoteOps(foreign);
           this.markSynced();
-          if (!res.more) break;
         }
       } while (this.pullAgain);
     } catch (err) {
