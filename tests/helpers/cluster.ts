@@ -70,7 +70,7 @@ type ClusterServer = Pick<SyncServer, 'url' | 'port' | 'close'> & { admin: Pick<
 /** The server in a child process (tests/helpers/server-child.ts), driven over IPC. */
 async function startServerProcess(config: SyncServerConfig): Promise<ClusterServer> {
   const child = fork(new URL('./server-child.ts', import.meta.url).pathname, [], {
-    execArgv: ['--import', 'tsx', ...(process.env.TANDEM_SERVER_CHILD_ARGS ?? '').split(' ').filter(Boolean)],
+    execArgv: ['--import', 'tsx', ...(process.env.TANDEM_CHILD_NODE_ARGS ?? '').split(' ').filter(Boolean)],
     env: { ...process.env, TANDEM_SERVER_CHILD_CONFIG: JSON.stringify(config) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

@@ -62,3 +62,19 @@ describe('outbox sequence numbers', () => {
     expect(s.pendingCount()).toBe(0);
   });
 });
+
+describe('outbox as JSON', () => {
+  it('writes the same ops as the decoded batch, ready to send', () => {
+    const s = store();
+    s.write('person', 'p1', { name: 'Zoë "Z" Ortiz', phones: ['617-555-0100'] });
+    s.write('case_event', 'e1', { caseId: 'c1', body: { text: 'line one\nline two' } });
+    s.write('person', 'p2', { name: 'B' });
+    const all = s.outboxJson(10);
+    expect(JSON.parse(all.json)).toEqual(s.outboxBatch(10));
+    expect(all).toMatchObject({ count: 3, lastSeq: 3 });
+    const after = s.outboxJson(1, 1);
+    expect(JSON.parse(after.json)).toEqual(s.outboxBatch(1, 1));
+    expect(after).toMatchObject({ count: 1, lastSeq: 2 });
+    expect(s.outboxJson(10, 3)).toEqual({ json: '[]', count: 0, lastSeq: 3 });
+  });
+});

@@ -566,6 +566,8 @@ class SqliteTx implements StorageTx {
 export interface SqliteStorageOptions {
   /** Defaults to SQLITE_MIGRATIONS; tests of upgrades pass their own. */
   migrations?: SqliteMigration[];
+  /** How often committed pages move from the WAL into the database file. Default 1 s. */
+  checkpointEveryMs?: number;
 }
 
 export class SqliteStorage implements ServerStorage {
@@ -584,6 +586,10 @@ export class SqliteStorage implements ServerStorage {
       db.pragma('synchronous = NORMAL');
       db.pragma('foreign_keys = ON');
       db.pragma('busy_timeout = 5000');
+      // Checkpoints (copying the WAL into the database file, with its fsyncs) run on a timer
+      // between transactions, not inside whichever commit crosses 1,000 pages: under a large
+      // push that halved the time to append to the change log.
+      db.pragma('wal_autocheckpoint = 0');
       migrate(db, opts.migrations ?? SQLITE_MIGRATIONS, location);
       this.s = prepare(db);
     } catch (err) {
@@ -591,6 +597,23 @@ export class SqliteStorage implements ServerStorage {
       throw err;
     }
     this.db = db;
+    this.checkpointer = setInterval(() => void this.checkpoint(), opts.checkpointEveryMs ?? 1000);
+    this.checkpointer.unref();
+  }
+
+  private readonly checkpointer: NodeJS.Timeout;
+
+  /** Copies committed pages from the WAL into the database file, between transactions. */
+  checkpoint(): Promise<void> {
+    return this.exclusive(async () => {
+      if (this.closed) return;
+      try {
+        this.db.pragma('wal_checkpoint(PASSIVE)');
+      } catch (err) {
+        // Busy with another process (the CLI): the next tick tries again.
+        void err;
+      }
+    });
   }
 
   /** Runs `job` after every job queued before it. */
@@ -627,6 +650,7 @@ export class SqliteStorage implements ServerStorage {
     return this.exclusive(async () => {
       if (this.closed) return;
       this.closed = true;
+      clearInterval(this.checkpointer);
       try {
         this.db.pragma('wal_checkpoint(TRUNCATE)');
       } catch {

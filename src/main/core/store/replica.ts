@@ -251,6 +251,19 @@ export class ReplicaStore {
     return rows.map((r) => ({ replica: this.replicaId, seq: r.seq, hlc: r.hlc, entity: r.entity, id: r.id, fields: JSON.parse(r.fields) }));
   }
 
+  /**
+   * The same ops as `outboxBatch`, already as the JSON array a push sends: each op's fields are
+   * stored as JSON, so they go out as stored instead of being parsed and written out again.
+   */
+  outboxJson(limit: number, after = 0): { json: string; count: number; lastSeq: number } {
+    const rows = this.outboxStmt.all(after, limit) as { seq: number; hlc: string; entity: string; id: string; fields: string }[];
+    const replica = JSON.stringify(this.replicaId);
+    const parts = rows.map(
+      (r) => `{"replica":${replica},"seq":${r.seq},"hlc":${JSON.stringify(r.hlc)},"entity":${JSON.stringify(r.entity)},"id":${JSON.stringify(r.id)},"fields":${r.fields}}`,
+    );
+    return { json: `[${parts.join(',')}]`, count: rows.length, lastSeq: rows.length ? rows[rows.length - 1].seq : after };
+  }
+
   /** The server now holds everything up to `lastSeq`; refused ops move aside with their reason. */
   acknowledge(lastSeq: number, refused: { seq: number | null; reason: string }[]): void {
     this.db.transaction(() => {

@@ -238,6 +238,11 @@ export class SyncClient {
 
   /** One request to the server over the socket; fails fast when the link is down. */
   rpc(method: ServerMethod, params: unknown, timeoutMs = 5000): Promise<unknown> {
+    return this.rpcJson(method, JSON.stringify(params), timeoutMs);
+  }
+
+  /** The same, with the parameters already written as JSON. */
+  private rpcJson(method: ServerMethod, paramsJson: string, timeoutMs: number): Promise<unknown> {
     const ws = this.ws;
     if (!ws || ws.readyState !== WebSocket.OPEN || this.status.state !== 'online') {
       return Promise.reject(new RpcError('unavailable', 'The sync server cannot be reached'));
@@ -249,7 +254,7 @@ export class SyncClient {
         reject(new RpcError('unavailable', `The sync server did not answer within ${timeoutMs / 1000} s`));
       }, timeoutMs);
       this.pending.set(id, { resolve, reject, timer });
-      ws.send(JSON.stringify({ t: 'req', id, m: method, p: params }));
+      ws.send(`{"t":"req","id":${id},"m":${JSON.stringify(method)},"p":${paramsJson}}`);
     });
   }
 
@@ -285,10 +290,10 @@ export class SyncClient {
         let sent = 0;
         for (;;) {
           while (inFlight.length < window && this.isOnline()) {
-            const batch = store.outboxBatch(size, sent);
-            if (batch.length === 0) break;
-            sent = batch[batch.length - 1].seq;
-            const response = this.rpc('push', { ops: batch }, 30_000);
+            const batch = store.outboxJson(size, sent);
+            if (batch.count === 0) break;
+            sent = batch.lastSeq;
+            const response = this.rpcJson('push', `{"ops":${batch.json}}`, 30_000);
             response.catch(() => undefined); // a failure is reported when its turn comes
             inFlight.push({ lastSeq: sent, response });
           }
