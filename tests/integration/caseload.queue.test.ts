@@ -104,6 +104,21 @@ describe('follow-up queue', () => {
     expect(s.total).toBe(2);
   });
 
+  it('filters and orders a search by what each case is now, however it changed (a local edit or a pull)', async () => {
+    put('s1', { name: 'Tess Moreno', due: h(5), risk: 'low' });
+    put('s2', { name: 'Tom Moreno', due: h(1), risk: 'low' });
+    expect(await ids({ search: 'moreno' })).toEqual(['s2', 's1']);
+    t.core.store.write('case', 's1', { dueAt: h(-3), risk: 'high' });
+    expect(await ids({ search: 'moreno' })).toEqual(['s1', 's2']);
+    expect(await ids({ search: 'moreno', risk: 'high' })).toEqual(['s1']);
+    t.core.store.applyRemote([{ hlc: t.core.store.clock.tick(), entity: 'case', id: 's2', fields: { status: 'closed', closedAt: h(0), ownerId: 'u-sam' } }]);
+    expect(await ids({ search: 'moreno' })).toEqual(['s1']);
+    expect(await ids({ search: 'moreno', status: 'closed' })).toEqual(['s2']);
+    expect(await ids({ search: 'moreno', status: 'closed', scope: 'mine' })).toEqual([]);
+    t.core.store.write('case', 's1', { origin: 'walk_in' });
+    expect(await ids({ search: 'moreno', origin: 'walk_in' })).toEqual(['s1']);
+  });
+
   it('keeps search right when a person is renamed or arrives after the case (sync order)', async () => {
     t.core.store.write('person', 'p-later-high', { name: 'Ana Lopez-Reyes' });
     expect(await ids({ search: 'reyes' })).toEqual(['later-high']);

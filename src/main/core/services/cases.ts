@@ -88,52 +88,48 @@ export function caseService(ctx: CoreContext) {
     const user = requireUser(ctx);
     const now = ctx.now().toISOString();
     const match = f.search ? caseSearchQuery(f.search) : null;
-    // A search starts from the cases the FTS index finds and filters them in the covering
-    // index case_q_cover (raw columns, no row reads; migration 4); '+' keeps the planner
-    // from walking a filter's own index instead. Without a search, each filter's index ends in the queue
-    // order (qActive, qDue, qRisk: generated columns, migration 3).
-    const col = (name: string) => (match ? `+c.${name}` : `c.${name}`);
+    const closed = f.status === 'closed';
+    // A search starts from the cases the FTS index finds and filters and orders them by the
+    // copies of the queue keys beside each search document (migration 5): integer lookups,
+    // no case rows read until the page is chosen. Without a search, each filter's index ends
+    // in the queue order (qActive, qDue, qRisk: generated columns, migration 3).
     const where: string[] = [];
-    const params: unknown[] = [];
-    if (f.status === 'active') where.push(match ? "+c.status IN ('open', 'waiting')" : 'c.qActive = 1');
+    const params: unknown[] = match ? [match] : [];
+    const t = match ? 'd' : 'c';
+    if (f.status === 'active') where.push(match ? "d.status IN ('open', 'waiting')" : 'c.qActive = 1');
     else {
-      where.push(`${col('status')} = ?`);
+      where.push(`${t}.status = ?`);
       params.push(f.status);
     }
     if (f.scope === 'mine') {
-      where.push(`${col('ownerId')} = ?`);
+      where.push(`${t}.ownerId = ?`);
       params.push(user.id);
     }
     if (f.risk) {
       // Without a search, as its rank: every queue index ends in qRisk, so no row is read to test it.
-      if (match) where.push(`${col('risk')} = ?`);
-      else where.push('c.qRisk = ?');
+      where.push(match ? 'd.risk = ?' : 'c.qRisk = ?');
       params.push(match ? f.risk : RISK_RANK[f.risk]);
     }
     if (f.origin) {
-      where.push(`${col('origin')} = ?`);
+      where.push(`${t}.origin = ?`);
       params.push(f.origin);
     }
-    // SQLite would rather look each found case up by its primary key and read the row.
     const from = match
-      ? `FROM (SELECT d.caseId AS id FROM case_search s JOIN case_search_doc d ON d.docid = s.rowid WHERE case_search MATCH ?) m
-         JOIN case_file c INDEXED BY case_q_cover ON c.id = m.id WHERE ${where.join(' AND ')}`
+      ? `FROM case_search s JOIN case_search_doc d ON d.docid = s.rowid WHERE case_search MATCH ? AND ${where.join(' AND ')}`
       : `FROM case_file c WHERE ${where.join(' AND ')}`;
-    if (match) params.unshift(match);
-    const closed = f.status === 'closed';
     const keys = closed
-      ? 'c.closedAt AS closedAt'
+      ? `${t}.closedAt AS closedAt`
       : match
-        ? `coalesce(c.dueAt, '9999-12-31T23:59:59.999Z') AS qDue, CASE c.risk WHEN 'high' THEN 0 WHEN 'moderate' THEN 1 WHEN 'low' THEN 2 ELSE 3 END AS qRisk`
+        ? `coalesce(d.dueAt, '9999-12-31T23:59:59.999Z') AS qDue, CASE d.risk WHEN 'high' THEN 0 WHEN 'moderate' THEN 1 WHEN 'low' THEN 2 ELSE 3 END AS qRisk`
         : 'c.qDue AS qDue, c.qRisk AS qRisk';
     const inner = closed ? 'closedAt DESC' : 'qDue, qRisk';
     const outer = closed ? 'k.closedAt DESC' : 'k.qDue, k.qRisk';
-    // Two steps: pick the page from an index (rowids and sort keys), then read those rows.
+    // Two steps: pick the page (ids and sort keys), then read those rows.
     const rows = stmt(
       `SELECT c.id, coalesce(p.name, '(person not yet on this workstation)') AS personName, p.phones AS phones, c.reason, c.risk,
               c.status, c.origin, c.ownerName, c.dueAt, c.incidentNumber, c.safetyAlert${match ? ', k.total' : ''}
-       FROM (SELECT c.rowid AS rid, ${keys}${match ? ', count(*) OVER () AS total' : ''} ${from} ORDER BY ${inner} LIMIT ?) k
-       JOIN case_file c ON c.rowid = k.rid LEFT JOIN person p ON p.id = c.personId
+       FROM (SELECT ${match ? 'd.caseId AS cid' : 'c.rowid AS rid'}, ${keys}${match ? ', count(*) OVER () AS total' : ''} ${from} ORDER BY ${inner} LIMIT ?) k
+       JOIN case_file c ON ${match ? 'c.id = k.cid' : 'c.rowid = k.rid'} LEFT JOIN person p ON p.id = c.personId
        ORDER BY ${outer}`,
     ).all(...params, f.limit) as (Omit<QueueRow, 'overdue' | 'personPhone'> & { phones: string | null; total?: number })[];
     // A search counts its matches in the same pass; a filter counts along its index.
