@@ -6,6 +6,8 @@
  * target. The floor, measured in the same run: inserting the same rows into a fresh SQLite
  * file in one transaction, plus sending the same bytes over a loopback WebSocket.
  * Then an incremental sync: 1,000 ops made on one console until applied on the other.
+ * Environment: BENCH_CASES, BENCH_EVENTS_PER_CASE; TANDEM_CHILD_NODE_ARGS passes Node flags to
+ * the server and source processes (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
  */
 import fs from 'node:fs';
 import path from 'node:path';

@@ -37,21 +37,6 @@ function applyKey(db: Db, key: Buffer): void {
  * Opens (or creates) the encrypted case store and brings its schema up to date.
  * A wrong key fails before anything is written, so the file is left exactly as it was.
  */
-/**
- * Moves committed pages from the WAL into the database file every `everyMs`, instead of inside
- * whichever commit crosses SQLite's 1,000-page mark: a large pull then never stalls on the
- * checkpoint's fsyncs mid-page. Transactions here are synchronous, so a timer tick always
- * falls between them. Returns the stop function.
- */
-export function checkpointOnTimer(db: Db, everyMs = 5000): () => void {
-  db.pragma('wal_autocheckpoint = 0');
-  const timer = setInterval(() => {
-    if (db.open) db.pragma('wal_checkpoint(PASSIVE)');
-  }, everyMs);
-  timer.unref();
-  return () => clearInterval(timer);
-}
-
 export function openStore(file: string, opts: OpenOptions): Db {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const existed = fs.existsSync(file) && fs.statSync(file).size > 0;
