@@ -7,14 +7,14 @@
  * file in one transaction, plus sending the same bytes over a loopback WebSocket.
  * Then an incremental sync: 1,000 ops made on one console until applied on the other.
  * Environment: BENCH_CASES, BENCH_EVENTS_PER_CASE; TANDEM_CHILD_NODE_ARGS passes Node flags to
- * the server and source processes (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
+ * the server and source processes (see tests/helpers/fork-ts.ts).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
 import { WebSocketServer, WebSocket } from 'ws';
-import { fork } from 'node:child_process';
 import { startCluster, until } from '../tests/helpers/cluster';
+import { forkTs } from '../tests/helpers/fork-ts';
 import { randomKey, tempDir } from '../tests/helpers/tmp';
 import { machine, round } from './lib';
 import { caseFields, eventFields } from './sync-data';
@@ -24,11 +24,7 @@ const EVENTS_PER_CASE = Number(process.env.BENCH_EVENTS_PER_CASE ?? 10);
 
 /** The source console in its own process (bench/sync-source.ts), driven over IPC. */
 function startSource(config: object) {
-  const child = fork(new URL('./sync-source.ts', import.meta.url).pathname, [], {
-    execArgv: ['--import', 'tsx', ...(process.env.TANDEM_CHILD_NODE_ARGS ?? '').split(' ').filter(Boolean)],
-    env: { ...process.env, TANDEM_BENCH_SOURCE: JSON.stringify(config) },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+  const child = forkTs(new URL('./sync-source.ts', import.meta.url), { TANDEM_BENCH_SOURCE: JSON.stringify(config) });
   const next = (t: string) =>
     new Promise<void>((resolve, reject) => {
       const onMessage = (m: { t: string }) => {

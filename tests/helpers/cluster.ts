@@ -1,7 +1,7 @@
-import { fork } from 'node:child_process';
 import path from 'node:path';
 import { createSyncServer, type SyncServer, type SyncServerConfig } from '../../src/server/app';
 import { createCore, type Core, type CoreConfig } from '../../src/main/core';
+import { forkTs } from './fork-ts';
 import { tempDir, randomKey } from './tmp';
 
 /**
@@ -69,11 +69,7 @@ type ClusterServer = Pick<SyncServer, 'url' | 'port' | 'close'> & { admin: Pick<
 
 /** The server in a child process (tests/helpers/server-child.ts), driven over IPC. */
 async function startServerProcess(config: SyncServerConfig): Promise<ClusterServer> {
-  const child = fork(new URL('./server-child.ts', import.meta.url).pathname, [], {
-    execArgv: ['--import', 'tsx', ...(process.env.TANDEM_CHILD_NODE_ARGS ?? '').split(' ').filter(Boolean)],
-    env: { ...process.env, TANDEM_SERVER_CHILD_CONFIG: JSON.stringify(config) },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+  const child = forkTs(new URL('./server-child.ts', import.meta.url), { TANDEM_SERVER_CHILD_CONFIG: JSON.stringify(config) });
   let nextId = 1;
   const waiting = new Map<number, { resolve: (r: unknown) => void; reject: (e: Error) => void }>();
   const ready = new Promise<{ url: string; port: number }>((resolve, reject) => {

@@ -153,6 +153,9 @@ export const SQLITE_MIGRATIONS: SqliteMigration[] = [
   },
 ];
 
+/** How often committed pages move from the WAL into the database file. */
+const CHECKPOINT_EVERY_MS = 1000;
+
 export class ServerStorageError extends Error {
   constructor(
     readonly code: 'newer_schema' | 'migration_failed' | 'closed' | 'nested_transaction',
@@ -566,8 +569,6 @@ class SqliteTx implements StorageTx {
 export interface SqliteStorageOptions {
   /** Defaults to SQLITE_MIGRATIONS; tests of upgrades pass their own. */
   migrations?: SqliteMigration[];
-  /** How often committed pages move from the WAL into the database file. Default 1 s. */
-  checkpointEveryMs?: number;
 }
 
 export class SqliteStorage implements ServerStorage {
@@ -597,7 +598,7 @@ export class SqliteStorage implements ServerStorage {
       throw err;
     }
     this.db = db;
-    this.checkpointer = setInterval(() => void this.checkpoint(), opts.checkpointEveryMs ?? 1000);
+    this.checkpointer = setInterval(() => void this.checkpoint(), CHECKPOINT_EVERY_MS);
     this.checkpointer.unref();
   }
 
@@ -609,9 +610,8 @@ export class SqliteStorage implements ServerStorage {
       if (this.closed) return;
       try {
         this.db.pragma('wal_checkpoint(PASSIVE)');
-      } catch (err) {
+      } catch {
         // Busy with another process (the CLI): the next tick tries again.
-        void err;
       }
     });
   }

@@ -95,14 +95,14 @@ export function caseService(ctx: CoreContext) {
     // in the queue order (qActive, qDue, qRisk: generated columns, migration 3).
     const where: string[] = [];
     const params: unknown[] = match ? [match] : [];
-    const t = match ? 'd' : 'c';
+    const keysFrom = match ? 'd' : 'c'; // the search document's copy of the keys, or the case row
     if (f.status === 'active') where.push(match ? "d.status IN ('open', 'waiting')" : 'c.qActive = 1');
     else {
-      where.push(`${t}.status = ?`);
+      where.push(`${keysFrom}.status = ?`);
       params.push(f.status);
     }
     if (f.scope === 'mine') {
-      where.push(`${t}.ownerId = ?`);
+      where.push(`${keysFrom}.ownerId = ?`);
       params.push(user.id);
     }
     if (f.risk) {
@@ -111,14 +111,14 @@ export function caseService(ctx: CoreContext) {
       params.push(match ? f.risk : RISK_RANK[f.risk]);
     }
     if (f.origin) {
-      where.push(`${t}.origin = ?`);
+      where.push(`${keysFrom}.origin = ?`);
       params.push(f.origin);
     }
     const from = match
       ? `FROM case_search s JOIN case_search_doc d ON d.docid = s.rowid WHERE case_search MATCH ? AND ${where.join(' AND ')}`
       : `FROM case_file c WHERE ${where.join(' AND ')}`;
     const keys = closed
-      ? `${t}.closedAt AS closedAt`
+      ? `${keysFrom}.closedAt AS closedAt`
       : match
         ? `coalesce(d.dueAt, '9999-12-31T23:59:59.999Z') AS qDue, CASE d.risk WHEN 'high' THEN 0 WHEN 'moderate' THEN 1 WHEN 'low' THEN 2 ELSE 3 END AS qRisk`
         : 'c.qDue AS qDue, c.qRisk AS qRisk';

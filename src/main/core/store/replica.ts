@@ -238,7 +238,6 @@ export class ReplicaStore {
     return (this.refusedStmt.get() as { n: number }).n;
   }
 
-
   /** The oldest unacknowledged ops after sequence number `after`, in order. */
   outboxBatch(limit: number, after = 0): Op[] {
     const rows = this.outboxStmt.all(after, limit) as {

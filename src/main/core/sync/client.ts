@@ -308,8 +308,7 @@ export class SyncClient {
     } catch (err) {
       this.reportTransient(err);
     } finally {
-      // Whatever is still on the wire is acknowledged by the next push (the server skips repeats).
-      inFlight.length = 0;
+      // Whatever was still on the wire is acknowledged by the next push (the server skips repeats).
       this.pushing = false;
     }
   }
@@ -338,7 +337,7 @@ export class SyncClient {
         while (pending) {
           const res = parsePullResponse(await pending);
           pending = res.more && this.isOnline() ? ask(res.cursor) : null;
-          // Our own ops come back in the log; they are already applied here, so skip the work.
+          // The server leaves our own ops out; one that comes back anyway is already applied here.
           const foreign = res.ops.filter((op) => op.replica !== store.replicaId);
           store.applyRemote(foreign, () => store.metaSet('cursor', String(res.cursor)));
           if (foreign.length) this.opts.onRemoteOps(foreign);
