@@ -1,4 +1,5 @@
 import os from 'node:os';
+import fs from 'node:fs';
 
 /** Percentile of a list of numbers (nearest rank). */
 export function percentile(values: number[], p: number): number {
@@ -11,3 +12,32 @@ export function machine(): string {
 }
 
 export const round = (x: number, digits = 2) => Number(x.toFixed(digits));
+
+/**
+ * CPU seconds (user + system) a process has used so far, from /proc (Linux; null elsewhere).
+ * On a shared two-core machine wall time swings from run to run; where each process spent
+ * its CPU says which one to look at.
+ */
+export function cpuSeconds(pid: number): number | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime are the 14th and 15th fields of the line, in clock ticks (100 per second).
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
+}
+
+/** This process's child processes (Linux; empty elsewhere). */
+export function childPids(): number[] {
+  try {
+    return fs
+      .readdirSync('/proc/self/task')
+      .flatMap((tid) => fs.readFileSync(`/proc/self/task/${tid}/children`, 'utf8').trim().split(/\s+/))
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
