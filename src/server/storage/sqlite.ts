@@ -153,8 +153,14 @@ export const SQLITE_MIGRATIONS: SqliteMigration[] = [
   },
 ];
 
-/** How often committed pages move from the WAL into the database file. */
-const CHECKPOINT_EVERY_MS = 1000;
+/**
+ * Committed pages move from the WAL into the database file in a quiet moment: a checkpoint
+ * waits until no write has committed for QUIET_MS, but never more than CHECKPOINT_WITHIN_MS,
+ * so under a steady load the WAL still stops growing. (Checked every CHECKPOINT_TICK_MS.)
+ */
+const CHECKPOINT_TICK_MS = 250;
+const QUIET_MS = 500;
+const CHECKPOINT_WITHIN_MS = 10_000;
 
 export class ServerStorageError extends Error {
   constructor(
@@ -584,12 +590,16 @@ export class SqliteStorage implements ServerStorage {
     const db = new Database(location);
     try {
       db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
+      // A push is acknowledged once its transaction commits, and the console then deletes
+      // those ops from its outbox: the commit must survive a power cut, not only a crash of
+      // this process (NORMAL would sync the WAL only at checkpoints). Measured here: no cost
+      // to note at 2,000 ops per commit.
+      db.pragma('synchronous = FULL');
       db.pragma('foreign_keys = ON');
       db.pragma('busy_timeout = 5000');
-      // Checkpoints (copying the WAL into the database file, with its fsyncs) run on a timer
-      // between transactions, not inside whichever commit crosses 1,000 pages: under a large
-      // push that halved the time to append to the change log.
+      // Checkpoints (copying the WAL into the database file) run between transactions in a
+      // quiet moment, not inside whichever commit crosses 1,000 pages: under a large push, a
+      // checkpoint every second cost the push more than half a second of a busy core.
       db.pragma('wal_autocheckpoint = 0');
       migrate(db, opts.migrations ?? SQLITE_MIGRATIONS, location);
       this.s = prepare(db);
@@ -598,16 +608,24 @@ export class SqliteStorage implements ServerStorage {
       throw err;
     }
     this.db = db;
-    this.checkpointer = setInterval(() => void this.checkpoint(), CHECKPOINT_EVERY_MS);
+    this.checkpointer = setInterval(() => {
+      const now = Date.now();
+      if (this.lastCommitAt <= this.lastCheckpointAt) return; // nothing new in the WAL
+      if (now - this.lastCommitAt < QUIET_MS && now - this.lastCheckpointAt < CHECKPOINT_WITHIN_MS) return;
+      void this.checkpoint();
+    }, CHECKPOINT_TICK_MS);
     this.checkpointer.unref();
   }
 
   private readonly checkpointer: NodeJS.Timeout;
+  private lastCommitAt = 0;
+  private lastCheckpointAt = Date.now();
 
   /** Copies committed pages from the WAL into the database file, between transactions. */
   checkpoint(): Promise<void> {
     return this.exclusive(async () => {
       if (this.closed) return;
+      this.lastCheckpointAt = Date.now();
       try {
         this.db.pragma('wal_checkpoint(PASSIVE)');
       } catch {
@@ -636,6 +654,7 @@ export class SqliteStorage implements ServerStorage {
           const result = await fn(tx);
           tx.active = false;
           this.db.exec('COMMIT');
+          if (!opts.readOnly) this.lastCommitAt = Date.now();
           return result;
         } catch (err) {
           tx.active = false;
