@@ -7,11 +7,13 @@ import { tempDir, randomKey } from '../helpers/tmp';
 let cleanup = () => {};
 afterEach(() => cleanup());
 
-function store() {
+function store(opts: { keepAcknowledgedMax?: number } = {}) {
   const t = tempDir();
   cleanup = t.cleanup;
-  return new ReplicaStore(openStore(path.join(t.dir, 'tandem.db'), { key: randomKey() }));
+  return new ReplicaStore(openStore(path.join(t.dir, 'tandem.db'), { key: randomKey() }), Date.now, opts);
 }
+
+const rowsInOutbox = (s: ReplicaStore) => (s.db.prepare('SELECT count(*) AS n FROM outbox').get() as { n: number }).n;
 
 const seqs = (s: ReplicaStore) => s.outboxBatch(100).map((op) => op.seq);
 
@@ -60,6 +62,52 @@ describe('outbox sequence numbers', () => {
     expect(s.refusedCount()).toBe(1);
     s.acknowledge(5, []);
     expect(s.pendingCount()).toBe(0);
+  });
+});
+
+describe('acknowledged ops', () => {
+  it('are never handed out again, and leave the table once nothing else is in it', () => {
+    const s = store();
+    for (let i = 1; i <= 6; i++) s.write('person', `p${i}`, { name: `P${i}` });
+    s.acknowledge(4, []);
+    // Kept in the table for now (deleting row ranges is dear), but not pending and not sent.
+    expect(s.pendingCount()).toBe(2);
+    expect(seqs(s)).toEqual([5, 6]);
+    expect(JSON.parse(s.outboxJson(10).json).map((op: { seq: number }) => op.seq)).toEqual([5, 6]);
+    expect(s.outboxJson(10, 6)).toEqual({ json: '[]', count: 0, lastSeq: 6 });
+    // A restarted console starts after what the server holds.
+    const reopened = new ReplicaStore(s.db);
+    expect(reopened.outboxBatch(10).map((op) => op.seq)).toEqual([5, 6]);
+    expect(reopened.pendingCount()).toBe(2);
+
+    s.acknowledge(6, []);
+    expect(rowsInOutbox(s)).toBe(0);
+    expect(s.pendingCount()).toBe(0);
+    // Emptying the table frees its pages without zeroing them, just that once.
+    expect(s.db.pragma('secure_delete', { simple: true })).toBe(1);
+    // Numbers carry on after the acknowledged ones, even with the table empty.
+    expect(s.write('person', 'p7', { name: 'P7' }).seq).toBe(7);
+    expect(new ReplicaStore(s.db).write('person', 'p8', { name: 'P8' }).seq).toBe(8);
+  });
+
+  it('are deleted while the outbox never empties, once enough of them wait', () => {
+    const s = store({ keepAcknowledgedMax: 3 });
+    for (let i = 1; i <= 5; i++) s.write('person', `p${i}`, { name: `P${i}` });
+    s.acknowledge(2, []);
+    expect(rowsInOutbox(s)).toBe(5);
+    s.acknowledge(3, [{ seq: 3, reason: 'refused for the test' }]);
+    expect(rowsInOutbox(s)).toBe(2);
+    expect(seqs(s)).toEqual([4, 5]);
+    expect(s.refusedCount()).toBe(1);
+  });
+
+  it('an acknowledgement older than one already seen changes nothing', () => {
+    const s = store();
+    for (let i = 1; i <= 3; i++) s.write('person', `p${i}`, { name: `P${i}` });
+    s.acknowledge(2, []);
+    s.acknowledge(1, []);
+    expect(seqs(s)).toEqual([3]);
+    expect(s.pendingCount()).toBe(1);
   });
 });
 
