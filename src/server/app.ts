@@ -12,7 +12,7 @@ import { EidoIntake, registerEidoRoutes } from './eido';
 import { loadEligibilityRules as loadSharedEligibilityRules, type EligibilityRules } from '../shared/eido';
 import { ServerError } from './errors';
 import { HandoffArbiter } from './handoff';
-import { Hub, type MethodHandler } from './socket';
+import { Hub, RawJson, type MethodHandler } from './socket';
 import { SqliteStorage } from './storage/sqlite';
 import type { ServerStorage } from './storage/types';
 import { SyncEngine } from './sync';
@@ -133,7 +133,7 @@ export async function createSyncServer(config: SyncServerConfig): Promise<SyncSe
     };
     const methods: Record<ServerMethod, MethodHandler> = {
       push,
-      pull: (caller, p) => sync.pull(caller, p),
+      pull: async (caller, p) => new RawJson(await sync.pullJson(caller, p)),
       'handoff.request': async (caller, p) => {
         const h = await arb.request(caller.user, p);
         if (h.state === 'ringing') hub?.ring(h);
@@ -212,10 +212,11 @@ export async function createSyncServer(config: SyncServerConfig): Promise<SyncSe
       return { ok: true };
     });
     fastify.post('/v1/push', async (req) => push(await caller(req.headers), req.body));
-    fastify.get('/v1/pull', async (req) => {
+    fastify.get('/v1/pull', async (req, reply) => {
       const q = req.query as Record<string, string | undefined>;
       const num = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v));
-      return methods.pull(await caller(req.headers), { cursor: num(q.cursor) ?? 0, limit: num(q.limit) });
+      const page = await sync.pullJson(await caller(req.headers), { cursor: num(q.cursor) ?? 0, limit: num(q.limit) });
+      return reply.type('application/json; charset=utf-8').send(page);
     });
     const eido = new EidoIntake({ storage, sync, rules: eligibilityRules, logger, now, committed, maxBytes: config.eidoMaxBytes });
     await registerEidoRoutes(fastify, eido, logger);

@@ -13,6 +13,11 @@ import { ServerError, asServerError } from './errors';
  */
 export type MethodHandler = (caller: Caller, params: unknown) => Promise<unknown>;
 
+/** A method's result already serialized (a pull page): sent as it is, not stringified again. */
+export class RawJson {
+  constructor(readonly json: string) {}
+}
+
 export interface HubOptions {
   auth: Auth;
   methods: Record<ServerMethod, MethodHandler>;
@@ -109,9 +114,9 @@ export class Hub {
     this.send(conn, { t: 'hello', serverTime: this.o.now(), cursor, user: caller.user, maxDriftMs: this.o.maxDriftMs });
   }
 
-  private send(conn: Conn, msg: ServerMessage): void {
+  private send(conn: Conn, msg: ServerMessage | string): void {
     if (conn.ws.readyState !== WebSocket.OPEN) return;
-    conn.ws.send(JSON.stringify(msg), (err) => {
+    conn.ws.send(typeof msg === 'string' ? msg : JSON.stringify(msg), (err) => {
       if (err) this.o.logger.debug({ err }, 'send failed');
     });
   }
@@ -155,7 +160,7 @@ export class Hub {
     conn.inFlight++;
     this.o.methods[m](conn.caller, p)
       .then(
-        (r) => this.send(conn, { t: 'res', id, ok: true, r }),
+        (r) => this.send(conn, r instanceof RawJson ? `{"t":"res","id":${id},"ok":true,"r":${r.json}}` : { t: 'res', id, ok: true, r }),
         (err) => {
           const e = asServerError(err);
           if (e.code === 'internal') this.o.logger.error({ err, method: m }, 'request failed');

@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import { ENTITIES, ENTITY_NAMES, roleMayReceive, type EntityName } from '../shared/entities';
 import { ClockDriftError, HybridClock, decodeHlc } from '../shared/hlc';
 import { mergeOp, type RowState } from '../shared/sync/merge';
-import { Op, PULL_PAGE_MAX, PushRequest, validateOpFor, type PullResponse, type PushResponse, type Refusal } from '../shared/sync/protocol';
+import { Op, PULL_PAGE_MAX, PushRequest, validateOpFor, type PushResponse, type Refusal } from '../shared/sync/protocol';
 import { PullParams } from '../shared/sync/wire';
 import type { Caller } from './auth';
 import { ServerError, describeZodIssues } from './errors';
@@ -191,7 +191,11 @@ export class SyncEngine {
     return { cursor, row: { id, ...state.data } };
   }
 
-  async pull(caller: Caller, params: unknown): Promise<PullResponse> {
+  /**
+   * A page of the change log for this caller, as the JSON text of a PullResponse: the stored
+   * fields are spliced in as they are (see ServerStorage.readChangesJson).
+   */
+  async pullJson(caller: Caller, params: unknown): Promise<string> {
     const parsed = PullParams.safeParse(params ?? {});
     if (!parsed.success) throw new ServerError('bad_request', `Invalid pull: ${describeZodIssues(parsed.error.issues)}`);
     const { cursor: after, limit, excludeOwn } = parsed.data;
@@ -204,14 +208,11 @@ export class SyncEngine {
         const head = await tx.getCursor();
         // A workstation already holds its own ops: they are not sent back (for a console that
         // has just pushed a large outbox, that would be all of it again).
-        const ops = await tx.readChanges(after, page, entities, excludeOwn ? caller.workstation.id : null);
-        if (ops.length === page) {
-          // A full page: the scan stopped at its last op.
-          const cursor = ops[ops.length - 1].cursor;
-          return { ops, cursor, more: cursor < head };
-        }
-        // Everything up to the head was scanned (what the role may not receive included).
-        return { ops, cursor: head, more: false };
+        const ops = await tx.readChangesJson(after, page, entities, excludeOwn ? caller.workstation.id : null);
+        // A full page: the scan stopped at its last op. Otherwise everything up to the head was
+        // scanned (what the role may not receive included).
+        const cursor = ops.count === page ? ops.lastCursor : head;
+        return `{"ops":${ops.json},"cursor":${cursor},"more":${cursor < head}}`;
       },
       { readOnly: true },
     );

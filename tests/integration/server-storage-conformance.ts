@@ -118,6 +118,36 @@ export function describeStorageConformance(name: string, open: () => Promise<{ s
       }, { readOnly: true });
     });
 
+    it('hands out the same pages as JSON text, fields as they were stored', async () => {
+      const awkward = { reason: 'Line one\nline "two" \\ ünïcödé \u2028 done', consent: { given: true, at: null, notes: ['a', 1.5] } };
+      const cursors = await storage.transaction(async (tx) => {
+        await tx.insertWorkstation(ws('w1'));
+        await tx.insertReplica({ replica: 'r1', workstationId: 'w1', lastSeq: 0 });
+        const out: number[] = [];
+        out.push(await tx.appendChange(op('r1', 1, 'incident', 'i1', { type: 'a' })));
+        out.push(await tx.appendChange(op('r2', 1, 'case', 'c"1', awkward)));
+        out.push(await tx.appendChange(op('r2', 2, 'incident', 'i2', { type: 'b' })));
+        return out;
+      });
+      await storage.transaction(async (tx) => {
+        for (const [after, limit, entities, except] of [
+          [0, 10, null, null],
+          [cursors[0], 1, null, null],
+          [0, 10, ['case'], null],
+          [0, 10, null, 'w1'],
+          [0, 10, [], null],
+          [cursors[2], 10, null, null],
+        ] as const) {
+          const page = await tx.readChangesJson(after, limit, entities, except);
+          const ops = await tx.readChanges(after, limit, entities, except);
+          expect(JSON.parse(page.json)).toEqual(ops);
+          expect(page.count).toBe(ops.length);
+          expect(page.lastCursor).toBe(ops.at(-1)?.cursor ?? 0);
+        }
+        expect(JSON.parse((await tx.readChangesJson(0, 10, ['case'])).json)[0].fields).toEqual(awkward);
+      }, { readOnly: true });
+    });
+
     it('keeps materialized rows and finds them by field', async () => {
       await storage.transaction(async (tx) => {
         await tx.putEntity('handoff', 'h1', { data: { state: 'ringing', declines: [] }, clocks: { state: 'x' } }, 1);

@@ -11,7 +11,7 @@ import { SyncEngine } from '../../src/server/sync';
 import { openSqliteStorage } from '../../src/server/storage/sqlite';
 import type { Caller } from '../../src/server/auth';
 import { ENTITIES, type EntityName } from '../../src/shared/entities';
-import type { PullResponse, PushResponse, Op } from '../../src/shared/sync/protocol';
+import { parsePullResponse, type PullResponse, type PushResponse, type Op } from '../../src/shared/sync/protocol';
 import { expandClocks, mergeOp, type RowState } from '../../src/shared/sync/merge';
 import { tempDir } from '../helpers/tmp';
 
@@ -123,7 +123,7 @@ describe('sync convergence (property)', () => {
               const out = await engine.push(caller(m.r), { ops: m.ops });
               return { kind: 'pushRes', r: m.r, res: out.response };
             }
-            if (m.kind === 'pull') return { kind: 'pullRes', r: m.r, res: await engine.pull(caller(m.r), { cursor: m.cursor, limit: 7 }) };
+            if (m.kind === 'pull') return { kind: 'pullRes', r: m.r, res: parsePullResponse(JSON.parse(await engine.pullJson(caller(m.r), { cursor: m.cursor, limit: 7 }))) };
             if (m.kind === 'pushRes') replicas[m.r].acknowledge(m.res.lastSeq, m.res.refused);
             else {
               replicas[m.r].applyRemote(m.res.ops);

@@ -9,6 +9,7 @@ import type { LoggedOp, Op } from '../../shared/sync/protocol';
 import {
   SERVER_REPLICA,
   type CadKeyRecord,
+  type ChangesJson,
   type EidoRejectionRecord,
   type EnrollmentTokenRecord,
   type EntityRow,
@@ -291,7 +292,6 @@ function prepare(db: Db) {
     setLastSeq: db.prepare('UPDATE replicas SET last_seq = ? WHERE replica = ?'),
     appendChange: db.prepare('INSERT INTO change_log(replica, seq, hlc, entity, id, fields) VALUES (?, ?, ?, ?, ?, ?)'),
     cursor: db.prepare('SELECT coalesce(max(cursor), 0) AS c FROM change_log'),
-    changes: db.prepare('SELECT * FROM change_log WHERE cursor > ? ORDER BY cursor LIMIT ?'),
     maxHlc: db.prepare('SELECT max(hlc) AS h FROM change_log'),
     entity: db.prepare('SELECT data, clocks FROM entity_state WHERE entity = ? AND id = ?'),
     putEntity: db.prepare(
@@ -460,22 +460,40 @@ class SqliteTx implements StorageTx {
   async readChanges(after: number, limit: number, entities: readonly EntityName[] | null, exceptWorkstation: string | null = null): Promise<LoggedOp[]> {
     this.check();
     if (entities !== null && entities.length === 0) return [];
-    if (entities === null && exceptWorkstation === null) return (this.s.changes.all(after, limit) as Row[]).map(toLoggedOp);
+    const { stmt, params } = this.changesQuery(after, entities, exceptWorkstation, false);
+    return (stmt.all(...params, limit) as Row[]).map(toLoggedOp);
+  }
+  async readChangesJson(after: number, limit: number, entities: readonly EntityName[] | null, exceptWorkstation: string | null = null): Promise<ChangesJson> {
+    this.check();
+    if (entities !== null && entities.length === 0) return { json: '[]', count: 0, lastCursor: 0 };
+    const { stmt, params } = this.changesQuery(after, entities, exceptWorkstation, true);
+    const rows = stmt.all(...params, limit) as [number, string, number, string, string, string, string][];
+    let json = '[';
+    for (let i = 0; i < rows.length; i++) {
+      const [cursor, replica, seq, hlc, entity, id, fields] = rows[i];
+      const q = JSON.stringify;
+      json += `${i ? ',' : ''}{"cursor":${cursor},"replica":${q(replica)},"seq":${seq},"hlc":${q(hlc)},"entity":${q(entity)},"id":${q(id)},"fields":${fields}}`;
+    }
+    return { json: `${json}]`, count: rows.length, lastCursor: rows.length ? rows[rows.length - 1][0] : 0 };
+  }
+  /** The change-log query for a filter (prepared once per shape), as objects or as raw rows. */
+  private changesQuery(after: number, entities: readonly EntityName[] | null, exceptWorkstation: string | null, raw: boolean) {
     let cache = SqliteTx.filtered.get(this.db);
     if (!cache) SqliteTx.filtered.set(this.db, (cache = new Map()));
     const sorted = entities ? [...entities].sort() : [];
-    const key = `${sorted.join(',')}|${exceptWorkstation === null ? '' : 'except'}`;
+    const key = `${sorted.join(',')}|${exceptWorkstation === null ? '' : 'except'}|${raw ? 'raw' : ''}`;
     let stmt = cache.get(key);
     if (!stmt) {
       const byEntity = entities ? ` AND entity IN (${sorted.map(() => '?').join(', ')})` : '';
       // Evaluated once per statement (not per row): the workstation's replicas are few.
       const byOwner = exceptWorkstation === null ? '' : ' AND replica NOT IN (SELECT replica FROM replicas WHERE workstation_id = ?)';
-      stmt = this.db.prepare(`SELECT * FROM change_log WHERE cursor > ?${byEntity}${byOwner} ORDER BY cursor LIMIT ?`);
+      stmt = this.db.prepare(`SELECT cursor, replica, seq, hlc, entity, id, fields FROM change_log WHERE cursor > ?${byEntity}${byOwner} ORDER BY cursor LIMIT ?`);
+      if (raw) stmt.raw(true);
       cache.set(key, stmt);
     }
     const params: unknown[] = [after, ...sorted];
     if (exceptWorkstation !== null) params.push(exceptWorkstation);
-    return (stmt.all(...params, limit) as Row[]).map(toLoggedOp);
+    return { stmt, params };
   }
   async maxHlc(): Promise<string | null> {
     this.check();

@@ -20,6 +20,14 @@ import type { LoggedOp, Op } from '../../shared/sync/protocol';
  * - Times are ISO-8601 strings in UTC; hashes are lowercase hex SHA-256 (tokens, secrets)
  *   or argon2 PHC strings (passwords). Plain secrets are never stored.
  */
+/** A page of the change log as JSON text: `json` is an array of LoggedOp. */
+export interface ChangesJson {
+  json: string;
+  count: number;
+  /** Cursor of the last op in the page, 0 when the page is empty. */
+  lastCursor: number;
+}
+
 export interface ServerStorage {
   readonly kind: 'sqlite' | 'postgres';
   /** Where the data lives, for logs and `status` (a file path or a redacted URL). */
@@ -179,6 +187,11 @@ export interface StorageTx {
    * none written by the replicas of `exceptWorkstation` (a console already holds its own ops).
    */
   readChanges(after: number, limit: number, entities: readonly EntityName[] | null, exceptWorkstation?: string | null): Promise<LoggedOp[]>;
+  /**
+   * The same ops as `readChanges`, as the JSON array text a pull sends: fields go out as they
+   * were stored, not parsed and written out again (a new workstation pulls every op there is).
+   */
+  readChangesJson(after: number, limit: number, entities: readonly EntityName[] | null, exceptWorkstation?: string | null): Promise<ChangesJson>;
   /** The greatest HLC in the change log (to restart the server's clock after it). */
   maxHlc(): Promise<string | null>;
   getEntity(entity: EntityName, id: string): Promise<RowState | null>;
