@@ -57,6 +57,11 @@ export default tseslint.config(
     'Layering: src/launch composes server and cores in one process; it never reaches the renderer.',
   ),
   layer(
+    ['src/node/**'],
+    ['**/main/**', '**/renderer/**', '**/server/**', 'electron'],
+    'Layering: src/node holds Node helpers shared by the core and the server; it imports src/shared only.',
+  ),
+  layer(
     ['src/server/**'],
     ['**/main/**', '**/renderer/**', 'electron'],
     'Layering: src/server imports src/shared only; never main or renderer.',

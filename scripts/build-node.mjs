@@ -6,7 +6,18 @@ import { readFileSync } from 'node:fs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const external = ['electron', ...Object.keys(pkg.dependencies)];
-const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: true, external, logLevel: 'warning' };
+// src/node/checkpointer.ts finds its module by __filename when bundled and by import.meta.url
+// under tsx; the bundle never reaches the latter, so esbuild's note about it is silenced.
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: true,
+  external,
+  logLevel: 'warning',
+  logOverride: { 'empty-import-meta': 'silent' },
+};
 
 await Promise.all([
   build({ ...common, entryPoints: ['src/launch/electron.ts'], outfile: 'dist/electron/main.cjs' }),

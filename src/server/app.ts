@@ -96,7 +96,9 @@ export async function createSyncServer(config: SyncServerConfig): Promise<SyncSe
   else {
     const file = config.dbFile ?? (config.dataDir ? path.join(config.dataDir, DB_FILE_NAME) : null);
     if (!file) throw new Error('createSyncServer needs dataDir, dbFile or storage');
-    storage = new SqliteStorage(file);
+    storage = new SqliteStorage(file, {
+      onCheckpointFailure: (err) => logger.warn({ err }, 'background checkpoints stopped; SQLite checkpoints in commits again'),
+    });
     ownsStorage = true;
   }
 

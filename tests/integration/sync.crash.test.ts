@@ -32,7 +32,7 @@ const child = path.resolve(__dirname, 'fixtures/sync-child.ts');
 const key = crypto.randomBytes(32).toString('hex');
 const profile = path.join(tmp.dir, 'console');
 
-function runConsole(writes: number, killAfterMs: number | null): Promise<{ committed: string[]; lines: string[]; killed: boolean }> {
+function runConsole(writes: number, killAfterMs: number | null): Promise<{ committed: string[]; lines: string[]; killed: boolean; drainMs: number | null }> {
   return new Promise((resolve) => {
     // One process (node with tsx's loader), so SIGKILL hits the console itself, not a wrapper.
     const p = spawn(process.execPath, ['--import', 'tsx', child, profile, key, server.url, token, String(writes)], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -40,6 +40,8 @@ function runConsole(writes: number, killAfterMs: number | null): Promise<{ commi
     const lines: string[] = [];
     let buf = '';
     let timer: NodeJS.Timeout | null = null;
+    let readyAt = 0;
+    let drainMs: number | null = null;
     p.stdout.on('data', (d: Buffer) => {
       buf += d.toString();
       let nl;
@@ -48,23 +50,29 @@ function runConsole(writes: number, killAfterMs: number | null): Promise<{ commi
         buf = buf.slice(nl + 1);
         lines.push(line);
         if (line.startsWith('committed ')) committed.push(line.slice(10));
+        if (line === 'ready') readyAt = performance.now();
+        if (line === 'drained') drainMs = performance.now() - readyAt;
         // Kill at a random moment once signed in, while cases are being written and pushed.
         if (line === 'ready' && killAfterMs !== null) timer = setTimeout(() => p.kill('SIGKILL'), killAfterMs);
       }
     });
     p.on('exit', (_code, signal) => {
       if (timer) clearTimeout(timer);
-      resolve({ committed, lines, killed: signal === 'SIGKILL' });
+      resolve({ committed, lines, killed: signal === 'SIGKILL', drainMs });
     });
   });
 }
 
 describe('console killed mid-sync', () => {
   it(`loses nothing and duplicates nothing over ${TRIALS} SIGKILLs`, async () => {
-    const committed: string[] = [];
+    // How long a console takes from sign-in to an empty outbox on this machine, so that the
+    // kills below land while it writes and syncs, however fast or slow the machine is.
+    const calibration = await runConsole(WRITES_PER_TRIAL, null);
+    expect(calibration.lines).toContain('drained');
+    const committed: string[] = [...calibration.committed];
     let killedMidway = 0;
     for (let t = 0; t < TRIALS; t++) {
-      const r = await runConsole(WRITES_PER_TRIAL, Math.floor(Math.random() * 1200));
+      const r = await runConsole(WRITES_PER_TRIAL, Math.floor(Math.random() * calibration.drainMs!));
       committed.push(...r.committed);
       if (r.killed && !r.lines.includes('drained')) killedMidway++;
     }

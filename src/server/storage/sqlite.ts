@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
+import { startCheckpointer, type Checkpointer } from '../../node/checkpointer';
 import type { EntityName } from '../../shared/entities';
 import type { Role } from '../../shared/roles';
 import type { RowState } from '../../shared/sync/merge';
@@ -154,14 +155,8 @@ export const SQLITE_MIGRATIONS: SqliteMigration[] = [
   },
 ];
 
-/**
- * Committed pages move from the WAL into the database file in a quiet moment: a checkpoint
- * waits until no write has committed for QUIET_MS, but never more than CHECKPOINT_WITHIN_MS,
- * so under a steady load the WAL still stops growing. (Checked every CHECKPOINT_TICK_MS.)
- */
-const CHECKPOINT_TICK_MS = 250;
-const QUIET_MS = 500;
-const CHECKPOINT_WITHIN_MS = 10_000;
+/** How often the background thread checkpoints the WAL (src/node/checkpointer.ts). */
+const CHECKPOINT_EVERY_MS = 250;
 
 export class ServerStorageError extends Error {
   constructor(
@@ -593,6 +588,8 @@ class SqliteTx implements StorageTx {
 export interface SqliteStorageOptions {
   /** Defaults to SQLITE_MIGRATIONS; tests of upgrades pass their own. */
   migrations?: SqliteMigration[];
+  /** The background checkpoint thread failed (SQLite then checkpoints in commits again). */
+  onCheckpointFailure?: (err: Error) => void;
 }
 
 export class SqliteStorage implements ServerStorage {
@@ -615,10 +612,6 @@ export class SqliteStorage implements ServerStorage {
       db.pragma('synchronous = FULL');
       db.pragma('foreign_keys = ON');
       db.pragma('busy_timeout = 5000');
-      // Checkpoints (copying the WAL into the database file) run between transactions in a
-      // quiet moment, not inside whichever commit crosses 1,000 pages: under a large push, a
-      // checkpoint every second cost the push more than half a second of a busy core.
-      db.pragma('wal_autocheckpoint = 0');
       migrate(db, opts.migrations ?? SQLITE_MIGRATIONS, location);
       this.s = prepare(db);
     } catch (err) {
@@ -626,31 +619,26 @@ export class SqliteStorage implements ServerStorage {
       throw err;
     }
     this.db = db;
-    this.checkpointer = setInterval(() => {
-      const now = Date.now();
-      if (this.lastCommitAt <= this.lastCheckpointAt) return; // nothing new in the WAL
-      if (now - this.lastCommitAt < QUIET_MS && now - this.lastCheckpointAt < CHECKPOINT_WITHIN_MS) return;
-      void this.checkpoint();
-    }, CHECKPOINT_TICK_MS);
-    this.checkpointer.unref();
+    // Checkpoints (copying the WAL into the database file) on a thread of their own, not inside
+    // whichever commit crosses 1,000 pages: there they held up every request queued behind that
+    // commit (half a second of a busy core under a large push, a ringing handoff included).
+    // (An in-memory database, as in tests, has no WAL to checkpoint.)
+    this.checkpointer = db.memory
+      ? null
+      : startCheckpointer({
+          file: location,
+          everyMs: CHECKPOINT_EVERY_MS,
+          onFailure: (err) => {
+            if (db.open) db.pragma('wal_autocheckpoint = 1000');
+            opts.onCheckpointFailure?.(err);
+          },
+        });
+    if (this.checkpointer) db.pragma('wal_autocheckpoint = 0');
+    // After a large push the WAL may have grown; when it starts over it is cut back.
+    db.pragma(`journal_size_limit = ${64 * 2 ** 20}`);
   }
 
-  private readonly checkpointer: NodeJS.Timeout;
-  private lastCommitAt = 0;
-  private lastCheckpointAt = Date.now();
-
-  /** Copies committed pages from the WAL into the database file, between transactions. */
-  checkpoint(): Promise<void> {
-    return this.exclusive(async () => {
-      if (this.closed) return;
-      this.lastCheckpointAt = Date.now();
-      try {
-        this.db.pragma('wal_checkpoint(PASSIVE)');
-      } catch {
-        // Busy with another process (the CLI): the next tick tries again.
-      }
-    });
-  }
+  private readonly checkpointer: Checkpointer | null;
 
   /** Runs `job` after every job queued before it. */
   private exclusive<T>(job: () => Promise<T>): Promise<T> {
@@ -672,7 +660,6 @@ export class SqliteStorage implements ServerStorage {
           const result = await fn(tx);
           tx.active = false;
           this.db.exec('COMMIT');
-          if (!opts.readOnly) this.lastCommitAt = Date.now();
           return result;
         } catch (err) {
           tx.active = false;
@@ -687,7 +674,7 @@ export class SqliteStorage implements ServerStorage {
     return this.exclusive(async () => {
       if (this.closed) return;
       this.closed = true;
-      clearInterval(this.checkpointer);
+      await this.checkpointer?.close();
       try {
         this.db.pragma('wal_checkpoint(TRUNCATE)');
       } catch {

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
+import { startCheckpointer, type Checkpointer } from '../../../node/checkpointer';
 import { MIGRATIONS, SCHEMA_VERSION, type Migration } from './migrations';
 
 export type Db = Database.Database;
@@ -23,14 +24,45 @@ export interface OpenOptions {
   migrations?: Migration[];
 }
 
-function applyKey(db: Db, key: Buffer): void {
+/** The statements that open the store with `key`, on any connection. */
+function keyPragmas(key: Buffer): string[] {
   if (key.length !== 32) throw new StoreError('bad_key', `The store key must be 32 bytes, got ${key.length}`);
-  // SQLCipher v4 compatible format, so that standard tools can open an exported file.
-  db.pragma(`cipher='sqlcipher'`);
-  db.pragma(`legacy=4`);
-  // A raw key (x'…'): it is already 32 random bytes, so SQLCipher's passphrase KDF would only
-  // add a quarter second to every open.
-  db.pragma(`key="x'${key.toString('hex')}'"`);
+  return [
+    // SQLCipher v4 compatible format, so that standard tools can open an exported file.
+    `cipher='sqlcipher'`,
+    `legacy=4`,
+    // A raw key (x'…'): it is already 32 random bytes, so SQLCipher's passphrase KDF would only
+    // add a quarter second to every open.
+    `key="x'${key.toString('hex')}'"`,
+  ];
+}
+
+function applyKey(db: Db, key: Buffer): void {
+  for (const statement of keyPragmas(key)) db.pragma(statement);
+}
+
+/** How often the background thread checkpoints the store's WAL. */
+const CHECKPOINT_EVERY_MS = 250;
+
+/**
+ * Moves the store's WAL checkpoints to a worker thread (src/node/checkpointer.ts): a bulk
+ * pull no longer stalls the main process for the copying. Should the worker fail, SQLite's
+ * own checkpoints come back on.
+ */
+export function checkpointInBackground(db: Db, key: Buffer, onFailure: (err: Error) => void): Checkpointer {
+  const checkpointer = startCheckpointer({
+    file: db.name,
+    setup: keyPragmas(key),
+    everyMs: CHECKPOINT_EVERY_MS,
+    onFailure: (err) => {
+      if (db.open) db.pragma('wal_autocheckpoint = 1000');
+      onFailure(err);
+    },
+  });
+  db.pragma('wal_autocheckpoint = 0');
+  // After a first sync the WAL may have grown large; when it starts over it is cut back.
+  db.pragma(`journal_size_limit = ${64 * 2 ** 20}`);
+  return checkpointer;
 }
 
 /**
