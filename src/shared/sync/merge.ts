@@ -45,7 +45,8 @@ export interface MergeResult {
 
 const FIELD_COUNT = new Map(Object.entries(ENTITIES).map(([name, def]) => [name, Object.keys(def.fields).length]));
 
-function clocksFor(entity: EntityName, hlc: string, fields: Record<string, unknown>): Clocks {
+/** The clocks of a row created by one op: `{"*": hlc}` when it sets every field. */
+export function clocksFor(entity: EntityName, hlc: string, fields: Record<string, unknown>): Clocks {
   const names = Object.keys(fields);
   const all = ENTITIES[entity].fields;
   if (names.length === FIELD_COUNT.get(entity) && names.every((f) => f in all)) return { [EVERY_FIELD]: hlc };

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
-import { ENTITIES, type EntityName } from '../../../shared/entities';
+import { ENTITIES, type EntityName, type FieldKind } from '../../../shared/entities';
 import { HybridClock } from '../../../shared/hlc';
-import { mergeOp, type RowState } from '../../../shared/sync/merge';
+import { clocksFor, mergeOp, type RowState } from '../../../shared/sync/merge';
 import type { Op } from '../../../shared/sync/protocol';
 import type { Db } from './open';
 
@@ -16,6 +16,7 @@ interface EntityStatements {
   select: { get(id: string): Stored | undefined };
   /** Positional parameters in `columns` order (named binding is measurably slower in bulk). */
   upsert: { run(...params: (string | null)[]): unknown };
+  insert: { run(...params: (string | null)[]): unknown };
   columns: string[];
 }
 
@@ -105,6 +106,7 @@ export class ReplicaStore {
           `INSERT INTO ${def.table}(${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})
            ON CONFLICT(id) DO UPDATE SET ${updates.join(', ')}`,
         ) as unknown as EntityStatements['upsert'],
+        insert: this.db.prepare(`INSERT INTO ${def.table}(${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`) as unknown as EntityStatements['insert'],
         columns: cols,
       };
       this.statements.set(entity, s);
@@ -117,12 +119,16 @@ export class ReplicaStore {
     const def = ENTITIES[entity];
     const s = this.stmts(entity);
     const row = s.select.get(id);
-    let current: RowState | null = null;
-    if (row) {
-      const data: Record<string, unknown> = {};
-      for (const f of Object.keys(def.fields)) data[f] = row[f];
-      current = { data, clocks: JSON.parse(row._clocks ?? '{}') };
+    if (!row) {
+      // A new row (nearly every op of a first sync): nothing to merge, written as it comes.
+      const clocks = JSON.stringify(clocksFor(entity, hlc, fields));
+      const kinds = def.fields;
+      const params = s.columns.map((c) => (c === 'id' ? id : c === '_clocks' ? clocks : storedValue(kinds[c], fields[c])));
+      s.insert.run(...params);
+      return true;
     }
+    const current: RowState = { data: {}, clocks: JSON.parse(row._clocks ?? '{}') };
+    for (const f of Object.keys(def.fields)) current.data[f] = row[f];
     const stored = toStored(entity, fields);
     const result = mergeOp(entity, current, hlc, stored);
     if (!result.created && result.changed.length === 0) return false;
@@ -323,12 +329,15 @@ const KEEP_ACKNOWLEDGED_MAX = 50_000;
 export function toStored(entity: EntityName, fields: Record<string, unknown>): Stored {
   const kinds = ENTITIES[entity].fields;
   const out: Stored = {};
-  for (const [f, v] of Object.entries(fields)) {
-    if (v === null || v === undefined) out[f] = null;
-    else if (kinds[f] === 'json') out[f] = JSON.stringify(v);
-    else out[f] = typeof v === 'string' ? v : String(v);
-  }
+  for (const f in fields) out[f] = storedValue(kinds[f], fields[f]);
   return out;
+}
+
+/** A field's value as its column holds it: JSON text for json fields, text otherwise. */
+function storedValue(kind: FieldKind | undefined, v: unknown): string | null {
+  if (v === null || v === undefined) return null;
+  if (kind === 'json') return JSON.stringify(v);
+  return typeof v === 'string' ? v : String(v);
 }
 
 export function fromStored(entity: EntityName, row: Stored): Record<string, unknown> {
