@@ -7,7 +7,9 @@
  * file in one transaction, plus sending the same bytes over a loopback WebSocket.
  * Then an incremental sync: 1,000 ops made on one console until applied on the other.
  * Environment: BENCH_CASES, BENCH_EVENTS_PER_CASE; TANDEM_CHILD_NODE_ARGS passes Node flags to
- * the server and source processes (see tests/helpers/fork-ts.ts).
+ * the server and source processes (see tests/helpers/fork-ts.ts). For diagnosis:
+ * BENCH_CPU_TIMELINE=1 prints each process's CPU share every 250 ms of the full sync, and
+ * BENCH_WINDOW=1 its start and end on the monotonic clock of --cpu-prof profiles.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -80,6 +82,19 @@ async function main(): Promise<void> {
   const processes = { server: serverPid ?? -1, source: source.child.pid ?? -1, target: process.pid };
   const cpuAt = () => Object.fromEntries(Object.entries(processes).map(([name, pid]) => [name, cpuSeconds(pid) ?? NaN]));
   const cpu0 = cpuAt();
+  const timeline: string[] = [];
+  let last = cpu0;
+  let lastAt = performance.now();
+  const sampler = process.env.BENCH_CPU_TIMELINE
+    ? setInterval(() => {
+        const now = cpuAt();
+        const at = performance.now();
+        const s = (at - lastAt) / 1000;
+        timeline.push(`${((at - start) / 1000).toFixed(2).padStart(5)} ` + Object.keys(processes).map((k) => String(Math.round(((now[k] - last[k]) * 100) / s)).padStart(4)).join(' '));
+        last = now;
+        lastAt = at;
+      }, 250)
+    : null;
   const start = performance.now();
   if (process.env.BENCH_WINDOW) console.error(`window_start_us=${process.hrtime.bigint() / 1000n}`);
   source.send({ t: 'go' });
@@ -88,6 +103,10 @@ async function main(): Promise<void> {
   const syncS = (performance.now() - start) / 1000;
   if (process.env.BENCH_WINDOW) console.error(`window_end_us=${process.hrtime.bigint() / 1000n}`);
   const cpu1 = cpuAt();
+  if (sampler) {
+    clearInterval(sampler);
+    console.error(`CPU % per 250 ms (${Object.keys(processes).join(', ')}):\n${timeline.join('\n')}`);
+  }
   const cpuUsed = Object.keys(processes).map((name) => `${name} ${round(cpu1[name] - cpu0[name])} s`);
   const onTarget = count();
   if (onTarget !== rows) throw new Error(`the target holds ${onTarget} rows after the sync, not ${rows}`);
