@@ -39,9 +39,13 @@ describe('case store migrations', () => {
     const db = openStore(file, { key });
     expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     expect(db.prepare("SELECT name FROM person WHERE id = 'p1'").get()).toEqual({ name: 'Ada Upgrade' });
-    // Version 2 added the queue index and the search tables.
+    // Version 2 added the search tables, version 3 the queue-order indexes; version 6 dropped
+    // the indexes they superseded.
     const names = (db.prepare("SELECT name FROM sqlite_master").all() as { name: string }[]).map((r) => r.name);
-    expect(names).toEqual(expect.arrayContaining(['case_queue', 'resource_search', 'case_search']));
+    expect(names).toEqual(expect.arrayContaining(['case_q_status', 'resource_search', 'case_search']));
+    expect(names).not.toContain('case_queue');
+    expect(names).not.toContain('case_owner');
+    expect(names).not.toContain('case_q_cover');
     db.close();
   });
 
