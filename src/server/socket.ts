@@ -6,6 +6,7 @@ import { CLINICAL_ROLES } from '../shared/roles';
 import { ClientMessage, WIRE_PATH, type ServerMessage, type ServerMethod } from '../shared/sync/wire';
 import type { Auth, Caller } from './auth';
 import { ServerError, asServerError } from './errors';
+import { textOf } from '../node/text';
 
 /**
  * The consoles' WebSocket (`/v1/ws`): authenticated on the upgrade, then `req`/`res` per
@@ -129,7 +130,7 @@ export class Hub {
     let raw: unknown;
     try {
       if (isBinary) throw new Error('binary');
-      const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
+      const text = textOf(data);
       raw = JSON.parse(text);
     } catch {
       this.o.logger.debug({ user: conn.caller.user.id }, 'dropped a message that is not JSON text');

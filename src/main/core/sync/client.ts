@@ -12,6 +12,7 @@ import { PushResponse, parsePullResponse, type LoggedOp } from '../../../shared/
 import { RpcError, type SyncStatus, type User } from '../../../shared/contract';
 import type { Handoff } from '../../../shared/entities';
 import type { ReplicaStore } from '../store/replica';
+import { textOf } from '../../../node/text';
 
 /**
  * Keeps one workstation replica in step with the ECC sync server: pushes the outbox,
@@ -171,7 +172,7 @@ export class SyncClient {
       handshakeTimeout: 3000,
     });
     this.ws = ws;
-    ws.on('message', (data) => this.onMessage(ws, data.toString()));
+    ws.on('message', (data) => this.onMessage(ws, textOf(data)));
     ws.on('close', () => this.onClose(ws));
     ws.on('error', () => {
       /* 'close' follows and schedules the reconnect */
