@@ -86,6 +86,7 @@ export class SyncEngine {
       let gap: ServerError | null = null;
       let reportSeqOf: string | null = null;
       const moved = new Set<ReplicaRecord>();
+      let maxHlc: string | null = null;
 
       const refuse = async (raw: unknown, replica: string | null, seq: number | null, reason: string) => {
         refused.push({ seq, reason });
@@ -133,9 +134,11 @@ export class SyncEngine {
           continue;
         }
         await this.apply(tx, op);
-        this.observe(op.hlc);
+        if (maxHlc === null || op.hlc > maxHlc) maxHlc = op.hlc;
         applied++;
       }
+      // The clock only needs the latest timestamp of the push (HLC strings order as they compare).
+      if (maxHlc !== null) this.observe(maxHlc);
 
       // One write per replica per push, in the same transaction as the ops it covers.
       for (const r of moved) await tx.setReplicaLastSeq(r.replica, r.lastSeq);
