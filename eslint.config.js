@@ -64,6 +64,6 @@ export default tseslint.config(
   layer(
     ['src/server/**'],
     ['**/main/**', '**/renderer/**', 'electron'],
-    'Layering: src/server imports src/shared only; never main or renderer.',
+    'Layering: src/server imports src/shared and src/node only; never main or renderer.',
   ),
 );

@@ -20,7 +20,9 @@ describe('layering lint', () => {
     ['src/renderer/x.ts', "import { ipcRenderer } from 'electron';", 'src/renderer imports src/shared only'],
     ['src/main/core/x.ts', "import { app } from 'electron';", 'src/main/core is plain Node'],
     ['src/main/core/x.ts', "import { App } from '../../renderer/App';", 'src/main/core is plain Node'],
-    ['src/server/x.ts', "import { createCore } from '../main/core';", 'src/server imports src/shared only'],
+    ['src/server/x.ts', "import { createCore } from '../main/core';", 'src/server imports src/shared and src/node only'],
+    ['src/node/x.ts', "import { createCore } from '../main/core';", 'src/node holds Node helpers shared by the core and the server'],
+    ['src/node/x.ts', "import { createSyncServer } from '../server/app';", 'src/node holds Node helpers shared by the core and the server'],
     ['src/main/host/x.ts', "import { createSyncServer } from '../../server/app';", 'the shells import core and shared only'],
   ])('%s: %s is refused', async (file, code, message) => {
     const messages = await lint(file, code);
@@ -31,6 +33,9 @@ describe('layering lint', () => {
     ['src/renderer/x.ts', "import { requests } from '../shared/contract';"],
     ['src/main/core/x.ts', "import fs from 'node:fs';\nimport { requests } from '../../shared/contract';"],
     ['src/server/x.ts', "import { Op } from '../shared/sync/protocol';"],
+    ['src/server/x.ts', "import { startCheckpointer } from '../node/checkpointer';"],
+    ['src/main/core/x.ts', "import { textOf } from '../../node/text';"],
+    ['src/node/x.ts', "import { Worker } from 'node:worker_threads';\nimport { HLC_PATTERN } from '../shared/hlc';"],
   ])('%s may use %s', async (file, code) => {
     expect(await lint(file, code)).toEqual([]);
   });
