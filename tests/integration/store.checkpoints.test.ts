@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { checkpointInBackground, openStore } from '../../src/main/core/store/open';
+import { checkpointInBackground, openStore, StoreError } from '../../src/main/core/store/open';
 import { ReplicaStore } from '../../src/main/core/store/replica';
 import { SqliteStorage } from '../../src/server/storage/sqlite';
 import { until } from '../helpers/cluster';
@@ -24,13 +24,25 @@ function dir() {
   return t.dir;
 }
 
-/** Opens a copy of the database file alone (no WAL): what a checkpoint has copied, nothing else. */
-function fileOnly(file: string, key: Buffer) {
+/**
+ * A person as a copy of the database file alone (no WAL) holds it: what checkpoints have copied,
+ * nothing else. A copy taken while the worker is writing the file can be torn: that is "not yet".
+ */
+function personInFileOnly(file: string, key: Buffer, id: string): boolean {
   const copy = path.join(dir(), 'copy.db');
   fs.copyFileSync(file, copy);
-  const db = openStore(copy, { key });
-  cleanups.push(() => db.close());
-  return new ReplicaStore(db);
+  let db;
+  try {
+    db = openStore(copy, { key });
+  } catch (err) {
+    if (err instanceof StoreError) return false;
+    throw err;
+  }
+  try {
+    return new ReplicaStore(db).read('person', id) !== null;
+  } finally {
+    db.close();
+  }
 }
 
 describe('background checkpoints', () => {
@@ -46,7 +58,7 @@ describe('background checkpoints', () => {
     store.transaction(() => {
       for (let i = 0; i < 500; i++) store.write('person', `p${i}`, { name: `Person ${i}` });
     });
-    await until(() => fileOnly(file, key).read('person', 'p499') !== null, 5000, 'the last row in the database file');
+    await until(() => personInFileOnly(file, key, 'p499'), 5000, 'the last row in the database file');
     expect(failures).toEqual([]);
     await checkpointer.close();
   });
@@ -55,13 +67,19 @@ describe('background checkpoints', () => {
     const file = path.join(dir(), 'server.db');
     const storage = new SqliteStorage(file);
     await storage.transaction((tx) => tx.insertWorkstation({ id: 'w1', name: 'DISP-1', secretHash: 'x', enrolledAt: '2026-11-27T00:00:00Z', revoked: false, revokedAt: null }));
-    const copy = () => {
+    // As above: the database file alone, and a torn copy means "not yet".
+    const inFileOnly = async () => {
       const to = path.join(dir(), 'copy.db');
       fs.copyFileSync(file, to);
-      const other = new SqliteStorage(to);
-      return other.transaction((tx) => tx.getWorkstation('w1'), { readOnly: true }).finally(() => other.close());
+      let other: SqliteStorage;
+      try {
+        other = new SqliteStorage(to);
+      } catch {
+        return false;
+      }
+      return other.transaction(async (tx) => (await tx.getWorkstation('w1')) !== null, { readOnly: true }).finally(() => other.close());
     };
-    await until(async () => (await copy()) !== null, 5000, 'the workstation in the database file');
+    await until(inFileOnly, 5000, 'the workstation in the database file');
     await storage.close();
   });
 
