@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import type Database from 'better-sqlite3-multiple-ciphers';
 
 /**
  * WAL checkpoints on a thread of their own. A checkpoint copies committed pages from the WAL
@@ -8,8 +9,8 @@ import { Worker } from 'node:worker_threads';
  * Measured on a 220,000-op pull into an encrypted console store, checkpoints were a fifth of
  * the apply: SQLite3MultipleCiphers decrypts each page read from the WAL and encrypts it again
  * for the database file. WAL mode lets another connection checkpoint while this one reads and
- * writes, so a worker thread with its own connection does it, every `everyMs`, and the owner
- * turns SQLite's automatic checkpoints off.
+ * writes, so a worker thread with its own connection does it, and the owner's connection no
+ * longer checkpoints in its commits.
  */
 export interface Checkpointer {
   /** Stops the worker; its connection closes (SQLite keeps the WAL consistent at any point). */
@@ -17,14 +18,20 @@ export interface Checkpointer {
 }
 
 export interface CheckpointerOptions {
-  /** The database file. */
-  file: string;
   /** Run on the worker's connection before anything else, e.g. the key of an encrypted store. */
   setup?: string[];
-  everyMs: number;
-  /** Told when the worker fails; the owner then turns SQLite's own checkpoints back on. */
+  /** Told when the worker fails (SQLite's own checkpoints are already back on by then). */
   onFailure: (err: Error) => void;
 }
+
+/** How often the worker checkpoints: often enough that each checkpoint copies little. */
+const CHECKPOINT_EVERY_MS = 250;
+
+/**
+ * The WAL is cut back to this size when it starts over (after a first sync or a large push
+ * it may have grown far past it).
+ */
+const WAL_SIZE_LIMIT = 64 * 2 ** 20;
 
 /**
  * While the owner writes without pause (a first sync), a PASSIVE checkpoint never finds the
@@ -69,16 +76,22 @@ function sqliteModulePath(): string {
   return createRequire(from).resolve('better-sqlite3-multiple-ciphers');
 }
 
-export function startCheckpointer(opts: CheckpointerOptions): Checkpointer {
+/**
+ * Moves `db`'s WAL checkpoints to a worker thread: SQLite's automatic ones are turned off on
+ * `db`, and back on should the worker fail. Null for an in-memory database (no WAL).
+ */
+export function checkpointInBackground(db: Database.Database, opts: CheckpointerOptions): Checkpointer | null {
+  if (db.memory) return null;
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
-    workerData: { file: opts.file, setup: opts.setup ?? [], everyMs: opts.everyMs, restartAtFrames: RESTART_AT_FRAMES, sqliteModule: sqliteModulePath() },
+    workerData: { file: db.name, setup: opts.setup ?? [], everyMs: CHECKPOINT_EVERY_MS, restartAtFrames: RESTART_AT_FRAMES, sqliteModule: sqliteModulePath() },
   });
   worker.unref();
   let failed = false;
   const fail = (err: Error) => {
     if (failed) return;
     failed = true;
+    if (db.open) db.pragma('wal_autocheckpoint = 1000');
     opts.onFailure(err);
   };
   worker.on('message', (m: { t: string; message: string }) => {
@@ -91,6 +104,8 @@ export function startCheckpointer(opts: CheckpointerOptions): Checkpointer {
       resolve();
     }),
   );
+  db.pragma('wal_autocheckpoint = 0');
+  db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`);
   return {
     close() {
       failed = true; // an exit from here on is ours

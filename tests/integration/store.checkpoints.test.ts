@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { checkpointInBackground, openStore, StoreError } from '../../src/main/core/store/open';
+import { checkpointStoreInBackground, openStore, StoreError } from '../../src/main/core/store/open';
 import { ReplicaStore } from '../../src/main/core/store/replica';
 import { SqliteStorage } from '../../src/server/storage/sqlite';
 import { until } from '../helpers/cluster';
@@ -51,7 +51,7 @@ describe('background checkpoints', () => {
     const file = path.join(dir(), 'tandem.db');
     const db = openStore(file, { key });
     const failures: Error[] = [];
-    const checkpointer = checkpointInBackground(db, key, (err) => failures.push(err));
+    const checkpointer = checkpointStoreInBackground(db, key, (err) => failures.push(err));
     cleanups.push(() => db.close());
     expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
     const store = new ReplicaStore(db);
@@ -60,7 +60,7 @@ describe('background checkpoints', () => {
     });
     await until(() => personInFileOnly(file, key, 'p499'), 5000, 'the last row in the database file');
     expect(failures).toEqual([]);
-    await checkpointer.close();
+    await checkpointer?.close();
   });
 
   it("copy the sync server's commits into its database file", async () => {
@@ -89,7 +89,7 @@ describe('background checkpoints', () => {
     const db = openStore(file, { key });
     cleanups.push(() => db.close());
     // The worker is given another key: it cannot read the store and gives up.
-    const failed = new Promise<Error>((resolve) => checkpointInBackground(db, randomKey(), resolve));
+    const failed = new Promise<Error>((resolve) => checkpointStoreInBackground(db, randomKey(), resolve));
     new ReplicaStore(db).write('person', 'p1', { name: 'Ada' });
     const err = await failed;
     expect(err.message).toMatch(/checkpoint/i);

@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import { RpcError, type EventName, type EventPayload, type SessionInfo, type SyncStatus, type User } from '../../shared/contract';
 import type { Handoff } from '../../shared/entities';
 import type { LoggedOp } from '../../shared/sync/protocol';
-import { checkpointInBackground, openStore } from './store/open';
+import { checkpointStoreInBackground, openStore } from './store/open';
 import { ReplicaStore } from './store/replica';
 import { SyncClient } from './sync/client';
 import { createRouter, type Handlers } from './router';
@@ -59,7 +59,7 @@ export async function createCore(config: CoreConfig) {
   const log = config.log ?? defaultCoreLog;
   const eligibilityRules = loadCoreEligibilityRules(config.eligibilityRulesFile);
   const db = openStore(path.join(config.profileDir, 'tandem.db'), { key: config.key });
-  const checkpointer = checkpointInBackground(db, config.key, (err) =>
+  const checkpointer = checkpointStoreInBackground(db, config.key, (err) =>
     log('warn', 'Background checkpoints stopped; SQLite checkpoints the store itself again', { error: err.message }),
   );
   const store = new ReplicaStore(db, now);
@@ -260,7 +260,7 @@ export async function createCore(config: CoreConfig) {
       cadOutcome.close();
       sync?.stop();
       emitter.removeAllListeners();
-      void checkpointer.close();
+      void checkpointer?.close();
       db.close();
     },
   };

@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
-import { startCheckpointer, type Checkpointer } from '../../node/checkpointer';
+import { checkpointInBackground, type Checkpointer } from '../../node/checkpointer';
 import type { EntityName } from '../../shared/entities';
 import type { Role } from '../../shared/roles';
 import type { RowState } from '../../shared/sync/merge';
@@ -154,9 +154,6 @@ export const SQLITE_MIGRATIONS: SqliteMigration[] = [
     `,
   },
 ];
-
-/** How often the background thread checkpoints the WAL (src/node/checkpointer.ts). */
-const CHECKPOINT_EVERY_MS = 250;
 
 export class ServerStorageError extends Error {
   constructor(
@@ -607,8 +604,8 @@ export class SqliteStorage implements ServerStorage {
       db.pragma('journal_mode = WAL');
       // A push is acknowledged once its transaction commits, and the console then deletes
       // those ops from its outbox: the commit must survive a power cut, not only a crash of
-      // this process (NORMAL would sync the WAL only at checkpoints). Measured here: no cost
-      // to note at 2,000 ops per commit.
+      // this process (NORMAL would sync the WAL only at checkpoints). Measured here: one fsync
+      // per commit, ~0.7 ms added to a handoff's ring (docs/BENCHMARKS.md).
       db.pragma('synchronous = FULL');
       db.pragma('foreign_keys = ON');
       db.pragma('busy_timeout = 5000');
@@ -622,20 +619,8 @@ export class SqliteStorage implements ServerStorage {
     // Checkpoints (copying the WAL into the database file) on a thread of their own, not inside
     // whichever commit crosses 1,000 pages: there they held up every request queued behind that
     // commit (half a second of a busy core under a large push, a ringing handoff included).
-    // (An in-memory database, as in tests, has no WAL to checkpoint.)
-    this.checkpointer = db.memory
-      ? null
-      : startCheckpointer({
-          file: location,
-          everyMs: CHECKPOINT_EVERY_MS,
-          onFailure: (err) => {
-            if (db.open) db.pragma('wal_autocheckpoint = 1000');
-            opts.onCheckpointFailure?.(err);
-          },
-        });
-    if (this.checkpointer) db.pragma('wal_autocheckpoint = 0');
-    // After a large push the WAL may have grown; when it starts over it is cut back.
-    db.pragma(`journal_size_limit = ${64 * 2 ** 20}`);
+    // (None for an in-memory database, as in tests: it has no WAL.)
+    this.checkpointer = checkpointInBackground(db, { onFailure: (err) => opts.onCheckpointFailure?.(err) });
   }
 
   private readonly checkpointer: Checkpointer | null;

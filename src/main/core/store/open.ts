@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
-import { startCheckpointer, type Checkpointer } from '../../../node/checkpointer';
+import { checkpointInBackground, type Checkpointer } from '../../../node/checkpointer';
 import { MIGRATIONS, SCHEMA_VERSION, type Migration } from './migrations';
 
 export type Db = Database.Database;
@@ -41,28 +41,13 @@ function applyKey(db: Db, key: Buffer): void {
   for (const statement of keyPragmas(key)) db.pragma(statement);
 }
 
-/** How often the background thread checkpoints the store's WAL. */
-const CHECKPOINT_EVERY_MS = 250;
-
 /**
  * Moves the store's WAL checkpoints to a worker thread (src/node/checkpointer.ts): a bulk
  * pull no longer stalls the main process for the copying. Should the worker fail, SQLite's
  * own checkpoints come back on.
  */
-export function checkpointInBackground(db: Db, key: Buffer, onFailure: (err: Error) => void): Checkpointer {
-  const checkpointer = startCheckpointer({
-    file: db.name,
-    setup: keyPragmas(key),
-    everyMs: CHECKPOINT_EVERY_MS,
-    onFailure: (err) => {
-      if (db.open) db.pragma('wal_autocheckpoint = 1000');
-      onFailure(err);
-    },
-  });
-  db.pragma('wal_autocheckpoint = 0');
-  // After a first sync the WAL may have grown large; when it starts over it is cut back.
-  db.pragma(`journal_size_limit = ${64 * 2 ** 20}`);
-  return checkpointer;
+export function checkpointStoreInBackground(db: Db, key: Buffer, onFailure: (err: Error) => void): Checkpointer | null {
+  return checkpointInBackground(db, { setup: keyPragmas(key), onFailure });
 }
 
 /**
