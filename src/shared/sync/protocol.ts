@@ -50,23 +50,7 @@ export function parsePullResponse(raw: unknown): PullResponse {
     throw new Error('Malformed pull response from the sync server');
   }
   for (const o of r.ops as Record<string, unknown>[]) {
-    const ok =
-      o !== null &&
-      typeof o === 'object' &&
-      Number.isSafeInteger(o.cursor) &&
-      Number.isSafeInteger(o.seq) &&
-      typeof o.replica === 'string' &&
-      REPLICA_PATTERN.test(o.replica) &&
-      typeof o.hlc === 'string' &&
-      HLC_PATTERN.test(o.hlc) &&
-      typeof o.entity === 'string' &&
-      ENTITY_SET.has(o.entity) &&
-      typeof o.id === 'string' &&
-      o.id.length > 0 &&
-      typeof o.fields === 'object' &&
-      o.fields !== null &&
-      !Array.isArray(o.fields);
-    if (!ok) throw new Error(`Malformed op in pull response: ${JSON.stringify(o).slice(0, 200)}`);
+    if (!opIfWellFormed(o) || !Number.isSafeInteger(o.cursor)) throw new Error(`Malformed op in pull response: ${JSON.stringify(o).slice(0, 200)}`);
   }
   return r as PullResponse;
 }
@@ -111,7 +95,10 @@ export function validateOpFor(role: Role, raw: unknown): { op?: Op; reason?: str
   return { op };
 }
 
-/** The op's own fields (others dropped, as zod's object parse does), or null if any is not what `Op` requires. */
+/**
+ * The op's own fields (others dropped, as zod's object parse does), or null if any is not what
+ * `Op` requires: the check of every op pushed to the server and every op pulled from it.
+ */
 function opIfWellFormed(raw: unknown): Op | null {
   if (typeof raw !== 'object' || raw === null) return null;
   const { replica, seq, hlc, entity, id, fields } = raw as Record<string, unknown>;
