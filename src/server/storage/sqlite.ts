@@ -6,7 +6,7 @@ import { checkpointInBackground, type Checkpointer } from '../../node/checkpoint
 import type { EntityName } from '../../shared/entities';
 import type { Role } from '../../shared/roles';
 import type { RowState } from '../../shared/sync/merge';
-import type { LoggedOp, Op } from '../../shared/sync/protocol';
+import { opJsonText, type LoggedOp, type Op } from '../../shared/sync/protocol';
 import {
   SERVER_REPLICA,
   type CadKeyRecord,
@@ -463,8 +463,7 @@ class SqliteTx implements StorageTx {
     let json = '[';
     for (let i = 0; i < rows.length; i++) {
       const [cursor, replica, seq, hlc, entity, id, fields] = rows[i];
-      const q = JSON.stringify;
-      json += `${i ? ',' : ''}{"cursor":${cursor},"replica":${q(replica)},"seq":${seq},"hlc":${q(hlc)},"entity":${q(entity)},"id":${q(id)},"fields":${fields}}`;
+      json += `${i ? ',' : ''}${opJsonText({ cursor, replica, seq, hlc, entity, id }, fields)}`;
     }
     return { json: `${json}]`, count: rows.length, lastCursor: rows.length ? rows[rows.length - 1][0] : 0 };
   }

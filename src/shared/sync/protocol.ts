@@ -21,6 +21,17 @@ export type Op = z.infer<typeof Op>;
 export const LoggedOp = Op.extend({ cursor: z.number().int().positive() });
 export type LoggedOp = z.infer<typeof LoggedOp>;
 
+/**
+ * An op (or, with `cursor`, a LoggedOp) as JSON text, its fields spliced in as the JSON the
+ * store holds them in: a push reads its outbox and a pull its change log this way, rather than
+ * parsing every op's fields only to write them out again.
+ */
+export function opJsonText(op: { cursor?: number; replica: string; seq: number; hlc: string; entity: string; id: string }, fieldsJson: string): string {
+  const q = JSON.stringify;
+  const cursor = op.cursor === undefined ? '' : `"cursor":${op.cursor},`;
+  return `{${cursor}"replica":${q(op.replica)},"seq":${op.seq},"hlc":${q(op.hlc)},"entity":${q(op.entity)},"id":${q(op.id)},"fields":${fieldsJson}}`;
+}
+
 export const PushRequest = z.object({ ops: z.array(z.unknown()).max(5000) });
 export const Refusal = z.object({ seq: z.number().int().nullable(), reason: z.string() });
 export type Refusal = z.infer<typeof Refusal>;

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { ENTITIES, type EntityName, type FieldKind } from '../../../shared/entities';
 import { HybridClock } from '../../../shared/hlc';
 import { clocksFor, mergeOp, type RowState } from '../../../shared/sync/merge';
-import type { Op } from '../../../shared/sync/protocol';
+import { opJsonText, type Op } from '../../../shared/sync/protocol';
 import type { Db } from './open';
 
 /**
@@ -275,11 +275,11 @@ export class ReplicaStore {
    */
   outboxJson(limit: number, after = 0): { json: string; count: number; lastSeq: number } {
     const rows = this.outboxRows(limit, after);
-    const replica = JSON.stringify(this.replicaId);
+    const replica = this.replicaId;
     let json = '[';
     for (let i = 0; i < rows.length; i++) {
       const [seq, hlc, entity, id, fields] = rows[i];
-      json += `${i ? ',' : ''}{"replica":${replica},"seq":${seq},"hlc":${JSON.stringify(hlc)},"entity":"${entity}","id":${JSON.stringify(id)},"fields":${fields}}`;
+      json += `${i ? ',' : ''}${opJsonText({ replica, seq, hlc, entity, id }, fields)}`;
     }
     return { json: `${json}]`, count: rows.length, lastSeq: rows.length ? rows[rows.length - 1][0] : Math.max(after, this.ackedSeq) };
   }
