@@ -41,3 +41,37 @@ export function childPids(): number[] {
     return [];
   }
 }
+
+/**
+ * CPU used by named processes from now until `stop()`, and, with `timeline`, each one's share
+ * (% of one core) every 250 ms in between.
+ */
+export function watchCpu(processes: Record<string, number>, timeline = false) {
+  const names = Object.keys(processes);
+  const at = () => Object.fromEntries(names.map((n) => [n, cpuSeconds(processes[n]) ?? NaN]));
+  const t0 = performance.now();
+  const first = at();
+  const lines: string[] = [];
+  let last = first;
+  let lastAt = t0;
+  const sampler = timeline
+    ? setInterval(() => {
+        const now = at();
+        const when = performance.now();
+        const s = (when - lastAt) / 1000;
+        lines.push(`${((when - t0) / 1000).toFixed(2).padStart(5)} ${names.map((n) => String(Math.round(((now[n] - last[n]) * 100) / s)).padStart(4)).join(' ')}`);
+        last = now;
+        lastAt = when;
+      }, 250)
+    : null;
+  return {
+    stop() {
+      if (sampler) clearInterval(sampler);
+      const end = at();
+      return {
+        used: names.map((n) => `${n} ${round(end[n] - first[n])} s`).join(', '),
+        timeline: sampler ? `CPU % per 250 ms (${names.join(', ')}):\n${lines.join('\n')}` : null,
+      };
+    },
+  };
+}

@@ -18,7 +18,7 @@ import { WebSocketServer, WebSocket } from 'ws';
 import { startCluster, until } from '../tests/helpers/cluster';
 import { forkTs } from '../tests/helpers/fork-ts';
 import { randomKey, tempDir } from '../tests/helpers/tmp';
-import { childPids, cpuSeconds, machine, round } from './lib';
+import { childPids, machine, round, watchCpu } from './lib';
 import { caseFields, eventFields } from './sync-data';
 
 const CASES = Number(process.env.BENCH_CASES ?? 20_000);
@@ -78,23 +78,8 @@ async function main(): Promise<void> {
   let pushed = 0;
   void source.next('drained').then(() => (pushed = performance.now()));
   const off = target.on('data.changed', check);
-  const serverPid = childPids().find((pid) => pid !== source.child.pid);
-  const processes = { server: serverPid ?? -1, source: source.child.pid ?? -1, target: process.pid };
-  const cpuAt = () => Object.fromEntries(Object.entries(processes).map(([name, pid]) => [name, cpuSeconds(pid) ?? NaN]));
-  const cpu0 = cpuAt();
-  const timeline: string[] = [];
-  let last = cpu0;
-  let lastAt = performance.now();
-  const sampler = process.env.BENCH_CPU_TIMELINE
-    ? setInterval(() => {
-        const now = cpuAt();
-        const at = performance.now();
-        const s = (at - lastAt) / 1000;
-        timeline.push(`${((at - start) / 1000).toFixed(2).padStart(5)} ` + Object.keys(processes).map((k) => String(Math.round(((now[k] - last[k]) * 100) / s)).padStart(4)).join(' '));
-        last = now;
-        lastAt = at;
-      }, 250)
-    : null;
+  const serverPid = childPids().find((pid) => pid !== source.child.pid) ?? -1;
+  const cpu = watchCpu({ server: serverPid, source: source.child.pid ?? -1, target: process.pid }, Boolean(process.env.BENCH_CPU_TIMELINE));
   const start = performance.now();
   if (process.env.BENCH_WINDOW) console.error(`window_start_us=${process.hrtime.bigint() / 1000n}`);
   source.send({ t: 'go' });
@@ -102,15 +87,11 @@ async function main(): Promise<void> {
   off();
   const syncS = (performance.now() - start) / 1000;
   if (process.env.BENCH_WINDOW) console.error(`window_end_us=${process.hrtime.bigint() / 1000n}`);
-  const cpu1 = cpuAt();
-  if (sampler) {
-    clearInterval(sampler);
-    console.error(`CPU % per 250 ms (${Object.keys(processes).join(', ')}):\n${timeline.join('\n')}`);
-  }
-  const cpuUsed = Object.keys(processes).map((name) => `${name} ${round(cpu1[name] - cpu0[name])} s`);
+  const { used: cpuUsed, timeline } = cpu.stop();
+  if (timeline) console.error(timeline);
   const onTarget = count();
   if (onTarget !== rows) throw new Error(`the target holds ${onTarget} rows after the sync, not ${rows}`);
-  console.error(`push drained after ${round((pushed - start) / 1000)} s, last row on the target after ${round(syncS)} s; CPU used: ${cpuUsed.join(', ')}`);
+  console.error(`push drained after ${round((pushed - start) / 1000)} s, last row on the target after ${round(syncS)} s; CPU used: ${cpuUsed}`);
 
   // Incremental: 1,000 changes on the source until all are on the target. The target is
   // checked when it reports a change (not by polling, which would load the machine it measures).
