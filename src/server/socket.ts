@@ -14,9 +14,9 @@ import { textOf } from '../node/text';
  */
 export type MethodHandler = (caller: Caller, params: unknown) => Promise<unknown>;
 
-/** A method's result already serialized (a pull page): sent as it is, not stringified again. */
+/** A method's result already serialized (a pull page, UTF-8): sent as it is, not stringified again. */
 export class RawJson {
-  constructor(readonly json: string) {}
+  constructor(readonly json: Buffer) {}
 }
 
 export interface HubOptions {
@@ -39,9 +39,13 @@ interface Conn {
   caller: Caller;
   alive: boolean;
   inFlight: number;
+  /** Messages read off the socket and not yet handled, oldest first. */
+  queue: { data: RawData; isBinary: boolean }[];
+  open: boolean;
 }
 
 const MAX_IN_FLIGHT = 64;
+const CLOSE_BRACE = Buffer.from('}');
 
 function refuseUpgrade(socket: Duplex, status: number, reason: string, message: string): void {
   const body = JSON.stringify({ code: status === 401 ? 'unauthenticated' : 'not_found', message });
@@ -58,6 +62,9 @@ export class Hub {
   private head = 0;
   private pinger: NodeJS.Timeout | null = null;
   private closing = false;
+  /** Connections with messages waiting, in the order their turns come (see received). */
+  private readonly turns: Conn[] = [];
+  private turnScheduled = false;
 
   constructor(private readonly o: HubOptions) {
     this.wss = new WebSocketServer({ noServer: true, maxPayload: o.maxPayload, clientTracking: false });
@@ -98,7 +105,7 @@ export class Hub {
   }
 
   private connected(ws: WebSocket, caller: Caller, cursor: number): void {
-    const conn: Conn = { ws, caller, alive: true, inFlight: 0 };
+    const conn: Conn = { ws, caller, alive: true, inFlight: 0, queue: [], open: true };
     this.conns.add(conn);
     this.head = Math.max(this.head, cursor);
     this.o.logger.info({ user: caller.user.id, role: caller.user.role, workstation: caller.workstation.id }, 'console connected');
@@ -108,6 +115,9 @@ export class Hub {
     ws.on('message', (data, isBinary) => this.received(conn, data, isBinary));
     ws.on('error', (err) => this.o.logger.debug({ err }, 'socket error'));
     ws.on('close', () => {
+      // Its queued requests go unanswered; the console sends them again when it reconnects.
+      conn.open = false;
+      conn.queue.length = 0;
       this.conns.delete(conn);
       this.o.logger.info({ user: caller.user.id, workstation: caller.workstation.id }, 'console disconnected');
       if (CLINICAL_ROLES.includes(caller.user.role) && !this.closing) this.o.answererLeft();
@@ -115,9 +125,9 @@ export class Hub {
     this.send(conn, { t: 'hello', serverTime: this.o.now(), cursor, user: caller.user, maxDriftMs: this.o.maxDriftMs });
   }
 
-  private send(conn: Conn, msg: ServerMessage | string): void {
+  private send(conn: Conn, msg: ServerMessage | Buffer): void {
     if (conn.ws.readyState !== WebSocket.OPEN) return;
-    conn.ws.send(typeof msg === 'string' ? msg : JSON.stringify(msg), (err) => {
+    conn.ws.send(Buffer.isBuffer(msg) ? msg : JSON.stringify(msg), { binary: false }, (err) => {
       if (err) this.o.logger.debug({ err }, 'send failed');
     });
   }
@@ -126,7 +136,42 @@ export class Hub {
     this.send(conn, { t: 'res', id, ok: false, e: err.toWire() });
   }
 
+  /**
+   * Requests are handled one per event-loop turn, taking connections in turn. Handled as they
+   * were read, a console draining a large outbox had several pushes read off its socket in one
+   * go (libuv reads a ready socket until it is empty) and applied back to back, while another
+   * console's pull or a dispatcher's handoff waited behind all of them; now it waits behind at
+   * most one request of each other console. Deferring also keeps the parse of a large push out
+   * of the read, so the next socket is read sooner.
+   */
   private received(conn: Conn, data: RawData, isBinary: boolean): void {
+    if (conn.queue.length + conn.inFlight >= MAX_IN_FLIGHT) {
+      this.handle(conn, data, isBinary, true);
+      return;
+    }
+    conn.queue.push({ data, isBinary });
+    if (conn.queue.length === 1) this.turns.push(conn);
+    this.scheduleTurn();
+  }
+
+  private scheduleTurn(): void {
+    if (this.turnScheduled) return;
+    this.turnScheduled = true;
+    setImmediate(() => this.takeTurn());
+  }
+
+  private takeTurn(): void {
+    this.turnScheduled = false;
+    let conn = this.turns.shift();
+    while (conn && !conn.queue.length) conn = this.turns.shift(); // closed while waiting
+    if (!conn) return;
+    const next = conn.queue.shift();
+    if (conn.queue.length) this.turns.push(conn);
+    if (this.turns.length) this.scheduleTurn();
+    if (next && conn.open) this.handle(conn, next.data, next.isBinary);
+  }
+
+  private handle(conn: Conn, data: RawData, isBinary: boolean, tooMany = false): void {
     let raw: unknown;
     try {
       if (isBinary) throw new Error('binary');
@@ -154,14 +199,15 @@ export class Hub {
       conn.ws.close(4401, 'session expired');
       return;
     }
-    if (conn.inFlight >= MAX_IN_FLIGHT) {
+    if (tooMany || conn.inFlight >= MAX_IN_FLIGHT) {
       this.fail(conn, id, new ServerError('unavailable', `Too many requests in flight (at most ${MAX_IN_FLIGHT})`));
       return;
     }
     conn.inFlight++;
     this.o.methods[m](conn.caller, p)
       .then(
-        (r) => this.send(conn, r instanceof RawJson ? `{"t":"res","id":${id},"ok":true,"r":${r.json}}` : { t: 'res', id, ok: true, r }),
+        (r) =>
+          this.send(conn, r instanceof RawJson ? Buffer.concat([Buffer.from(`{"t":"res","id":${id},"ok":true,"r":`), r.json, CLOSE_BRACE]) : { t: 'res', id, ok: true, r }),
         (err) => {
           const e = asServerError(err);
           if (e.code === 'internal') this.o.logger.error({ err, method: m }, 'request failed');

@@ -66,6 +66,29 @@ describe('socket requests', () => {
     expect(page.cursor).toBe(mine.cursor);
   });
 
+  it("answers one console's pull while another console's bulk push is still waiting", async () => {
+    // A console drains a large outbox: many pushes on the wire at once, all read off its socket
+    // in one go. Another console's request must not wait behind all of them.
+    const r = newReplica();
+    const bulk = await Client.connect(t.server, clinician.headers);
+    const answered: string[] = [];
+    const BATCHES = 12;
+    const PER_BATCH = 250;
+    const pushes = Array.from({ length: BATCHES }, (_, b) => {
+      const ops = Array.from({ length: PER_BATCH }, (_, i) => op(r, b * PER_BATCH + i + 1, 'case', `case-bulk-${b}-${i}`, caseFields(`p-${i}`)));
+      return bulk.ok('push', { ops }).then(() => answered.push(`push ${b}`));
+    });
+    // The server (in this process) reads nothing until this turn ends: let every push reach its
+    // socket before the other console asks.
+    const until = Date.now() + 100;
+    while (Date.now() < until);
+    const pull = d.ok('pull', { cursor: 0, limit: 1 }).then(() => answered.push('pull'));
+    await Promise.all([...pushes, pull]);
+    await bulk.close();
+    // One request of each console per turn: the pull goes after at most a push or two.
+    expect(answered.indexOf('pull')).toBeLessThan(3);
+  });
+
   it('answers a gap with a gap error', async () => {
     const r = newReplica();
     const res = await d.call('push', { ops: [op(r, 2, 'incident', 'inc-gap', incidentFields(3))] });
