@@ -305,21 +305,27 @@ export class ReplicaStore {
       if (acked > this.ackedSeq) this.metaSet('ackedSeq', String(acked));
       const { first, last } = this.outboxEnds();
       if (last === 0) return;
-      if (last <= acked) {
-        // Freed pages keep their (encrypted) bytes until reused instead of being zeroed and
-        // written out: what they held is a copy of changes the tables still hold.
-        const secureDelete = this.db.pragma('secure_delete', { simple: true });
-        this.db.pragma('secure_delete = FAST');
-        try {
-          this.db.prepare('DELETE FROM outbox').run();
-        } finally {
-          this.db.pragma(`secure_delete = ${secureDelete === 2 ? 'FAST' : Number(secureDelete)}`);
-        }
-      } else if (acked - first + 1 >= (this.opts.keepAcknowledgedMax ?? KEEP_ACKNOWLEDGED_MAX)) {
-        this.db.prepare('DELETE FROM outbox WHERE seq <= ?').run(acked);
+      if (last <= acked) this.withoutZeroing(() => this.db.prepare('DELETE FROM outbox').run());
+      else if (acked - first + 1 >= (this.opts.keepAcknowledgedMax ?? KEEP_ACKNOWLEDGED_MAX)) {
+        this.withoutZeroing(() => this.db.prepare('DELETE FROM outbox WHERE seq <= ?').run(acked));
       }
     })();
     this.ackedSeq = acked;
+  }
+
+  /**
+   * Runs a delete of acknowledged ops with the pages it frees left as they are (encrypted)
+   * until reused, instead of zeroed and written out: what they held is a copy of changes the
+   * tables still hold. Zeroing made deleting 50,000 acknowledged ops cost ~0.25 s.
+   */
+  private withoutZeroing(del: () => void): void {
+    const secureDelete = this.db.pragma('secure_delete', { simple: true });
+    this.db.pragma('secure_delete = FAST');
+    try {
+      del();
+    } finally {
+      this.db.pragma(`secure_delete = ${secureDelete === 2 ? 'FAST' : Number(secureDelete)}`);
+    }
   }
 }
 
