@@ -25,6 +25,8 @@ export interface PushOutcome {
 /** Partial schemas for the server's own writes, built once (building one is dear). */
 const serverSchemas = new Map<EntityName, z.ZodType>();
 
+const OPS_OPEN = Buffer.from('{"ops":');
+
 const REPLICA_ID = /^[A-Za-z0-9_.-]{1,64}$/;
 
 /** The replica and sequence number of a pushed op when they are readable, even if the rest is not. */
@@ -195,10 +197,10 @@ export class SyncEngine {
   }
 
   /**
-   * A page of the change log for this caller, as the JSON text of a PullResponse: the stored
-   * fields are spliced in as they are (see ServerStorage.readChangesJson).
+   * A page of the change log for this caller, as the JSON of a PullResponse in UTF-8: the
+   * stored fields are spliced in as they are (see ServerStorage.readChangesJson).
    */
-  async pullJson(caller: Caller, params: unknown): Promise<string> {
+  async pullJson(caller: Caller, params: unknown): Promise<Buffer> {
     const parsed = PullParams.safeParse(params ?? {});
     if (!parsed.success) throw new ServerError('bad_request', `Invalid pull: ${describeZodIssues(parsed.error.issues)}`);
     const { cursor: after, limit, excludeOwn } = parsed.data;
@@ -215,7 +217,7 @@ export class SyncEngine {
         // A full page: the scan stopped at its last op. Otherwise everything up to the head was
         // scanned (what the role may not receive included).
         const cursor = ops.count === page ? ops.lastCursor : head;
-        return `{"ops":${ops.json},"cursor":${cursor},"more":${cursor < head}}`;
+        return Buffer.concat([OPS_OPEN, ops.json, Buffer.from(`,"cursor":${cursor},"more":${cursor < head}}`)]);
       },
       { readOnly: true },
     );

@@ -140,11 +140,11 @@ export function describeStorageConformance(name: string, open: () => Promise<{ s
         ] as const) {
           const page = await tx.readChangesJson(after, limit, entities, except);
           const ops = await tx.readChanges(after, limit, entities, except);
-          expect(JSON.parse(page.json)).toEqual(ops);
+          expect(JSON.parse(page.json.toString('utf8'))).toEqual(ops);
           expect(page.count).toBe(ops.length);
           expect(page.lastCursor).toBe(ops.at(-1)?.cursor ?? 0);
         }
-        expect(JSON.parse((await tx.readChangesJson(0, 10, ['case'])).json)[0].fields).toEqual(awkward);
+        expect(JSON.parse((await tx.readChangesJson(0, 10, ['case'])).json.toString('utf8'))[0].fields).toEqual(awkward);
       }, { readOnly: true });
     });
 

@@ -20,9 +20,9 @@ import type { LoggedOp, Op } from '../../shared/sync/protocol';
  * - Times are ISO-8601 strings in UTC; hashes are lowercase hex SHA-256 (tokens, secrets)
  *   or argon2 PHC strings (passwords). Plain secrets are never stored.
  */
-/** A page of the change log as JSON text: `json` is an array of LoggedOp. */
+/** A page of the change log as JSON: `json` is an array of LoggedOp, in UTF-8. */
 export interface ChangesJson {
-  json: string;
+  json: Buffer;
   count: number;
   /** Cursor of the last op in the page, 0 when the page is empty. */
   lastCursor: number;

@@ -4,6 +4,7 @@ import { HybridClock } from '../../../shared/hlc';
 import { clocksFor, mergeOp, type RowState } from '../../../shared/sync/merge';
 import { opJsonText, type Op } from '../../../shared/sync/protocol';
 import type { Db } from './open';
+import { JsonBytes } from '../../../node/json-bytes';
 
 /**
  * The replicated tables of one workstation. Every local change is one transaction that
@@ -270,18 +271,18 @@ export class ReplicaStore {
   }
 
   /**
-   * The same ops as `outboxBatch`, already as the JSON array a push sends: each op's fields are
-   * stored as JSON, so they go out as stored instead of being parsed and written out again.
+   * The same ops as `outboxBatch`, already as the JSON array a push sends (UTF-8): each op's
+   * fields are stored as JSON, so they go out as stored instead of being parsed and written out again.
    */
-  outboxJson(limit: number, after = 0): { json: string; count: number; lastSeq: number } {
+  outboxJson(limit: number, after = 0): { json: Buffer; count: number; lastSeq: number } {
     const rows = this.outboxRows(limit, after);
     const replica = this.replicaId;
-    let json = '[';
+    const out = new JsonBytes().text('[');
     for (let i = 0; i < rows.length; i++) {
       const [seq, hlc, entity, id, fields] = rows[i];
-      json += `${i ? ',' : ''}${opJsonText({ replica, seq, hlc, entity, id }, fields)}`;
+      out.text(`${i ? ',' : ''}${opJsonText({ replica, seq, hlc, entity, id }, fields)}`);
     }
-    return { json: `${json}]`, count: rows.length, lastSeq: rows.length ? rows[rows.length - 1][0] : Math.max(after, this.ackedSeq) };
+    return { json: out.text(']').bytes(), count: rows.length, lastSeq: rows.length ? rows[rows.length - 1][0] : Math.max(after, this.ackedSeq) };
   }
 
   /**

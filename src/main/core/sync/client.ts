@@ -242,8 +242,8 @@ export class SyncClient {
     return this.rpcJson(method, JSON.stringify(params), timeoutMs);
   }
 
-  /** The same, with the parameters already written as JSON. */
-  private rpcJson(method: ServerMethod, paramsJson: string, timeoutMs: number): Promise<unknown> {
+  /** The same, with the parameters already written as JSON (text, or UTF-8 bytes). */
+  private rpcJson(method: ServerMethod, paramsJson: string | Buffer, timeoutMs: number): Promise<unknown> {
     const ws = this.ws;
     if (!ws || ws.readyState !== WebSocket.OPEN || this.status.state !== 'online') {
       return Promise.reject(new RpcError('unavailable', 'The sync server cannot be reached'));
@@ -255,7 +255,9 @@ export class SyncClient {
         reject(new RpcError('unavailable', `The sync server did not answer within ${timeoutMs / 1000} s`));
       }, timeoutMs);
       this.pending.set(id, { resolve, reject, timer });
-      ws.send(`{"t":"req","id":${id},"m":${JSON.stringify(method)},"p":${paramsJson}}`);
+      const head = `{"t":"req","id":${id},"m":${JSON.stringify(method)},"p":`;
+      if (typeof paramsJson === 'string') ws.send(`${head}${paramsJson}}`);
+      else ws.send(Buffer.concat([Buffer.from(head), paramsJson, CLOSE_BRACE]), { binary: false });
     });
   }
 
@@ -294,7 +296,7 @@ export class SyncClient {
             const batch = store.outboxJson(size, sent);
             if (batch.count === 0) break;
             sent = batch.lastSeq;
-            const response = this.rpcJson('push', `{"ops":${batch.json}}`, 30_000);
+            const response = this.rpcJson('push', Buffer.concat([OPS_OPEN, batch.json, CLOSE_BRACE]), 30_000);
             response.catch(() => undefined); // a failure is reported when its turn comes
             inFlight.push({ lastSeq: sent, response });
           }
@@ -364,6 +366,9 @@ export class SyncClient {
     this.setStatus({ error: (err as Error).message });
   }
 }
+
+const OPS_OPEN = Buffer.from('{"ops":');
+const CLOSE_BRACE = Buffer.from('}');
 
 function toRpcCode(code: string): RpcError['code'] {
   const known = ['bad_request', 'unknown_request', 'unauthenticated', 'forbidden', 'not_found', 'conflict', 'unavailable', 'internal'];
