@@ -6,7 +6,7 @@ import { CLINICAL_ROLES } from '../shared/roles';
 import { ClientMessage, WIRE_PATH, type ServerMessage, type ServerMethod } from '../shared/sync/wire';
 import type { Auth, Caller } from './auth';
 import { ServerError, asServerError } from './errors';
-import { textOf } from '../node/text';
+import { sendText, textOf } from '../node/text';
 
 /**
  * The consoles' WebSocket (`/v1/ws`): authenticated on the upgrade, then `req`/`res` per
@@ -125,11 +125,13 @@ export class Hub {
     this.send(conn, { t: 'hello', serverTime: this.o.now(), cursor, user: caller.user, maxDriftMs: this.o.maxDriftMs });
   }
 
-  private send(conn: Conn, msg: ServerMessage | Buffer): void {
+  private send(conn: Conn, msg: ServerMessage | Buffer[]): void {
     if (conn.ws.readyState !== WebSocket.OPEN) return;
-    conn.ws.send(Buffer.isBuffer(msg) ? msg : JSON.stringify(msg), { binary: false }, (err) => {
+    const done = (err?: Error) => {
       if (err) this.o.logger.debug({ err }, 'send failed');
-    });
+    };
+    if (Array.isArray(msg)) sendText(conn.ws, msg, done);
+    else conn.ws.send(JSON.stringify(msg), done);
   }
 
   private fail(conn: Conn, id: number, err: ServerError): void {
@@ -207,7 +209,7 @@ export class Hub {
     this.o.methods[m](conn.caller, p)
       .then(
         (r) =>
-          this.send(conn, r instanceof RawJson ? Buffer.concat([Buffer.from(`{"t":"res","id":${id},"ok":true,"r":`), r.json, CLOSE_BRACE]) : { t: 'res', id, ok: true, r }),
+          this.send(conn, r instanceof RawJson ? [Buffer.from(`{"t":"res","id":${id},"ok":true,"r":`), r.json, CLOSE_BRACE] : { t: 'res', id, ok: true, r }),
         (err) => {
           const e = asServerError(err);
           if (e.code === 'internal') this.o.logger.error({ err, method: m }, 'request failed');

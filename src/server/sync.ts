@@ -7,6 +7,7 @@ import { Op, PULL_PAGE_MAX, PushRequest, validateOpFor, type PushResponse, type 
 import { PullParams } from '../shared/sync/wire';
 import type { Caller } from './auth';
 import { ServerError, describeZodIssues } from './errors';
+import { JsonBytes } from '../node/json-bytes';
 import { SERVER_REPLICA, type ReplicaRecord, type ServerStorage, type StorageTx } from './storage/types';
 
 /**
@@ -24,8 +25,6 @@ export interface PushOutcome {
 
 /** Partial schemas for the server's own writes, built once (building one is dear). */
 const serverSchemas = new Map<EntityName, z.ZodType>();
-
-const OPS_OPEN = Buffer.from('{"ops":');
 
 const REPLICA_ID = /^[A-Za-z0-9_.-]{1,64}$/;
 
@@ -198,7 +197,7 @@ export class SyncEngine {
 
   /**
    * A page of the change log for this caller, as the JSON of a PullResponse in UTF-8: the
-   * stored fields are spliced in as they are (see ServerStorage.readChangesJson).
+   * stored fields are spliced in as they are (see ServerStorage.writeChangesJson).
    */
   async pullJson(caller: Caller, params: unknown): Promise<Buffer> {
     const parsed = PullParams.safeParse(params ?? {});
@@ -213,11 +212,12 @@ export class SyncEngine {
         const head = await tx.getCursor();
         // A workstation already holds its own ops: they are not sent back (for a console that
         // has just pushed a large outbox, that would be all of it again).
-        const ops = await tx.readChangesJson(after, page, entities, excludeOwn ? caller.workstation.id : null);
+        const out = new JsonBytes().text('{"ops":');
+        const ops = await tx.writeChangesJson(out, after, page, entities, excludeOwn ? caller.workstation.id : null);
         // A full page: the scan stopped at its last op. Otherwise everything up to the head was
         // scanned (what the role may not receive included).
         const cursor = ops.count === page ? ops.lastCursor : head;
-        return Buffer.concat([OPS_OPEN, ops.json, Buffer.from(`,"cursor":${cursor},"more":${cursor < head}}`)]);
+        return out.text(`,"cursor":${cursor},"more":${cursor < head}}`).bytes();
       },
       { readOnly: true },
     );

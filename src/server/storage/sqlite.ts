@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
 import { checkpointInBackground, type Checkpointer } from '../../node/checkpointer';
-import { JsonBytes } from '../../node/json-bytes';
+import type { JsonBytes } from '../../node/json-bytes';
 import type { EntityName } from '../../shared/entities';
 import type { Role } from '../../shared/roles';
 import type { RowState } from '../../shared/sync/merge';
@@ -456,17 +456,24 @@ class SqliteTx implements StorageTx {
     const { stmt, params } = this.changesQuery(after, entities, exceptWorkstation, false);
     return (stmt.all(...params, limit) as Row[]).map(toLoggedOp);
   }
-  async readChangesJson(after: number, limit: number, entities: readonly EntityName[] | null, exceptWorkstation: string | null = null): Promise<ChangesJson> {
+  async writeChangesJson(out: JsonBytes, after: number, limit: number, entities: readonly EntityName[] | null, exceptWorkstation: string | null = null): Promise<ChangesJson> {
     this.check();
-    if (entities !== null && entities.length === 0) return { json: Buffer.from('[]'), count: 0, lastCursor: 0 };
+    if (entities !== null && entities.length === 0) {
+      out.text('[]');
+      return { count: 0, lastCursor: 0 };
+    }
     const { stmt, params } = this.changesQuery(after, entities, exceptWorkstation, true);
     const rows = stmt.all(...params, limit) as [number, string, number, string, string, string, string][];
-    const out = new JsonBytes().text('[');
+    // Room for the whole page at once (ASCII fields, and the short rest of each op).
+    let fieldsLength = 0;
+    for (const row of rows) fieldsLength += row[6].length;
+    out.reserve(fieldsLength + 256 * rows.length + 2).text('[');
     for (let i = 0; i < rows.length; i++) {
       const [cursor, replica, seq, hlc, entity, id, fields] = rows[i];
       out.text(`${i ? ',' : ''}${opJsonText({ cursor, replica, seq, hlc, entity, id }, fields)}`);
     }
-    return { json: out.text(']').bytes(), count: rows.length, lastCursor: rows.length ? rows[rows.length - 1][0] : 0 };
+    out.text(']');
+    return { count: rows.length, lastCursor: rows.length ? rows[rows.length - 1][0] : 0 };
   }
   /** The change-log query for a filter (prepared once per shape), as objects or as raw rows. */
   private changesQuery(after: number, entities: readonly EntityName[] | null, exceptWorkstation: string | null, raw: boolean) {

@@ -1,3 +1,4 @@
+import type { JsonBytes } from '../../node/json-bytes';
 import type { EntityName } from '../../shared/entities';
 import type { Role } from '../../shared/roles';
 import type { RowState } from '../../shared/sync/merge';
@@ -20,9 +21,8 @@ import type { LoggedOp, Op } from '../../shared/sync/protocol';
  * - Times are ISO-8601 strings in UTC; hashes are lowercase hex SHA-256 (tokens, secrets)
  *   or argon2 PHC strings (passwords). Plain secrets are never stored.
  */
-/** A page of the change log as JSON: `json` is an array of LoggedOp, in UTF-8. */
+/** What `writeChangesJson` wrote: a JSON array of LoggedOp. */
 export interface ChangesJson {
-  json: Buffer;
   count: number;
   /** Cursor of the last op in the page, 0 when the page is empty. */
   lastCursor: number;
@@ -188,10 +188,11 @@ export interface StorageTx {
    */
   readChanges(after: number, limit: number, entities: readonly EntityName[] | null, exceptWorkstation?: string | null): Promise<LoggedOp[]>;
   /**
-   * The same ops as `readChanges`, as the JSON array text a pull sends: fields go out as they
-   * were stored, not parsed and written out again (a new workstation pulls every op there is).
+   * The same ops as `readChanges`, written to `out` as the JSON array a pull sends: fields go
+   * out as they were stored, not parsed and written out again (a new workstation pulls every
+   * op there is).
    */
-  readChangesJson(after: number, limit: number, entities: readonly EntityName[] | null, exceptWorkstation?: string | null): Promise<ChangesJson>;
+  writeChangesJson(out: JsonBytes, after: number, limit: number, entities: readonly EntityName[] | null, exceptWorkstation?: string | null): Promise<ChangesJson>;
   /** The greatest HLC in the change log (to restart the server's clock after it). */
   maxHlc(): Promise<string | null>;
   getEntity(entity: EntityName, id: string): Promise<RowState | null>;

@@ -277,7 +277,9 @@ export class ReplicaStore {
   outboxJson(limit: number, after = 0): { json: Buffer; count: number; lastSeq: number } {
     const rows = this.outboxRows(limit, after);
     const replica = this.replicaId;
-    const out = new JsonBytes().text('[');
+    let fieldsLength = 0;
+    for (const row of rows) fieldsLength += row[4].length;
+    const out = new JsonBytes(fieldsLength + 256 * rows.length + 2).text('[');
     for (let i = 0; i < rows.length; i++) {
       const [seq, hlc, entity, id, fields] = rows[i];
       out.text(`${i ? ',' : ''}${opJsonText({ replica, seq, hlc, entity, id }, fields)}`);
