@@ -145,7 +145,7 @@ export class SyncEngine {
       for (const r of moved) await tx.setReplicaLastSeq(r.replica, r.lastSeq);
       const cursor = await tx.getCursor();
       const lastSeq = reportSeqOf ? (replicas.get(reportSeqOf)?.lastSeq ?? 0) : 0;
-      const response: PushResponse = { lastSeq, applied, skipped, refused, cursor };
+      const response: PushResponse = { lastSeq, applied, skipped, refused, cursor, from: startCursor };
       if (gap) gap = new ServerError('gap', gap.message, { ...(gap.details as object), ...response });
       return { response, gap, moved: cursor !== startCursor };
     });

@@ -23,7 +23,7 @@ describe('push', () => {
     const before = await health();
     const res = await push(dispatcher, [op(r, 1, 'incident', 'inc-a', incidentFields(1)), op(r, 2, 'incident', 'inc-a', { status: 'closed' })]);
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ lastSeq: 2, applied: 2, skipped: 0, refused: [], cursor: before + 2 });
+    expect(res.body).toEqual({ lastSeq: 2, applied: 2, skipped: 0, refused: [], cursor: before + 2, from: before });
     const page = await pull(clinician, before);
     expect(page.body.ops.map((o) => [o.replica, o.seq, o.cursor])).toEqual([
       [r, 1, before + 1],
@@ -39,7 +39,7 @@ describe('push', () => {
     const cursor = await health();
     const second = await push(dispatcher, batch);
     expect(second.status).toBe(200);
-    expect(second.body).toEqual({ lastSeq: 2, applied: 0, skipped: 2, refused: [], cursor });
+    expect(second.body).toEqual({ lastSeq: 2, applied: 0, skipped: 2, refused: [], cursor, from: cursor });
     expect(await health()).toBe(cursor);
     // A batch that overlaps what the server has applies only what is new.
     const third = await push(dispatcher, [...batch, op(r, 3, 'incident', 'inc-idem', { notes: 'y' })]);

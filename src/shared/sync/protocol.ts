@@ -42,6 +42,12 @@ export const PushResponse = z.object({
   skipped: z.number().int().nonnegative(),
   refused: z.array(Refusal),
   cursor: z.number().int().nonnegative(),
+  /**
+   * The change-log cursor before this push's ops: every op after it up to `cursor` is one of
+   * this push's (a console that already held everything up to `from` holds everything up to
+   * `cursor`, and need not pull its own ops back). Absent from servers before it was added.
+   */
+  from: z.number().int().nonnegative().optional(),
 });
 export type PushResponse = z.infer<typeof PushResponse>;
 

@@ -303,7 +303,13 @@ export class SyncClient {
           const next = inFlight.shift();
           if (!next) break;
           const res = PushResponse.parse(await next.response);
-          store.acknowledge(res.lastSeq, res.refused);
+          store.transaction(() => {
+            store.acknowledge(res.lastSeq, res.refused);
+            // The log moved only by this push's own ops: nothing to pull back for them (the
+            // server's poke for this push then finds the cursor there already).
+            const at = this.cursor();
+            if (res.from !== undefined && at >= res.from && res.cursor > at) store.metaSet('cursor', String(res.cursor));
+          });
           this.markSynced();
           if (res.lastSeq < next.lastSeq) return; // the server stopped early (a gap); try again later
         }
@@ -342,7 +348,8 @@ export class SyncClient {
           pending = res.more && this.isOnline() ? ask(res.cursor) : null;
           // The server leaves our own ops out; one that comes back anyway is already applied here.
           const foreign = res.ops.filter((op) => op.replica !== store.replicaId);
-          store.applyRemote(foreign, () => store.metaSet('cursor', String(res.cursor)));
+          // Never back: a push acknowledged meanwhile may have moved it past this page.
+          store.applyRemote(foreign, () => store.metaSet('cursor', String(Math.max(res.cursor, this.cursor()))));
           if (foreign.length) this.opts.onRemoteOps(foreign);
           this.markSynced();
         }
