@@ -1,5 +1,4 @@
 import { isAscii } from 'node:buffer';
-import type { WebSocket } from 'ws';
 
 /**
  * A WebSocket text message (ws hands it over as one Buffer, fragments or an ArrayBuffer) as a
@@ -12,12 +11,3 @@ export function textOf(data: Buffer | ArrayBuffer | Buffer[]): string {
   return isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
 }
 
-/**
- * Sends pieces of UTF-8 as one WebSocket text message, each piece a fragment of it: a large
- * page goes out inside its envelope without being copied into one buffer first. Frames of
- * one message sent in one turn are never interleaved with another message's.
- */
-export function sendText(ws: WebSocket, parts: readonly Buffer[], cb?: (err?: Error) => void): void {
-  const last = parts.length - 1;
-  parts.forEach((part, i) => ws.send(part, { binary: false, fin: i === last }, i === last ? cb : undefined));
-}

@@ -218,7 +218,7 @@ export async function createSyncServer(config: SyncServerConfig): Promise<SyncSe
       const q = req.query as Record<string, string | undefined>;
       const num = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v));
       const page = await sync.pullJson(await caller(req.headers), { cursor: num(q.cursor) ?? 0, limit: num(q.limit) });
-      return reply.type('application/json; charset=utf-8').send(page);
+      return reply.type('application/json; charset=utf-8').send(page.bytes());
     });
     const eido = new EidoIntake({ storage, sync, rules: eligibilityRules, logger, now, committed, maxBytes: config.eidoMaxBytes });
     await registerEidoRoutes(fastify, eido, logger);

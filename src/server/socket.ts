@@ -6,7 +6,8 @@ import { CLINICAL_ROLES } from '../shared/roles';
 import { ClientMessage, WIRE_PATH, type ServerMessage, type ServerMethod } from '../shared/sync/wire';
 import type { Auth, Caller } from './auth';
 import { ServerError, asServerError } from './errors';
-import { sendText, textOf } from '../node/text';
+import type { JsonBytes } from '../node/json-bytes';
+import { textOf } from '../node/text';
 
 /**
  * The consoles' WebSocket (`/v1/ws`): authenticated on the upgrade, then `req`/`res` per
@@ -14,9 +15,9 @@ import { sendText, textOf } from '../node/text';
  */
 export type MethodHandler = (caller: Caller, params: unknown) => Promise<unknown>;
 
-/** A method's result already serialized (a pull page, UTF-8): sent as it is, not stringified again. */
+/** A method's result already serialized (a pull page): sent in its envelope as it is, not stringified again. */
 export class RawJson {
-  constructor(readonly json: Buffer) {}
+  constructor(readonly json: JsonBytes) {}
 }
 
 export interface HubOptions {
@@ -45,7 +46,6 @@ interface Conn {
 }
 
 const MAX_IN_FLIGHT = 64;
-const CLOSE_BRACE = Buffer.from('}');
 
 function refuseUpgrade(socket: Duplex, status: number, reason: string, message: string): void {
   const body = JSON.stringify({ code: status === 401 ? 'unauthenticated' : 'not_found', message });
@@ -125,13 +125,11 @@ export class Hub {
     this.send(conn, { t: 'hello', serverTime: this.o.now(), cursor, user: caller.user, maxDriftMs: this.o.maxDriftMs });
   }
 
-  private send(conn: Conn, msg: ServerMessage | Buffer[]): void {
+  private send(conn: Conn, msg: ServerMessage | Buffer): void {
     if (conn.ws.readyState !== WebSocket.OPEN) return;
-    const done = (err?: Error) => {
+    conn.ws.send(Buffer.isBuffer(msg) ? msg : JSON.stringify(msg), { binary: false }, (err) => {
       if (err) this.o.logger.debug({ err }, 'send failed');
-    };
-    if (Array.isArray(msg)) sendText(conn.ws, msg, done);
-    else conn.ws.send(JSON.stringify(msg), done);
+    });
   }
 
   private fail(conn: Conn, id: number, err: ServerError): void {
@@ -209,7 +207,7 @@ export class Hub {
     this.o.methods[m](conn.caller, p)
       .then(
         (r) =>
-          this.send(conn, r instanceof RawJson ? [Buffer.from(`{"t":"res","id":${id},"ok":true,"r":`), r.json, CLOSE_BRACE] : { t: 'res', id, ok: true, r }),
+          this.send(conn, r instanceof RawJson ? r.json.prepend(`{"t":"res","id":${id},"ok":true,"r":`).text('}').bytes() : { t: 'res', id, ok: true, r }),
         (err) => {
           const e = asServerError(err);
           if (e.code === 'internal') this.o.logger.error({ err, method: m }, 'request failed');

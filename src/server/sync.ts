@@ -199,7 +199,7 @@ export class SyncEngine {
    * A page of the change log for this caller, as the JSON of a PullResponse in UTF-8: the
    * stored fields are spliced in as they are (see ServerStorage.writeChangesJson).
    */
-  async pullJson(caller: Caller, params: unknown): Promise<Buffer> {
+  async pullJson(caller: Caller, params: unknown): Promise<JsonBytes> {
     const parsed = PullParams.safeParse(params ?? {});
     if (!parsed.success) throw new ServerError('bad_request', `Invalid pull: ${describeZodIssues(parsed.error.issues)}`);
     const { cursor: after, limit, excludeOwn } = parsed.data;
@@ -217,7 +217,7 @@ export class SyncEngine {
         // A full page: the scan stopped at its last op. Otherwise everything up to the head was
         // scanned (what the role may not receive included).
         const cursor = ops.count === page ? ops.lastCursor : head;
-        return out.text(`,"cursor":${cursor},"more":${cursor < head}}`).bytes();
+        return out.text(`,"cursor":${cursor},"more":${cursor < head}}`);
       },
       { readOnly: true },
     );

@@ -123,7 +123,7 @@ describe('sync convergence (property)', () => {
               const out = await engine.push(caller(m.r), { ops: m.ops });
               return { kind: 'pushRes', r: m.r, res: out.response };
             }
-            if (m.kind === 'pull') return { kind: 'pullRes', r: m.r, res: parsePullResponse(JSON.parse((await engine.pullJson(caller(m.r), { cursor: m.cursor, limit: 7 })).toString('utf8'))) };
+            if (m.kind === 'pull') return { kind: 'pullRes', r: m.r, res: parsePullResponse(JSON.parse((await engine.pullJson(caller(m.r), { cursor: m.cursor, limit: 7 })).bytes().toString('utf8'))) };
             if (m.kind === 'pushRes') replicas[m.r].acknowledge(m.res.lastSeq, m.res.refused);
             else {
               replicas[m.r].applyRemote(m.res.ops);

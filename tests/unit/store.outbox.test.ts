@@ -73,8 +73,9 @@ describe('acknowledged ops', () => {
     // Kept in the table for now (deleting row ranges is dear), but not pending and not sent.
     expect(s.pendingCount()).toBe(2);
     expect(seqs(s)).toEqual([5, 6]);
-    expect(JSON.parse(s.outboxJson(10).json.toString('utf8')).map((op: { seq: number }) => op.seq)).toEqual([5, 6]);
-    expect(s.outboxJson(10, 6)).toEqual({ json: Buffer.from('[]'), count: 0, lastSeq: 6 });
+    expect(JSON.parse(s.outboxJson(10).json.bytes().toString('utf8')).map((op: { seq: number }) => op.seq)).toEqual([5, 6]);
+    expect(s.outboxJson(10, 6)).toMatchObject({ count: 0, lastSeq: 6 });
+    expect(s.outboxJson(10, 6).json.bytes().toString()).toBe('[]');
     // A restarted console starts after what the server holds.
     const reopened = new ReplicaStore(s.db);
     expect(reopened.outboxBatch(10).map((op) => op.seq)).toEqual([5, 6]);
@@ -118,11 +119,12 @@ describe('outbox as JSON', () => {
     s.write('case_event', 'e1', { caseId: 'c1', body: { text: 'line one\nline two' } });
     s.write('person', 'p2', { name: 'B' });
     const all = s.outboxJson(10);
-    expect(JSON.parse(all.json.toString('utf8'))).toEqual(s.outboxBatch(10));
+    expect(JSON.parse(all.json.bytes().toString('utf8'))).toEqual(s.outboxBatch(10));
     expect(all).toMatchObject({ count: 3, lastSeq: 3 });
     const after = s.outboxJson(1, 1);
-    expect(JSON.parse(after.json.toString('utf8'))).toEqual(s.outboxBatch(1, 1));
+    expect(JSON.parse(after.json.bytes().toString('utf8'))).toEqual(s.outboxBatch(1, 1));
     expect(after).toMatchObject({ count: 1, lastSeq: 2 });
-    expect(s.outboxJson(10, 3)).toEqual({ json: Buffer.from('[]'), count: 0, lastSeq: 3 });
+    expect(s.outboxJson(10, 3)).toMatchObject({ count: 0, lastSeq: 3 });
+    expect(s.outboxJson(10, 3).json.bytes().toString()).toBe('[]');
   });
 });

@@ -274,7 +274,7 @@ export class ReplicaStore {
    * The same ops as `outboxBatch`, already as the JSON array a push sends (UTF-8): each op's
    * fields are stored as JSON, so they go out as stored instead of being parsed and written out again.
    */
-  outboxJson(limit: number, after = 0): { json: Buffer; count: number; lastSeq: number } {
+  outboxJson(limit: number, after = 0): { json: JsonBytes; count: number; lastSeq: number } {
     const rows = this.outboxRows(limit, after);
     const replica = this.replicaId;
     let fieldsLength = 0;
@@ -284,7 +284,7 @@ export class ReplicaStore {
       const [seq, hlc, entity, id, fields] = rows[i];
       out.text(`${i ? ',' : ''}${opJsonText({ replica, seq, hlc, entity, id }, fields)}`);
     }
-    return { json: out.text(']').bytes(), count: rows.length, lastSeq: rows.length ? rows[rows.length - 1][0] : Math.max(after, this.ackedSeq) };
+    return { json: out.text(']'), count: rows.length, lastSeq: rows.length ? rows[rows.length - 1][0] : Math.max(after, this.ackedSeq) };
   }
 
   /**

@@ -12,7 +12,8 @@ import { PushResponse, parsePullResponse, type LoggedOp } from '../../../shared/
 import { RpcError, type SyncStatus, type User } from '../../../shared/contract';
 import type { Handoff } from '../../../shared/entities';
 import type { ReplicaStore } from '../store/replica';
-import { sendText, textOf } from '../../../node/text';
+import type { JsonBytes } from '../../../node/json-bytes';
+import { textOf } from '../../../node/text';
 
 /**
  * Keeps one workstation replica in step with the ECC sync server: pushes the outbox,
@@ -242,8 +243,8 @@ export class SyncClient {
     return this.rpcJson(method, JSON.stringify(params), timeoutMs);
   }
 
-  /** The same, with the parameters already written as JSON (text, or pieces of UTF-8). */
-  private rpcJson(method: ServerMethod, paramsJson: string | Buffer[], timeoutMs: number): Promise<unknown> {
+  /** The same, with the parameters already written as JSON (as text, or as bytes). */
+  private rpcJson(method: ServerMethod, paramsJson: string | JsonBytes, timeoutMs: number): Promise<unknown> {
     const ws = this.ws;
     if (!ws || ws.readyState !== WebSocket.OPEN || this.status.state !== 'online') {
       return Promise.reject(new RpcError('unavailable', 'The sync server cannot be reached'));
@@ -257,7 +258,7 @@ export class SyncClient {
       this.pending.set(id, { resolve, reject, timer });
       const head = `{"t":"req","id":${id},"m":${JSON.stringify(method)},"p":`;
       if (typeof paramsJson === 'string') ws.send(`${head}${paramsJson}}`);
-      else sendText(ws, [Buffer.from(head), ...paramsJson, CLOSE_BRACE]);
+      else ws.send(paramsJson.prepend(head).text('}').bytes(), { binary: false });
     });
   }
 
@@ -296,7 +297,7 @@ export class SyncClient {
             const batch = store.outboxJson(size, sent);
             if (batch.count === 0) break;
             sent = batch.lastSeq;
-            const response = this.rpcJson('push', [OPS_OPEN, batch.json, CLOSE_BRACE], 30_000);
+            const response = this.rpcJson('push', batch.json.prepend('{"ops":').text('}'), 30_000);
             response.catch(() => undefined); // a failure is reported when its turn comes
             inFlight.push({ lastSeq: sent, response });
           }
@@ -373,9 +374,6 @@ export class SyncClient {
     this.setStatus({ error: (err as Error).message });
   }
 }
-
-const OPS_OPEN = Buffer.from('{"ops":');
-const CLOSE_BRACE = Buffer.from('}');
 
 function toRpcCode(code: string): RpcError['code'] {
   const known = ['bad_request', 'unknown_request', 'unauthenticated', 'forbidden', 'not_found', 'conflict', 'unavailable', 'internal'];
