@@ -230,6 +230,9 @@ test.describe('two consoles and a sync server', () => {
     const errors = [...collectErrors(d), ...collectErrors(c)];
     await c.goto(ch.url);
     await c.getByRole('button', { name: /^Clinician/ }).click();
+    // Presence lives on the server: it can be set once the console is online (before, the
+    // console says the server is unreachable; on a loaded machine the click could come first).
+    await expect(c.getByText('Online', { exact: true })).toBeVisible();
     await c.getByRole('button', { name: 'available', exact: true }).click();
     await expect(c.getByRole('button', { name: 'available', exact: true })).toHaveAttribute('aria-pressed', 'true');
 
