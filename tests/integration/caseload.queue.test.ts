@@ -140,6 +140,32 @@ describe('follow-up queue', () => {
   });
 });
 
+describe('search text', () => {
+  const pending = () => (t.core.store.db.prepare('SELECT count(*) AS n FROM case_search_pending').get() as { n: number }).n;
+
+  it('is written in the transaction that changed the case, and found whatever wrote the case', async () => {
+    put('w1', { name: 'Wren Ito', due: h(2) });
+    expect(pending()).toBe(0);
+    expect(await ids({ search: 'wren' })).toEqual(['w1']);
+    // Written outside the store's own transactions (a repair, a tool): found all the same.
+    t.core.store.db.prepare("INSERT INTO person(id, name) VALUES ('p-raw', 'Quinn Raw')").run();
+    t.core.store.db.prepare("INSERT INTO case_file(id, personId, status, dueAt) VALUES ('raw', 'p-raw', 'open', ?)").run(h(3));
+    expect(pending()).toBe(1);
+    expect(await ids({ search: 'quinn' })).toEqual(['raw']);
+    expect(pending()).toBe(0);
+    // A rename re-indexes: the new name finds the case, the old one no longer does.
+    t.core.store.write('person', 'p-w1', { name: 'Wren Sato' });
+    expect(pending()).toBe(0);
+    expect(await ids({ search: 'sato' })).toEqual(['w1']);
+    expect(await ids({ search: 'ito' })).toEqual([]);
+    // A deleted case leaves nothing to index and is not found.
+    t.core.store.db.prepare("UPDATE person SET name = 'Quinn Gone' WHERE id = 'p-raw'").run();
+    t.core.store.db.prepare("DELETE FROM case_file WHERE id = 'raw'").run();
+    expect(pending()).toBe(0);
+    expect(await ids({ search: 'quinn' })).toEqual([]);
+  });
+});
+
 describe('caseSearchQuery', () => {
   it('quotes every word as a prefix and adds the digits of a phone number', () => {
     expect(caseSearchQuery('Riley thom')).toBe('("riley"* AND "thom"*) OR "rileythom"*');

@@ -88,6 +88,7 @@ export function caseService(ctx: CoreContext) {
     const user = requireUser(ctx);
     const now = ctx.now().toISOString();
     const match = f.search ? caseSearchQuery(f.search) : null;
+    if (match) ctx.store.indexSearch(); // anything written outside the store's own transactions
     const closed = f.status === 'closed';
     // A search starts from the cases the FTS index finds and filters and orders them by the
     // copies of the queue keys beside each search document (migration 5): integer lookups,

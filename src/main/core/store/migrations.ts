@@ -273,6 +273,47 @@ export const MIGRATIONS: Migration[] = [
       DROP INDEX IF EXISTS case_q_cover;
     `,
   },
+  {
+    version: 7,
+    name: 'caseload: index case search text once per transaction, not once per row',
+    sql: `
+      -- The triggers now only note which cases need their search text (re)written; the store
+      -- writes the text for all of them in one statement before each write transaction
+      -- commits (store/search-index.ts), and before a search. Written row by row, FTS5 flushed
+      -- its pending terms into a new segment at every row's statement and kept merging them:
+      -- 7.5 % of the instructions of applying a first sync (valgrind).
+      CREATE TABLE case_search_pending (caseId TEXT PRIMARY KEY) STRICT, WITHOUT ROWID;
+
+      DROP TRIGGER case_search_insert;
+      CREATE TRIGGER case_search_insert AFTER INSERT ON case_file BEGIN
+        INSERT INTO case_search_doc(caseId, status, ownerId, risk, origin, dueAt, closedAt)
+          VALUES (new.id, new.status, new.ownerId, new.risk, new.origin, new.dueAt, new.closedAt)
+          ON CONFLICT(caseId) DO UPDATE SET status = excluded.status, ownerId = excluded.ownerId, risk = excluded.risk,
+            origin = excluded.origin, dueAt = excluded.dueAt, closedAt = excluded.closedAt;
+        INSERT OR IGNORE INTO case_search_pending(caseId) VALUES (new.id);
+      END;
+      DROP TRIGGER case_search_update;
+      CREATE TRIGGER case_search_update AFTER UPDATE OF personId, incidentNumber ON case_file
+        WHEN old.personId IS NOT new.personId OR old.incidentNumber IS NOT new.incidentNumber BEGIN
+        INSERT OR IGNORE INTO case_search_pending(caseId) VALUES (new.id);
+      END;
+      DROP TRIGGER case_search_delete;
+      CREATE TRIGGER case_search_delete AFTER DELETE ON case_file BEGIN
+        DELETE FROM case_search WHERE rowid = (SELECT docid FROM case_search_doc WHERE caseId = old.id);
+        DELETE FROM case_search_doc WHERE caseId = old.id;
+        DELETE FROM case_search_pending WHERE caseId = old.id;
+      END;
+      DROP TRIGGER case_search_person_insert;
+      CREATE TRIGGER case_search_person_insert AFTER INSERT ON person BEGIN
+        INSERT OR IGNORE INTO case_search_pending(caseId) SELECT id FROM case_file WHERE personId = new.id;
+      END;
+      DROP TRIGGER case_search_person_update;
+      CREATE TRIGGER case_search_person_update AFTER UPDATE OF name, phones ON person
+        WHEN old.name IS NOT new.name OR old.phones IS NOT new.phones BEGIN
+        INSERT OR IGNORE INTO case_search_pending(caseId) SELECT id FROM case_file WHERE personId = new.id;
+      END;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

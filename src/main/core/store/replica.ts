@@ -5,6 +5,7 @@ import { clocksFor, mergeOp, type RowState } from '../../../shared/sync/merge';
 import { opJsonText, type Op } from '../../../shared/sync/protocol';
 import type { Db } from './open';
 import { JsonBytes } from '../../../node/json-bytes';
+import { caseSearchIndexer } from './search-index';
 
 /**
  * The replicated tables of one workstation. Every local change is one transaction that
@@ -39,12 +40,15 @@ export class ReplicaStore {
    */
   private ackedSeq: number;
   private listeners: ((entities: Set<EntityName>) => void)[] = [];
+  /** Writes the search text of the cases changed so far (see search-index.ts); run before each commit. */
+  readonly indexSearch: () => void;
 
   constructor(
     readonly db: Db,
     now: () => number = Date.now,
     private readonly opts: { keepAcknowledgedMax?: number } = {},
   ) {
+    this.indexSearch = caseSearchIndexer(db);
     this.metaGetStmt = db.prepare('SELECT value FROM meta WHERE key = ?');
     this.metaSetStmt = db.prepare('INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value');
     this.replicaId = this.metaGet('replicaId') ?? this.initReplicaId();
@@ -174,7 +178,11 @@ export class ReplicaStore {
       this.metaSet('lastHlc', hlc);
     };
     if (this.db.inTransaction) run();
-    else this.db.transaction(run)();
+    else
+      this.db.transaction(() => {
+        run();
+        this.indexSearch();
+      })();
     // Only counted once the row and op are written (a throw above leaves the number unused and free).
     this.nextSeq = seq + 1;
     this.pendingNotify.add(entity);
@@ -195,7 +203,11 @@ export class ReplicaStore {
     const seqBefore = this.nextSeq;
     let result: T;
     try {
-      result = this.db.transaction(fn)();
+      result = this.db.transaction(() => {
+        const r = fn();
+        this.indexSearch();
+        return r;
+      })();
     } catch (err) {
       // The ops written inside were rolled back with it: hand their numbers out again, or the
       // outbox would have a hole and the server would stop every later push at the gap.
@@ -224,6 +236,7 @@ export class ReplicaStore {
           // drift check; our clock just does not jump to it.
         }
       }
+      this.indexSearch();
       extra?.();
     })();
     this.notify(changed);
