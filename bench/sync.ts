@@ -9,7 +9,7 @@
  * Environment: BENCH_CASES, BENCH_EVENTS_PER_CASE; TANDEM_CHILD_NODE_ARGS passes Node flags to
  * the server and source processes (see tests/helpers/fork-ts.ts). For diagnosis:
  * BENCH_CPU_TIMELINE=1 prints each process's CPU share every 250 ms of the full sync, and
- * BENCH_WINDOW=1 its start and end on the monotonic clock of --cpu-prof profiles.
+ * BENCH_WINDOW=1 its start and end (and the incremental's) on the monotonic clock of --cpu-prof profiles.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -108,9 +108,11 @@ async function main(): Promise<void> {
     });
   });
   const inc0 = performance.now();
+  if (process.env.BENCH_WINDOW) console.error(`incremental_start_us=${process.hrtime.bigint() / 1000n}`);
   source.send({ t: 'edit', n: 1000, marker });
   await withTimeout(done, 60_000, 'incremental sync');
   const incMs = performance.now() - inc0;
+  if (process.env.BENCH_WINDOW) console.error(`incremental_end_us=${process.hrtime.bigint() / 1000n}`);
   const sourceExited = new Promise((r) => source.child.once('exit', r));
   source.send({ t: 'close' });
   await sourceExited;
