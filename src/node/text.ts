@@ -10,4 +10,3 @@ export function textOf(data: Buffer | ArrayBuffer | Buffer[]): string {
   const bytes = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
   return isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
 }
-
