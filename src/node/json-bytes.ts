@@ -45,10 +45,25 @@ export class JsonBytes {
     return this;
   }
 
-  /** Makes room for `bytes` more at once (known ahead, it saves copying as the buffer grows). */
-  reserve(bytes: number): this {
-    if (this.end + bytes > this.buf.length) this.grow(bytes);
-    return this;
+  /**
+   * Appends a JSON array of items already written as JSON (the ops of a page), making room for
+   * all of them at once instead of copying as the buffer grows.
+   */
+  array(items: readonly string[]): this {
+    // Sized for ASCII (sync traffic nearly always is), with room for the longest item at its
+    // widest, so that each item's own check below never finds the buffer short unless the text
+    // really is wider.
+    let length = 2 + items.length;
+    let longest = 0;
+    for (const item of items) {
+      length += item.length;
+      if (item.length > longest) longest = item.length;
+    }
+    const room = length + 2 * longest;
+    if (this.end + room > this.buf.length) this.grow(room);
+    this.text('[');
+    for (let i = 0; i < items.length; i++) this.text(i ? `,${items[i]}` : items[i]);
+    return this.text(']');
   }
 
   /** What has been written: a view, valid until the next write. */

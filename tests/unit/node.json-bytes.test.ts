@@ -21,6 +21,13 @@ describe('JSON written as bytes', () => {
     }
   });
 
+  it('writes an array of items in one go, sized to the byte, inside an envelope', () => {
+    const items = pieces.slice(1, -1).map((p) => p.replace(/^,/, ''));
+    const out = new JsonBytes(0).array(items).prepend('{"ops":').text('}');
+    expect(JSON.parse(out.bytes().toString('utf8'))).toEqual({ ops: items.map((i) => JSON.parse(i)) });
+    expect(new JsonBytes().array([]).bytes().toString()).toBe('[]');
+  });
+
   it('is empty until written to', () => {
     expect(new JsonBytes().bytes().length).toBe(0);
     expect(new JsonBytes(0).prepend('{"a":').text('1}').bytes().toString()).toBe('{"a":1}');

@@ -459,20 +459,12 @@ class SqliteTx implements StorageTx {
   async writeChangesJson(out: JsonBytes, after: number, limit: number, entities: readonly EntityName[] | null, exceptWorkstation: string | null = null): Promise<ChangesJson> {
     this.check();
     if (entities !== null && entities.length === 0) {
-      out.text('[]');
+      out.array([]);
       return { count: 0, lastCursor: 0 };
     }
     const { stmt, params } = this.changesQuery(after, entities, exceptWorkstation, true);
     const rows = stmt.all(...params, limit) as [number, string, number, string, string, string, string][];
-    // Room for the whole page at once (ASCII fields, and the short rest of each op).
-    let fieldsLength = 0;
-    for (const row of rows) fieldsLength += row[6].length;
-    out.reserve(fieldsLength + 256 * rows.length + 2).text('[');
-    for (let i = 0; i < rows.length; i++) {
-      const [cursor, replica, seq, hlc, entity, id, fields] = rows[i];
-      out.text(`${i ? ',' : ''}${opJsonText({ cursor, replica, seq, hlc, entity, id }, fields)}`);
-    }
-    out.text(']');
+    out.array(rows.map(([cursor, replica, seq, hlc, entity, id, fields]) => opJsonText({ cursor, replica, seq, hlc, entity, id }, fields)));
     return { count: rows.length, lastCursor: rows.length ? rows[rows.length - 1][0] : 0 };
   }
   /** The change-log query for a filter (prepared once per shape), as objects or as raw rows. */

@@ -290,14 +290,8 @@ export class ReplicaStore {
   outboxJson(limit: number, after = 0): { json: JsonBytes; count: number; lastSeq: number } {
     const rows = this.outboxRows(limit, after);
     const replica = this.replicaId;
-    let fieldsLength = 0;
-    for (const row of rows) fieldsLength += row[4].length;
-    const out = new JsonBytes(fieldsLength + 256 * rows.length + 2).text('[');
-    for (let i = 0; i < rows.length; i++) {
-      const [seq, hlc, entity, id, fields] = rows[i];
-      out.text(`${i ? ',' : ''}${opJsonText({ replica, seq, hlc, entity, id }, fields)}`);
-    }
-    return { json: out.text(']'), count: rows.length, lastSeq: rows.length ? rows[rows.length - 1][0] : Math.max(after, this.ackedSeq) };
+    const out = new JsonBytes(0).array(rows.map(([seq, hlc, entity, id, fields]) => opJsonText({ replica, seq, hlc, entity, id }, fields)));
+    return { json: out, count: rows.length, lastSeq: rows.length ? rows[rows.length - 1][0] : Math.max(after, this.ackedSeq) };
   }
 
   /**
