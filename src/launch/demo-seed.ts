@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Core } from '../main/core';
 import type { Role } from '../shared/roles';
+import { referencePath } from './reference-data';
 
 /**
  * Sample data for a fresh demo profile: a few incidents for the dispatcher and a small
@@ -21,10 +22,19 @@ const CASES = [
   { name: 'Pat O\u2019Neil', phones: ['617-555-0183'], reason: 'Housing insecurity, requested shelter referral', risk: 'unknown', origin: 'manual' },
 ] as const;
 
-/** The Open Referral HSDS example shipped beside the repository (../shared/data/hsds/csv), when it is there. */
-export function demoHsdsDir(repoRoot: string = process.cwd()): string | null {
-  const dir = path.resolve(repoRoot, '../shared/data/hsds/csv');
-  return fs.existsSync(path.join(dir, 'services.csv')) ? dir : null;
+/**
+ * The Open Referral HSDS example in the repository (reference-data/hsds/csv), imported as the
+ * demo's service directory. When it is missing the demo says so, loudly, instead of running
+ * with an empty directory that looks like a working one.
+ */
+export function demoHsdsDir(repoRoot: string = process.cwd(), warn: (line: string) => void = console.warn): string | null {
+  const dir = referencePath(repoRoot, 'hsdsCsv');
+  if (fs.existsSync(path.join(dir, 'services.csv'))) return dir;
+  warn(
+    `Demo: the sample service directory is missing (expected ${path.join(dir, 'services.csv')}); ` +
+      'the clinician console\'s directory will be empty. Restore it with `git checkout -- reference-data`.',
+  );
+  return null;
 }
 
 export interface SeedOptions {

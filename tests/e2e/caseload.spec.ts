@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startHost, tempProfile, type Host } from './helpers';
+import { requireReference } from '../../src/launch/reference-data';
 
 /**
  * The clinician's caseload, end to end in Chromium against a real headless host: open the
@@ -14,7 +15,7 @@ import { startHost, tempProfile, type Host } from './helpers';
  */
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SHOTS = path.join(ROOT, 'test-results');
-const HSDS = path.resolve(ROOT, '../shared/data/hsds/csv');
+const HSDS = requireReference(ROOT, 'hsdsCsv');
 
 let host: Host;
 let profile: string;
@@ -47,7 +48,6 @@ async function shot(page: Page, name: string): Promise<void> {
 }
 
 test('clinician works an overdue case by keyboard: contact, PHQ-9, referral, closure; all still there after a reload', async ({ page }) => {
-  test.skip(!fs.existsSync(path.join(HSDS, 'services.csv')), 'the shipped HSDS example is not beside the repository');
   const errors = collectErrors(page);
   await page.goto(host.url);
   await page.getByRole('button', { name: /^Clinician/ }).click();
@@ -164,7 +164,6 @@ test('clinician works an overdue case by keyboard: contact, PHQ-9, referral, clo
 });
 
 test('the directory imports an HSDS package from the console and lists the rows it rejected', async ({ page }) => {
-  test.skip(!fs.existsSync(path.join(HSDS, 'services.csv')), 'the shipped HSDS example is not beside the repository');
   // A damaged copy: one service without a name (line 3).
   const pkg = path.join(profile, 'hsds-damaged');
   fs.mkdirSync(pkg);

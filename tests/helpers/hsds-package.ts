@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { requireReference } from '../../src/launch/reference-data';
 
 /**
  * Writes a small Open Referral HSDS 3 tabular package (CSV) for tests and benchmarks:
@@ -91,10 +92,9 @@ export function writeHsdsPackage(dir: string, services: SyntheticService[]): str
   return dir;
 }
 
-/** The HSDS example shipped beside the repository, when it is there. */
-export function shippedHsdsDir(repoRoot: string): string | null {
-  const dir = path.resolve(repoRoot, '../shared/data/hsds/csv');
-  return fs.existsSync(path.join(dir, 'services.csv')) ? dir : null;
+/** The HSDS 3 example package in the repository (reference-data/hsds/csv); a clear error when it is missing. */
+export function shippedHsdsDir(repoRoot: string): string {
+  return requireReference(repoRoot, 'hsdsCsv');
 }
 
 export function copyDir(from: string, to: string): string {

@@ -5,9 +5,10 @@ import { startCluster, until } from '../helpers/cluster';
 import { importHsds } from '../../src/server/import-hsds';
 import { openSqliteStorage } from '../../src/server/storage/sqlite';
 import { tempDir } from '../helpers/tmp';
+import { requireReference } from '../../src/launch/reference-data';
 
 /** `npm run server -- import-hsds <dir>`: the directory reaches clinician consoles by sync. */
-const SAMPLE = path.resolve(__dirname, '../../../shared/data/hsds/csv');
+const SAMPLE = requireReference(path.resolve(__dirname, '../..'), 'hsdsCsv');
 type Cluster = Awaited<ReturnType<typeof startCluster>>;
 let cluster: Cluster;
 const cleanups: (() => void)[] = [];
@@ -17,7 +18,7 @@ afterEach(async () => {
 });
 
 describe('server import-hsds', () => {
-  it.skipIf(!fs.existsSync(SAMPLE))('imports the shipped example once; a clinician console finds it offline after sync', async () => {
+  it('imports the shipped example once; a clinician console finds it offline after sync', async () => {
     cluster = await startCluster();
     await cluster.addUser('chris', 'clinician');
     const dbFile = path.join(cluster.dir, 'server', 'tandem-server.db');

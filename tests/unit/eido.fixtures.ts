@@ -5,9 +5,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { requireReference } from '../../src/launch/reference-data';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-export const SAMPLE_PATH = path.resolve(here, '../../../shared/data/eido/nena-sample-call-transfer.eido.json');
+export const SAMPLE_PATH = requireReference(path.resolve(here, '../..'), 'eidoSample');
 export const RULES_PATH = path.resolve(here, '../../config/eligibility-rules.json');
 
 export const SAMPLE_TEXT = readFileSync(SAMPLE_PATH, 'utf8');

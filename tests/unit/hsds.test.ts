@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HsdsImportError, ResourceService, parseHsdsPackage } from '../../src/shared/directory/hsds';
 import { freshness, matchesQuery, rankServices } from '../../src/shared/directory/search';
+import { requireReference } from '../../src/launch/reference-data';
 
-const CSV_DIR = join(__dirname, '..', '..', '..', 'shared', 'data', 'hsds', 'csv');
+const CSV_DIR = requireReference(join(__dirname, '..', '..'), 'hsdsCsv');
 
 function shipped(): Record<string, string> {
   const files: Record<string, string> = {};

@@ -5,6 +5,7 @@ import { parseHsdsPackage } from '../../src/shared/directory/hsds';
 import { isOpenAt, parseClockTime, parseTimezone } from '../../src/shared/directory/schedule';
 import { matchesQuery, rankServices } from '../../src/shared/directory/search';
 import type { ResourceService, ScheduleRule } from '../../src/shared/directory/types';
+import { requireReference } from '../../src/launch/reference-data';
 
 function rule(partial: Partial<ScheduleRule>): ScheduleRule {
   return { id: partial.id ?? 'r1', freq: 'WEEKLY', byday: [], byweekno: [], bymonthday: [], byyearday: [], ...partial };
@@ -169,7 +170,7 @@ describe('time and zone parsing', () => {
 });
 
 describe('schedules imported from HSDS', () => {
-  const CSV_DIR = join(__dirname, '..', '..', '..', 'shared', 'data', 'hsds', 'csv');
+  const CSV_DIR = requireReference(join(__dirname, '..', '..'), 'hsdsCsv');
   const shipped = () => Object.fromEntries(readdirSync(CSV_DIR).map((f) => [f, readFileSync(join(CSV_DIR, f), 'utf8')]));
 
   it('the shipped example schedule was in force on 2005-01-01 only, and never occurs on it', () => {
