@@ -45,9 +45,17 @@ async function bridgeEvents(bus: EventBus): Promise<{ received: { name: string; 
     if (msg.t === 'event') received.push({ name: msg.name, payload: msg.payload });
     waiters.splice(0).forEach((w) => w());
   });
-  const until = async (n: number) => {
-    while (received.length < n) await new Promise<void>((resolve) => waiters.push(resolve));
-  };
+  /** Waits for the n-th event; fails after a few seconds naming the ones that came. */
+  const until = (n: number) =>
+    new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the bridge carried ${received.length} of ${n} events: ${received.map((e) => e.name).join(', ')}`)), 5000);
+      const check = () => {
+        if (received.length < n) return void waiters.push(check);
+        clearTimeout(timer);
+        resolve();
+      };
+      check();
+    });
   return { received, until, close: () => ws.close() };
 }
 
