@@ -3,7 +3,7 @@ import { activeConferences } from './logic/handoff';
 import { formatElapsed, msSince } from './logic/format';
 import { CLINICIAN_HINTS, DISPATCHER_HINTS } from './logic/keys';
 import { useNow } from './hooks/useNow';
-import { isClinicalRole, isDispatchRole, type Route } from './state/stores';
+import { consoleViewsFor, may, type ConsoleView } from '../shared/roles';
 import { useData, useDispatch, useSession, useStores, useSync, useUi } from './state/context';
 import { KeyHints } from './views/common';
 import { StatusBar } from './views/StatusBar';
@@ -63,9 +63,9 @@ function ConferenceReturnBar({ onReturn }: { onReturn: () => void }) {
   );
 }
 
-const ROUTE_LABELS: Record<Route, string> = { dispatch: 'Dispatch', clinician: 'Live calls', caseload: 'Caseload' };
+const ROUTE_LABELS: Record<ConsoleView, string> = { dispatch: 'Dispatch', clinician: 'Live calls', caseload: 'Caseload' };
 
-function Nav({ routes }: { routes: Route[] }) {
+function Nav({ routes }: { routes: ConsoleView[] }) {
   const { ui } = useStores();
   const route = useUi((s) => s.route);
   if (routes.length < 2) return null;
@@ -80,23 +80,23 @@ function Nav({ routes }: { routes: Route[] }) {
   );
 }
 
-function useRoutes(): { routes: Route[]; shown: Route; clinical: boolean } {
+/** The screens the signed-in role has (shared/roles.ts), the one shown, and whether handoffs ring here. */
+function useRoutes(): { routes: ConsoleView[]; shown: ConsoleView; answersHandoffs: boolean } {
   const role = useSession((s) => s.info?.user?.role ?? null);
   const route = useUi((s) => s.route);
-  const clinical = isClinicalRole(role);
-  const routes: Route[] = [...(isDispatchRole(role) ? (['dispatch'] as Route[]) : []), ...(clinical ? (['clinician', 'caseload'] as Route[]) : [])];
-  return { routes, shown: routes.includes(route) ? route : routes[0], clinical };
+  const routes = consoleViewsFor(role);
+  return { routes, shown: routes.includes(route) ? route : routes[0], answersHandoffs: may(role, 'handoff.answer') };
 }
 
 /** What must be seen at once, whatever is scrolled: it sits in the sticky top bar. */
 function Alerts() {
   const { ui } = useStores();
-  const { shown, clinical } = useRoutes();
+  const { shown, answersHandoffs } = useRoutes();
   return (
     <>
       <HandoffFailedBanner />
-      {clinical && <RingingArea />}
-      {clinical && shown !== 'clinician' && <ConferenceReturnBar onReturn={() => ui.getState().setRoute('clinician')} />}
+      {answersHandoffs && <RingingArea />}
+      {answersHandoffs && shown !== 'clinician' && <ConferenceReturnBar onReturn={() => ui.getState().setRoute('clinician')} />}
     </>
   );
 }

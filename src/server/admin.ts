@@ -45,10 +45,12 @@ export const DEFAULT_ENROLLMENT_TTL_MS = 24 * 60 * 60_000;
 
 export function createAdmin(
   storage: ServerStorage,
-  auth: Auth = new Auth(storage, { sessionTtlMs: DEFAULT_SESSION_TTL_MS, enrollmentTtlMs: DEFAULT_ENROLLMENT_TTL_MS, now: Date.now }),
-  onRevoke: (workstationId: string) => void = () => {},
+  opts: { auth?: Auth; now?: () => number; onRevoke?: (workstationId: string) => void } = {},
 ): ServerAdmin {
-  const cad = cadKeyAdmin(storage);
+  const now = opts.now ?? Date.now;
+  const auth = opts.auth ?? new Auth(storage, { sessionTtlMs: DEFAULT_SESSION_TTL_MS, enrollmentTtlMs: DEFAULT_ENROLLMENT_TTL_MS, now });
+  const onRevoke = opts.onRevoke ?? (() => {});
+  const cad = cadKeyAdmin(storage, now);
   return {
     addUser: (input) => auth.addUser(input),
     createEnrollmentToken: async (name) => (await auth.createEnrollmentToken(name)).token,
@@ -68,7 +70,7 @@ export function createAdmin(
     },
     refusedOps: (limit = 100) => storage.transaction((tx) => tx.listRefused(Math.max(1, Math.min(limit, 10_000))), { readOnly: true }),
     status: async () => {
-      const counts = await storage.transaction((tx) => tx.counts(new Date().toISOString()), { readOnly: true });
+      const counts = await storage.transaction((tx) => tx.counts(new Date(now()).toISOString()), { readOnly: true });
       return { storage: storage.kind, location: storage.location, ...counts };
     },
     addCadKey: (name) => cad.add(name),

@@ -6,8 +6,10 @@ import path from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { WIRE_PATH, type ServerMethod } from '../shared/sync/wire';
+import { systemClock, type Clock } from '../node/clock';
+import { guardRoutes } from './access';
 import { createAdmin, DEFAULT_ENROLLMENT_TTL_MS, DEFAULT_SESSION_TTL_MS, type ServerAdmin } from './admin';
-import { Auth, type Caller } from './auth';
+import { Auth } from './auth';
 import { EidoIntake, registerEidoRoutes } from './eido';
 import { loadEligibilityRules as loadSharedEligibilityRules, type EligibilityRules } from '../shared/eido';
 import { ServerError } from './errors';
@@ -54,6 +56,8 @@ export interface SyncServerConfig {
   eligibilityRulesFile?: string;
   /** Largest EIDO document POST /eido accepts, bytes. Default 1 MiB. */
   eidoMaxBytes?: number;
+  /** Every time the server reads or waits on (sessions, tokens, handoff timeouts, stored timestamps). Default: the system clock. */
+  clock?: Clock;
 }
 
 /** The site's rule file, or the shipped default; a bad file stops it with the reason. */
@@ -85,7 +89,8 @@ function urlHost(host: string): string {
 
 export async function createSyncServer(config: SyncServerConfig): Promise<SyncServer> {
   const logger = config.logger ?? defaultLogger();
-  const now = Date.now;
+  const clock = config.clock ?? systemClock;
+  const now = () => clock.now();
   const maxDriftMs = config.maxDriftMs ?? DEFAULT_MAX_DRIFT_MS;
   const host = config.host ?? '127.0.0.1';
   const eligibilityRules = loadEligibilityRules(config.eligibilityRulesFile);
@@ -118,7 +123,7 @@ export async function createSyncServer(config: SyncServerConfig): Promise<SyncSe
     const arb = new HandoffArbiter({
       storage,
       sync,
-      now,
+      clock,
       handoffTimeoutMs: config.handoffTimeoutMs ?? DEFAULT_HANDOFF_TIMEOUT_MS,
       clinicianDirectLine: config.clinicianDirectLine ?? null,
       answerers: () => hub?.answerers() ?? new Set(),
@@ -190,7 +195,7 @@ export async function createSyncServer(config: SyncServerConfig): Promise<SyncSe
       reply.status(404).send({ code: 'not_found', message: `No route ${req.method} ${req.url.split('?')[0]}` });
     });
 
-    const caller = (headers: http.IncomingHttpHeaders): Promise<Caller> => auth.authenticate(headers);
+    const caller = guardRoutes(fastify, auth);
 
     fastify.get('/v1/health', async () => ({ ok: true, cursor: await cursor(), version: SERVER_VERSION }));
     fastify.post('/v1/enroll', async (req) => {
@@ -209,15 +214,14 @@ export async function createSyncServer(config: SyncServerConfig): Promise<SyncSe
       }
     });
     fastify.delete('/v1/session', async (req) => {
-      const c = await caller(req.headers);
-      await storage.transaction((tx) => tx.deleteSession(c.sessionHash));
+      await storage.transaction((tx) => tx.deleteSession(caller(req).sessionHash));
       return { ok: true };
     });
-    fastify.post('/v1/push', async (req) => push(await caller(req.headers), req.body));
+    fastify.post('/v1/push', async (req) => push(caller(req), req.body));
     fastify.get('/v1/pull', async (req, reply) => {
       const q = req.query as Record<string, string | undefined>;
       const num = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v));
-      const page = await sync.pullJson(await caller(req.headers), { cursor: num(q.cursor) ?? 0, limit: num(q.limit) });
+      const page = await sync.pullJson(caller(req), { cursor: num(q.cursor) ?? 0, limit: num(q.limit) });
       return reply.type('application/json; charset=utf-8').send(page.bytes());
     });
     const eido = new EidoIntake({ storage, sync, rules: eligibilityRules, logger, now, committed, maxBytes: config.eidoMaxBytes });
@@ -234,7 +238,7 @@ export async function createSyncServer(config: SyncServerConfig): Promise<SyncSe
     const wsUrl = `${config.tls ? 'wss' : 'ws'}://${urlHost(host)}:${port}${WIRE_PATH}`;
     logger.info({ url, storage: storage.location }, 'Tandem sync server listening');
 
-    const admin = createAdmin(storage, auth, (id) => theHub.dropWorkstation(id));
+    const admin = createAdmin(storage, { auth, now, onRevoke: (id) => theHub.dropWorkstation(id) });
     let closing: Promise<void> | null = null;
     return {
       url,

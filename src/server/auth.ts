@@ -166,19 +166,32 @@ export class Auth {
     const auth = header(headers, 'authorization');
     const m = auth ? /^Bearer\s+(\S+)$/i.exec(auth) : null;
     if (!m) throw new ServerError('unauthenticated', 'Sign in first (missing session token)');
-    const sessionHash = sha256(m[1]);
+    return this.session(ws, sha256(m[1]));
+  }
+
+  /**
+   * The caller as storage has it now: since its socket opened, the session may have ended or
+   * expired, its user been removed or disabled, or given another role. A 401 when it no longer counts.
+   */
+  recheck(caller: Caller): Promise<Caller> {
+    return this.session(caller.workstation, caller.sessionHash);
+  }
+
+  private async session(ws: WorkstationRecord, sessionHash: string): Promise<Caller> {
     const now = this.opts.now();
     const found = await this.storage.transaction(
       async (tx) => {
         const session = await tx.getSession(sessionHash);
-        if (!session) return null;
-        const user = await tx.getUser(session.userId);
-        return user ? { session, user } : null;
+        return session ? { session, user: await tx.getUser(session.userId) } : null;
       },
       { readOnly: true },
     );
-    if (!found || found.session.workstationId !== ws.id || found.user.disabled) {
+    if (!found || found.session.workstationId !== ws.id) {
       throw new ServerError('unauthenticated', 'Your session is unknown or has ended; sign in again');
+    }
+    // A session outliving its user (removed, or disabled) signs nobody in.
+    if (!found.user || found.user.disabled) {
+      throw new ServerError('unauthenticated', 'The user of this session no longer exists or is disabled; sign in again');
     }
     const expiresAt = Date.parse(found.session.expiresAt);
     if (expiresAt <= now) throw new ServerError('unauthenticated', 'Your session has expired; sign in again');

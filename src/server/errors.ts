@@ -1,16 +1,11 @@
+import type { RpcErrorCode } from '../shared/contract';
+
 /**
  * The one error the server's handlers throw. `code` travels on the wire (WireError) and picks
- * the HTTP status; the codes are those of the shared contract's RpcErrorCode plus `gap`.
+ * the HTTP status; the codes are those of the shared contract's RpcErrorCode (but
+ * `unknown_request`, which only the core's router answers) plus `gap`.
  */
-export type ServerErrorCode =
-  | 'bad_request'
-  | 'unauthenticated'
-  | 'forbidden'
-  | 'not_found'
-  | 'conflict'
-  | 'unavailable'
-  | 'internal'
-  | 'gap';
+export type ServerErrorCode = Exclude<RpcErrorCode, 'unknown_request'> | 'gap';
 
 const STATUS: Record<ServerErrorCode, number> = {
   bad_request: 400,

@@ -2,8 +2,6 @@ import type { Logger } from 'pino';
 import type { User } from '../shared/contract';
 import type { Handoff, HandoffDecline, Presence, PresenceStatus } from '../shared/entities';
 import { IllegalTransitionError, nextHandoffState, type HandoffEvent, type HandoffState } from '../shared/handoff-machine';
-import { CLINICAL_ROLES } from '../shared/roles';
-import type { Role } from '../shared/roles';
 import {
   HandoffCompleteParams,
   HandoffDeclineParams,
@@ -12,6 +10,7 @@ import {
   PresenceSetParams,
 } from '../shared/sync/wire';
 import type { z } from 'zod';
+import { isoNow, type Clock } from '../node/clock';
 import { ServerError, describeZodIssues } from './errors';
 import type { ServerStorage, StorageTx } from './storage/types';
 import type { SyncEngine } from './sync';
@@ -19,31 +18,27 @@ import type { SyncEngine } from './sync';
 /**
  * Live handoff arbitration. Consoles never push handoff or presence ops: they ask the server,
  * which decides inside one storage transaction (so the first accept wins) and writes the
- * result as its own replica, so it reaches every console through the change log.
+ * result as its own replica, so it reaches every console through the change log. Who may ask
+ * is checked before a request gets here (the hub, by SERVER_METHOD_CAPABILITY).
  */
 export interface ArbiterOptions {
   storage: ServerStorage;
   sync: SyncEngine;
-  now: () => number;
+  /** Stamps decisions and times out ringing handoffs. */
+  clock: Clock;
   handoffTimeoutMs: number;
   clinicianDirectLine: string | null;
-  /** User ids of the clinicians (and supervisors) whose consoles are connected now. */
+  /** User ids of the connected consoles that may answer a handoff (shared/roles.ts: handoff.answer). */
   answerers: () => Set<string>;
   /** Called after a commit that moved the change-log cursor. */
   committed: (cursor: number) => void;
   logger: Logger;
 }
 
-const DISPATCH_ROLES: readonly Role[] = ['dispatcher', 'supervisor', 'admin'];
-
 function parse<T extends z.ZodType>(schema: T, p: unknown, what: string): z.infer<T> {
   const r = schema.safeParse(p);
   if (!r.success) throw new ServerError('bad_request', `Invalid ${what}: ${describeZodIssues(r.error.issues)}`);
   return r.data;
-}
-
-function requireRole(user: User, roles: readonly Role[], what: string): void {
-  if (!roles.includes(user.role)) throw new ServerError('forbidden', `A ${user.role} may not ${what}`);
 }
 
 /** The machine's next state, or a `conflict` carrying its message. */
@@ -57,13 +52,13 @@ function transition(from: HandoffState, event: HandoffEvent): HandoffState {
 }
 
 export class HandoffArbiter {
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly timers = new Map<string, () => void>();
   private stopped = false;
 
   constructor(private readonly o: ArbiterOptions) {}
 
   private iso(): string {
-    return new Date(this.o.now()).toISOString();
+    return isoNow(this.o.clock);
   }
 
   /** Re-arms the timeout of every handoff left ringing (e.g. across a restart). */
@@ -71,31 +66,29 @@ export class HandoffArbiter {
     const ringing = await this.o.storage.transaction((tx) => tx.findEntities('handoff', { state: 'ringing' }), { readOnly: true });
     for (const r of ringing) {
       const at = Date.parse(String(r.state.data.ringingAt ?? ''));
-      this.arm(r.id, Number.isFinite(at) ? at : this.o.now());
+      this.arm(r.id, Number.isFinite(at) ? at : this.o.clock.now());
     }
   }
 
   stop(): void {
     this.stopped = true;
-    for (const t of this.timers.values()) clearTimeout(t);
+    for (const cancel of this.timers.values()) cancel();
     this.timers.clear();
   }
 
   private arm(id: string, ringingAt: number): void {
     this.disarm(id);
     if (this.stopped) return;
-    const delay = Math.max(0, ringingAt + this.o.handoffTimeoutMs - this.o.now());
-    const timer = setTimeout(() => {
+    const delay = Math.max(0, ringingAt + this.o.handoffTimeoutMs - this.o.clock.now());
+    const cancel = this.o.clock.after(delay, () => {
       this.timers.delete(id);
       this.timeOut(id).catch((err) => this.o.logger.error({ err, handoff: id }, 'handoff timeout failed'));
-    }, delay);
-    timer.unref();
-    this.timers.set(id, timer);
+    });
+    this.timers.set(id, cancel);
   }
 
   private disarm(id: string): void {
-    const t = this.timers.get(id);
-    if (t) clearTimeout(t);
+    this.timers.get(id)?.();
     this.timers.delete(id);
   }
 
@@ -125,7 +118,6 @@ export class HandoffArbiter {
   }
 
   async request(user: User, p: unknown): Promise<Handoff> {
-    requireRole(user, DISPATCH_ROLES, 'request a clinician handoff');
     const params = parse(HandoffRequestParams, p, 'handoff request');
     if (params.mode === 'live' && this.o.answerers().size === 0) {
       throw new ServerError('unavailable', 'No clinician console is connected', { directLine: this.o.clinicianDirectLine });
@@ -159,13 +151,12 @@ export class HandoffArbiter {
       };
       return (await this.write(tx, writes, 'handoff', params.id, fields)) as Handoff;
     });
-    if (row.state === 'ringing') this.arm(row.id, Date.parse(row.ringingAt ?? '') || this.o.now());
+    if (row.state === 'ringing') this.arm(row.id, Date.parse(row.ringingAt ?? '') || this.o.clock.now());
     this.o.logger.info({ handoff: row.id, incident: row.incidentId, mode: row.mode, state: row.state, by: user.id }, 'handoff requested');
     return row;
   }
 
   async accept(user: User, p: unknown): Promise<Handoff> {
-    requireRole(user, CLINICAL_ROLES, 'accept a handoff');
     const { id } = parse(HandoffIdParams, p, 'handoff accept');
     const row = await this.decide(async (tx, writes) => {
       const h = await this.load(tx, id);
@@ -189,7 +180,6 @@ export class HandoffArbiter {
   }
 
   async decline(user: User, p: unknown): Promise<Handoff> {
-    requireRole(user, CLINICAL_ROLES, 'decline a handoff');
     const { id, reason } = parse(HandoffDeclineParams, p, 'handoff decline');
     const answerers = this.o.answerers();
     const row = await this.decide(async (tx, writes) => {
@@ -234,7 +224,6 @@ export class HandoffArbiter {
   }
 
   async cancel(user: User, p: unknown): Promise<Handoff> {
-    requireRole(user, DISPATCH_ROLES, 'cancel a handoff');
     const { id } = parse(HandoffIdParams, p, 'handoff cancel');
     const row = await this.decide(async (tx, writes) => {
       const h = await this.load(tx, id);
@@ -247,7 +236,6 @@ export class HandoffArbiter {
   }
 
   async complete(user: User, p: unknown): Promise<Handoff> {
-    requireRole(user, CLINICAL_ROLES, 'complete a handoff');
     const { id, outcome, caseId } = parse(HandoffCompleteParams, p, 'handoff complete');
     const row = await this.decide(async (tx, writes) => {
       const h = await this.load(tx, id);
@@ -276,7 +264,6 @@ export class HandoffArbiter {
   }
 
   async setPresenceStatus(user: User, p: unknown): Promise<Presence> {
-    requireRole(user, CLINICAL_ROLES, 'set clinician presence');
     const { status } = parse(PresenceSetParams, p, 'presence');
     return this.decide((tx, writes) => this.setPresence(tx, writes, user, status));
   }

@@ -1,9 +1,10 @@
-import type { IncomingMessage } from 'node:http';
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer, type RawData, WebSocket } from 'ws';
-import { CLINICAL_ROLES } from '../shared/roles';
-import { ClientMessage, WIRE_PATH, type ServerMessage, type ServerMethod } from '../shared/sync/wire';
+import { may } from '../shared/roles';
+import { ClientMessage, SERVER_METHOD_CAPABILITY, WIRE_PATH, type ServerMessage, type ServerMethod } from '../shared/sync/wire';
+import { ROUTE_ACCESS, authorize, requireCapability } from './access';
 import type { Auth, Caller } from './auth';
 import { ServerError, asServerError } from './errors';
 import type { JsonBytes } from '../node/json-bytes';
@@ -29,7 +30,7 @@ export interface HubOptions {
   pingIntervalMs: number;
   now: () => number;
   logger: Logger;
-  /** A clinician's or supervisor's console disconnected. */
+  /** A console whose user may answer handoffs disconnected. */
   answererLeft: () => void;
   /** Largest message accepted, in bytes. */
   maxPayload: number;
@@ -47,10 +48,10 @@ interface Conn {
 
 const MAX_IN_FLIGHT = 64;
 
-function refuseUpgrade(socket: Duplex, status: number, reason: string, message: string): void {
-  const body = JSON.stringify({ code: status === 401 ? 'unauthenticated' : 'not_found', message });
+function refuseUpgrade(socket: Duplex, err: ServerError): void {
+  const body = JSON.stringify({ code: err.code, message: err.message });
   socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    `HTTP/1.1 ${err.status} ${STATUS_CODES[err.status]}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
   );
   setTimeout(() => socket.destroy(), 1000).unref();
 }
@@ -84,11 +85,10 @@ export class Hub {
       // fall through: not our path
     }
     if (path !== WIRE_PATH || this.closing) {
-      refuseUpgrade(socket, 404, 'Not Found', `No WebSocket at ${path}`);
+      refuseUpgrade(socket, new ServerError('not_found', `No WebSocket at ${path}`));
       return;
     }
-    this.o.auth
-      .authenticate(req.headers)
+    authorize(this.o.auth, req.headers, ROUTE_ACCESS['GET /v1/ws'])
       .then(async (caller) => ({ caller, cursor: await this.o.cursor() }))
       .then(
         ({ caller, cursor }) => {
@@ -97,9 +97,9 @@ export class Hub {
         },
         (err) => {
           const e = asServerError(err);
-          if (e.code !== 'unauthenticated') this.o.logger.error({ err }, 'upgrade failed');
+          if (e.code === 'internal') this.o.logger.error({ err }, 'upgrade failed');
           else this.o.logger.info({ reason: e.message, remote: req.socket.remoteAddress }, 'refused WebSocket');
-          refuseUpgrade(socket, e.code === 'unauthenticated' ? 401 : 500, e.code === 'unauthenticated' ? 'Unauthorized' : 'Internal Server Error', e.message);
+          refuseUpgrade(socket, e);
         },
       );
   }
@@ -120,7 +120,7 @@ export class Hub {
       conn.queue.length = 0;
       this.conns.delete(conn);
       this.o.logger.info({ user: caller.user.id, workstation: caller.workstation.id }, 'console disconnected');
-      if (CLINICAL_ROLES.includes(caller.user.role) && !this.closing) this.o.answererLeft();
+      if (may(caller.user.role, 'handoff.answer') && !this.closing) this.o.answererLeft();
     });
     this.send(conn, { t: 'hello', serverTime: this.o.now(), cursor, user: caller.user, maxDriftMs: this.o.maxDriftMs });
   }
@@ -194,17 +194,12 @@ export class Hub {
       return;
     }
     const { id, m, p } = msg.data;
-    if (this.o.now() >= conn.caller.expiresAt) {
-      this.fail(conn, id, new ServerError('unauthenticated', 'Your session has expired; sign in again'));
-      conn.ws.close(4401, 'session expired');
-      return;
-    }
     if (tooMany || conn.inFlight >= MAX_IN_FLIGHT) {
       this.fail(conn, id, new ServerError('unavailable', `Too many requests in flight (at most ${MAX_IN_FLIGHT})`));
       return;
     }
     conn.inFlight++;
-    this.o.methods[m](conn.caller, p)
+    this.run(conn, m, p)
       .then(
         (r) =>
           this.send(conn, r instanceof RawJson ? r.json.prepend(`{"t":"res","id":${id},"ok":true,"r":`).text('}').bytes() : { t: 'res', id, ok: true, r }),
@@ -212,11 +207,24 @@ export class Hub {
           const e = asServerError(err);
           if (e.code === 'internal') this.o.logger.error({ err, method: m }, 'request failed');
           this.fail(conn, id, e);
+          // Its session or user is gone: nothing more will be answered on this socket.
+          if (e.code === 'unauthenticated') conn.ws.close(4401, 'session ended');
         },
       )
       .finally(() => {
         conn.inFlight--;
       });
+  }
+
+  /**
+   * One request: the caller is read again first (since the socket opened, its session may have
+   * ended or expired and its user been removed, disabled or given another role), then the
+   * method's capability is checked before its parameters are read.
+   */
+  private async run(conn: Conn, m: ServerMethod, p: unknown): Promise<unknown> {
+    conn.caller = await this.o.auth.recheck(conn.caller);
+    requireCapability(conn.caller.user, SERVER_METHOD_CAPABILITY[m]);
+    return this.o.methods[m](conn.caller, p);
   }
 
   /** The cursor moved: poke every console, at most once per socket per tick. */
@@ -232,13 +240,13 @@ export class Hub {
 
   /** A live handoff is ringing: tell every clinician console now, not at its next pull. */
   ring(handoff: Extract<ServerMessage, { t: 'ring' }>['handoff']): void {
-    for (const c of this.conns) if (CLINICAL_ROLES.includes(c.caller.user.role)) this.send(c, { t: 'ring', handoff });
+    for (const c of this.conns) if (may(c.caller.user.role, 'handoff.answer')) this.send(c, { t: 'ring', handoff });
   }
 
-  /** User ids of connected clinicians and supervisors: the people a live handoff can ring. */
+  /** User ids of connected consoles that may answer a handoff: the people a live handoff can ring. */
   answerers(): Set<string> {
     const ids = new Set<string>();
-    for (const c of this.conns) if (CLINICAL_ROLES.includes(c.caller.user.role) && c.ws.readyState === WebSocket.OPEN) ids.add(c.caller.user.id);
+    for (const c of this.conns) if (may(c.caller.user.role, 'handoff.answer') && c.ws.readyState === WebSocket.OPEN) ids.add(c.caller.user.id);
     return ids;
   }
 

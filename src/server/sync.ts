@@ -1,9 +1,8 @@
 import type { Logger } from 'pino';
-import type { z } from 'zod';
 import { ENTITIES, ENTITY_NAMES, roleMayReceive, type EntityName } from '../shared/entities';
-import { ClockDriftError, HybridClock, decodeHlc } from '../shared/hlc';
+import { ClockDriftError, HybridClock, REPLICA_ID_PATTERN, decodeHlc } from '../shared/hlc';
 import { mergeOp, type RowState } from '../shared/sync/merge';
-import { Op, PULL_PAGE_MAX, PushRequest, validateOpFor, type PushResponse, type Refusal } from '../shared/sync/protocol';
+import { Op, PULL_PAGE_MAX, PushRequest, partialSchema, validateOpFor, type PushResponse, type Refusal } from '../shared/sync/protocol';
 import { PullParams } from '../shared/sync/wire';
 import type { Caller } from './auth';
 import { ServerError, describeZodIssues } from './errors';
@@ -23,16 +22,12 @@ export interface PushOutcome {
   moved: boolean;
 }
 
-/** Partial schemas for the server's own writes, built once (building one is dear). */
-const serverSchemas = new Map<EntityName, z.ZodType>();
-
-const REPLICA_ID = /^[A-Za-z0-9_.-]{1,64}$/;
 
 /** The replica and sequence number of a pushed op when they are readable, even if the rest is not. */
 function identify(raw: unknown): { replica: string; seq: number } | null {
   if (typeof raw !== 'object' || raw === null) return null;
   const { replica, seq } = raw as { replica?: unknown; seq?: unknown };
-  if (typeof replica !== 'string' || !REPLICA_ID.test(replica)) return null;
+  if (typeof replica !== 'string' || !REPLICA_ID_PATTERN.test(replica)) return null;
   if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 1) return null;
   return { replica, seq };
 }
@@ -181,9 +176,7 @@ export class SyncEngine {
    */
   async writeServerOp(tx: StorageTx, entity: EntityName, id: string, fields: Record<string, unknown>): Promise<{ cursor: number; row: Record<string, unknown> }> {
     if (!ENTITIES[entity].serverState) throw new Error(`the server keeps no rows of ${entity} to write`);
-    let schema = serverSchemas.get(entity);
-    if (!schema) serverSchemas.set(entity, (schema = ENTITIES[entity].schema.partial().strict()));
-    const check = schema.safeParse(fields);
+    const check = partialSchema(entity).safeParse(fields);
     if (!check.success) throw new Error(`server wrote an invalid ${entity}: ${describeZodIssues(check.error.issues)}`);
     const rep = await tx.getReplica(SERVER_REPLICA);
     const seq = (rep?.lastSeq ?? 0) + 1;

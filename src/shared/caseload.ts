@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CaseOrigin } from './entities';
+import { CaseOrigin, ReferralStatus } from './entities';
 
 /**
  * When a follow-up is due, by how the case began. Sites configure these; the defaults
@@ -79,7 +79,7 @@ export function nextFollowUp(outcome: ContactOutcome, from: Date): Date {
 // ---------------------------------------------------------------------------------------
 // Referrals: made → accepted → connected | declined | unreachable
 
-export type ReferralState = 'made' | 'accepted' | 'connected' | 'declined' | 'unreachable';
+export type ReferralState = z.infer<typeof ReferralStatus>;
 
 export const REFERRAL_MOVES: Record<ReferralState, readonly ReferralState[]> = {
   made: ['accepted', 'declined', 'unreachable'],

@@ -1,9 +1,11 @@
 import { z } from 'zod';
-import { Role } from './roles';
+import { Role, type Capability } from './roles';
 import {
   Incident,
   Handoff,
+  HandoffMode,
   HandoffOutcome,
+  IncidentStatus,
   Presence,
   PresenceStatus,
   Person,
@@ -21,9 +23,9 @@ import { ResourceService } from './directory/types';
 
 /**
  * The one contract between the UI and the workstation core. Each request names its input
- * and output schema and the roles allowed to call it; the core's router checks both before
- * any handler runs. Both transports (Electron IPC, the headless host's WebSocket) carry
- * exactly these requests and events.
+ * and output schema and the capability (shared/roles.ts) its caller needs; the core's router
+ * checks both before any handler runs. Both transports (Electron IPC, the headless host's
+ * WebSocket) carry exactly these requests and events.
  */
 export const User = z.object({
   id: z.string(),
@@ -69,7 +71,8 @@ export type NewIncident = z.infer<typeof NewIncident>;
 export const QueueFilter = z.object({
   scope: z.enum(['mine', 'all']).default('all'),
   risk: Risk.optional(),
-  status: z.enum(['open', 'waiting', 'active', 'closed']).default('active'),
+  /** `active`: open or waiting. */
+  status: z.enum([...CaseStatus.options, 'active']).default('active'),
   origin: CaseOrigin.optional(),
   search: z.string().max(200).optional(),
   limit: z.number().int().min(1).max(20000).default(200),
@@ -111,11 +114,12 @@ export const ContactChannel = z.enum(CONTACT_CHANNELS);
 export const ContactOutcome = z.enum(CONTACT_OUTCOMES);
 
 /** Answers as the instruments take them; their scoring refuses out-of-range answers and skipped branches. */
+export const Instrument = z.enum(['phq9', 'cssrs']);
 export const ScreeningInput = z.discriminatedUnion('instrument', [
-  z.object({ caseId: caseRef, instrument: z.literal('phq9'), answers: z.array(z.number()).max(20) }),
+  z.object({ caseId: caseRef, instrument: z.literal(Instrument.enum.phq9), answers: z.array(z.number()).max(20) }),
   z.object({
     caseId: caseRef,
-    instrument: z.literal('cssrs'),
+    instrument: z.literal(Instrument.enum.cssrs),
     answers: z
       .object({
         wishDead: z.boolean().nullable().optional(),
@@ -135,7 +139,7 @@ export const NextStep = z.object({ urgency: z.enum(['routine', 'follow-up', 'pro
 export const ScreeningOutcome = z.object({
   event: CaseEvent,
   case: Case,
-  instrument: z.enum(['phq9', 'cssrs']),
+  instrument: Instrument,
   total: z.number().int().nullable(),
   band: z.string().nullable(),
   item9Alert: z.boolean(),
@@ -210,49 +214,46 @@ export type DirectoryImportReport = z.infer<typeof DirectoryImportReport>;
 
 const ok = z.object({ ok: z.literal(true) });
 const byId = z.object({ id: z.string().min(1) });
-const ALL: readonly Role[] = ['dispatcher', 'clinician', 'supervisor', 'admin'];
-const DISPATCH: readonly Role[] = ['dispatcher', 'supervisor', 'admin'];
-const CLINICAL: readonly Role[] = ['clinician', 'supervisor'];
 /** Requests that work before anyone has signed in. */
-export const PUBLIC: readonly Role[] = [];
+export const PUBLIC = null;
 
 export interface RequestDef<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {
   input: I;
   output: O;
-  /** Empty means: callable without signing in. */
-  roles: readonly Role[];
+  /** What the signed-in caller must be allowed to do; PUBLIC (null): callable without signing in. */
+  capability: Capability | typeof PUBLIC;
 }
 
-function req<I extends z.ZodType, O extends z.ZodType>(input: I, output: O, roles: readonly Role[]): RequestDef<I, O> {
-  return { input, output, roles };
+function req<I extends z.ZodType, O extends z.ZodType>(input: I, output: O, capability: Capability | typeof PUBLIC): RequestDef<I, O> {
+  return { input, output, capability };
 }
 
 export const requests = {
   'session.get': req(z.object({}), SessionInfo, PUBLIC),
   'session.signIn': req(z.object({ username: z.string().min(1).max(100), password: z.string().min(1).max(200) }), User, PUBLIC),
   'session.demoSignIn': req(z.object({ role: Role }), User, PUBLIC),
-  'session.signOut': req(z.object({}), ok, ALL),
-  'session.lock': req(z.object({}), ok, ALL),
-  'session.unlock': req(z.object({ password: z.string().min(1, 'Enter your password').max(200) }), ok, ALL),
+  'session.signOut': req(z.object({}), ok, 'session.own'),
+  'session.lock': req(z.object({}), ok, 'session.own'),
+  'session.unlock': req(z.object({ password: z.string().min(1, 'Enter your password').max(200) }), ok, 'session.own'),
   /** The link to the sync server now; later changes arrive as `sync.status` events. */
   'sync.status': req(z.object({}), SyncStatus, PUBLIC),
 
-  'incident.list': req(z.object({ includeClosed: z.boolean().default(false) }), z.array(Incident), ALL),
-  'incident.create': req(NewIncident, Incident, DISPATCH),
+  'incident.list': req(z.object({ includeClosed: z.boolean().default(false) }), z.array(Incident), 'incident.read'),
+  'incident.create': req(NewIncident, Incident, 'incident.write'),
   'incident.update': req(
-    z.object({ id: z.string().min(1), patch: NewIncident.partial().extend({ status: z.enum(['open', 'closed']).optional() }) }),
+    z.object({ id: z.string().min(1), patch: NewIncident.partial().extend({ status: IncidentStatus.optional() }) }),
     Incident,
-    DISPATCH,
+    'incident.write',
   ),
 
   'handoff.request': req(
-    z.object({ incidentId: z.string().min(1), mode: z.enum(['live', 'followup']), note: z.string().max(2000).optional() }),
+    z.object({ incidentId: z.string().min(1), mode: HandoffMode, note: z.string().max(2000).optional() }),
     Handoff,
-    DISPATCH,
+    'handoff.request',
   ),
-  'handoff.cancel': req(byId, Handoff, DISPATCH),
-  'handoff.accept': req(byId, Handoff, CLINICAL),
-  'handoff.decline': req(z.object({ id: z.string().min(1), reason: z.string().trim().min(1, 'Give a reason').max(500) }), Handoff, CLINICAL),
+  'handoff.cancel': req(byId, Handoff, 'handoff.request'),
+  'handoff.accept': req(byId, Handoff, 'handoff.answer'),
+  'handoff.decline': req(z.object({ id: z.string().min(1), reason: z.string().trim().min(1, 'Give a reason').max(500) }), Handoff, 'handoff.answer'),
   'handoff.complete': req(
     z.object({
       id: z.string().min(1),
@@ -264,15 +265,15 @@ export const requests = {
       shareableSummary: z.string().max(4000).optional(),
     }),
     z.object({ handoff: Handoff, caseId: z.string() }),
-    CLINICAL,
+    'handoff.answer',
   ),
-  'handoff.list': req(z.object({ live: z.boolean().default(true) }), z.array(Handoff), ALL),
+  'handoff.list': req(z.object({ live: z.boolean().default(true) }), z.array(Handoff), 'handoff.read'),
 
-  'presence.set': req(z.object({ status: PresenceStatus }), Presence, CLINICAL),
-  'presence.list': req(z.object({}), z.array(Presence), ALL),
+  'presence.set': req(z.object({ status: PresenceStatus }), Presence, 'presence.set'),
+  'presence.list': req(z.object({}), z.array(Presence), 'presence.read'),
 
-  'case.queue': req(QueueFilter, z.object({ rows: z.array(QueueRow), total: z.number().int() }), CLINICAL),
-  'case.get': req(byId, CaseRecord, CLINICAL),
+  'case.queue': req(QueueFilter, z.object({ rows: z.array(QueueRow), total: z.number().int() }), 'clinical.read'),
+  'case.get': req(byId, CaseRecord, 'clinical.read'),
   'case.create': req(
     z.object({
       person: z.object({
@@ -288,9 +289,9 @@ export const requests = {
       incidentId: z.string().optional(),
     }),
     Case,
-    CLINICAL,
+    'clinical.write',
   ),
-  'case.addNote': req(z.object({ caseId: z.string().min(1), text: z.string().trim().min(1, 'Note is empty').max(20000) }), CaseEvent, CLINICAL),
+  'case.addNote': req(z.object({ caseId: z.string().min(1), text: z.string().trim().min(1, 'Note is empty').max(20000) }), CaseEvent, 'clinical.write'),
   'case.logContact': req(
     z.object({
       caseId: caseRef,
@@ -301,21 +302,21 @@ export const requests = {
       nextDueAt: isoInput.nullable().optional(),
     }),
     CaseEvent,
-    CLINICAL,
+    'clinical.write',
   ),
-  'case.screening': req(ScreeningInput, ScreeningOutcome, CLINICAL),
+  'case.screening': req(ScreeningInput, ScreeningOutcome, 'clinical.write'),
   'case.refer': req(
     z.object({ caseId: caseRef, serviceId: z.string().min(1).max(128), note: z.string().max(2000).optional() }),
     Referral,
-    CLINICAL,
+    'clinical.write',
   ),
-  'referral.update': req(z.object({ id: z.string().min(1), status: ReferralStatus, note: z.string().max(2000).optional() }), Referral, CLINICAL),
+  'referral.update': req(z.object({ id: z.string().min(1), status: ReferralStatus, note: z.string().max(2000).optional() }), Referral, 'clinical.write'),
   'case.addTask': req(
     z.object({ caseId: caseRef, title: z.string().trim().min(1, 'Say what to do').max(300), dueAt: isoInput.nullable().optional() }),
     Task,
-    CLINICAL,
+    'clinical.write',
   ),
-  'task.complete': req(byId, Task, CLINICAL),
+  'task.complete': req(byId, Task, 'clinical.write'),
   'case.setConsent': req(
     z.object({
       caseId: caseRef,
@@ -324,18 +325,19 @@ export const requests = {
       given: z.boolean(),
     }),
     Case,
-    CLINICAL,
+    'clinical.write',
   ),
   'case.correct': req(
     z.object({ caseId: caseRef, eventId: z.string().min(1).max(128), text: z.string().trim().min(1, 'Say what was wrong').max(20000) }),
     CaseEvent,
-    CLINICAL,
+    'clinical.write',
   ),
   'case.update': req(
     z.object({
       caseId: caseRef,
       risk: Risk.optional(),
-      status: z.enum(['open', 'waiting']).optional(),
+      /** Closing is case.close, with its reason. */
+      status: CaseStatus.exclude(['closed']).optional(),
       /** null: nobody owns it. */
       ownerId: z.string().min(1).max(128).nullable().optional(),
       dueAt: isoInput.nullable().optional(),
@@ -344,14 +346,14 @@ export const requests = {
       note: z.string().max(2000).optional(),
     }),
     Case,
-    CLINICAL,
+    'clinical.write',
   ),
-  'case.close': req(z.object({ caseId: caseRef, reason: z.string().trim().min(1, 'Give a reason for closing').max(500) }), Case, CLINICAL),
+  'case.close': req(z.object({ caseId: caseRef, reason: z.string().trim().min(1, 'Give a reason for closing').max(500) }), Case, 'clinical.write'),
 
-  'directory.search': req(DirectoryQuery, z.object({ rows: z.array(DirectoryHit), total: z.number().int(), size: z.number().int() }), ALL),
-  'directory.get': req(byId, DirectoryEntry, ALL),
-  'directory.facets': req(z.object({}), DirectoryFacets, ALL),
-  'directory.import': req(z.object({ dir: z.string().trim().min(1, 'Name the folder').max(1000) }), DirectoryImportReport, [...CLINICAL, 'admin']),
+  'directory.search': req(DirectoryQuery, z.object({ rows: z.array(DirectoryHit), total: z.number().int(), size: z.number().int() }), 'directory.read'),
+  'directory.get': req(byId, DirectoryEntry, 'directory.read'),
+  'directory.facets': req(z.object({}), DirectoryFacets, 'directory.read'),
+  'directory.import': req(z.object({ dir: z.string().trim().min(1, 'Name the folder').max(1000) }), DirectoryImportReport, 'directory.import'),
 } satisfies Record<string, RequestDef>;
 
 export type Requests = typeof requests;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Role } from './roles';
+import { may, type Capability, type Role } from './roles';
 import { HandoffState } from './handoff-machine';
 
 /**
@@ -18,13 +18,15 @@ export const Eligibility = z.object({
   exclusions: z.array(z.string()),
 });
 
+export const IncidentSource = z.enum(['manual', 'eido']);
+export const IncidentStatus = z.enum(['open', 'closed']);
 export const Incident = z.object({
   id,
   number: text(64),
-  source: z.enum(['manual', 'eido']),
+  source: IncidentSource,
   type: text(200),
   priority: text(40).nullable(),
-  status: z.enum(['open', 'closed']),
+  status: IncidentStatus,
   location: text(500),
   callbackNumber: text(64).nullable(),
   callerName: text(200).nullable(),
@@ -49,10 +51,14 @@ export const HandoffOutcome = z.enum([
 ]);
 export type HandoffOutcome = z.infer<typeof HandoffOutcome>;
 
+/** Live: ring a clinician now. Follow-up: queue it for the caseload. */
+export const HandoffMode = z.enum(['live', 'followup']);
+export type HandoffMode = z.infer<typeof HandoffMode>;
+
 export const Handoff = z.object({
   id,
   incidentId: id,
-  mode: z.enum(['live', 'followup']),
+  mode: HandoffMode,
   state: HandoffState,
   requestedBy: id,
   requestedByName: text(200),
@@ -183,10 +189,10 @@ export interface EntityDef {
   fields: Record<string, FieldKind>;
   /** Timeline rows are written once and never change; they never conflict. */
   appendOnly: boolean;
-  /** Clinical rows never reach a dispatcher's replica. */
-  clinical: boolean;
-  /** Roles whose consoles may push changes to this entity. Server-owned entities list none. */
-  writers: readonly Role[];
+  /** Who may receive its rows: a replica signed in without it never holds one. */
+  read: Capability;
+  /** Who may push changes to it; null for rows only the server writes (handoff, presence). */
+  write: Capability | null;
   /**
    * The sync server keeps the merged row because it reads it itself (handoff arbitration,
    * presence, CAD updates to incidents, directory imports). Every other entity lives on the
@@ -218,8 +224,6 @@ function fieldsOf(schema: z.ZodObject<z.ZodRawShape>, json: string[]): Record<st
   return out;
 }
 
-const CLINICAL_WRITERS: readonly Role[] = ['clinician', 'supervisor'];
-
 export const ENTITIES: Record<EntityName, EntityDef> = {
   incident: {
     name: 'incident',
@@ -227,9 +231,9 @@ export const ENTITIES: Record<EntityName, EntityDef> = {
     schema: Incident,
     fields: fieldsOf(Incident, ['cautions', 'eligibility']),
     appendOnly: false,
-    clinical: false,
     serverState: true,
-    writers: ['dispatcher', 'supervisor', 'admin'],
+    read: 'incident.read',
+    write: 'incident.write',
   },
   handoff: {
     name: 'handoff',
@@ -237,9 +241,9 @@ export const ENTITIES: Record<EntityName, EntityDef> = {
     schema: Handoff,
     fields: fieldsOf(Handoff, ['declines']),
     appendOnly: false,
-    clinical: false,
     serverState: true,
-    writers: [],
+    read: 'handoff.read',
+    write: null,
   },
   presence: {
     name: 'presence',
@@ -247,9 +251,9 @@ export const ENTITIES: Record<EntityName, EntityDef> = {
     schema: Presence,
     fields: fieldsOf(Presence, []),
     appendOnly: false,
-    clinical: false,
     serverState: true,
-    writers: [],
+    read: 'presence.read',
+    write: null,
   },
   person: {
     name: 'person',
@@ -257,9 +261,9 @@ export const ENTITIES: Record<EntityName, EntityDef> = {
     schema: Person,
     fields: fieldsOf(Person, ['phones', 'safetyFlags']),
     appendOnly: false,
-    clinical: true,
     serverState: false,
-    writers: CLINICAL_WRITERS,
+    read: 'clinical.read',
+    write: 'clinical.write',
   },
   case: {
     name: 'case',
@@ -267,9 +271,9 @@ export const ENTITIES: Record<EntityName, EntityDef> = {
     schema: Case,
     fields: fieldsOf(Case, ['consent']),
     appendOnly: false,
-    clinical: true,
     serverState: false,
-    writers: CLINICAL_WRITERS,
+    read: 'clinical.read',
+    write: 'clinical.write',
   },
   case_event: {
     name: 'case_event',
@@ -277,9 +281,9 @@ export const ENTITIES: Record<EntityName, EntityDef> = {
     schema: CaseEvent,
     fields: fieldsOf(CaseEvent, ['body']),
     appendOnly: true,
-    clinical: true,
     serverState: false,
-    writers: CLINICAL_WRITERS,
+    read: 'clinical.read',
+    write: 'clinical.write',
   },
   referral: {
     name: 'referral',
@@ -287,9 +291,9 @@ export const ENTITIES: Record<EntityName, EntityDef> = {
     schema: Referral,
     fields: fieldsOf(Referral, []),
     appendOnly: false,
-    clinical: true,
     serverState: false,
-    writers: CLINICAL_WRITERS,
+    read: 'clinical.read',
+    write: 'clinical.write',
   },
   task: {
     name: 'task',
@@ -297,9 +301,9 @@ export const ENTITIES: Record<EntityName, EntityDef> = {
     schema: Task,
     fields: fieldsOf(Task, []),
     appendOnly: false,
-    clinical: true,
     serverState: false,
-    writers: CLINICAL_WRITERS,
+    read: 'clinical.read',
+    write: 'clinical.write',
   },
   resource_service: {
     name: 'resource_service',
@@ -307,14 +311,19 @@ export const ENTITIES: Record<EntityName, EntityDef> = {
     schema: ResourceServiceRow,
     fields: fieldsOf(ResourceServiceRow, ['record']),
     appendOnly: false,
-    clinical: false,
     serverState: true,
-    writers: ['clinician', 'supervisor', 'admin'],
+    read: 'directory.read',
+    write: 'directory.import',
   },
 };
 
 /** May a replica signed in with `role` receive rows of this entity? */
 export function roleMayReceive(role: Role, entity: EntityName): boolean {
-  if (!ENTITIES[entity].clinical) return true;
-  return role === 'clinician' || role === 'supervisor';
+  return may(role, ENTITIES[entity].read);
+}
+
+/** May a console signed in with `role` push changes to this entity? */
+export function roleMayWrite(role: Role, entity: EntityName): boolean {
+  const write = ENTITIES[entity].write;
+  return write !== null && may(role, write);
 }

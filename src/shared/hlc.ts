@@ -42,7 +42,10 @@ export function decodeHlc(s: string): Hlc {
   return { ms, counter, replica };
 }
 
-export const HLC_PATTERN = /^\d{15}:\d{6}:[A-Za-z0-9_.-]{1,64}$/;
+/** A replica id: it names where an op came from and breaks ties at the end of every timestamp. */
+const REPLICA_ID = '[A-Za-z0-9_.-]{1,64}';
+export const REPLICA_ID_PATTERN = new RegExp(`^${REPLICA_ID}$`);
+export const HLC_PATTERN = new RegExp(`^\\d{${MS_WIDTH}}:\\d{${COUNTER_WIDTH}}:${REPLICA_ID}$`);
 
 /** A clock for one replica. `now` is injectable so that tests can move time. */
 export class HybridClock {

@@ -5,9 +5,74 @@ export const ROLES = ['dispatcher', 'clinician', 'supervisor', 'admin'] as const
 export const Role = z.enum(ROLES);
 export type Role = z.infer<typeof Role>;
 
-/** Roles that may see clinical material (case records, notes, screenings, referrals). */
-export const CLINICAL_ROLES: readonly Role[] = ['clinician', 'supervisor'];
+interface Grant {
+  roles: readonly Role[];
+  /** Finishes "A dispatcher may not …" in a refusal. */
+  does: string;
+}
 
-export function mayReadClinical(role: Role): boolean {
-  return CLINICAL_ROLES.includes(role);
+/**
+ * Who may do what: the one table. Contract requests, replicated entities, the sync server's
+ * methods and routes and the console's views each name a capability, never a role, so adding a
+ * role (or moving a power from one role to another) is a change to ROLES and this table only.
+ */
+export const POLICY = {
+  /** Sign out, lock and unlock one's own session. */
+  'session.own': { roles: ['dispatcher', 'clinician', 'supervisor', 'admin'], does: 'keep a session' },
+  /** Push a workstation's outbox and pull the change log (what is pushed or pulled is checked row by row). */
+  sync: { roles: ['dispatcher', 'clinician', 'supervisor', 'admin'], does: 'sync with the server' },
+  'incident.read': { roles: ['dispatcher', 'clinician', 'supervisor', 'admin'], does: 'read incidents' },
+  'incident.write': { roles: ['dispatcher', 'supervisor', 'admin'], does: 'create or change incidents' },
+  'handoff.read': { roles: ['dispatcher', 'clinician', 'supervisor', 'admin'], does: 'read handoffs' },
+  /** Request (or cancel) a clinician on an incident: the dispatch side of a handoff. */
+  'handoff.request': { roles: ['dispatcher', 'supervisor', 'admin'], does: 'request a clinician handoff' },
+  /** Be rung by a live handoff, accept, decline or complete it, and take up follow-up requests. */
+  'handoff.answer': { roles: ['clinician', 'supervisor'], does: 'answer a clinician handoff' },
+  'presence.read': { roles: ['dispatcher', 'clinician', 'supervisor', 'admin'], does: 'see clinician presence' },
+  'presence.set': { roles: ['clinician', 'supervisor'], does: 'set clinician presence' },
+  /** Case records, people, notes, screenings, referrals, tasks: never on a dispatcher's replica. */
+  'clinical.read': { roles: ['clinician', 'supervisor'], does: 'read clinical records' },
+  'clinical.write': { roles: ['clinician', 'supervisor'], does: 'change clinical records' },
+  'directory.read': { roles: ['dispatcher', 'clinician', 'supervisor', 'admin'], does: 'search the service directory' },
+  'directory.import': { roles: ['clinician', 'supervisor', 'admin'], does: 'import the service directory' },
+} as const satisfies Record<string, Grant>;
+
+export type Capability = keyof typeof POLICY;
+export const CAPABILITIES = Object.keys(POLICY) as Capability[];
+
+/** May a user signed in with `role` do this? Without a signed-in user, nothing. */
+export function may(role: Role | null | undefined, capability: Capability): boolean {
+  if (!role) return false;
+  return (POLICY[capability].roles as readonly Role[]).includes(role);
+}
+
+export function rolesWith(capability: Capability): readonly Role[] {
+  return POLICY[capability].roles;
+}
+
+/** "A dispatcher may not answer a clinician handoff": the one wording of a refusal. */
+export function refusal(role: Role, capability: Capability): string {
+  return `A ${role} may not ${POLICY[capability].does}`;
+}
+
+/** The console's screens, each shown to the roles holding its capability, in this order. */
+export const CONSOLE_VIEWS = {
+  dispatch: 'handoff.request',
+  clinician: 'handoff.answer',
+  caseload: 'clinical.read',
+} as const satisfies Record<string, Capability>;
+export type ConsoleView = keyof typeof CONSOLE_VIEWS;
+
+export function consoleViewsFor(role: Role | null | undefined): ConsoleView[] {
+  return (Object.keys(CONSOLE_VIEWS) as ConsoleView[]).filter((view) => may(role, CONSOLE_VIEWS[view]));
+}
+
+/** The screen a console opens on after sign-in. */
+export function defaultConsoleView(role: Role | null | undefined): ConsoleView {
+  return consoleViewsFor(role)[0] ?? 'dispatch';
+}
+
+/** May this role see clinical material (case records, notes, screenings, referrals)? */
+export function isClinical(role: Role | null | undefined): boolean {
+  return may(role, 'clinical.read');
 }

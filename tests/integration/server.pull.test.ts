@@ -7,7 +7,7 @@ let t: TestServer;
 let dispatcher: Session;
 let clinician: Session;
 let admin: Session;
-const CLINICAL = (Object.keys(ENTITIES) as EntityName[]).filter((e) => ENTITIES[e].clinical);
+const CLINICAL = (Object.keys(ENTITIES) as EntityName[]).filter((e) => ENTITIES[e].read === 'clinical.read');
 
 const push = (s: Session, ops: unknown[]) => http<PushResponse>(t.server.url, 'POST', '/v1/push', { headers: s.headers, body: { ops } });
 const pull = (s: Session, cursor: number, limit?: number) =>

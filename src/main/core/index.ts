@@ -1,12 +1,13 @@
 import path from 'node:path';
-import { EventEmitter } from 'node:events';
-import { RpcError, type EventName, type EventPayload, type SessionInfo, type SyncStatus, type User } from '../../shared/contract';
+import { RpcError, type SessionInfo, type SyncStatus, type User } from '../../shared/contract';
+import { may } from '../../shared/roles';
 import type { Handoff } from '../../shared/entities';
 import type { LoggedOp } from '../../shared/sync/protocol';
 import { checkpointStoreInBackground, openStore } from './store/open';
 import { ReplicaStore } from './store/replica';
 import { SyncClient } from './sync/client';
 import { createRouter, type Handlers } from './router';
+import { createEventBus } from './events';
 import { createAuditLog } from './audit';
 import type { CoreContext } from './context';
 import { sessionService, DEMO_USERS } from './services/session';
@@ -64,9 +65,8 @@ export async function createCore(config: CoreConfig) {
   );
   const store = new ReplicaStore(db, now);
   const workstation = config.workstationName ?? store.replicaId;
-  const emitter = new EventEmitter();
-  emitter.setMaxListeners(100);
-  const emit = <E extends EventName>(event: E, payload: EventPayload<E>) => emitter.emit(event, payload);
+  const bus = createEventBus();
+  const emit = bus.emit;
   const writeAudit = createAuditLog(db, workstation);
 
   let handoffs: ReturnType<typeof handoffService> | null = null;
@@ -121,25 +121,23 @@ export async function createCore(config: CoreConfig) {
   /** Each live handoff rings once, whichever arrives first: the server's ring or the change log. */
   const rung = new Set<string>();
   function ring(h: Handoff): void {
-    const role = session.current()?.role;
-    if ((role !== 'clinician' && role !== 'supervisor') || rung.has(h.id)) return;
+    if (!may(session.current()?.role, 'handoff.answer') || rung.has(h.id)) return;
     rung.add(h.id);
     emit('handoff.ringing', h);
   }
 
   /** Handoff rows from the server: ring the clinician, update the dispatcher, adopt follow-ups. */
   function onRemoteOps(ops: LoggedOp[]): void {
-    const user = session.current();
-    const clinical = user?.role === 'clinician' || user?.role === 'supervisor';
+    const answers = may(session.current()?.role, 'handoff.answer');
     const seen = new Set<string>();
     for (const op of ops) {
       if (op.entity !== 'handoff' || seen.has(op.id)) continue;
       seen.add(op.id);
       const h = store.read<Handoff>('handoff', op.id);
       if (!h) continue;
-      if (clinical && h.state === 'ringing' && op.fields.state === 'ringing' && !rung.has(h.id)) ring(h);
+      if (answers && h.state === 'ringing' && op.fields.state === 'ringing' && !rung.has(h.id)) ring(h);
       else emit('handoff.updated', h);
-      if (clinical) handoffs!.adoptFollowup(h);
+      if (answers) handoffs!.adoptFollowup(h);
     }
   }
 
@@ -235,20 +233,9 @@ export async function createCore(config: CoreConfig) {
     call(name: unknown, input: unknown): Promise<unknown> {
       return dispatch(name, input, { user: session.current(), locked: session.isLocked() });
     },
-    on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void {
-      emitter.on(event, listener);
-      return () => emitter.off(event, listener);
-    },
+    on: bus.on,
     /** All events, for a transport that forwards them as they come. */
-    onAny(listener: (event: EventName, payload: unknown) => void): () => void {
-      const names: EventName[] = ['sync.status', 'data.changed', 'handoff.ringing', 'handoff.updated', 'session.changed'];
-      const offs = names.map((n) => {
-        const l = (p: unknown) => listener(n, p);
-        emitter.on(n, l);
-        return () => emitter.off(n, l);
-      });
-      return () => offs.forEach((off) => off());
-    },
+    onAny: bus.onAny,
     syncStatus: syncStatusNow,
     currentUser(): User | null {
       return session.current();
@@ -259,7 +246,7 @@ export async function createCore(config: CoreConfig) {
       dropFolder?.close();
       cadOutcome.close();
       sync?.stop();
-      emitter.removeAllListeners();
+      bus.close();
       void checkpointer?.close();
       db.close();
     },

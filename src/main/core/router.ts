@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { requests, RpcError, type RequestName, type RequestInput, type RequestOutput, type User } from '../../shared/contract';
+import { may } from '../../shared/roles';
 
 /**
- * The core's one entry point. Input is validated against the contract and the caller's role
- * is checked before any handler runs, so a handler only ever sees a valid request from
- * someone allowed to make it.
+ * The core's one entry point. The caller's role is checked against the request's capability
+ * (shared/roles.ts) and its input against the contract before any handler runs, so a handler
+ * only ever sees a valid request from someone allowed to make it.
  */
 export interface CallContext {
   user: User | null;
@@ -32,11 +33,9 @@ export function createRouter(handlers: Handlers) {
   return async function dispatch(name: unknown, rawInput: unknown, ctx: CallContext): Promise<unknown> {
     if (!isRequestName(name)) throw new RpcError('unknown_request', `Unknown request ${JSON.stringify(name)}`);
     const def = requests[name];
-    if (def.roles.length > 0) {
+    if (def.capability) {
       if (!ctx.user) throw new RpcError('unauthenticated', `Sign in to use ${name}`);
-      if (!def.roles.includes(ctx.user.role)) {
-        throw new RpcError('forbidden', `A ${ctx.user.role} may not use ${name}`);
-      }
+      if (!may(ctx.user.role, def.capability)) throw new RpcError('forbidden', `A ${ctx.user.role} may not use ${name}`);
     }
     if (ctx.locked && !OPEN_WHILE_LOCKED.has(name)) throw new RpcError('unauthenticated', 'The console is locked: enter your password to go on');
     const parsed = def.input.safeParse(rawInput ?? {});

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { app, BrowserWindow, ipcMain, net, protocol, safeStorage, screen, session, Notification, type IpcMainInvokeEvent } from 'electron';
 import { pathToFileURL } from 'node:url';
 import { RpcError } from '../../shared/contract';
-import type { Handoff } from '../../shared/entities';
+import { forwardEvents } from './forward';
 import { APP_ORIGIN, APP_SCHEME, ELECTRON_CSP, isAllowedNavigation, isTrustedSender, permissionAllowed, resolveAppFile } from './policy';
 import { loadOrCreateStoreKey } from './key';
 import { loadWindowState, saveWindowState, visibleBounds } from './window-state';
@@ -99,16 +99,16 @@ export async function startShell(opts: ShellOptions): Promise<void> {
   win.on('moved', remember);
   win.on('resized', remember);
 
-  const off = core.onAny((name, payload) => {
-    if (!win.isDestroyed()) win.webContents.send('tandem:event', name, payload);
-    // Only a live handoff interrupts: it gets a native notification and brings the window forward.
-    if (name === 'handoff.ringing') {
-      const h = payload as Handoff;
+  const off = forwardEvents(
+    core,
+    () => (win.isDestroyed() ? null : win.webContents),
+    // A native notification, and the window brought forward.
+    (h) => {
       new Notification({ title: 'Clinician handoff ringing', body: `${h.requestedByName} is conferencing you in`, urgency: 'critical' }).show();
       if (win.isMinimized()) win.restore();
       win.flashFrame(true);
-    }
-  });
+    },
+  );
   await win.loadURL(`${APP_ORIGIN}/index.html`);
 
   app.on('window-all-closed', () => {

@@ -1,5 +1,5 @@
 import { forwardRef, memo } from 'react';
-import type { Handoff, Incident } from '../../shared/entities';
+import type { Handoff, HandoffMode, Incident } from '../../shared/entities';
 import { useNow } from '../hooks/useNow';
 import { formatClock } from '../logic/format';
 import { blocksNewRequest, describeHandoff } from '../logic/handoff';
@@ -33,7 +33,7 @@ export interface IncidentRowProps {
   incident: Incident;
   handoff: Handoff | undefined;
   selected: boolean;
-  pending: 'live' | 'followup' | undefined;
+  pending: HandoffMode | undefined;
   error: string | undefined;
 }
 

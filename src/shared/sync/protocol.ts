@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { EntityName, ENTITIES, type EntityName as EntityNameT } from '../entities';
-import { HLC_PATTERN } from '../hlc';
+import { EntityName, ENTITIES, roleMayWrite, type EntityName as EntityNameT } from '../entities';
+import { HLC_PATTERN, REPLICA_ID_PATTERN } from '../hlc';
 import type { Role } from '../roles';
 
 /**
@@ -8,7 +8,7 @@ import type { Role } from '../roles';
  * one of these to the outbox in the same SQLite transaction.
  */
 export const Op = z.object({
-  replica: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/),
+  replica: z.string().regex(REPLICA_ID_PATTERN),
   seq: z.number().int().positive(),
   hlc: z.string().regex(HLC_PATTERN),
   entity: EntityName,
@@ -54,7 +54,6 @@ export type PushResponse = z.infer<typeof PushResponse>;
 export const PULL_PAGE_MAX = 5000;
 
 const ENTITY_SET = new Set<string>(Object.keys(ENTITIES));
-const REPLICA_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
 
 /**
  * Checks a pulled page op by op without building zod issue objects: a new workstation pulls
@@ -100,7 +99,7 @@ export function validateOpFor(role: Role, raw: unknown): { op?: Op; reason?: str
   }
   const op = parsed.data;
   const def = ENTITIES[op.entity];
-  if (!def.writers.includes(role)) return { op, reason: `a ${role} may not change ${op.entity} records` };
+  if (!roleMayWrite(role, op.entity)) return { op, reason: `a ${role} may not change ${op.entity} records` };
   const unknown = Object.keys(op.fields).filter((f) => !(f in def.fields));
   if (unknown.length) return { op, reason: `${op.entity} has no field ${unknown.join(', ')}` };
   if (Object.keys(op.fields).length === 0) return { op, reason: 'op changes no fields' };
@@ -121,7 +120,7 @@ function opIfWellFormed(raw: unknown): Op | null {
   const { replica, seq, hlc, entity, id, fields } = raw as Record<string, unknown>;
   const ok =
     typeof replica === 'string' &&
-    REPLICA_PATTERN.test(replica) &&
+    REPLICA_ID_PATTERN.test(replica) &&
     typeof seq === 'number' &&
     Number.isSafeInteger(seq) &&
     seq > 0 &&
@@ -139,7 +138,10 @@ function opIfWellFormed(raw: unknown): Op | null {
 }
 
 const partials = new Map<EntityNameT, z.ZodType>();
-/** Building a partial schema is far dearer than using one: make each once. */
+/**
+ * Any subset of an entity's fields, nothing else: what a pushed op and the server's own writes
+ * are checked against. Building one is far dearer than using it: each is made once, here.
+ */
 export function partialSchema(entity: EntityNameT): z.ZodType {
   let s = partials.get(entity);
   if (!s) {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { User } from '../contract';
-import { Handoff } from '../entities';
+import type { Capability } from '../roles';
+import { Handoff, HandoffMode, HandoffOutcome, PresenceStatus } from '../entities';
 
 /**
  * What a workstation core and the ECC sync server say to each other over the WebSocket
@@ -12,18 +13,23 @@ import { Handoff } from '../entities';
  */
 export const WIRE_PATH = '/v1/ws';
 
-/** Requests a core can make over the socket. Push and pull are also plain HTTP for tools. */
-export const SERVER_METHODS = [
-  'push',
-  'pull',
-  'handoff.request',
-  'handoff.cancel',
-  'handoff.accept',
-  'handoff.decline',
-  'handoff.complete',
-  'presence.set',
-] as const;
-export type ServerMethod = (typeof SERVER_METHODS)[number];
+/**
+ * Requests a core can make over the socket, each with the capability (shared/roles.ts) its
+ * caller needs; the server refuses the rest before reading the parameters. Push and pull are
+ * also plain HTTP for tools.
+ */
+export const SERVER_METHOD_CAPABILITY = {
+  push: 'sync',
+  pull: 'sync',
+  'handoff.request': 'handoff.request',
+  'handoff.cancel': 'handoff.request',
+  'handoff.accept': 'handoff.answer',
+  'handoff.decline': 'handoff.answer',
+  'handoff.complete': 'handoff.answer',
+  'presence.set': 'presence.set',
+} as const satisfies Record<string, Capability>;
+export type ServerMethod = keyof typeof SERVER_METHOD_CAPABILITY;
+export const SERVER_METHODS = Object.keys(SERVER_METHOD_CAPABILITY) as [ServerMethod, ...ServerMethod[]];
 
 export const ClientMessage = z.object({
   t: z.literal('req'),
@@ -56,17 +62,17 @@ export const HEADER_SECRET = 'x-tandem-secret';
 export const HandoffRequestParams = z.object({
   id: z.string().min(1),
   incidentId: z.string().min(1),
-  mode: z.enum(['live', 'followup']),
+  mode: HandoffMode,
   note: z.string().max(2000).nullable(),
 });
 export const HandoffIdParams = z.object({ id: z.string().min(1) });
 export const HandoffDeclineParams = z.object({ id: z.string().min(1), reason: z.string().min(1).max(500) });
 export const HandoffCompleteParams = z.object({
   id: z.string().min(1),
-  outcome: z.enum(['resolved_by_phone', 'responders_needed', 'transport', 'referral', 'follow_up_needed']),
+  outcome: HandoffOutcome,
   caseId: z.string().min(1),
 });
-export const PresenceSetParams = z.object({ status: z.enum(['available', 'on_call', 'away', 'off_shift']) });
+export const PresenceSetParams = z.object({ status: PresenceStatus });
 export const PullParams = z.object({
   cursor: z.number().int().nonnegative(),
   limit: z.number().int().min(1).max(5000).default(1000),

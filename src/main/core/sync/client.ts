@@ -9,7 +9,7 @@ import {
   type ServerMethod,
 } from '../../../shared/sync/wire';
 import { PushResponse, parsePullResponse, type LoggedOp } from '../../../shared/sync/protocol';
-import { RpcError, type SyncStatus, type User } from '../../../shared/contract';
+import { RpcError, RpcErrorCode, type SyncStatus, type User } from '../../../shared/contract';
 import type { Handoff } from '../../../shared/entities';
 import type { ReplicaStore } from '../store/replica';
 import type { JsonBytes } from '../../../node/json-bytes';
@@ -375,9 +375,10 @@ export class SyncClient {
   }
 }
 
-function toRpcCode(code: string): RpcError['code'] {
-  const known = ['bad_request', 'unknown_request', 'unauthenticated', 'forbidden', 'not_found', 'conflict', 'unavailable', 'internal'];
-  return (known.includes(code) ? code : 'internal') as RpcError['code'];
+/** The server's error code as the contract knows it; one it does not (e.g. `gap`) is `internal`. */
+function toRpcCode(code: string): RpcErrorCode {
+  const known = RpcErrorCode.safeParse(code);
+  return known.success ? known.data : 'internal';
 }
 
 async function errorText(res: Response): Promise<string> {
