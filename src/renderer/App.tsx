@@ -3,7 +3,7 @@ import { activeConferences } from './logic/handoff';
 import { formatElapsed, msSince } from './logic/format';
 import { CLINICIAN_HINTS, DISPATCHER_HINTS } from './logic/keys';
 import { useNow } from './hooks/useNow';
-import { isClinicalRole, isDispatchRole, type Route } from './state/stores';
+import { isClinicalRole, isDispatchRole, type Route } from './state/ui';
 import { useData, useDispatch, useSession, useStores, useSync, useUi } from './state/context';
 import { KeyHints } from './views/common';
 import { StatusBar } from './views/StatusBar';
