@@ -20,6 +20,8 @@ export interface RecordSlice {
    * refusal is in `actionError` under the action's name, so the form stays open as typed).
    */
   act<N extends RequestName>(action: string, name: N, input: RequestInput<N>, flash?: string): Promise<RequestOutput<N> | null>;
+  /** A form turns down its own input before sending anything; shown where a refusal would be. */
+  refuse(action: string, message: string): void;
   clearError(): void;
 }
 
@@ -72,6 +74,10 @@ export function recordSlice({ client, loads, flashTimer }: RecordDeps): StateCre
         set({ busy: null, actionError: { action, message: errorMessage(err) } });
         return null;
       }
+    },
+
+    refuse(action, message) {
+      set({ actionError: { action, message } });
     },
 
     clearError() {
