@@ -153,6 +153,13 @@ describe('the case record', () => {
     expect(store.getState().actionError).toBeNull();
   });
 
+  it('a form that turns its own input down says so under that form only, sending nothing', () => {
+    const { store, core } = caseload({});
+    store.getState().refuse('close', 'Give a reason for closing.');
+    expect(store.getState().actionError).toEqual({ action: 'close', message: 'Give a reason for closing.' });
+    expect(core.calls).toEqual([]);
+  });
+
   it('moving to another screen takes an old complaint away', async () => {
     const { store } = caseload({ 'case.queue': () => ({ rows: [], total: 0 }) });
     store.setState({ actionError: { action: 'close', message: 'Give a reason for closing.' } });
