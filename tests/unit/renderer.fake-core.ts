@@ -1,5 +1,8 @@
 import { RpcError, type EventName, type EventPayload, type RequestName, type SessionInfo, type User } from '../../src/shared/contract';
 import type { ConsoleClient } from '../../src/renderer/client';
+import { createDataStore } from '../../src/renderer/state/data';
+import { createSessionStore } from '../../src/renderer/state/session';
+import { createUiStore } from '../../src/renderer/state/ui';
 import type { ConnectionState } from '../../src/renderer/logic/status';
 import type { StorageLike } from '../../src/renderer/storage';
 
@@ -67,4 +70,14 @@ export function pending<T = unknown>() {
     refuse = rej;
   });
   return { promise, reply, refuse };
+}
+
+/** What both desks stand on: the session loaded, the lists loaded, and the ui store. */
+export async function signedIn(client: ConsoleClient) {
+  const session = createSessionStore({ client });
+  await session.getState().load();
+  const data = createDataStore({ client, session });
+  data.getState().refreshAll();
+  await flush();
+  return { session, data, ui: createUiStore() };
 }

@@ -1,22 +1,14 @@
 import { describe, expect, it, vi } from 'vitest';
 import { RpcError, type User } from '../../src/shared/contract';
 import { createClinicianStore } from '../../src/renderer/state/clinician';
-import { createDataStore } from '../../src/renderer/state/data';
-import { createSessionStore } from '../../src/renderer/state/session';
-import { createUiStore } from '../../src/renderer/state/ui';
 import { DRAFTS_KEY, type StorageLike } from '../../src/renderer/storage';
 import { handoff, incident, presence } from './renderer.fixtures';
-import { chris, dana, fakeCore, flush, memoryStorage, type Handlers } from './renderer.fake-core';
+import { chris, dana, fakeCore, memoryStorage, signedIn, type Handlers } from './renderer.fake-core';
 
 /** The clinician's desk, signed in as Chris (or whoever is given). */
 async function ready(handlers: Handlers, storage: StorageLike | null = memoryStorage(), user: User = chris) {
   const core = fakeCore({ 'incident.list': () => [incident()], ...handlers }, user);
-  const session = createSessionStore({ client: core.client });
-  await session.getState().load();
-  const data = createDataStore({ client: core.client, session });
-  data.getState().refreshAll();
-  await flush();
-  const ui = createUiStore();
+  const { session, data, ui } = await signedIn(core.client);
   const clinician = createClinicianStore({ client: core.client, session, data, ui, storage, now: () => 1_000_000 });
   return { core, data, ui, clinician };
 }

@@ -1,21 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { RpcError } from '../../src/shared/contract';
-import { createDataStore } from '../../src/renderer/state/data';
 import { createDispatchStore } from '../../src/renderer/state/dispatch';
-import { createSessionStore } from '../../src/renderer/state/session';
-import { createUiStore } from '../../src/renderer/state/ui';
 import { handoff, incident, presence } from './renderer.fixtures';
-import { fakeCore, flush, type Handlers } from './renderer.fake-core';
+import { fakeCore, signedIn, type Handlers } from './renderer.fake-core';
 
 /** The dispatcher's desk, signed in as Dana with one open incident and a clinician on the floor. */
 async function ready(handlers: Handlers) {
   const core = fakeCore({ 'incident.list': () => [incident()], 'presence.list': () => [presence({ directLine: '+1 555 0199' })], ...handlers });
-  const session = createSessionStore({ client: core.client });
-  await session.getState().load();
-  const data = createDataStore({ client: core.client, session });
-  data.getState().refreshAll();
-  await flush();
-  const ui = createUiStore();
+  const { session, data, ui } = await signedIn(core.client);
   const dispatch = createDispatchStore({ client: core.client, session, data, ui, now: () => 1_000_000 });
   return { core, session, data, ui, dispatch };
 }
