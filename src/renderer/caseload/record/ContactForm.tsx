@@ -46,45 +46,45 @@ export function ContactForm({ caseId, onDone }: { caseId: string; onDone: () => 
   };
   return (
     <div onKeyDown={onKeyDown}>
-    <Panel title="Log a contact attempt" onCancel={onDone} onSubmit={() => void submit()} busy={busy} submit="Log contact attempt">
-      <fieldset className="choice">
-        <legend>How</legend>
-        <div className="choice-grid choice-4">
-          {CONTACT_CHANNELS.map((c, i) => (
-            <label key={c} className={`outcome${channel === c ? ' is-checked' : ''}`}>
-              <input ref={i === 0 ? first : undefined} type="radio" name="channel" value={c} checked={channel === c} onChange={() => setChannel(c)} />
-              <span>{CONTACT_CHANNEL_LABELS[c]}</span>
-            </label>
-          ))}
+      <Panel title="Log a contact attempt" onCancel={onDone} onSubmit={() => void submit()} busy={busy} submit="Log contact attempt">
+        <fieldset className="choice">
+          <legend>How</legend>
+          <div className="choice-grid choice-4">
+            {CONTACT_CHANNELS.map((c, i) => (
+              <label key={c} className={`outcome${channel === c ? ' is-checked' : ''}`}>
+                <input ref={i === 0 ? first : undefined} type="radio" name="channel" value={c} checked={channel === c} onChange={() => setChannel(c)} />
+                <span>{CONTACT_CHANNEL_LABELS[c]}</span>
+              </label>
+            ))}
+          </div>
+        </fieldset>
+        <Choice
+          name="outcome"
+          legend={
+            <>
+              What happened <span className="hint">keys 1–4</span>
+            </>
+          }
+          options={CONTACT_OUTCOMES}
+          value={outcome}
+          onChange={setOutcome}
+          labels={CONTACT_OUTCOME_LABELS}
+          keys={['1', '2', '3', '4']}
+        />
+        <div className="field">
+          <label htmlFor="contact-note">Note (optional)</label>
+          <textarea id="contact-note" rows={3} value={note} maxLength={20000} onChange={(e) => setNote(e.target.value)} />
         </div>
-      </fieldset>
-      <Choice
-        name="outcome"
-        legend={
-          <>
-            What happened <span className="hint">keys 1–4</span>
-          </>
-        }
-        options={CONTACT_OUTCOMES}
-        value={outcome}
-        onChange={setOutcome}
-        labels={CONTACT_OUTCOME_LABELS}
-        keys={['1', '2', '3', '4']}
-      />
-      <div className="field">
-        <label htmlFor="contact-note">Note (optional)</label>
-        <textarea id="contact-note" rows={3} value={note} maxLength={20000} onChange={(e) => setNote(e.target.value)} />
-      </div>
-      <div className="field">
-        <label htmlFor="contact-next">Next follow-up</label>
-        <select id="contact-next" value={next} onChange={(e) => setNext(e.target.value as 'default' | 'custom')}>
-          <option value="default">{hours ? (hours >= 48 ? `In ${hours / 24} days` : `In ${hours} hours`) : 'Depends on what happened'}</option>
-          <option value="custom">Pick a time…</option>
-        </select>
-        {next === 'custom' && <input type="datetime-local" aria-label="Next follow-up time" value={custom} onChange={(e) => setCustom(e.target.value)} />}
-      </div>
-      <ActionError action="contact" />
-    </Panel>
+        <div className="field">
+          <label htmlFor="contact-next">Next follow-up</label>
+          <select id="contact-next" value={next} onChange={(e) => setNext(e.target.value as 'default' | 'custom')}>
+            <option value="default">{hours ? (hours >= 48 ? `In ${hours / 24} days` : `In ${hours} hours`) : 'Depends on what happened'}</option>
+            <option value="custom">Pick a time…</option>
+          </select>
+          {next === 'custom' && <input type="datetime-local" aria-label="Next follow-up time" value={custom} onChange={(e) => setCustom(e.target.value)} />}
+        </div>
+        <ActionError action="contact" />
+      </Panel>
     </div>
   );
 }
