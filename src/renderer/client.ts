@@ -11,6 +11,7 @@ import {
 import { BRIDGE_PATH, BridgeReply, type PreloadApi } from '../shared/bridge';
 import { ENTITY_NAMES } from '../shared/entities';
 import type { ConnectionState } from './logic/status';
+import { errorMessage } from './state/errors';
 
 /**
  * The renderer's one way to reach the workstation core. In Electron it goes through the
@@ -60,8 +61,7 @@ export function toRpcError(raw: unknown): RpcError {
   if (raw instanceof RpcError) return raw;
   const parsed = RpcErrorShape.safeParse(raw);
   if (parsed.success) return new RpcError(parsed.data.code, parsed.data.message, parsed.data.details);
-  const message = raw instanceof Error ? raw.message : typeof raw === 'string' ? raw : 'Unknown error from the console core';
-  return new RpcError('internal', message);
+  return new RpcError('internal', errorMessage(raw, 'Unknown error from the console core'));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -76,7 +76,7 @@ export function createPreloadClient(api: PreloadApi): ConsoleClient {
       try {
         reply = await api.call(name, input);
       } catch (err) {
-        throw new RpcError('unavailable', `The console core did not answer ${name}: ${(err as Error)?.message ?? String(err)}`);
+        throw new RpcError('unavailable', `The console core did not answer ${name}: ${errorMessage(err)}`);
       }
       if (reply && reply.ok === true) return reply.value as RequestOutput<N>;
       throw toRpcError(reply && reply.ok === false ? reply.error : reply);
@@ -178,7 +178,7 @@ export function createBridgeClient(opts: BridgeClientOptions): ConsoleClient {
     try {
       socket!.send(w.frame);
     } catch (err) {
-      fail(w, new RpcError('unavailable', `Could not send ${w.name} to the console core: ${(err as Error).message}`));
+      fail(w, new RpcError('unavailable', `Could not send ${w.name} to the console core: ${errorMessage(err)}`));
       return;
     }
     w.timer = setTimeout(() => {

@@ -4,6 +4,7 @@ import { NEEDS } from '../../shared/directory/search';
 import { useWindowKeys } from '../hooks/useKeys';
 import { isActivatable, isTypingTarget } from '../logic/keys';
 import { Chip, Kbd } from '../views/common';
+import { ActionError, useCaseAction } from './forms';
 import { useCaseload, useCaseloadStore } from './hooks';
 
 function openChip(open: boolean | null) {
@@ -71,9 +72,7 @@ const ServiceCard = memo(function ServiceCard({
 
 /** Import an Open Referral HSDS package (a folder of CSV files on this workstation) into the directory. */
 function ImportPanel() {
-  const store = useCaseloadStore();
-  const busy = useCaseload((s) => s.busy === 'import');
-  const error = useCaseload((s) => (s.actionError?.action === 'import' ? s.actionError.message : null));
+  const { busy, save } = useCaseAction('import');
   const [dir, setDir] = useState('');
   const [report, setReport] = useState<DirectoryImportReport | null>(null);
   return (
@@ -86,7 +85,7 @@ function ImportPanel() {
         onSubmit={async (e) => {
           e.preventDefault();
           setReport(null);
-          const out = await store.getState().act('import', 'directory.import', { dir }, 'Directory imported');
+          const out = await save('directory.import', { dir }, 'Directory imported');
           if (out) setReport(out);
         }}
       >
@@ -98,11 +97,7 @@ function ImportPanel() {
           {busy ? 'Importing…' : 'Import'}
         </button>
       </form>
-      {error && (
-        <p className="form-error" role="alert">
-          {error}
-        </p>
-      )}
+      <ActionError action="import" />
       {report && (
         <div role="status" className="import-report" ref={(el) => el?.scrollIntoView({ block: 'nearest' })}>
           <p>
@@ -138,8 +133,7 @@ export function DirectoryView({ caseId }: { caseId: string | null }) {
   const error = useCaseload((s) => s.dirError);
   const facets = useCaseload((s) => s.facets);
   const selectedId = useCaseload((s) => s.dirSelectedId);
-  const busy = useCaseload((s) => s.busy === 'refer');
-  const actionError = useCaseload((s) => (s.actionError?.action === 'refer' ? s.actionError.message : null));
+  const { busy, save } = useCaseAction('refer');
   const person = useCaseload((s) => (caseId && s.record?.case.id === caseId ? s.record.person.name : null));
   const [confirm, setConfirm] = useState<string | null>(null);
   const [note, setNote] = useState('');
@@ -162,7 +156,7 @@ export function DirectoryView({ caseId }: { caseId: string | null }) {
   };
   const refer = async (serviceId: string) => {
     if (!caseId) return;
-    const out = await store.getState().act('refer', 'case.refer', { caseId, serviceId, note: note.trim() || undefined }, `Referred to ${rows.find((r) => r.id === serviceId)?.name ?? 'the service'}; follow-up task added`);
+    const out = await save('case.refer', { caseId, serviceId, note: note.trim() || undefined }, `Referred to ${rows.find((r) => r.id === serviceId)?.name ?? 'the service'}; follow-up task added`);
     if (out) {
       setConfirm(null);
       setNote('');
@@ -290,11 +284,7 @@ export function DirectoryView({ caseId }: { caseId: string | null }) {
             <label htmlFor="ref-note">Note for the referral (optional)</label>
             <input id="ref-note" autoFocus value={note} maxLength={2000} onChange={(e) => setNote(e.target.value)} />
           </div>
-          {actionError && (
-            <p className="form-error" role="alert">
-              {actionError}
-            </p>
-          )}
+          <ActionError action="refer" />
           <div className="form-actions">
             <button type="submit" className="btn btn-primary" disabled={busy}>
               {busy ? 'Saving…' : 'Make referral'} <Kbd>Enter</Kbd>

@@ -15,6 +15,7 @@ import {
 import { useWindowKeys } from '../hooks/useKeys';
 import { isTypingTarget } from '../logic/keys';
 import { Kbd } from '../views/common';
+import { ActionError, useCaseAction } from './forms';
 import { useCaseload, useCaseloadStore } from './hooks';
 import { cssrsAsked, cssrsNext, cssrsPrune, type CssrsDraft } from './logic';
 
@@ -44,19 +45,8 @@ function NextStepCard({ step }: { step: NextStep }) {
   );
 }
 
-function SaveError() {
-  const err = useCaseload((s) => s.actionError);
-  if (!err || err.action !== 'screening') return null;
-  return (
-    <p className="form-error" role="alert">
-      {err.message}
-    </p>
-  );
-}
-
 function Phq9({ caseId, onSaved }: { caseId: string; onSaved: (text: string) => void }) {
-  const store = useCaseloadStore();
-  const busy = useCaseload((s) => s.busy === 'screening');
+  const { busy, save: saveScreening } = useCaseAction('screening');
   const [answers, setAnswers] = useState<(number | null)[]>(() => Array(9).fill(null));
   const [current, setCurrent] = useState(0);
   const done = answers.every((a) => a !== null);
@@ -75,7 +65,7 @@ function Phq9({ caseId, onSaved }: { caseId: string; onSaved: (text: string) => 
   };
   const save = async () => {
     if (!result) return;
-    const out = await store.getState().act('screening', 'case.screening', { caseId, instrument: 'phq9', answers: answers as number[] });
+    const out = await saveScreening('case.screening', { caseId, instrument: 'phq9', answers: answers as number[] });
     if (out) onSaved(`PHQ-9 saved: ${out.total} — ${out.band}${out.item9Alert ? ', item 9 positive' : ''}`);
   };
 
@@ -138,7 +128,7 @@ function Phq9({ caseId, onSaved }: { caseId: string; onSaved: (text: string) => 
           </div>
           {result.item9Alert && <div className="cl-alert">⚠ Item 9 is positive: saving raises a safety alert on the case.</div>}
           <NextStepCard step={nextStepFor(result)} />
-          <SaveError />
+          <ActionError action="screening" />
           <SaveToTimeline buttonRef={saveRef} busy={busy} onSave={() => void save()} />
         </div>
       )}
@@ -147,8 +137,7 @@ function Phq9({ caseId, onSaved }: { caseId: string; onSaved: (text: string) => 
 }
 
 function Cssrs({ caseId, onSaved }: { caseId: string; onSaved: (text: string) => void }) {
-  const store = useCaseloadStore();
-  const busy = useCaseload((s) => s.busy === 'screening');
+  const { busy, save: saveScreening } = useCaseAction('screening');
   const [answers, setAnswers] = useState<CssrsDraft>({});
   const [editing, setEditing] = useState<CssrsQuestionId | null>(null);
   const asked = cssrsAsked(answers);
@@ -173,7 +162,7 @@ function Cssrs({ caseId, onSaved }: { caseId: string; onSaved: (text: string) =>
   };
   const save = async () => {
     if (!result) return;
-    const out = await store.getState().act('screening', 'case.screening', { caseId, instrument: 'cssrs', answers });
+    const out = await saveScreening('case.screening', { caseId, instrument: 'cssrs', answers });
     if (out) onSaved(`C-SSRS saved: ${out.risk} risk`);
   };
 
@@ -234,7 +223,7 @@ function Cssrs({ caseId, onSaved }: { caseId: string; onSaved: (text: string) =>
             Risk: <strong className={`tone-${result.risk === 'high' ? 'danger' : result.risk === 'moderate' ? 'warn' : 'ok'}`}>{result.risk}</strong>
           </div>
           <NextStepCard step={nextStepFor(result)} />
-          <SaveError />
+          <ActionError action="screening" />
           <SaveToTimeline buttonRef={saveRef} busy={busy} onSave={() => void save()} />
         </div>
       )}

@@ -1,9 +1,9 @@
 import { useStore } from 'zustand';
 import { useStores } from '../state/context';
-import { caseloadStoreFor, type CaseloadState } from './store';
+import type { CaseloadState, CaseloadStore } from './store';
 
-export function useCaseloadStore() {
-  return caseloadStoreFor(useStores().client);
+export function useCaseloadStore(): CaseloadStore {
+  return useStores().caseload;
 }
 
 /** Selectors must return stable values (a field, not a fresh object). */

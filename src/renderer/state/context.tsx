@@ -1,6 +1,12 @@
 import { createContext, useContext, type ReactNode } from 'react';
 import { useStore } from 'zustand';
-import type { AppStores, ClinicianState, DataState, DispatchState, SessionState, SyncState, UiState } from './stores';
+import type { ClinicianState } from './clinician';
+import type { DataState } from './data';
+import type { DispatchState } from './dispatch';
+import type { SessionState } from './session';
+import type { AppStores } from './stores';
+import type { SyncState } from './sync';
+import type { UiState } from './ui';
 
 const StoresContext = createContext<AppStores | null>(null);
 

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { CoreClient } from '../../shared/contract';
-import { RpcError } from '../../shared/contract';
 import { useData } from '../state/context';
+import { errorMessage } from '../state/errors';
 
 /**
  * The console locks after the site's inactivity time (at most 30 minutes). The core refuses
@@ -42,7 +42,7 @@ export function LockScreen({ client, name }: { client: CoreClient; name: string 
       await client.call('session.unlock', { password });
       setPassword('');
     } catch (err) {
-      setError(err instanceof RpcError ? err.message : String(err));
+      setError(errorMessage(err));
       input.current?.select();
     } finally {
       setBusy(false);

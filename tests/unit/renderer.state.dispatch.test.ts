@@ -1,0 +1,165 @@
+import { describe, expect, it } from 'vitest';
+import { RpcError } from '../../src/shared/contract';
+import { createDispatchStore } from '../../src/renderer/state/dispatch';
+import { handoff, incident, presence } from './renderer.fixtures';
+import { fakeCore, signedIn, type Handlers } from './renderer.fake-core';
+
+/** The dispatcher's desk, signed in as Dana with one open incident and a clinician on the floor. */
+async function ready(handlers: Handlers) {
+  const core = fakeCore({ 'incident.list': () => [incident()], 'presence.list': () => [presence({ directLine: '+1 555 0199' })], ...handlers });
+  const { session, data, ui } = await signedIn(core.client);
+  const dispatch = createDispatchStore({ client: core.client, session, data, ui, now: () => 1_000_000 });
+  return { core, session, data, ui, dispatch };
+}
+
+describe('asking for the clinician', () => {
+  it('an unreachable clinician raises the banner with the direct line from the error, until dismissed', async () => {
+    const { dispatch } = await ready({
+      'handoff.request': () => {
+        throw new RpcError('unavailable', 'The sync server cannot be reached', { directLine: '+1 555 0142' });
+      },
+    });
+    await dispatch.getState().requestHandoff('inc-1', 'live');
+    expect(dispatch.getState().banner?.text).toBe('Could not reach the clinician — call direct: +1 555 0142');
+    expect(dispatch.getState().banner?.incidentNumber).toBe('M-0001');
+    expect(dispatch.getState().banner?.at).toBe(1_000_000);
+    expect(dispatch.getState().rowErrors['inc-1']).toBe('Not sent: The sync server cannot be reached');
+    expect(dispatch.getState().pending).toEqual({});
+    dispatch.getState().dismissBanner();
+    expect(dispatch.getState().banner).toBeNull();
+  });
+
+  it('falls back to a clinician direct line from presence when the error has none', async () => {
+    const { dispatch } = await ready({
+      'handoff.request': () => {
+        throw new RpcError('unavailable', 'Lost the connection to the console core');
+      },
+    });
+    await dispatch.getState().requestHandoff('inc-1', 'live');
+    expect(dispatch.getState().banner?.directLine).toBe('+1 555 0199');
+  });
+
+  it('with no direct line anywhere, the banner sends the dispatcher to the floor phone', async () => {
+    const { dispatch } = await ready({
+      'presence.list': () => [],
+      'handoff.request': () => {
+        throw new RpcError('unavailable', 'Lost the connection to the console core');
+      },
+    });
+    await dispatch.getState().requestHandoff('inc-1', 'live');
+    expect(dispatch.getState().banner).toMatchObject({ directLine: null, text: 'Could not reach the clinician — no direct line on file: use the floor phone' });
+  });
+
+  it('other errors stay on the row, no banner', async () => {
+    const { dispatch } = await ready({
+      'handoff.request': () => {
+        throw new RpcError('conflict', 'A handoff is already live');
+      },
+    });
+    await dispatch.getState().requestHandoff('inc-1', 'live');
+    expect(dispatch.getState().banner).toBeNull();
+    expect(dispatch.getState().rowErrors['inc-1']).toBe('A handoff is already live');
+  });
+
+  it('a live handoff blocks a second request; Esc-cancel cancels the ringing one', async () => {
+    const { dispatch, data, core } = await ready({
+      'handoff.request': (i) => handoff({ id: 'h1', incidentId: (i as { incidentId: string }).incidentId }),
+      'handoff.cancel': () => handoff({ id: 'h1', state: 'cancelled' }),
+    });
+    await dispatch.getState().requestHandoff('inc-1', 'live');
+    await dispatch.getState().requestHandoff('inc-1', 'live');
+    expect(core.calls.filter((c) => c.name === 'handoff.request')).toHaveLength(1);
+    expect(core.calls.find((c) => c.name === 'handoff.request')?.input).toEqual({ incidentId: 'inc-1', mode: 'live' });
+    await dispatch.getState().cancelHandoff('inc-1');
+    expect(data.getState().handoffs.h1.state).toBe('cancelled');
+  });
+
+  it('a refused cancel says so on the row and looks again at the handoffs', async () => {
+    const { dispatch, core } = await ready({
+      'handoff.request': () => handoff({ id: 'h1' }),
+      'handoff.cancel': () => {
+        throw new RpcError('conflict', 'The clinician already accepted');
+      },
+    });
+    await dispatch.getState().requestHandoff('inc-1', 'live');
+    const before = core.calls.length;
+    await dispatch.getState().cancelHandoff('inc-1');
+    expect(dispatch.getState().rowErrors['inc-1']).toBe('Could not cancel: The clinician already accepted');
+    expect(core.namesSince(before)).toEqual(['handoff.cancel', 'handoff.list']);
+  });
+
+  it('a second click while the request is on its way sends nothing more', async () => {
+    let answer: (v: unknown) => void = () => {};
+    const { dispatch, core } = await ready({ 'handoff.request': () => new Promise((r) => (answer = r)) });
+    const first = dispatch.getState().requestHandoff('inc-1', 'followup');
+    expect(dispatch.getState()).toMatchObject({ pending: { 'inc-1': 'followup' }, selectedId: 'inc-1' });
+    await dispatch.getState().requestHandoff('inc-1', 'followup');
+    answer(handoff({ id: 'h1', mode: 'followup' }));
+    await first;
+    expect(core.calls.filter((c) => c.name === 'handoff.request')).toHaveLength(1);
+    expect(dispatch.getState().pending).toEqual({});
+  });
+});
+
+describe('the new-incident form and the list', () => {
+  it('creating an incident selects it; a bad_request keeps the form open with the core’s message and fields', async () => {
+    const { dispatch, data, ui } = await ready({
+      'incident.create': (i) => {
+        const input = i as { type: string; location: string };
+        if (!input.location.trim()) throw new RpcError('bad_request', 'Invalid incident.create: location: Location is required', [{ path: ['location'], message: 'Location is required' }]);
+        return incident({ id: 'inc-9', number: 'M-0009', ...input });
+      },
+    });
+    dispatch.getState().openForm();
+    expect(await dispatch.getState().createIncident({ type: 'x', location: ' ' })).toBeNull();
+    expect(dispatch.getState().formOpen).toBe(true);
+    expect(dispatch.getState().formError).toEqual({ message: 'Invalid incident.create: location: Location is required', fields: ['location'] });
+    const created = await dispatch.getState().createIncident({ type: 'Welfare', location: '5 Elm St' });
+    expect(created?.id).toBe('inc-9');
+    expect(dispatch.getState()).toMatchObject({ formOpen: false, selectedId: 'inc-9', formError: null });
+    expect(data.getState().incidents.map((i) => i.id)).toContain('inc-9');
+    expect(ui.getState().announcement.text).toBe('Incident M-0009 created: Welfare');
+  });
+
+  it('an expired session keeps the form open and looks at the session again', async () => {
+    const { dispatch, core } = await ready({
+      'incident.create': () => {
+        throw new RpcError('unauthenticated', 'Sign in again');
+      },
+    });
+    dispatch.getState().openForm();
+    const before = core.calls.length;
+    await dispatch.getState().createIncident({ type: 'Welfare', location: '5 Elm St' });
+    expect(dispatch.getState()).toMatchObject({ formOpen: true, formBusy: false, formError: { message: 'Sign in again', fields: [] } });
+    expect(core.namesSince(before)).toEqual(['incident.create', 'session.get']);
+  });
+
+  it('keyboard selection moves through open incidents newest first', async () => {
+    const { dispatch } = await ready({
+      'incident.list': () => [
+        incident({ id: 'a', createdAt: '2025-01-01T10:00:00.000Z' }),
+        incident({ id: 'b', createdAt: '2025-01-01T11:00:00.000Z' }),
+      ],
+    });
+    dispatch.getState().move(1);
+    expect(dispatch.getState().selectedId).toBe('b');
+    dispatch.getState().move(1);
+    expect(dispatch.getState().selectedId).toBe('a');
+    dispatch.getState().edge('first');
+    expect(dispatch.getState().selectedId).toBe('b');
+    dispatch.getState().edge('last');
+    expect(dispatch.getState().selectedId).toBe('a');
+  });
+
+  it('reset forgets the selection, the form and the banner', async () => {
+    const { dispatch } = await ready({
+      'handoff.request': () => {
+        throw new RpcError('unavailable', 'Lost the connection to the console core');
+      },
+    });
+    dispatch.getState().openForm();
+    await dispatch.getState().requestHandoff('inc-1', 'live');
+    dispatch.getState().reset();
+    expect(dispatch.getState()).toMatchObject({ selectedId: null, formOpen: false, banner: null, rowErrors: {}, pending: {} });
+  });
+});
