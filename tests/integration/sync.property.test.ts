@@ -4,8 +4,7 @@ import Database from 'better-sqlite3-multiple-ciphers';
 import pino from 'pino';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { migrate } from '../../src/main/core/store/open';
-import { MIGRATIONS } from '../../src/main/core/store/migrations';
+import { migrateStore } from '../../src/main/core/store/open';
 import { ReplicaStore, fromStored } from '../../src/main/core/store/replica';
 import { SyncEngine } from '../../src/server/sync';
 import { openSqliteStorage } from '../../src/server/storage/sqlite';
@@ -69,7 +68,7 @@ const Action = fc.oneof(
 /** A migrated empty store, copied for each replica of each run (migrating thousands of times is slow). */
 const template = (() => {
   const db = new Database(':memory:');
-  migrate(db, MIGRATIONS);
+  migrateStore(db);
   const bytes = db.serialize();
   db.close();
   return bytes;

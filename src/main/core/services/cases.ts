@@ -44,10 +44,6 @@ export function caseSearchQuery(search: string): string | null {
 
 /** The clinician's follow-up queue and case record. */
 export function caseService(ctx: CoreContext) {
-  // The queue reads the case and person tables and their indexes on every filter change:
-  // keep up to 128 MB of decrypted pages in memory (SQLite's default is a few MB, and each
-  // page read past it is a read and a decryption).
-  ctx.store.db.pragma('cache_size = -131072');
   /**
    * How many cases a filter matches, until the next change to a case (local or pulled):
    * counting 90,000 closed cases along an index is a few ms the UI would pay per filter change.
