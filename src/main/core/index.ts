@@ -56,6 +56,8 @@ export type Core = Awaited<ReturnType<typeof createCore>>;
 /** The workstation core: everything but the window. Electron and the headless host both wrap this. */
 export async function createCore(config: CoreConfig) {
   const now = config.now ?? Date.now;
+  /** The one clock of the core: every time it writes or compares comes from here. */
+  const clock = () => new Date(now());
   const log = config.log ?? defaultCoreLog;
   const eligibilityRules = loadCoreEligibilityRules(config.eligibilityRulesFile);
   const db = openStore(path.join(config.profileDir, 'tandem.db'), { key: config.key });
@@ -67,7 +69,7 @@ export async function createCore(config: CoreConfig) {
   const emitter = new EventEmitter();
   emitter.setMaxListeners(100);
   const emit = <E extends EventName>(event: E, payload: EventPayload<E>) => emitter.emit(event, payload);
-  const writeAudit = createAuditLog(db, workstation);
+  const writeAudit = createAuditLog(store.writes, workstation, clock);
 
   let handoffs: ReturnType<typeof handoffService> | null = null;
   const sync = config.sync
@@ -87,12 +89,12 @@ export async function createCore(config: CoreConfig) {
       })
     : null;
 
-  const session = sessionService({ store, sync, demo: config.demo ?? false });
+  const session = sessionService({ store, sync, demo: config.demo ?? false, now: clock });
   const ctx: CoreContext = {
     store,
     sync,
     workstation,
-    now: () => new Date(now()),
+    now: clock,
     emit,
     user: () => session.current(),
     audit: (action, entity, entityId, detail) => writeAudit(session.current()?.id ?? null, action, entity, entityId, detail),

@@ -3,6 +3,7 @@ import type { User } from '../../../shared/contract';
 import { Handoff, Presence, type HandoffOutcome, type Incident } from '../../../shared/entities';
 import { nextHandoffState, type HandoffEvent } from '../../../shared/handoff-machine';
 import { newId } from '../store/replica';
+import { liveHandoffs, presenceByName, recentHandoffs } from '../store/queries/handoffs';
 import { writeNewCase } from './new-case';
 import { requireUser, type CoreContext } from '../context';
 
@@ -119,11 +120,7 @@ export function handoffService(ctx: CoreContext, hooks: HandoffHooks = {}) {
 
   return {
     list(live: boolean): Handoff[] {
-      return ctx.store.query<Handoff>(
-        'handoff',
-        live ? "WHERE state IN ('requested','ringing','accepted') OR endedAt >= ? ORDER BY requestedAt DESC" : 'ORDER BY requestedAt DESC LIMIT 200',
-        ...(live ? [new Date(ctx.now().getTime() - 15 * 60_000).toISOString()] : []),
-      );
+      return live ? liveHandoffs(ctx.store.reads, new Date(ctx.now().getTime() - 15 * 60_000).toISOString()) : recentHandoffs(ctx.store.reads);
     },
 
     async request(incidentId: string, mode: 'live' | 'followup', note: string | undefined): Promise<Handoff> {
@@ -249,7 +246,7 @@ export function handoffService(ctx: CoreContext, hooks: HandoffHooks = {}) {
     },
 
     presence(): Presence[] {
-      return ctx.store.query<Presence>('presence', 'ORDER BY name');
+      return presenceByName(ctx.store.reads);
     },
   };
 }

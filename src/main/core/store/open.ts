@@ -101,6 +101,20 @@ export function migrateStore(db: Db, opts: Pick<OpenOptions, 'migrations' | 'tar
   }
 }
 
+/**
+ * Runs `fn` (a delete) with the pages it frees left as they are until reused, instead of
+ * zeroed and written out; for deletes whose rows are copies of what the store still holds.
+ */
+export function withoutZeroingFreedPages(db: Db, fn: () => void): void {
+  const secureDelete = db.pragma('secure_delete', { simple: true });
+  db.pragma('secure_delete = FAST');
+  try {
+    fn();
+  } finally {
+    db.pragma(`secure_delete = ${secureDelete === 2 ? 'FAST' : Number(secureDelete)}`);
+  }
+}
+
 /** Re-encrypts the store under a new key. WAL is switched off for the rekey, then back on. */
 export function rotateKey(db: Db, newKey: Buffer): void {
   if (newKey.length !== 32) throw new StoreError('bad_key', `The store key must be 32 bytes, got ${newKey.length}`);
