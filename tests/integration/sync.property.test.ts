@@ -9,6 +9,7 @@ import { ReplicaStore } from '../../src/main/core/store/replica';
 import { fromStored } from '../../src/main/core/store/stored';
 import { SyncEngine } from '../../src/server/sync';
 import { openSqliteStorage } from '../../src/server/storage/sqlite';
+import { decodeChange } from '../../src/server/storage/types';
 import type { Caller } from '../../src/server/auth';
 import { ENTITIES, type EntityName } from '../../src/shared/entities';
 import { parsePullResponse, type PullResponse, type PushResponse, type Op } from '../../src/shared/sync/protocol';
@@ -178,7 +179,7 @@ describe('sync convergence (property)', () => {
           const server: Record<string, unknown> = {};
           await storage.transaction(async (tx) => {
             const folded = new Map<string, RowState>();
-            for (const op of await tx.readChanges(0, 100_000, null)) {
+            for (const op of (await tx.readChanges(0, 100_000, null)).map(decodeChange)) {
               const key = `${op.entity}/${op.id}`;
               folded.set(key, mergeOp(op.entity, folded.get(key) ?? null, op.hlc, op.fields).state);
             }

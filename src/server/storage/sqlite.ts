@@ -4,15 +4,13 @@ import path from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
 import { checkpointInBackground, type Checkpointer } from '../../node/checkpointer';
 import { migrate, MigrationError, type Migration } from '../../node/migrate';
-import type { JsonBytes } from '../../node/json-bytes';
 import type { EntityName } from '../../shared/entities';
 import type { Role } from '../../shared/roles';
 import type { RowState } from '../../shared/sync/merge';
-import { opJsonText, type LoggedOp, type Op } from '../../shared/sync/protocol';
+import type { Op } from '../../shared/sync/protocol';
 import {
   SERVER_REPLICA,
   type CadKeyRecord,
-  type ChangesJson,
   type EidoRejectionRecord,
   type EnrollmentTokenRecord,
   type EntityRow,
@@ -22,6 +20,7 @@ import {
   type SessionRecord,
   type StorageCounts,
   type StorageTx,
+  type StoredChange,
   type StoredEidoRejection,
   type StoredRefusal,
   type UserRecord,
@@ -101,16 +100,6 @@ const toEidoRejection = (r: Row): StoredEidoRejection => ({
   bytes: r.bytes as number,
   raw: r.raw as Buffer,
   truncated: r.truncated === 1,
-});
-
-const toLoggedOp = (r: Row): LoggedOp => ({
-  cursor: r.cursor as number,
-  replica: r.replica as string,
-  seq: r.seq as number,
-  hlc: r.hlc as string,
-  entity: r.entity as EntityName,
-  id: r.id as string,
-  fields: JSON.parse(r.fields as string) as Record<string, unknown>,
 });
 
 const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
@@ -318,36 +307,25 @@ class SqliteTx implements StorageTx {
     this.check();
     return (this.s.cursor.get() as { c: number }).c;
   }
-  async readChanges(after: number, limit: number, entities: readonly EntityName[] | null, exceptWorkstation: string | null = null): Promise<LoggedOp[]> {
+  async readChanges(after: number, limit: number, entities: readonly EntityName[] | null, exceptWorkstation: string | null = null): Promise<StoredChange[]> {
     this.check();
     if (entities !== null && entities.length === 0) return [];
-    const { stmt, params } = this.changesQuery(after, entities, exceptWorkstation, false);
-    return (stmt.all(...params, limit) as Row[]).map(toLoggedOp);
+    const { stmt, params } = this.changesQuery(after, entities, exceptWorkstation);
+    return stmt.all(...params, limit) as StoredChange[];
   }
-  async writeChangesJson(out: JsonBytes, after: number, limit: number, entities: readonly EntityName[] | null, exceptWorkstation: string | null = null): Promise<ChangesJson> {
-    this.check();
-    if (entities !== null && entities.length === 0) {
-      out.array([]);
-      return { count: 0, lastCursor: 0 };
-    }
-    const { stmt, params } = this.changesQuery(after, entities, exceptWorkstation, true);
-    const rows = stmt.all(...params, limit) as [number, string, number, string, string, string, string][];
-    out.array(rows.map(([cursor, replica, seq, hlc, entity, id, fields]) => opJsonText({ cursor, replica, seq, hlc, entity, id }, fields)));
-    return { count: rows.length, lastCursor: rows.length ? rows[rows.length - 1][0] : 0 };
-  }
-  /** The change-log query for a filter (prepared once per shape), as objects or as raw rows. */
-  private changesQuery(after: number, entities: readonly EntityName[] | null, exceptWorkstation: string | null, raw: boolean) {
+  /** The change-log query for a filter, prepared once per shape. */
+  private changesQuery(after: number, entities: readonly EntityName[] | null, exceptWorkstation: string | null) {
     let cache = SqliteTx.filtered.get(this.db);
     if (!cache) SqliteTx.filtered.set(this.db, (cache = new Map()));
     const sorted = entities ? [...entities].sort() : [];
-    const key = `${sorted.join(',')}|${exceptWorkstation === null ? '' : 'except'}|${raw ? 'raw' : ''}`;
+    const key = `${sorted.join(',')}|${exceptWorkstation === null ? '' : 'except'}`;
     let stmt = cache.get(key);
     if (!stmt) {
       const byEntity = entities ? ` AND entity IN (${sorted.map(() => '?').join(', ')})` : '';
       // Evaluated once per statement (not per row): the workstation's replicas are few.
       const byOwner = exceptWorkstation === null ? '' : ' AND replica NOT IN (SELECT replica FROM replicas WHERE workstation_id = ?)';
       stmt = this.db.prepare(`SELECT cursor, replica, seq, hlc, entity, id, fields FROM change_log WHERE cursor > ?${byEntity}${byOwner} ORDER BY cursor LIMIT ?`);
-      if (raw) stmt.raw(true);
+      stmt.raw(true);
       cache.set(key, stmt);
     }
     const params: unknown[] = [after, ...sorted];
