@@ -82,7 +82,9 @@ export async function createCore(config: CoreConfig) {
         now,
         onStatus: (status: SyncStatus) => {
           emit('sync.status', status);
-          if (status.state === 'online') void handoffs?.flushCompletions();
+          if (status.state === 'online') {
+            handoffs?.flushCompletions().catch((err) => log('error', 'could not retry the queued handoff completions; they stay queued', { error: (err as Error).message }));
+          }
         },
         onRemoteOps: (ops) => onRemoteOps(ops),
         onRing: (h) => ring(h),
@@ -98,6 +100,7 @@ export async function createCore(config: CoreConfig) {
     emit,
     user: () => session.current(),
     audit: (action, entity, entityId, detail) => writeAudit(session.current()?.id ?? null, action, entity, entityId, detail),
+    log,
     config: { clinicianDirectLine: config.clinicianDirectLine ?? null, demo: config.demo ?? false, eligibilityRules },
   };
   const incidents = incidentService(ctx);
@@ -116,7 +119,7 @@ export async function createCore(config: CoreConfig) {
   });
 
   const dropFolder = config.eidoDropDir
-    ? new DropFolder(path.resolve(config.eidoDropDir), (text, file) => ingestEidoLocally(ctx, text, `CAD drop folder (${file})`), log, config.eidoDrop)
+    ? new DropFolder(path.resolve(config.eidoDropDir), (text, file) => ingestEidoLocally(ctx, text, `CAD drop folder (${file})`), log, { now, ...config.eidoDrop })
     : null;
   dropFolder?.start();
 
