@@ -310,10 +310,6 @@ export function handoffService(ctx: CoreContext, hooks: HandoffHooks = {}) {
       }
     },
 
-    /** Completions the server refused on a retry, with its reason (kept for the clinician and IT). */
-    refusedCompletions(): (QueuedCompletion & { reason: string; at: string })[] {
-      return completionList(REFUSED_COMPLETIONS);
-    },
     /** A queued follow-up request becomes a case in the clinician's queue, once. */
     adoptFollowup(h: Handoff): void {
       if (h.mode !== 'followup' || h.state !== 'queued') return;

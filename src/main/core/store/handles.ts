@@ -19,13 +19,14 @@ export type WriteStatement<Params extends unknown[]> = Pick<Database.Statement<P
 export type RowShape = 'object' | 'array' | 'value';
 
 export class ReadHandle {
-  private readonly prepared = new Map<string, Database.Statement<unknown[], unknown>>();
+  /** By row shape (or 'write'), then by the SQL text itself: constant strings hash once, so a lookup costs next to nothing. */
+  private readonly prepared = new Map<RowShape | 'write', Map<string, Database.Statement<unknown[], unknown>>>();
 
   constructor(protected readonly db: Db) {}
 
   /** A statement that only reads. SQL that would write is a mistake in the code, refused here. */
   statement<Params extends unknown[] = unknown[], Row = unknown>(sql: string, shape: RowShape = 'object'): ReadStatement<Params, Row> {
-    return this.cached(`${shape}:${sql}`, () => {
+    return this.cached(shape, sql, () => {
       const stmt = this.db.prepare(sql);
       if (!stmt.readonly) throw new Error(`A read handle only reads; this statement writes: ${sql.trim().slice(0, 80)}`);
       if (shape === 'array') stmt.raw(true);
@@ -34,11 +35,13 @@ export class ReadHandle {
     }) as ReadStatement<Params, Row>;
   }
 
-  protected cached(key: string, prepare: () => Database.Statement<unknown[], unknown>): Database.Statement<unknown[], unknown> {
-    let stmt = this.prepared.get(key);
+  protected cached(kind: RowShape | 'write', sql: string, prepare: () => Database.Statement<unknown[], unknown>): Database.Statement<unknown[], unknown> {
+    let byKind = this.prepared.get(kind);
+    if (!byKind) this.prepared.set(kind, (byKind = new Map()));
+    let stmt = byKind.get(sql);
     if (!stmt) {
       stmt = prepare();
-      this.prepared.set(key, stmt);
+      byKind.set(sql, stmt);
     }
     return stmt;
   }
@@ -47,7 +50,7 @@ export class ReadHandle {
 export class WriteHandle extends ReadHandle {
   /** A statement that writes a local table (never a replicated one: see ReplicaStore.write). */
   writer<Params extends unknown[] = unknown[]>(sql: string): WriteStatement<Params> {
-    return this.cached(`write:${sql}`, () => this.db.prepare(sql)) as WriteStatement<Params>;
+    return this.cached('write', sql, () => this.db.prepare(sql)) as WriteStatement<Params>;
   }
 
   /** Runs `fn` in one transaction, or inside the one already open. */

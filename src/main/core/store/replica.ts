@@ -21,12 +21,6 @@ import {
   type OutboxRow,
 } from './queries/outbox';
 
-/**
- * The replicated tables of one workstation. Every local change is one transaction that
- * writes the row and appends the op to the outbox, so a crash can never leave a change the
- * server will not hear about, nor an op for a change that did not happen.
- */
-
 interface EntityStatements {
   select: { get(id: string): Stored | undefined };
   /** Positional parameters in `columns` order (named binding is measurably slower in bulk). */
@@ -35,6 +29,11 @@ interface EntityStatements {
   columns: string[];
 }
 
+/**
+ * The replicated tables of one workstation. Every local change is one transaction that
+ * writes the row and appends the op to the outbox, so a crash can never leave a change the
+ * server will not hear about, nor an op for a change that did not happen.
+ */
 export class ReplicaStore {
   readonly replicaId: string;
   readonly clock: HybridClock;
