@@ -66,4 +66,20 @@ export default tseslint.config(
     ['**/main/**', '**/renderer/**', 'electron'],
     'Layering: src/server imports src/shared and src/node only; never main or renderer.',
   ),
+  // SQL lives behind the stores: services call named query functions (src/main/core/store/queries)
+  // and the server's storage interface (src/server/storage), never a connection's prepare, exec
+  // or pragma. A regular expression's own .exec (a regex literal) stays allowed.
+  {
+    files: ['src/main/**', 'src/server/**', 'src/launch/**'],
+    ignores: ['src/main/core/store/**', 'src/server/storage/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.property.name=/^(prepare|pragma)$/], CallExpression[callee.property.name='exec']:not([callee.object.regex])",
+          message: 'SQL belongs in the store: add a named query to src/main/core/store/queries (server: src/server/storage) instead of calling prepare/exec/pragma here.',
+        },
+      ],
+    },
+  },
 );

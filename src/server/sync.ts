@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { ENTITIES, ENTITY_NAMES, roleMayReceive, type EntityName } from '../shared/entities';
 import { ClockDriftError, HybridClock, REPLICA_ID_PATTERN, decodeHlc } from '../shared/hlc';
 import { mergeOp, type RowState } from '../shared/sync/merge';
-import { Op, PULL_PAGE_MAX, PushRequest, partialSchema, validateOpFor, type PushResponse, type Refusal } from '../shared/sync/protocol';
+import { Op, PULL_PAGE_MAX, PushRequest, opJsonText, partialSchema, validateOpFor, type PushResponse, type Refusal } from '../shared/sync/protocol';
 import { PullParams } from '../shared/sync/wire';
 import type { Caller } from './auth';
 import { ServerError, describeZodIssues } from './errors';
@@ -190,7 +190,7 @@ export class SyncEngine {
 
   /**
    * A page of the change log for this caller, as the JSON of a PullResponse in UTF-8: the
-   * stored fields are spliced in as they are (see ServerStorage.writeChangesJson).
+   * stored fields are spliced in as they are (see ServerStorage.readChanges).
    */
   async pullJson(caller: Caller, params: unknown): Promise<JsonBytes> {
     const parsed = PullParams.safeParse(params ?? {});
@@ -205,11 +205,13 @@ export class SyncEngine {
         const head = await tx.getCursor();
         // A workstation already holds its own ops: they are not sent back (for a console that
         // has just pushed a large outbox, that would be all of it again).
-        const out = new JsonBytes().text('{"ops":');
-        const ops = await tx.writeChangesJson(out, after, page, entities, excludeOwn ? caller.workstation.id : null);
+        const changes = await tx.readChanges(after, page, entities, excludeOwn ? caller.workstation.id : null);
+        const out = new JsonBytes()
+          .text('{"ops":')
+          .array(changes.map(([cursor, replica, seq, hlc, entity, id, fields]) => opJsonText({ cursor, replica, seq, hlc, entity, id }, fields)));
         // A full page: the scan stopped at its last op. Otherwise everything up to the head was
         // scanned (what the role may not receive included).
-        const cursor = ops.count === page ? ops.lastCursor : head;
+        const cursor = changes.length === page ? changes[changes.length - 1][0] : head;
         return out.text(`,"cursor":${cursor},"more":${cursor < head}}`);
       },
       { readOnly: true },

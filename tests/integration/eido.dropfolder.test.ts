@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../../src/main/core';
 import type { DropResult } from '../../src/main/core/services/cad';
+import { recentIncidents } from '../../src/main/core/store/queries/incidents';
 import type { Incident } from '../../src/shared/entities';
 import { eidoIncidentRowId } from '../../src/shared/eido';
 import { randomKey, tempDir } from '../helpers/tmp';
@@ -102,7 +103,7 @@ describe('EIDO drop folder', () => {
     expect(fs.readFileSync(path.join(drop, 'rejected', 'xxe.reason.txt'), 'utf8')).toMatch(/Code: {3}bad_xml/);
     // The raw input is kept exactly as dropped.
     expect(fs.readFileSync(path.join(drop, 'rejected', 'not-json.json'), 'utf8')).toBe('{"eidoVersion": "1.0",');
-    expect(core.store.query('incident', '')).toEqual([]);
+    expect(recentIncidents(core.store.reads, true)).toEqual([]);
     expect(core.store.pendingCount()).toBe(0);
   });
 

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSyncServer, type SyncServer } from '../../src/server/app';
 import { openSqliteStorage } from '../../src/server/storage/sqlite';
+import { decodeChange } from '../../src/server/storage/types';
 import { tempDir } from '../helpers/tmp';
 
 /**
@@ -84,7 +85,7 @@ describe('console killed mid-sync', () => {
     await server.close();
     const storage = openSqliteStorage(dbFile);
     const { caseOps, perSeq } = await storage.transaction(async (tx) => {
-      const ops = await tx.readChanges(0, 1_000_000, ['case', 'person']);
+      const ops = (await tx.readChanges(0, 1_000_000, ['case', 'person'])).map(decodeChange);
       const cases = ops.filter((o) => o.entity === 'case');
       const seqs = new Map<string, number>();
       for (const o of ops) seqs.set(`${o.replica}#${o.seq}`, (seqs.get(`${o.replica}#${o.seq}`) ?? 0) + 1);

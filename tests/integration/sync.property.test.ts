@@ -4,11 +4,12 @@ import Database from 'better-sqlite3-multiple-ciphers';
 import pino from 'pino';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { migrate } from '../../src/main/core/store/open';
-import { MIGRATIONS } from '../../src/main/core/store/migrations';
-import { ReplicaStore, fromStored } from '../../src/main/core/store/replica';
+import { migrateStore } from '../../src/main/core/store/open';
+import { ReplicaStore } from '../../src/main/core/store/replica';
+import { fromStored } from '../../src/main/core/store/stored';
 import { SyncEngine } from '../../src/server/sync';
 import { openSqliteStorage } from '../../src/server/storage/sqlite';
+import { decodeChange } from '../../src/server/storage/types';
 import type { Caller } from '../../src/server/auth';
 import { ENTITIES, type EntityName } from '../../src/shared/entities';
 import { parsePullResponse, type PullResponse, type PushResponse, type Op } from '../../src/shared/sync/protocol';
@@ -69,7 +70,7 @@ const Action = fc.oneof(
 /** A migrated empty store, copied for each replica of each run (migrating thousands of times is slow). */
 const template = (() => {
   const db = new Database(':memory:');
-  migrate(db, MIGRATIONS);
+  migrateStore(db);
   const bytes = db.serialize();
   db.close();
   return bytes;
@@ -178,7 +179,7 @@ describe('sync convergence (property)', () => {
           const server: Record<string, unknown> = {};
           await storage.transaction(async (tx) => {
             const folded = new Map<string, RowState>();
-            for (const op of await tx.readChanges(0, 100_000, null)) {
+            for (const op of (await tx.readChanges(0, 100_000, null)).map(decodeChange)) {
               const key = `${op.entity}/${op.id}`;
               folded.set(key, mergeOp(op.entity, folded.get(key) ?? null, op.hlc, op.fields).state);
             }

@@ -1,5 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../../src/main/core';
+import { createRouter, type Handlers } from '../../src/main/core/router';
+import type { CoreContext } from '../../src/main/core/context';
+import { caseService } from '../../src/main/core/services/cases';
+import { DEMO_USERS } from '../../src/main/core/services/session';
+import { loadCoreEligibilityRules } from '../../src/main/core/services/cad';
 import { RpcError } from '../../src/shared/contract';
 import { tempDir, randomKey } from '../helpers/tmp';
 
@@ -78,6 +83,31 @@ describe('core router', () => {
       action: 'incident.create',
       entityId: incident.id,
     });
+  });
+
+  it('answers a request whose session ended while it ran as unauthenticated, not as an internal error', async () => {
+    // The router let the request in (its caller was signed in); the session then ended before
+    // the service asked who it is for (a sign-out from another window of the same console).
+    const signedOut: CoreContext = {
+      store: core.store,
+      sync: null,
+      workstation: 'ws-test',
+      now: () => new Date(),
+      emit: () => {},
+      user: () => null,
+      audit: () => {},
+      log: () => {},
+      config: { clinicianDirectLine: null, demo: true, eligibilityRules: loadCoreEligibilityRules(null) },
+    };
+    const cases = caseService(signedOut);
+    const dispatch = createRouter({ 'case.queue': (i) => cases.queue(i), 'case.create': (i) => cases.create(i) } as Partial<Handlers> as Handlers);
+    const clinician = DEMO_USERS.find((u) => u.role === 'clinician')!;
+    const queue = await rejection(dispatch('case.queue', {}, { user: clinician }));
+    expect(queue.code).toBe('unauthenticated');
+    expect(queue.message).toBe('No one is signed in on this console: sign in again');
+    const create = await rejection(dispatch('case.create', { person: { name: 'X' }, origin: 'manual', reason: 'y' }, { user: clinician }));
+    expect(create.code).toBe('unauthenticated');
+    expect(count('case_file')).toBe(0);
   });
 
   it('refuses demo sign-in outside the demo profile', async () => {

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore, StoreError, SCHEMA_VERSION } from '../../src/main/core/store/open';
+import { MIGRATIONS } from '../../src/main/core/store/migrations';
 import { tempDir, randomKey, sha256File } from '../helpers/tmp';
 
 let cleanup = () => {};
@@ -27,26 +28,34 @@ describe('case store migrations', () => {
     db.close();
   });
 
-  it('upgrades a version-1 store to the latest and keeps its rows', () => {
+  it('upgrades a baseline store through a later migration and keeps its rows', () => {
     const file = fresh();
     const key = randomKey();
-    const v1 = openStore(file, { key, targetVersion: 1 });
+    const v1 = openStore(file, { key });
     expect(v1.pragma('user_version', { simple: true })).toBe(1);
     v1.prepare("INSERT INTO person(id, name) VALUES ('p1', 'Ada Upgrade')").run();
     v1.prepare("INSERT INTO case_file(id, personId, status, dueAt) VALUES ('c1', 'p1', 'open', '2026-01-01T00:00:00Z')").run();
     v1.close();
 
-    const db = openStore(file, { key });
-    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
-    expect(db.prepare("SELECT name FROM person WHERE id = 'p1'").get()).toEqual({ name: 'Ada Upgrade' });
-    // Version 2 added the search tables, version 3 the queue-order indexes; version 6 dropped
-    // the indexes they superseded.
-    const names = (db.prepare("SELECT name FROM sqlite_master").all() as { name: string }[]).map((r) => r.name);
-    expect(names).toEqual(expect.arrayContaining(['case_q_status', 'resource_search', 'case_search']));
-    expect(names).not.toContain('case_queue');
-    expect(names).not.toContain('case_owner');
-    expect(names).not.toContain('case_q_cover');
+    // A test-only next migration, as a real one would come: a column, an index, a backfill.
+    const next = {
+      version: 2,
+      name: 'case pronouns',
+      sql: `ALTER TABLE person ADD COLUMN pronouns TEXT;
+            CREATE INDEX person_pronouns ON person(pronouns);
+            UPDATE person SET pronouns = 'she/her' WHERE id = 'p1';`,
+    };
+    const db = openStore(file, { key, migrations: [...MIGRATIONS, next] });
+    expect(db.pragma('user_version', { simple: true })).toBe(2);
+    expect(db.prepare("SELECT name, pronouns FROM person WHERE id = 'p1'").get()).toEqual({ name: 'Ada Upgrade', pronouns: 'she/her' });
+    // The baseline's triggers still index the case it already held.
+    expect(db.prepare("SELECT caseId, status FROM case_search_doc WHERE caseId = 'c1'").get()).toEqual({ caseId: 'c1', status: 'open' });
     db.close();
+
+    // Opened again by the same code: nothing left to run.
+    const again = openStore(file, { key, migrations: [...MIGRATIONS, next] });
+    expect(again.pragma('user_version', { simple: true })).toBe(2);
+    again.close();
   });
 
   it('refuses a store written by a newer version and leaves the file untouched', () => {
@@ -69,19 +78,35 @@ describe('case store migrations', () => {
     expect(sha256File(file)).toBe(before);
   });
 
-  it('rolls back a failing migration whole', () => {
+  it('rolls back a failing migration whole and names it', () => {
     const file = fresh();
     const key = randomKey();
-    openStore(file, { key, targetVersion: 1 }).close();
-    const broken = [
-      { version: 1, name: 'initial', sql: 'SELECT 1' },
-      { version: 2, name: 'half broken', sql: 'CREATE TABLE half_made (x TEXT) STRICT; CREATE TABLE nope (;' },
-    ];
-    expect(() => openStore(file, { key, migrations: broken })).toThrow(/Migration 2 \(half broken\) failed/);
-    const db = openStore(file, { key, targetVersion: 1 });
+    openStore(file, { key }).close();
+    const broken = [...MIGRATIONS, { version: 2, name: 'half broken', sql: 'CREATE TABLE half_made (x TEXT) STRICT; CREATE TABLE nope (;' }];
+    let error: unknown;
+    try {
+      openStore(file, { key, migrations: broken });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(StoreError);
+    expect((error as StoreError).code).toBe('migration_failed');
+    expect((error as Error).message).toMatch(/^Migration 2 \(half broken\) failed: .*syntax error.*left at schema 1\.$/);
+    const db = openStore(file, { key });
     expect(db.pragma('user_version', { simple: true })).toBe(1);
     expect(db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'half_made'").get()).toEqual({ n: 0 });
     db.close();
     expect(fs.existsSync(file)).toBe(true);
+  });
+
+  it('refuses a list of migrations with a gap before touching the store', () => {
+    const file = fresh();
+    const key = randomKey();
+    openStore(file, { key }).close();
+    const gap = [...MIGRATIONS, { version: 3, name: 'skipped a number', sql: 'CREATE TABLE t (x TEXT) STRICT' }];
+    expect(() => openStore(file, { key, migrations: gap })).toThrow(/numbered 1, 2, 3… in order: found 3 \(skipped a number\) at position 2/);
+    const db = openStore(file, { key });
+    expect(db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 't'").get()).toEqual({ n: 0 });
+    db.close();
   });
 });

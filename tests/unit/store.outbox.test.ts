@@ -7,10 +7,10 @@ import { tempDir, randomKey } from '../helpers/tmp';
 let cleanup = () => {};
 afterEach(() => cleanup());
 
-function store(opts: { keepAcknowledgedMax?: number } = {}) {
+function store(opts: { keepAcknowledgedMax?: number } = {}, now: () => number = Date.now) {
   const t = tempDir();
   cleanup = t.cleanup;
-  return new ReplicaStore(openStore(path.join(t.dir, 'tandem.db'), { key: randomKey() }), Date.now, opts);
+  return new ReplicaStore(openStore(path.join(t.dir, 'tandem.db'), { key: randomKey() }), now, opts);
 }
 
 const rowsInOutbox = (s: ReplicaStore) => (s.db.prepare('SELECT count(*) AS n FROM outbox').get() as { n: number }).n;
@@ -92,7 +92,7 @@ describe('acknowledged ops', () => {
   });
 
   it('are deleted while the outbox never empties, once enough of them wait', () => {
-    const s = store({ keepAcknowledgedMax: 3 });
+    const s = store({ keepAcknowledgedMax: 3 }, () => Date.parse('2031-05-06T07:08:09.000Z'));
     for (let i = 1; i <= 5; i++) s.write('person', `p${i}`, { name: `P${i}` });
     s.acknowledge(2, []);
     expect(rowsInOutbox(s)).toBe(5);
@@ -100,6 +100,10 @@ describe('acknowledged ops', () => {
     expect(rowsInOutbox(s)).toBe(2);
     expect(seqs(s)).toEqual([4, 5]);
     expect(s.refusedCount()).toBe(1);
+    // Set aside with its reason, at the time of the store's clock.
+    expect(s.db.prepare('SELECT seq, reason, refusedAt FROM outbox_refused').all()).toEqual([
+      { seq: 3, reason: 'refused for the test', refusedAt: '2031-05-06T07:08:09.000Z' },
+    ]);
   });
 
   it('an acknowledgement older than one already seen changes nothing', () => {

@@ -57,6 +57,8 @@ export type Core = Awaited<ReturnType<typeof createCore>>;
 /** The workstation core: everything but the window. Electron and the headless host both wrap this. */
 export async function createCore(config: CoreConfig) {
   const now = config.now ?? Date.now;
+  /** The one clock of the core: every time it writes or compares comes from here. */
+  const clock = () => new Date(now());
   const log = config.log ?? defaultCoreLog;
   const eligibilityRules = loadCoreEligibilityRules(config.eligibilityRulesFile);
   const db = openStore(path.join(config.profileDir, 'tandem.db'), { key: config.key });
@@ -67,7 +69,7 @@ export async function createCore(config: CoreConfig) {
   const workstation = config.workstationName ?? store.replicaId;
   const bus = createEventBus();
   const emit = bus.emit;
-  const writeAudit = createAuditLog(db, workstation);
+  const writeAudit = createAuditLog(store.writes, workstation, clock);
 
   let handoffs: ReturnType<typeof handoffService> | null = null;
   const sync = config.sync
@@ -80,22 +82,25 @@ export async function createCore(config: CoreConfig) {
         now,
         onStatus: (status: SyncStatus) => {
           emit('sync.status', status);
-          if (status.state === 'online') void handoffs?.flushCompletions();
+          if (status.state === 'online') {
+            handoffs?.flushCompletions().catch((err) => log('error', 'could not retry the queued handoff completions; they stay queued', { error: (err as Error).message }));
+          }
         },
         onRemoteOps: (ops) => onRemoteOps(ops),
         onRing: (h) => ring(h),
       })
     : null;
 
-  const session = sessionService({ store, sync, demo: config.demo ?? false });
+  const session = sessionService({ store, sync, demo: config.demo ?? false, now: clock });
   const ctx: CoreContext = {
     store,
     sync,
     workstation,
-    now: () => new Date(now()),
+    now: clock,
     emit,
     user: () => session.current(),
     audit: (action, entity, entityId, detail) => writeAudit(session.current()?.id ?? null, action, entity, entityId, detail),
+    log,
     config: { clinicianDirectLine: config.clinicianDirectLine ?? null, demo: config.demo ?? false, eligibilityRules },
   };
   const incidents = incidentService(ctx);
@@ -114,7 +119,7 @@ export async function createCore(config: CoreConfig) {
   });
 
   const dropFolder = config.eidoDropDir
-    ? new DropFolder(path.resolve(config.eidoDropDir), (text, file) => ingestEidoLocally(ctx, text, `CAD drop folder (${file})`), log, config.eidoDrop)
+    ? new DropFolder(path.resolve(config.eidoDropDir), (text, file) => ingestEidoLocally(ctx, text, `CAD drop folder (${file})`), log, { now, ...config.eidoDrop })
     : null;
   dropFolder?.start();
 

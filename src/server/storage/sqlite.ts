@@ -3,15 +3,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
 import { checkpointInBackground, type Checkpointer } from '../../node/checkpointer';
-import type { JsonBytes } from '../../node/json-bytes';
+import { migrate, MigrationError, type Migration } from '../../node/migrate';
 import type { EntityName } from '../../shared/entities';
 import type { Role } from '../../shared/roles';
 import type { RowState } from '../../shared/sync/merge';
-import { opJsonText, type LoggedOp, type Op } from '../../shared/sync/protocol';
+import type { Op } from '../../shared/sync/protocol';
 import {
   SERVER_REPLICA,
   type CadKeyRecord,
-  type ChangesJson,
   type EidoRejectionRecord,
   type EnrollmentTokenRecord,
   type EntityRow,
@@ -21,11 +20,15 @@ import {
   type SessionRecord,
   type StorageCounts,
   type StorageTx,
+  type StoredChange,
   type StoredEidoRejection,
   type StoredRefusal,
   type UserRecord,
   type WorkstationRecord,
 } from './types';
+import { SQLITE_MIGRATIONS } from './migrations';
+
+export { SQLITE_MIGRATIONS };
 
 /**
  * The embedded default: one SQLite file (WAL, STRICT tables, numbered migrations with
@@ -34,127 +37,6 @@ import {
  * starting while one is open on the connection. Across processes (the CLI next to a running
  * server) SQLite's own lock and busy_timeout take over.
  */
-export interface SqliteMigration {
-  version: number;
-  name: string;
-  sql: string;
-}
-
-export const SQLITE_MIGRATIONS: SqliteMigration[] = [
-  {
-    version: 1,
-    name: 'initial server schema',
-    sql: `
-      CREATE TABLE users (
-        id TEXT PRIMARY KEY,
-        username TEXT NOT NULL UNIQUE COLLATE NOCASE,
-        password_hash TEXT NOT NULL,
-        role TEXT NOT NULL CHECK (role IN ('dispatcher', 'clinician', 'supervisor', 'admin')),
-        name TEXT NOT NULL,
-        direct_line TEXT,
-        created_at TEXT NOT NULL,
-        disabled INTEGER NOT NULL DEFAULT 0
-      ) STRICT;
-
-      CREATE TABLE workstations (
-        id TEXT PRIMARY KEY,
-        name TEXT NOT NULL,
-        secret_hash TEXT NOT NULL,
-        enrolled_at TEXT NOT NULL,
-        revoked INTEGER NOT NULL DEFAULT 0,
-        revoked_at TEXT
-      ) STRICT;
-
-      CREATE TABLE enrollment_tokens (
-        token_hash TEXT PRIMARY KEY,
-        name TEXT,
-        created_at TEXT NOT NULL,
-        expires_at TEXT NOT NULL,
-        used_at TEXT,
-        workstation_id TEXT REFERENCES workstations(id)
-      ) STRICT;
-
-      CREATE TABLE sessions (
-        token_hash TEXT PRIMARY KEY,
-        user_id TEXT NOT NULL REFERENCES users(id),
-        workstation_id TEXT NOT NULL REFERENCES workstations(id),
-        created_at TEXT NOT NULL,
-        expires_at TEXT NOT NULL
-      ) STRICT;
-      CREATE INDEX sessions_expires_at ON sessions(expires_at);
-      CREATE INDEX sessions_workstation ON sessions(workstation_id);
-
-      CREATE TABLE replicas (
-        replica TEXT PRIMARY KEY,
-        workstation_id TEXT REFERENCES workstations(id),
-        last_seq INTEGER NOT NULL DEFAULT 0,
-        first_seen_at TEXT NOT NULL
-      ) STRICT;
-      INSERT INTO replicas(replica, workstation_id, last_seq, first_seen_at)
-        VALUES ('${SERVER_REPLICA}', NULL, 0, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));
-
-      CREATE TABLE change_log (
-        cursor INTEGER PRIMARY KEY AUTOINCREMENT,
-        replica TEXT NOT NULL,
-        seq INTEGER NOT NULL,
-        hlc TEXT NOT NULL,
-        entity TEXT NOT NULL,
-        id TEXT NOT NULL,
-        fields TEXT NOT NULL,
-        UNIQUE (replica, seq)
-      ) STRICT;
-
-      CREATE TABLE entity_state (
-        entity TEXT NOT NULL,
-        id TEXT NOT NULL,
-        data TEXT NOT NULL,
-        clocks TEXT NOT NULL,
-        updated_cursor INTEGER NOT NULL,
-        PRIMARY KEY (entity, id)
-      ) STRICT;
-
-      CREATE TABLE refused_ops (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        replica TEXT,
-        seq INTEGER,
-        workstation_id TEXT NOT NULL,
-        user_id TEXT NOT NULL,
-        reason TEXT NOT NULL,
-        op TEXT NOT NULL,
-        refused_at TEXT NOT NULL
-      ) STRICT;
-
-      CREATE TABLE cad_keys (
-        name TEXT PRIMARY KEY,
-        key_hash TEXT NOT NULL UNIQUE,
-        created_at TEXT NOT NULL,
-        revoked INTEGER NOT NULL DEFAULT 0
-      ) STRICT;
-    `,
-  },
-  {
-    version: 2,
-    name: 'CAD intake: key revocation and use times, refused EIDO documents kept for review',
-    sql: `
-      ALTER TABLE cad_keys ADD COLUMN revoked_at TEXT;
-      ALTER TABLE cad_keys ADD COLUMN last_used_at TEXT;
-
-      CREATE TABLE eido_rejected (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        received_at TEXT NOT NULL,
-        source TEXT NOT NULL,
-        cad_key TEXT,
-        code TEXT NOT NULL,
-        path TEXT,
-        message TEXT NOT NULL,
-        bytes INTEGER NOT NULL,
-        raw BLOB NOT NULL,
-        truncated INTEGER NOT NULL DEFAULT 0
-      ) STRICT;
-      CREATE INDEX eido_rejected_received_at ON eido_rejected(received_at);
-    `,
-  },
-];
 
 export class ServerStorageError extends Error {
   constructor(
@@ -169,27 +51,12 @@ export class ServerStorageError extends Error {
 type Db = Database.Database;
 type Row = Record<string, unknown>;
 
-function migrate(db: Db, migrations: SqliteMigration[], file: string): void {
-  const latest = migrations[migrations.length - 1]?.version ?? 0;
-  const current = db.pragma('user_version', { simple: true }) as number;
-  if (current > latest) {
-    throw new ServerStorageError(
-      'newer_schema',
-      `The server database ${file} was written by a newer Tandem server (schema ${current}; this version knows up to ${latest}). ` +
-        'Run the newer server; the database was not changed.',
-    );
-  }
-  for (const m of migrations) {
-    if (m.version <= current) continue;
-    const run = db.transaction(() => {
-      db.exec(m.sql);
-      db.pragma(`user_version = ${m.version}`);
-    });
-    try {
-      run.immediate();
-    } catch (err) {
-      throw new ServerStorageError('migration_failed', `Migration ${m.version} (${m.name}) failed: ${(err as Error).message}`);
-    }
+function migrateDatabase(db: Db, migrations: readonly Migration[], file: string): void {
+  try {
+    migrate(db, migrations, { subject: `The server database ${file}`, app: 'Tandem server' });
+  } catch (err) {
+    if (err instanceof MigrationError) throw new ServerStorageError(err.code, err.message);
+    throw err;
   }
 }
 
@@ -233,16 +100,6 @@ const toEidoRejection = (r: Row): StoredEidoRejection => ({
   bytes: r.bytes as number,
   raw: r.raw as Buffer,
   truncated: r.truncated === 1,
-});
-
-const toLoggedOp = (r: Row): LoggedOp => ({
-  cursor: r.cursor as number,
-  replica: r.replica as string,
-  seq: r.seq as number,
-  hlc: r.hlc as string,
-  entity: r.entity as EntityName,
-  id: r.id as string,
-  fields: JSON.parse(r.fields as string) as Record<string, unknown>,
 });
 
 const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
@@ -450,36 +307,25 @@ class SqliteTx implements StorageTx {
     this.check();
     return (this.s.cursor.get() as { c: number }).c;
   }
-  async readChanges(after: number, limit: number, entities: readonly EntityName[] | null, exceptWorkstation: string | null = null): Promise<LoggedOp[]> {
+  async readChanges(after: number, limit: number, entities: readonly EntityName[] | null, exceptWorkstation: string | null = null): Promise<StoredChange[]> {
     this.check();
     if (entities !== null && entities.length === 0) return [];
-    const { stmt, params } = this.changesQuery(after, entities, exceptWorkstation, false);
-    return (stmt.all(...params, limit) as Row[]).map(toLoggedOp);
+    const { stmt, params } = this.changesQuery(after, entities, exceptWorkstation);
+    return stmt.all(...params, limit) as StoredChange[];
   }
-  async writeChangesJson(out: JsonBytes, after: number, limit: number, entities: readonly EntityName[] | null, exceptWorkstation: string | null = null): Promise<ChangesJson> {
-    this.check();
-    if (entities !== null && entities.length === 0) {
-      out.array([]);
-      return { count: 0, lastCursor: 0 };
-    }
-    const { stmt, params } = this.changesQuery(after, entities, exceptWorkstation, true);
-    const rows = stmt.all(...params, limit) as [number, string, number, string, string, string, string][];
-    out.array(rows.map(([cursor, replica, seq, hlc, entity, id, fields]) => opJsonText({ cursor, replica, seq, hlc, entity, id }, fields)));
-    return { count: rows.length, lastCursor: rows.length ? rows[rows.length - 1][0] : 0 };
-  }
-  /** The change-log query for a filter (prepared once per shape), as objects or as raw rows. */
-  private changesQuery(after: number, entities: readonly EntityName[] | null, exceptWorkstation: string | null, raw: boolean) {
+  /** The change-log query for a filter, prepared once per shape. */
+  private changesQuery(after: number, entities: readonly EntityName[] | null, exceptWorkstation: string | null) {
     let cache = SqliteTx.filtered.get(this.db);
     if (!cache) SqliteTx.filtered.set(this.db, (cache = new Map()));
     const sorted = entities ? [...entities].sort() : [];
-    const key = `${sorted.join(',')}|${exceptWorkstation === null ? '' : 'except'}|${raw ? 'raw' : ''}`;
+    const key = `${sorted.join(',')}|${exceptWorkstation === null ? '' : 'except'}`;
     let stmt = cache.get(key);
     if (!stmt) {
       const byEntity = entities ? ` AND entity IN (${sorted.map(() => '?').join(', ')})` : '';
       // Evaluated once per statement (not per row): the workstation's replicas are few.
       const byOwner = exceptWorkstation === null ? '' : ' AND replica NOT IN (SELECT replica FROM replicas WHERE workstation_id = ?)';
       stmt = this.db.prepare(`SELECT cursor, replica, seq, hlc, entity, id, fields FROM change_log WHERE cursor > ?${byEntity}${byOwner} ORDER BY cursor LIMIT ?`);
-      if (raw) stmt.raw(true);
+      stmt.raw(true);
       cache.set(key, stmt);
     }
     const params: unknown[] = [after, ...sorted];
@@ -583,7 +429,7 @@ class SqliteTx implements StorageTx {
 
 export interface SqliteStorageOptions {
   /** Defaults to SQLITE_MIGRATIONS; tests of upgrades pass their own. */
-  migrations?: SqliteMigration[];
+  migrations?: readonly Migration[];
   /** The background checkpoint thread failed (SQLite then checkpoints in commits again). */
   onCheckpointFailure?: (err: Error) => void;
 }
@@ -608,7 +454,7 @@ export class SqliteStorage implements ServerStorage {
       db.pragma('synchronous = FULL');
       db.pragma('foreign_keys = ON');
       db.pragma('busy_timeout = 5000');
-      migrate(db, opts.migrations ?? SQLITE_MIGRATIONS, location);
+      migrateDatabase(db, opts.migrations ?? SQLITE_MIGRATIONS, location);
       this.s = prepare(db);
     } catch (err) {
       db.close();

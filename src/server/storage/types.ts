@@ -1,4 +1,3 @@
-import type { JsonBytes } from '../../node/json-bytes';
 import type { EntityName } from '../../shared/entities';
 import type { Role } from '../../shared/roles';
 import type { RowState } from '../../shared/sync/merge';
@@ -21,13 +20,6 @@ import type { LoggedOp, Op } from '../../shared/sync/protocol';
  * - Times are ISO-8601 strings in UTC; hashes are lowercase hex SHA-256 (tokens, secrets)
  *   or argon2 PHC strings (passwords). Plain secrets are never stored.
  */
-/** What `writeChangesJson` wrote: a JSON array of LoggedOp. */
-export interface ChangesJson {
-  count: number;
-  /** Cursor of the last op in the page, 0 when the page is empty. */
-  lastCursor: number;
-}
-
 export interface ServerStorage {
   readonly kind: 'sqlite' | 'postgres';
   /** Where the data lives, for logs and `status` (a file path or a redacted URL). */
@@ -94,6 +86,19 @@ export interface RefusedOpRecord {
 
 export interface StoredRefusal extends RefusedOpRecord {
   id: number;
+}
+
+/**
+ * One change-log entry as stored, as a row of plain values: the op's fields are the JSON text
+ * `appendChange` stored (an engine with a JSON type returns it as text). A row is an array,
+ * the shape drivers hand back cheapest (better-sqlite3's raw mode, pg's rowMode 'array'):
+ * built as objects, a 5,000-op pull page took a quarter longer to read.
+ */
+export type StoredChange = [cursor: number, replica: string, seq: number, hlc: string, entity: EntityName, id: string, fieldsJson: string];
+
+/** A stored change as the op it records, its fields parsed. */
+export function decodeChange([cursor, replica, seq, hlc, entity, id, fieldsJson]: StoredChange): LoggedOp {
+  return { cursor, replica, seq, hlc, entity, id, fields: JSON.parse(fieldsJson) as Record<string, unknown> };
 }
 
 export interface EntityRow {
@@ -185,14 +190,10 @@ export interface StorageTx {
   /**
    * Ops with cursor > `after`, ascending, at most `limit`; only these entities when given, and
    * none written by the replicas of `exceptWorkstation` (a console already holds its own ops).
+   * Their fields come back as the JSON text they were stored as: a pull sends them on as they
+   * are, never parsed and written out again (a new workstation pulls every op there is).
    */
-  readChanges(after: number, limit: number, entities: readonly EntityName[] | null, exceptWorkstation?: string | null): Promise<LoggedOp[]>;
-  /**
-   * The same ops as `readChanges`, written to `out` as the JSON array a pull sends: fields go
-   * out as they were stored, not parsed and written out again (a new workstation pulls every
-   * op there is).
-   */
-  writeChangesJson(out: JsonBytes, after: number, limit: number, entities: readonly EntityName[] | null, exceptWorkstation?: string | null): Promise<ChangesJson>;
+  readChanges(after: number, limit: number, entities: readonly EntityName[] | null, exceptWorkstation?: string | null): Promise<StoredChange[]>;
   /** The greatest HLC in the change log (to restart the server's clock after it). */
   maxHlc(): Promise<string | null>;
   getEntity(entity: EntityName, id: string): Promise<RowState | null>;

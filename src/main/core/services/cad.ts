@@ -13,8 +13,10 @@ import {
   type EligibilityRules,
 } from '../../../shared/eido';
 import type { Handoff, HandoffOutcome, Incident } from '../../../shared/entities';
-import type { User } from '../../../shared/contract';
 import type { CoreContext } from '../context';
+import type { CompletionInfo } from './handoffs';
+import { recordCompletionProblem } from './completion-problems';
+import { defaultCoreLog, type CoreLog } from '../log';
 
 /**
  * CAD intake and CAD outcome on the workstation (docs/CAD-INTAKE.md):
@@ -26,12 +28,7 @@ import type { CoreContext } from '../context';
  *   (outcome + the clinician's shareable summary, never the private notes), POSTed to the
  *   CAD endpoint or written to an outbox folder; a failed POST falls back to the folder.
  */
-export type CoreLog = (level: 'info' | 'warn' | 'error', message: string, detail?: Record<string, unknown>) => void;
-
-export const defaultCoreLog: CoreLog = (level, message, detail) => {
-  if (process.env.VITEST || level === 'info') return;
-  (level === 'error' ? console.error : console.warn)(`tandem core: ${message}`, detail ?? '');
-};
+export { defaultCoreLog, type CoreLog };
 
 /** The site's rule file, or the shipped default; a bad file stops it with the reason. */
 export function loadCoreEligibilityRules(file: string | null | undefined): EligibilityRules {
@@ -82,6 +79,8 @@ export interface DropFolderOptions {
   maxFilesPerScan?: number;
   /** Larger files are refused as oversize without being read. Default 1 MiB. */
   maxBytes?: number;
+  /** The core's clock, for the time written in a refusal's reason file. Default: the system clock. */
+  now?: () => number;
 }
 
 interface Seen {
@@ -114,6 +113,7 @@ export class DropFolder {
   private readonly settleMs: number;
   private readonly maxFiles: number;
   private readonly maxBytes: number;
+  private readonly now: () => number;
   private readonly seen = new Map<string, Seen>();
   /** Files handled but not yet moved (a move failed): never handled twice. */
   private readonly handled = new Map<string, DropResult>();
@@ -135,6 +135,7 @@ export class DropFolder {
     this.settleMs = Math.max(0, opts.settleMs ?? 300);
     this.maxFiles = Math.max(1, opts.maxFilesPerScan ?? 50);
     this.maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
+    this.now = opts.now ?? Date.now;
   }
 
   start(): void {
@@ -194,7 +195,8 @@ export class DropFolder {
     for (const k of this.seen.keys()) if (!present.has(k)) this.seen.delete(k);
     for (const k of this.handled.keys()) if (!present.has(k)) this.handled.delete(k);
     const out: DropResult[] = [];
-    const now = Date.now();
+    // How long a file has been quiet is elapsed time, measured on the monotonic clock.
+    const now = performance.now();
     let waiting = false;
     for (const name of names) {
       if (this.stopped || out.length >= this.maxFiles) break;
@@ -282,7 +284,7 @@ export class DropFolder {
     try {
       if (!detail.ok) {
         const reason = [
-          `Refused by Tandem at ${new Date().toISOString()}`,
+          `Refused by Tandem at ${new Date(this.now()).toISOString()}`,
           `Code:   ${detail.code}`,
           `Path:   ${detail.path ?? '(document)'}`,
           `Reason: ${detail.message}`,
@@ -336,6 +338,26 @@ export interface OutcomeDelivery {
 }
 
 const PENDING_KEY = 'cadOutcomePending';
+/**
+ * Outcomes not yet delivered (to CAD, or to the outbox when CAD cannot be reached): each is
+ * written here before it is sent and removed once it went, so neither a failure (an outbox
+ * that cannot be written, a full disk) nor a crash mid-send loses a completed conference on
+ * its way to CAD. Tried again with the outbox's updates; CAD takes an update twice harmlessly.
+ */
+const QUEUE_KEY = 'cadOutcomeQueue';
+
+/** One handoff's outcome on its way to CAD. */
+interface OutcomeToSend {
+  handoffId: string;
+  caseId: string;
+  incidentId: string;
+  outcome: HandoffOutcome;
+  summary: string;
+  clinicianName: string;
+  at: string;
+}
+
+type Delivery = { result: 'delivered' } | { result: 'retry' | 'impossible'; error: unknown };
 
 export class CadOutcomeSender {
   private retryTimer: NodeJS.Timeout | null = null;
@@ -351,8 +373,10 @@ export class CadOutcomeSender {
     private readonly log: CoreLog,
   ) {
     const retry = cfg.retryMs ?? 60_000;
-    if (cfg.postUrl && retry > 0) {
-      this.retryTimer = setInterval(() => void this.retryPending(), retry);
+    if (this.enabled && retry > 0) {
+      this.retryTimer = setInterval(() => {
+        this.retryPending().catch((err) => this.log('error', 'retrying CAD outcomes failed; they stay queued', { error: (err as Error).message }));
+      }, retry);
       this.retryTimer.unref();
     }
   }
@@ -369,15 +393,106 @@ export class CadOutcomeSender {
   }
 
   /** The hook handoffs.complete calls; never throws, never blocks the clinician. */
-  handoffCompleted(h: Handoff, info: { outcome: HandoffOutcome; shareableSummary?: string; clinician: User; at: Date }): void {
+  handoffCompleted(h: Handoff, info: CompletionInfo): void {
     if (!this.enabled || this.closed) return;
     const incident = this.ctx.store.read<Incident>('incident', h.incidentId);
     if (!incident || incident.source !== 'eido' || !incident.eidoRaw) return;
-    const p = this.send(incident, info.outcome, info.shareableSummary ?? '', info.clinician.name, info.at).catch((err) =>
-      this.log('error', 'could not report a handoff outcome to CAD', { incident: incident.id, error: (err as Error).message }),
-    );
+    const outcome: OutcomeToSend = {
+      handoffId: h.id,
+      caseId: info.caseId,
+      incidentId: incident.id,
+      outcome: info.outcome,
+      summary: info.shareableSummary ?? '',
+      clinicianName: info.clinician.name,
+      at: info.at.toISOString(),
+    };
+    this.setQueue([...this.queue().filter((o) => o.handoffId !== outcome.handoffId), outcome]);
+    const p = this.attempt(outcome, true);
     this.inFlight.add(p);
     void p.finally(() => this.inFlight.delete(p));
+  }
+
+  /** Handoffs whose outcome is being sent right now (a retry leaves them alone). */
+  private readonly sending = new Set<string>();
+
+  /**
+   * Sends one queued outcome and settles it: gone from the queue once delivered (or once it
+   * never can be), kept for the next retry otherwise; a failure is recorded the first time
+   * (log, audit, a note on the case). Never throws. Resolves whether it was delivered.
+   */
+  private async attempt(o: OutcomeToSend, first: boolean): Promise<boolean> {
+    this.sending.add(o.handoffId);
+    try {
+      const d = await this.deliver(o);
+      if (this.closed) return d.result === 'delivered'; // the store is closed: it stays queued for the next start
+      if (d.result !== 'retry') this.setQueue(this.queue().filter((q) => q.handoffId !== o.handoffId));
+      if (d.result === 'delivered') return true;
+      if (first || d.result === 'impossible') this.recordFailure(o, d);
+      else this.log('warn', 'a CAD outcome still cannot be delivered; will retry', { handoff: o.handoffId, error: String(d.error) });
+      return false;
+    } catch (err) {
+      this.log('error', 'could not settle a CAD outcome; it stays queued', { handoff: o.handoffId, error: (err as Error).message });
+      return false;
+    } finally {
+      this.sending.delete(o.handoffId);
+    }
+  }
+
+  /** Sends one outcome; never throws. `impossible`: it can never be sent (trying again would change nothing). */
+  private async deliver(o: OutcomeToSend): Promise<Delivery> {
+    try {
+      const incident = this.ctx.store.read<Incident>('incident', o.incidentId);
+      if (!incident?.eidoRaw) return { result: 'impossible', error: new Error(`the CAD incident ${o.incidentId} is no longer on this workstation`) };
+      await this.send(incident, o.outcome, o.summary, o.clinicianName, new Date(o.at));
+      return { result: 'delivered' };
+    } catch (error) {
+      // The stored EIDO document cannot be read back: it will not read any better later.
+      return { result: error instanceof EidoError ? 'impossible' : 'retry', error };
+    }
+  }
+
+  /** For the clinician (a note on the case) and IT (log, audit). */
+  private recordFailure(o: OutcomeToSend, d: Exclude<Delivery, { result: 'delivered' }>): void {
+    recordCompletionProblem(this.ctx, {
+      handoffId: o.handoffId,
+      caseId: o.caseId,
+      stage: 'cad',
+      error: d.error,
+      note:
+        d.result === 'retry'
+          ? 'The outcome of this conference has not reached CAD yet; Tandem tries again.'
+          : 'The outcome of this conference could not be sent back to CAD.',
+    });
+  }
+
+  private queue(): OutcomeToSend[] {
+    try {
+      const v = JSON.parse(this.ctx.store.metaGet(QUEUE_KEY) ?? '[]');
+      return Array.isArray(v) ? (v as OutcomeToSend[]) : [];
+    } catch {
+      this.log('error', `the queue of CAD outcomes to send (${QUEUE_KEY}) cannot be read; it starts over`);
+      return [];
+    }
+  }
+
+  private setQueue(list: OutcomeToSend[]): void {
+    this.ctx.store.metaSet(QUEUE_KEY, JSON.stringify(list));
+  }
+
+  /** Outcomes not delivered yet (being sent, or waiting for a retry). */
+  queuedCount(): number {
+    return this.queue().length;
+  }
+
+  /** Sends the queued outcomes that are not under way; returns how many went. */
+  private async retryQueued(): Promise<number> {
+    let delivered = 0;
+    for (const o of this.queue()) {
+      if (this.closed) break;
+      if (this.sending.has(o.handoffId)) continue;
+      if (await this.attempt(o, false)) delivered++;
+    }
+    return delivered;
   }
 
   /** Waits for deliveries under way (tests, shutdown). */
@@ -452,13 +567,17 @@ export class CadOutcomeSender {
     }
   }
 
-  /** POSTs again what fell back to the outbox; a sent file moves to `sent/` beside it. */
+  /**
+   * Tries again what could not be delivered at all, then POSTs again what fell back to the
+   * outbox (a sent file moves to `sent/` beside it). Returns how many went.
+   */
   async retryPending(): Promise<number> {
-    if (!this.cfg.postUrl || this.closed) return 0;
+    if (this.closed) return 0;
+    let sent = await this.retryQueued();
+    if (!this.cfg.postUrl || this.closed) return sent;
     const list = this.pending();
-    if (!list.length) return 0;
+    if (!list.length) return sent;
     const left: string[] = [];
-    let sent = 0;
     for (const file of list) {
       if (this.closed) {
         left.push(file);
@@ -467,8 +586,11 @@ export class CadOutcomeSender {
       let body: string;
       try {
         body = fs.readFileSync(file, 'utf8');
-      } catch {
-        continue; // taken away by hand: nothing to resend
+      } catch (err) {
+        // Taken away by hand (or unreadable): nothing left to resend, but said so.
+        this.log('warn', 'an outbox update waiting to be resent to CAD is gone; it is not resent', { file, error: (err as Error).message });
+        this.ctx.audit('incident.cad.outcome.missing', null, null, { file: path.basename(file), error: (err as Error).message });
+        continue;
       }
       if ((await this.post(body)) !== null) {
         left.push(file);

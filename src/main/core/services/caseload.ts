@@ -22,6 +22,7 @@ import {
   type CssrsRisk,
 } from '../../../shared/instruments';
 import { newId } from '../store/replica';
+import { cachedUserName } from '../store/queries/users';
 import { requireUser, type CoreContext } from '../context';
 import { DEMO_USERS } from './session';
 
@@ -79,8 +80,8 @@ export function caseloadService(ctx: CoreContext) {
     if (ownerId === user.id) return user.name;
     const presence = ctx.store.read<{ name: string }>('presence', ownerId);
     if (presence) return presence.name;
-    const cached = ctx.store.db.prepare('SELECT name FROM user_cache WHERE id = ?').get(ownerId) as { name: string } | undefined;
-    if (cached) return cached.name;
+    const cached = cachedUserName(ctx.store.reads, ownerId);
+    if (cached) return cached;
     const demo = ctx.config.demo ? DEMO_USERS.find((u) => u.id === ownerId) : undefined;
     if (demo) return demo.name;
     throw new RpcError('bad_request', `No clinician with id ${ownerId} is known on this workstation`);

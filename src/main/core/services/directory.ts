@@ -24,6 +24,7 @@ import {
 } from '../../../shared/directory';
 import type { z } from 'zod';
 import type { CoreContext } from '../context';
+import { directoryContentHashes, directoryRecords, directorySearchIds } from '../store/queries/directory';
 
 type Query = z.output<typeof DirectoryQuery>;
 
@@ -95,13 +96,9 @@ export function directoryService(ctx: CoreContext, opts: { timezone?: string } =
   ctx.store.onChange((entities) => {
     if (entities.has('resource_service')) cache = null;
   });
-  const ftsStmt = ctx.store.db.prepare(
-    'SELECT d.serviceId AS id FROM resource_search s JOIN resource_search_doc d ON d.docid = s.rowid WHERE resource_search MATCH ?',
-  );
-
   function all(): Map<string, Entry> {
     if (cache) return cache;
-    const rows = ctx.store.db.prepare('SELECT id, record FROM resource_service').all() as { id: string; record: string | null }[];
+    const rows = directoryRecords(ctx.store.reads);
     const map = new Map<string, Entry>();
     invalid = 0;
     for (const row of rows) {
@@ -199,7 +196,7 @@ export function directoryService(ctx: CoreContext, opts: { timezone?: string } =
     let candidates: Iterable<Entry>;
     if (match) {
       const list: Entry[] = [];
-      for (const { id } of ftsStmt.all(match) as { id: string }[]) {
+      for (const id of directorySearchIds(ctx.store.reads, match)) {
         const e = entries.get(id);
         if (e) list.push(e);
       }
@@ -308,12 +305,7 @@ export function directoryService(ctx: CoreContext, opts: { timezone?: string } =
       }
       throw err;
     }
-    const existing = new Map(
-      (ctx.store.db.prepare('SELECT id, contentHash FROM resource_service').all() as { id: string; contentHash: string | null }[]).map((r) => [
-        r.id,
-        r.contentHash,
-      ]),
-    );
+    const existing = directoryContentHashes(ctx.store.reads);
     let added = 0;
     let updated = 0;
     let unchanged = 0;

@@ -3,7 +3,9 @@ import type { User } from '../../../shared/contract';
 import { Handoff, Presence, type HandoffOutcome, type Incident } from '../../../shared/entities';
 import { nextHandoffState, type HandoffEvent } from '../../../shared/handoff-machine';
 import { newId } from '../store/replica';
+import { liveHandoffs, presenceByName, recentHandoffs } from '../store/queries/handoffs';
 import { writeNewCase } from './new-case';
+import { recordCompletionProblem } from './completion-problems';
 import { requireUser, type CoreContext } from '../context';
 
 /** How long a dispatcher waits before being told the clinician cannot be reached. */
@@ -15,9 +17,29 @@ export const LIVE_REQUEST_DEADLINE_MS = 2000;
  * runs locally so the flow can still be seen.
  */
 export interface HandoffHooks {
-  /** A clinician completed a handoff (also when the server is away and the completion was queued). Must not throw. */
-  completed?(h: Handoff, info: { outcome: HandoffOutcome; shareableSummary?: string; clinician: User; at: Date }): void;
+  /** A clinician completed a handoff (also when the server is away and the completion was queued). */
+  completed?(h: Handoff, info: CompletionInfo): void;
 }
+
+export interface CompletionInfo {
+  outcome: HandoffOutcome;
+  shareableSummary?: string;
+  clinician: User;
+  at: Date;
+  /** The follow-up case the completion opened. */
+  caseId: string;
+}
+
+/** A completion waiting for the server (queued while it was away), or one it refused on a retry. */
+interface QueuedCompletion {
+  id: string;
+  outcome: HandoffOutcome;
+  caseId: string;
+}
+
+const PENDING_COMPLETIONS = 'pendingCompletions';
+/** Completions the server refused when they were retried: kept, never dropped (see recordCompletionProblem). */
+const REFUSED_COMPLETIONS = 'refusedCompletions';
 
 export function handoffService(ctx: CoreContext, hooks: HandoffHooks = {}) {
   const local = () => ctx.sync === null;
@@ -110,20 +132,59 @@ export function handoffService(ctx: CoreContext, hooks: HandoffHooks = {}) {
     return caseId;
   }
 
+  function completionList<T>(key: string): T[] {
+    return JSON.parse(ctx.store.metaGet(key) ?? '[]') as T[];
+  }
+
   /** Handoff completions that could not reach the server yet; retried when the link returns. */
-  function queueCompletion(params: unknown): void {
-    const list = JSON.parse(ctx.store.metaGet('pendingCompletions') ?? '[]') as unknown[];
-    list.push(params);
-    ctx.store.metaSet('pendingCompletions', JSON.stringify(list));
+  function queueCompletion(params: QueuedCompletion): void {
+    ctx.store.metaSet(PENDING_COMPLETIONS, JSON.stringify([...completionList<QueuedCompletion>(PENDING_COMPLETIONS), params]));
+    ctx.audit('handoff.complete.queued', 'handoff', params.id, { caseId: params.caseId });
+  }
+
+  let flushing = false;
+
+  /** Sends queued completions; keeps those the server cannot be reached for, records those it refuses. */
+  async function flush(list: QueuedCompletion[]): Promise<void> {
+    const sent = new Set<string>();
+    const refused: (QueuedCompletion & { reason: string; at: string })[] = [];
+    for (const params of list) {
+      try {
+        await ctx.sync!.rpc('handoff.complete', params);
+        sent.add(params.id);
+      } catch (err) {
+        if (err instanceof RpcError && err.code === 'unavailable') continue;
+        sent.add(params.id);
+        refused.push({ ...params, reason: (err as Error).message, at: ctx.now().toISOString() });
+        recordCompletionProblem(ctx, {
+          handoffId: params.id,
+          caseId: params.caseId,
+          stage: 'server',
+          error: err,
+          note: 'The sync server did not record this conference as completed; its notes are on this case.',
+        });
+      }
+    }
+    // Read again: a completion queued while these were on the wire stays queued.
+    ctx.store.transaction(() => {
+      const left = completionList<QueuedCompletion>(PENDING_COMPLETIONS).filter((p) => !sent.has(p.id));
+      ctx.store.metaSet(PENDING_COMPLETIONS, JSON.stringify(left));
+      if (refused.length) ctx.store.metaSet(REFUSED_COMPLETIONS, JSON.stringify([...completionList(REFUSED_COMPLETIONS), ...refused]));
+    });
+  }
+
+  /** Tells whoever follows the completion (CAD); a failure there is recorded, never the clinician's. */
+  function announceCompletion(h: Handoff, info: CompletionInfo): void {
+    try {
+      hooks.completed?.(h, info);
+    } catch (err) {
+      recordCompletionProblem(ctx, { handoffId: h.id, caseId: info.caseId, stage: 'cad', error: err, note: 'The outcome of this conference could not be sent back to CAD.' });
+    }
   }
 
   return {
     list(live: boolean): Handoff[] {
-      return ctx.store.query<Handoff>(
-        'handoff',
-        live ? "WHERE state IN ('requested','ringing','accepted') OR endedAt >= ? ORDER BY requestedAt DESC" : 'ORDER BY requestedAt DESC LIMIT 200',
-        ...(live ? [new Date(ctx.now().getTime() - 15 * 60_000).toISOString()] : []),
-      );
+      return live ? liveHandoffs(ctx.store.reads, new Date(ctx.now().getTime() - 15 * 60_000).toISOString()) : recentHandoffs(ctx.store.reads);
     },
 
     async request(incidentId: string, mode: 'live' | 'followup', note: string | undefined): Promise<Handoff> {
@@ -141,7 +202,8 @@ export function handoffService(ctx: CoreContext, hooks: HandoffHooks = {}) {
         ctx.emit(mode === 'live' ? 'handoff.ringing' : 'handoff.updated', h);
         return h;
       }
-      const started = Date.now();
+      // The deadline is elapsed time, on the monotonic clock (the core's clock says what time it is).
+      const started = performance.now();
       if (!ctx.sync!.isOnline()) throw unreachable('The sync server cannot be reached: call the clinician directly');
       // The incident must reach the server before the clinician's console asks for it
       // (bounded: a live call does not wait on a slow push).
@@ -150,7 +212,7 @@ export function handoffService(ctx: CoreContext, hooks: HandoffHooks = {}) {
         await Promise.race([ctx.sync!.push(), new Promise((r) => (timer = setTimeout(r, LIVE_REQUEST_DEADLINE_MS / 2)))]);
         clearTimeout(timer);
       }
-      const left = Math.max(200, LIVE_REQUEST_DEADLINE_MS - (Date.now() - started));
+      const left = Math.max(200, LIVE_REQUEST_DEADLINE_MS - (performance.now() - started));
       try {
         return await server('handoff.request', { id, incidentId, mode, note: note ?? null }, left);
       } catch (err) {
@@ -196,39 +258,56 @@ export function handoffService(ctx: CoreContext, hooks: HandoffHooks = {}) {
         throw new RpcError('conflict', h.state === 'accepted' ? `This conference belongs to ${h.acceptedByName}` : `A handoff that is ${h.state} cannot be completed`);
       }
       // The notes are saved locally first: whatever the network does, nothing typed is lost.
-      const caseId = openCase(h, notes, outcome, personName);
+      let caseId: string;
+      try {
+        caseId = openCase(h, notes, outcome, personName);
+      } catch (err) {
+        // Nothing was saved (one transaction); the clinician is told and still has the notes on screen.
+        recordCompletionProblem(ctx, { handoffId: id, caseId: null, stage: 'case', error: err });
+        if (err instanceof RpcError) throw err;
+        throw new RpcError('internal', `The case for this conference could not be saved, so it is not completed yet: ${(err as Error).message}. Your notes are still here; try again.`);
+      }
       // Only the outcome and the shareable summary leave the clinician's side; never `notes`.
       const done = <T>(result: T): T => {
-        hooks.completed?.(h, { outcome, shareableSummary, clinician: user, at: ctx.now() });
+        announceCompletion(h, { outcome, shareableSummary, clinician: user, at: ctx.now(), caseId });
         return result;
       };
       if (local()) {
         const handoff = moveLocal(id, 'complete', { outcome, caseId, endedAt: ctx.now().toISOString() });
         return done({ handoff, caseId });
       }
-      const params = { id, outcome, caseId };
+      const params: QueuedCompletion = { id, outcome, caseId };
       try {
         return done({ handoff: await server('handoff.complete', params), caseId });
       } catch (err) {
-        if (!(err instanceof RpcError) || err.code !== 'unavailable') throw err;
-        queueCompletion(params);
-        return done({ handoff: { ...h, state: 'completed', outcome, caseId }, caseId });
+        if (err instanceof RpcError && err.code === 'unavailable') {
+          queueCompletion(params);
+          return done({ handoff: { ...h, state: 'completed', outcome, caseId }, caseId });
+        }
+        // Refused (another clinician has it, it was cancelled…): the case and its notes are
+        // saved; the clinician sees why on screen.
+        recordCompletionProblem(ctx, { handoffId: id, caseId, stage: 'server', error: err });
+        throw err;
       }
     },
 
-    /** Retries completions made while the server was away. */
+    /**
+     * Retries completions made while the server was away. One the server refuses now is not
+     * retried again (it would be refused again) and not dropped either: it is kept, recorded
+     * and noted on its case for the clinician.
+     */
     async flushCompletions(): Promise<void> {
-      const list = JSON.parse(ctx.store.metaGet('pendingCompletions') ?? '[]') as unknown[];
+      // One flush at a time: a second one would send the same completions again, and the
+      // server would refuse those as already completed.
+      if (flushing) return;
+      const list = completionList<QueuedCompletion>(PENDING_COMPLETIONS);
       if (!list.length || !ctx.sync?.isOnline()) return;
-      const left: unknown[] = [];
-      for (const params of list) {
-        try {
-          await ctx.sync.rpc('handoff.complete', params);
-        } catch (err) {
-          if (err instanceof RpcError && err.code === 'unavailable') left.push(params);
-        }
+      flushing = true;
+      try {
+        await flush(list);
+      } finally {
+        flushing = false;
       }
-      ctx.store.metaSet('pendingCompletions', JSON.stringify(left));
     },
 
     /** A queued follow-up request becomes a case in the clinician's queue, once. */
@@ -249,7 +328,7 @@ export function handoffService(ctx: CoreContext, hooks: HandoffHooks = {}) {
     },
 
     presence(): Presence[] {
-      return ctx.store.query<Presence>('presence', 'ORDER BY name');
+      return presenceByName(ctx.store.reads);
     },
   };
 }

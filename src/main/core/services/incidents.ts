@@ -2,6 +2,7 @@ import { RpcError, type NewIncident } from '../../../shared/contract';
 import type { Incident } from '../../../shared/entities';
 import { manualEligibility } from '../../../shared/eido';
 import { newId } from '../store/replica';
+import { recentIncidents } from '../store/queries/incidents';
 import { requireUser, type CoreContext } from '../context';
 
 /** Incidents typed by hand (CAD intake adds them from EIDO elsewhere). */
@@ -22,10 +23,7 @@ export function incidentService(ctx: CoreContext) {
 
   return {
     list(includeClosed: boolean): Incident[] {
-      return ctx.store.query<Incident>(
-        'incident',
-        includeClosed ? 'ORDER BY createdAt DESC LIMIT 500' : "WHERE status = 'open' ORDER BY createdAt DESC LIMIT 500",
-      );
+      return recentIncidents(ctx.store.reads, includeClosed);
     },
 
     create(input: NewIncident): Incident {

@@ -2,6 +2,7 @@ import { hash, verify } from '@node-rs/argon2';
 import { RpcError, type User } from '../../../shared/contract';
 import type { Role } from '../../../shared/roles';
 import type { ReplicaStore } from '../store/replica';
+import { cachedUser, rememberUser } from '../store/queries/users';
 import type { SyncClient } from '../sync/client';
 
 /**
@@ -20,6 +21,8 @@ export interface SessionDeps {
   store: ReplicaStore;
   sync: SyncClient | null;
   demo: boolean;
+  /** The core's clock. */
+  now: () => Date;
 }
 
 /**
@@ -33,21 +36,15 @@ export function sessionService(deps: SessionDeps) {
 
   function cacheUser(user: User, password: string, token: string): Promise<void> {
     return hash(password).then((passwordHash) => {
-      deps.store.db
-        .prepare(
-          `INSERT INTO user_cache(username, id, name, role, directLine, passwordHash, updatedAt) VALUES (?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT(username) DO UPDATE SET id = excluded.id, name = excluded.name, role = excluded.role,
-             directLine = excluded.directLine, passwordHash = excluded.passwordHash, updatedAt = excluded.updatedAt`,
-        )
-        .run(user.username, user.id, user.name, user.role, user.directLine, passwordHash, new Date().toISOString());
-      deps.store.metaSet(`sessionToken:${user.username}`, token);
+      deps.store.writes.transaction(() => {
+        rememberUser(deps.store.writes, { ...user, passwordHash, updatedAt: deps.now().toISOString() });
+        deps.store.metaSet(`sessionToken:${user.username}`, token);
+      });
     });
   }
 
   async function signInOffline(username: string, password: string): Promise<{ user: User; token: string | null }> {
-    const row = deps.store.db.prepare('SELECT * FROM user_cache WHERE username = ?').get(username) as
-      | { id: string; name: string; role: Role; directLine: string | null; passwordHash: string }
-      | undefined;
+    const row = cachedUser(deps.store.reads, username);
     if (!row || !(await verify(row.passwordHash, password))) {
       throw new RpcError('unauthenticated', 'The sync server cannot be reached, and this username and password have not signed in here before');
     }
@@ -101,7 +98,7 @@ export function sessionService(deps: SessionDeps) {
       let ok: boolean;
       if (!deps.sync) ok = deps.demo && password === DEMO_PASSWORD;
       else {
-        const row = deps.store.db.prepare('SELECT passwordHash FROM user_cache WHERE username = ?').get(username) as { passwordHash: string } | undefined;
+        const row = cachedUser(deps.store.reads, username);
         ok = !!row && (await verify(row.passwordHash, password));
       }
       if (!ok) throw new RpcError('unauthenticated', 'Wrong password');

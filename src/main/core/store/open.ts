@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
 import { checkpointInBackground, type Checkpointer } from '../../../node/checkpointer';
-import { MIGRATIONS, SCHEMA_VERSION, type Migration } from './migrations';
+import { migrate, MigrationError, type Migration } from '../../../node/migrate';
+import { MIGRATIONS, SCHEMA_VERSION } from './migrations';
 
 export type Db = Database.Database;
 
@@ -21,7 +22,7 @@ export interface OpenOptions {
   key: Buffer;
   /** Only for tests of upgrades: stop at this schema version. */
   targetVersion?: number;
-  migrations?: Migration[];
+  migrations?: readonly Migration[];
 }
 
 /** The statements that open the store with `key`, on any connection. */
@@ -78,7 +79,11 @@ export function openStore(file: string, opts: OpenOptions): Db {
     // into a table with triggers (the search index) wrote each touched page out and back, which
     // made a case insert ~3× dearer — and nothing of the store, even encrypted, lands in /tmp.
     db.pragma('temp_store = MEMORY');
-    migrate(db, opts.migrations ?? MIGRATIONS, opts.targetVersion);
+    // The queue reads the case and person tables and their indexes on every filter change:
+    // keep up to 128 MB of decrypted pages in memory (SQLite's default is a few MB, and each
+    // page read past it is a read and a decryption).
+    db.pragma('cache_size = -131072');
+    migrateStore(db, opts);
     return db;
   } catch (err) {
     db.close();
@@ -86,28 +91,27 @@ export function openStore(file: string, opts: OpenOptions): Db {
   }
 }
 
-export function migrate(db: Db, migrations: Migration[], target?: number): void {
-  const latest = migrations[migrations.length - 1]?.version ?? 0;
-  const current = db.pragma('user_version', { simple: true }) as number;
-  if (current > latest) {
-    throw new StoreError(
-      'newer_schema',
-      `This case store was written by a newer Tandem (schema ${current}; this version knows up to ${latest}). ` +
-        'Install the newer version; the store was not changed.',
-    );
+/** Brings a case store's schema up to date (see src/node/migrate.ts); errors as StoreError. */
+export function migrateStore(db: Db, opts: Pick<OpenOptions, 'migrations' | 'targetVersion'> = {}): void {
+  try {
+    migrate(db, opts.migrations ?? MIGRATIONS, { subject: 'This case store', app: 'Tandem', target: opts.targetVersion });
+  } catch (err) {
+    if (err instanceof MigrationError) throw new StoreError(err.code, err.message);
+    throw err;
   }
-  for (const m of migrations) {
-    if (m.version <= current) continue;
-    if (target !== undefined && m.version > target) break;
-    const run = db.transaction(() => {
-      db.exec(m.sql);
-      db.pragma(`user_version = ${m.version}`);
-    });
-    try {
-      run();
-    } catch (err) {
-      throw new StoreError('migration_failed', `Migration ${m.version} (${m.name}) failed: ${(err as Error).message}`);
-    }
+}
+
+/**
+ * Runs `fn` (a delete) with the pages it frees left as they are until reused, instead of
+ * zeroed and written out; for deletes whose rows are copies of what the store still holds.
+ */
+export function withoutZeroingFreedPages(db: Db, fn: () => void): void {
+  const secureDelete = db.pragma('secure_delete', { simple: true });
+  db.pragma('secure_delete = FAST');
+  try {
+    fn();
+  } finally {
+    db.pragma(`secure_delete = ${secureDelete === 2 ? 'FAST' : Number(secureDelete)}`);
   }
 }
 

@@ -1,18 +1,25 @@
 import crypto from 'node:crypto';
-import { ENTITIES, type EntityName, type FieldKind } from '../../../shared/entities';
+import { ENTITIES, type EntityName } from '../../../shared/entities';
 import { HybridClock } from '../../../shared/hlc';
 import { clocksFor, mergeOp, type RowState } from '../../../shared/sync/merge';
 import { opJsonText, type Op } from '../../../shared/sync/protocol';
-import type { Db } from './open';
+import { withoutZeroingFreedPages, type Db } from './open';
 import { JsonBytes } from '../../../node/json-bytes';
 import { caseSearchIndexer } from './search-index';
-
-/**
- * The replicated tables of one workstation. Every local change is one transaction that
- * writes the row and appends the op to the outbox, so a crash can never leave a change the
- * server will not hear about, nor an op for a change that did not happen.
- */
-type Stored = Record<string, string | null>;
+import { ReadHandle, WriteHandle } from './handles';
+import { fromStored, storedValue, toStored, type Stored } from './stored';
+import { metaValue, setMetaValue } from './queries/meta';
+import {
+  appendToOutbox,
+  deleteOutboxUpTo,
+  emptyOutbox,
+  nextOutboxSeq,
+  outboxEnds,
+  outboxRowsAfter,
+  refusedCount,
+  setAsideRefused,
+  type OutboxRow,
+} from './queries/outbox';
 
 interface EntityStatements {
   select: { get(id: string): Stored | undefined };
@@ -22,16 +29,18 @@ interface EntityStatements {
   columns: string[];
 }
 
+/**
+ * The replicated tables of one workstation. Every local change is one transaction that
+ * writes the row and appends the op to the outbox, so a crash can never leave a change the
+ * server will not hear about, nor an op for a change that did not happen.
+ */
 export class ReplicaStore {
   readonly replicaId: string;
   readonly clock: HybridClock;
+  /** For the query modules (./queries): reads, and writes of local tables. Replicated rows go through `write`. */
+  readonly reads: ReadHandle;
+  readonly writes: WriteHandle;
   private readonly statements = new Map<EntityName, EntityStatements>();
-  private readonly appendOutbox;
-  private readonly metaGetStmt;
-  private readonly metaSetStmt;
-  private readonly outboxEndsStmt;
-  private readonly refusedStmt;
-  private readonly outboxStmt;
   /** This process is the replica's only writer, so the next sequence number can live in memory. */
   private nextSeq: number;
   /**
@@ -45,30 +54,19 @@ export class ReplicaStore {
 
   constructor(
     readonly db: Db,
-    now: () => number = Date.now,
+    private readonly now: () => number = Date.now,
     private readonly opts: { keepAcknowledgedMax?: number } = {},
   ) {
+    this.writes = new WriteHandle(db);
+    this.reads = this.writes;
     this.indexSearch = caseSearchIndexer(db);
-    this.metaGetStmt = db.prepare('SELECT value FROM meta WHERE key = ?');
-    this.metaSetStmt = db.prepare('INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value');
     this.replicaId = this.metaGet('replicaId') ?? this.initReplicaId();
     this.clock = new HybridClock(this.replicaId, now);
     const lastHlc = this.metaGet('lastHlc');
     if (lastHlc) this.clock.observe(lastHlc);
     this.ackedSeq = Number(this.metaGet('ackedSeq') ?? 0);
-    this.outboxEndsStmt = db.prepare('SELECT coalesce((SELECT min(seq) FROM outbox), 0) AS first, coalesce((SELECT max(seq) FROM outbox), 0) AS last');
-    this.refusedStmt = db.prepare('SELECT count(*) AS n FROM outbox_refused');
-    this.outboxStmt = db.prepare('SELECT seq, hlc, entity, id, fields FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?').raw(true);
-    this.appendOutbox = db.prepare('INSERT INTO outbox(seq, hlc, entity, id, fields) VALUES (?, ?, ?, ?, ?)');
     // Never reuse a sequence number: the server skips anything at or below what it holds.
-    this.nextSeq = (
-      db
-        .prepare(
-          `SELECT max(coalesce((SELECT max(seq) FROM outbox), 0), coalesce((SELECT max(seq) FROM outbox_refused), 0),
-                  coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'ackedSeq'), 0)) + 1 AS next`,
-        )
-        .get() as { next: number }
-    ).next;
+    this.nextSeq = nextOutboxSeq(this.reads);
   }
 
   private initReplicaId(): string {
@@ -78,12 +76,11 @@ export class ReplicaStore {
   }
 
   metaGet(key: string): string | undefined {
-    const row = this.metaGetStmt.get(key) as { value: string } | undefined;
-    return row?.value;
+    return metaValue(this.reads, key);
   }
 
   metaSet(key: string, value: string): void {
-    this.metaSetStmt.run(key, value);
+    setMetaValue(this.writes, key, value);
   }
 
   /** Tell me after each transaction which entities changed. */
@@ -174,7 +171,7 @@ export class ReplicaStore {
     const op: Op = { replica: this.replicaId, seq, hlc, entity, id, fields };
     const run = () => {
       this.applyMerge(entity, id, hlc, fields);
-      this.appendOutbox.run(seq, hlc, entity, id, JSON.stringify(fields));
+      appendToOutbox(this.writes, seq, hlc, entity, id, JSON.stringify(fields));
       this.metaSet('lastHlc', hlc);
     };
     if (this.db.inTransaction) run();
@@ -248,12 +245,6 @@ export class ReplicaStore {
     return row ? (fromStored(entity, row) as T) : null;
   }
 
-  /** Rows of a query on one entity's table, decoded. */
-  query<T>(entity: EntityName, sqlWhere: string, ...params: unknown[]): T[] {
-    const rows = this.db.prepare(`SELECT * FROM ${ENTITIES[entity].table} ${sqlWhere}`).all(...params) as Stored[];
-    return rows.map((r) => fromStored(entity, r) as T);
-  }
-
   /**
    * Ops not yet acknowledged. The outbox holds one unbroken run of sequence numbers (written
    * in order, acknowledged from the bottom), so its last number gives the count without a
@@ -263,19 +254,17 @@ export class ReplicaStore {
     return Math.max(0, this.outboxEnds().last - this.ackedSeq);
   }
 
-  /** The lowest and highest sequence numbers in the outbox table (0 when it is empty). */
   private outboxEnds(): { first: number; last: number } {
-    // Two subqueries: SQLite answers a lone min() or max() from the index end, not both at once.
-    return this.outboxEndsStmt.get() as { first: number; last: number };
+    return outboxEnds(this.reads);
   }
 
   refusedCount(): number {
-    return (this.refusedStmt.get() as { n: number }).n;
+    return refusedCount(this.reads);
   }
 
-  /** Unacknowledged outbox rows after sequence number `after`, in order (seq, hlc, entity, id, fields JSON). */
-  private outboxRows(limit: number, after: number): [number, string, EntityName, string, string][] {
-    return this.outboxStmt.all(Math.max(after, this.ackedSeq), limit) as [number, string, EntityName, string, string][];
+  /** Unacknowledged outbox rows after sequence number `after`, in order. */
+  private outboxRows(limit: number, after: number): OutboxRow[] {
+    return outboxRowsAfter(this.reads, Math.max(after, this.ackedSeq), limit);
   }
 
   /** The oldest unacknowledged ops after sequence number `after`, in order. */
@@ -305,66 +294,26 @@ export class ReplicaStore {
    */
   acknowledge(lastSeq: number, refused: { seq: number | null; reason: string }[]): void {
     const acked = Math.max(this.ackedSeq, lastSeq);
-    this.db.transaction(() => {
-      const at = new Date().toISOString();
-      const move = this.db.prepare(
-        `INSERT OR REPLACE INTO outbox_refused(seq, hlc, entity, id, fields, reason, refusedAt)
-         SELECT seq, hlc, entity, id, fields, ?, ? FROM outbox WHERE seq = ?`,
-      );
-      for (const r of refused) if (r.seq !== null) move.run(r.reason, at, r.seq);
+    this.writes.transaction(() => {
+      const at = new Date(this.now()).toISOString();
+      for (const r of refused) if (r.seq !== null) setAsideRefused(this.writes, r.seq, r.reason, at);
       if (acked > this.ackedSeq) this.metaSet('ackedSeq', String(acked));
       const { first, last } = this.outboxEnds();
       if (last === 0) return;
-      if (last <= acked) this.withoutZeroing(() => this.db.prepare('DELETE FROM outbox').run());
+      // The pages a delete frees are left as they are (encrypted) until reused, instead of
+      // zeroed and written out: what they held is a copy of changes the tables still hold.
+      // Zeroing made deleting 50,000 acknowledged ops cost ~0.25 s.
+      if (last <= acked) withoutZeroingFreedPages(this.db, () => emptyOutbox(this.writes));
       else if (acked - first + 1 >= (this.opts.keepAcknowledgedMax ?? KEEP_ACKNOWLEDGED_MAX)) {
-        this.withoutZeroing(() => this.db.prepare('DELETE FROM outbox WHERE seq <= ?').run(acked));
+        withoutZeroingFreedPages(this.db, () => deleteOutboxUpTo(this.writes, acked));
       }
-    })();
+    });
     this.ackedSeq = acked;
-  }
-
-  /**
-   * Runs a delete of acknowledged ops with the pages it frees left as they are (encrypted)
-   * until reused, instead of zeroed and written out: what they held is a copy of changes the
-   * tables still hold. Zeroing made deleting 50,000 acknowledged ops cost ~0.25 s.
-   */
-  private withoutZeroing(del: () => void): void {
-    const secureDelete = this.db.pragma('secure_delete', { simple: true });
-    this.db.pragma('secure_delete = FAST');
-    try {
-      del();
-    } finally {
-      this.db.pragma(`secure_delete = ${secureDelete === 2 ? 'FAST' : Number(secureDelete)}`);
-    }
   }
 }
 
 /** Acknowledged ops kept in the outbox table at most, while it never empties (see `acknowledge`). */
 const KEEP_ACKNOWLEDGED_MAX = 50_000;
-
-export function toStored(entity: EntityName, fields: Record<string, unknown>): Stored {
-  const kinds = ENTITIES[entity].fields;
-  const out: Stored = {};
-  for (const f in fields) out[f] = storedValue(kinds[f], fields[f]);
-  return out;
-}
-
-/** A field's value as its column holds it: JSON text for json fields, text otherwise. */
-function storedValue(kind: FieldKind | undefined, v: unknown): string | null {
-  if (v === null || v === undefined) return null;
-  if (kind === 'json') return JSON.stringify(v);
-  return typeof v === 'string' ? v : String(v);
-}
-
-export function fromStored(entity: EntityName, row: Stored): Record<string, unknown> {
-  const kinds = ENTITIES[entity].fields;
-  const out: Record<string, unknown> = { id: row.id };
-  for (const [f, kind] of Object.entries(kinds)) {
-    const v = row[f];
-    out[f] = v === null || v === undefined ? null : kind === 'json' ? JSON.parse(v) : v;
-  }
-  return out;
-}
 
 export function newId(prefix: string): string {
   return `${prefix}_${crypto.randomUUID()}`;

@@ -1,7 +1,7 @@
 import type { Db } from './open';
 
 /**
- * Writes the search text of every case the store's triggers marked since (migration 7: a
+ * Writes the search text of every case the store's triggers marked since (baseline migration: a
  * case written, pulled or re-linked, or its person renamed) in one statement. FTS5 flushes
  * its in-memory terms into a new segment at the end of every statement that writes the index,
  * and merges those segments as they pile up: written by a trigger row by row, that was 7.5 %
