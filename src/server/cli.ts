@@ -5,7 +5,7 @@ import pino from 'pino';
 import { ROLES, Role } from '../shared/roles';
 import { createAdmin } from './admin';
 import { createSyncServer, DB_FILE_NAME, loadEligibilityRules } from './app';
-import { importEidoFile, importJson, importSummary, postEidoFile, refusalLine } from './import-eido';
+import { importEidoFile, importJson, importText, postEidoFile } from './import-eido';
 import { ServerError } from './errors';
 import { importHsds } from './import-hsds';
 import { SqliteStorage } from './storage/sqlite';
@@ -33,9 +33,11 @@ Commands:
   cad-key revoke <name>           revoke a CAD key
   eido-rejected [--limit N] [--raw ID]
                                   EIDO documents refused at intake, newest first (--raw ID prints one as received)
-  import-eido <file> [--json] [--rules FILE] [--post URL --key CADKEY]
-                                  parse an EIDO file and print the incident Tandem makes of it
-                                  (exit 1 with the reason when refused; --post also sends it to a server)
+  import-eido <file> [--json] [--strict] [--rules FILE] [--post URL --key CADKEY]
+                                  read an EIDO file (or a conveyance event) and print each incident
+                                  Tandem makes of it with every repair made, or every problem that
+                                  refuses it (exit 1 when any is refused; --strict refuses on any
+                                  problem; --post also sends it to a server)
   import-hsds <dir>               import an Open Referral HSDS package (CSV folder) into the service
                                   directory; every rejected row is listed with file, line and reason
 
@@ -242,12 +244,13 @@ async function importHsdsCommand(args: string[]): Promise<number> {
 
 async function importEido(args: string[]): Promise<number> {
   const json = args.includes('--json');
+  const strict = args.includes('--strict');
   const { values, positionals } = parse(
-    args.filter((a) => a !== '--json'),
+    args.filter((a) => a !== '--json' && a !== '--strict'),
     ['rules', 'post', 'key'],
   );
   const [file, ...rest] = positionals;
-  if (!file || rest.length) throw new UsageError('Usage: import-eido <file> [--json] [--rules FILE] [--post URL --key CADKEY]');
+  if (!file || rest.length) throw new UsageError('Usage: import-eido <file> [--json] [--strict] [--rules FILE] [--post URL --key CADKEY]');
   if (Boolean(values.post) !== Boolean(values.key)) throw new UsageError('--post and --key go together');
   let rules;
   try {
@@ -255,13 +258,13 @@ async function importEido(args: string[]): Promise<number> {
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-  const result = importEidoFile(file, rules);
-  if (!result.ok) {
-    if (json) process.stdout.write(`${JSON.stringify({ rejected: { code: result.code, path: result.path, message: result.message } }, null, 2)}\n`);
-    process.stderr.write(`${refusalLine(result)}\n`);
-    return 1;
-  }
-  process.stdout.write(json ? `${JSON.stringify(importJson(result), null, 2)}\n` : `${importSummary(result)}\n`);
+  const report = importEidoFile(file, rules, { strict });
+  const refused = report.results.some((r) => !r.ok);
+  if (json) process.stdout.write(`${JSON.stringify(importJson(report), null, 2)}\n`);
+  const text = importText(report);
+  if (!json && text.out) process.stdout.write(`${text.out}\n`);
+  if (text.err) process.stderr.write(`${text.err}\n`);
+  if (refused) return 1;
   if (!values.post || !values.key) return 0;
   let answer;
   try {
