@@ -29,8 +29,8 @@ export interface NiemPerson {
   phones: string[];
 }
 
-/** Told when a key was read as the NIEM name it stands for: (path of the key, the names it meant). */
-export type NiemVariantReporter = (path: string, meant: string) => void;
+/** Told when a key was read as the name it stands for: the key's path, and its NENA JSON and NIEM names. */
+export type NiemVariantReporter = (path: string, names: { json: string; niem: string }) => void;
 
 /** A value and the path it was found at, for reporting. */
 interface At {
@@ -41,10 +41,11 @@ interface At {
 export function readNiemPerson(nc: unknown, path = 'ncPersonComponent', onVariant: NiemVariantReporter = () => undefined): NiemPerson {
   if (!isObj(nc)) return { phones: [] };
   const look = (at: At | undefined, ...keys: string[]) => get(at, keys, onVariant);
+  const text = (at: At | undefined) => textAt(at, onVariant);
   const root: At = { value: nc, path };
-  const name = readName(look(root, 'name', 'PersonName'), look);
-  const dob = readDate(look(root, 'birthDate', 'PersonBirthDate'), look);
-  const language = readLanguage(look(root, 'primaryLanguage', 'PersonPrimaryLanguage'), look);
+  const name = readName(look(root, 'name', 'PersonName'), look, text);
+  const dob = readDate(look(root, 'birthDate', 'PersonBirthDate'), look, text);
+  const language = readLanguage(look(root, 'primaryLanguage', 'PersonPrimaryLanguage'), look, text);
   return {
     ...(name ? { name } : {}),
     ...(dob ? { dob } : {}),
@@ -54,31 +55,33 @@ export function readNiemPerson(nc: unknown, path = 'ncPersonComponent', onVarian
 }
 
 type Look = (at: At | undefined, ...keys: string[]) => At | undefined;
+type Text = (at: At | undefined) => string | undefined;
 
-function readName(v: At | undefined, look: Look): string | undefined {
-  const direct = text(v?.value);
+function readName(v: At | undefined, look: Look, text: Text): string | undefined {
+  const direct = text(v);
   if (direct) return direct;
   const n = first(v);
   if (!n || !isObj(n.value)) return undefined;
-  const full = text(look(n, 'fullName', 'PersonFullName')?.value);
+  const full = text(look(n, 'fullName', 'PersonFullName'));
   if (full) return full;
   const parts = [
-    text(look(n, 'givenName', 'PersonGivenName')?.value),
-    text(look(n, 'middleName', 'PersonMiddleName')?.value),
-    text(look(n, 'surName', 'surname', 'PersonSurName')?.value),
+    text(look(n, 'givenName', 'PersonGivenName')),
+    text(look(n, 'middleName', 'PersonMiddleName')),
+    text(look(n, 'surName', 'PersonSurName')),
   ].filter((p): p is string => !!p);
   return parts.length > 0 ? parts.join(' ') : undefined;
 }
 
-function readDate(v: At | undefined, look: Look): string | undefined {
-  const direct = text(v?.value);
+function readDate(v: At | undefined, look: Look, text: Text): string | undefined {
+  const direct = text(v);
   if (direct) return direct;
   const d = first(v);
-  return d && isObj(d.value) ? text(look(d, 'date', 'Date', 'dateTime', 'DateTime', 'DateRepresentation')?.value) : undefined;
+  if (!d || !isObj(d.value)) return undefined;
+  return text(look(d, 'date', 'Date', 'dateTime', 'DateTime', 'DateRepresentation'));
 }
 
-function readLanguage(v: At | undefined, look: Look): string | undefined {
-  const direct = text(v?.value);
+function readLanguage(v: At | undefined, look: Look, text: Text): string | undefined {
+  const direct = text(v);
   if (direct) return direct;
   const l = first(v);
   if (!l || !isObj(l.value)) return undefined;
@@ -86,9 +89,9 @@ function readLanguage(v: At | undefined, look: Look): string | undefined {
   const firstLang = first(lang);
   const inner = firstLang && isObj(firstLang.value) ? firstLang : l;
   return (
-    text(lang?.value) ??
-    text(look(inner, 'languageName', 'LanguageName', 'name')?.value) ??
-    text(look(inner, 'languageCode', 'LanguageCode', 'languageISO639_3Code', 'LanguageISO639-3Code')?.value)
+    text(lang) ??
+    text(look(inner, 'languageName', 'LanguageName', 'name')) ??
+    text(look(inner, 'languageCode', 'LanguageCode', 'languageISO639_3Code', 'LanguageISO639-3Code'))
   );
 }
 
@@ -138,7 +141,8 @@ function get(at: At | undefined, keys: string[], onVariant: NiemVariantReporter)
   const variant = Object.keys(o).find((k) => wanted.has(fold(k)));
   if (variant === undefined) return undefined;
   const path = joinPath(at.path, [variant]);
-  onVariant(path, keys.map((k) => `"${k}"`).join(' or '));
+  const niem = keys.find((k) => /^[A-Z]/.test(k)) ?? (keys[0] as string);
+  onVariant(path, { json: keys[0] as string, niem: `nc:${niem}` });
   return { value: o[variant], path };
 }
 
@@ -152,20 +156,30 @@ function first(at: At | undefined): At | undefined {
   return Array.isArray(at.value) ? { value: at.value[0], path: joinPath(at.path, [0]) } : at;
 }
 
-/** Text of a NIEM text value: a string, a list, or an object wrapping the literal. */
-function text(v: unknown, depth = 0): string | undefined {
-  const f = Array.isArray(v) ? v[0] : v;
+/** The keys NIEM and NENA JSON put a literal under, as written by them. */
+const LITERAL_KEYS = ['value', '@value', '#text', 'TextLiteral', 'nc:TextLiteral', 'text', 'DateRepresentation', 'nc:DateRepresentation'];
+const LITERAL_FOLDED = new Set(LITERAL_KEYS.map(fold));
+
+/**
+ * Text of a NIEM text value: a string, a list, or an object wrapping the literal. A literal
+ * under a key in another case ("VALUE") is read too, and reported.
+ */
+function textAt(at: At | undefined, onVariant: NiemVariantReporter, depth = 0): string | undefined {
+  if (!at) return undefined;
+  const f = Array.isArray(at.value) ? at.value[0] : at.value;
+  const here = Array.isArray(at.value) ? joinPath(at.path, [0]) : at.path;
   if (typeof f === 'string') {
     const t = f.trim();
     return t === '' ? undefined : t.slice(0, MAX_TEXT);
   }
   if (typeof f === 'number' && Number.isFinite(f)) return String(f);
-  if (isObj(f) && depth < 3) {
-    for (const key of ['value', '@value', '#text', 'TextLiteral', 'nc:TextLiteral', 'text', 'DateRepresentation', 'nc:DateRepresentation']) {
-      if (Object.prototype.hasOwnProperty.call(f, key)) return text(f[key], depth + 1);
-    }
-  }
-  return undefined;
+  if (!isObj(f) || depth >= 3) return undefined;
+  const exact = LITERAL_KEYS.find((k) => Object.prototype.hasOwnProperty.call(f, k));
+  const key = exact ?? Object.keys(f).find((k) => LITERAL_FOLDED.has(fold(k)));
+  if (key === undefined) return undefined;
+  const path = joinPath(here, [key]);
+  if (exact === undefined) onVariant(path, { json: 'value', niem: 'nc:TextLiteral' });
+  return textAt({ value: f[key], path }, onVariant, depth + 1);
 }
 
 function isObj(v: unknown): v is Obj {

@@ -152,8 +152,10 @@ function callbackUris(c: CallbackRead): string[] {
 // Persons
 
 function normalizePerson(p: PersonRead, callbacks: ReadonlyMap<string, CallbackRead>, path: string, log: ProblemLog): NormalizedPerson {
-  const niem = readNiemPerson(p.ncPersonComponent, `${path}.ncPersonComponent`, (at, meant) =>
-    log.repaired('misnamed_key', at, 'is not a NIEM name', `read as ${meant}`, { suggestion: `did you mean ${meant}?` }),
+  const niem = readNiemPerson(p.ncPersonComponent, `${path}.ncPersonComponent`, (at, names) =>
+    log.repaired('misnamed_key', at, 'is neither a NENA JSON nor a NIEM name', `read as "${names.niem}"`, {
+      suggestion: `did you mean "${names.json}" or "${names.niem}"?`,
+    }),
   );
   const cb = p.callBackReference ? callbacks.get(p.callBackReference.$ref) : undefined;
   const cbNumbers = cb ? callbackUris(cb).map(numberFromUri) : [];
