@@ -7,7 +7,7 @@ import { createAdmin } from './admin';
 import { createSyncServer, DB_FILE_NAME, loadEligibilityRules } from './app';
 import { importEidoFile, importJson, importText, postEidoFile } from './import-eido';
 import { ServerError } from './errors';
-import { importHsds } from './import-hsds';
+import { importHsds, importHsdsText, writeProblemsCsv } from './import-hsds';
 import { SqliteStorage } from './storage/sqlite';
 
 /**
@@ -38,8 +38,11 @@ Commands:
                                   Tandem makes of it with every repair made, or every problem that
                                   refuses it (exit 1 when any is refused; --strict refuses on any
                                   problem; --post also sends it to a server)
-  import-hsds <dir>               import an Open Referral HSDS package (CSV folder) into the service
-                                  directory; every rejected row is listed with file, line and reason
+  import-hsds <dir> [--problems FILE]
+                                  import an Open Referral HSDS package (CSV folder, HSDS 3 or 1.x/2.x)
+                                  into the service directory; prints per table the rows read, imported,
+                                  repaired, rejected and ignored, with the reasons counted; --problems
+                                  writes every problem (table, file, line, outcome, reason) as CSV
 
 Every command takes --data DIR (default $TANDEM_SERVER_DATA or ./.tandem-server).`;
 
@@ -231,14 +234,15 @@ async function eidoRejected(args: string[]): Promise<void> {
 }
 
 async function importHsdsCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, []);
-  if (positionals.length !== 1) throw new UsageError('Usage: import-hsds <dir>');
+  const { values, positionals } = parse(args, ['problems']);
+  if (positionals.length !== 1) throw new UsageError('Usage: import-hsds <dir> [--problems FILE]');
   const dir = path.resolve(positionals[0]);
   const report = await withStorage(dataDir(values), (storage) => importHsds(storage, dir));
-  for (const r of report.rejected) process.stdout.write(`rejected ${r.file}:${r.line}: ${r.reason}\n`);
-  process.stdout.write(
-    `Imported ${report.services} services from ${dir}: ${report.added} added, ${report.updated} updated, ${report.unchanged} unchanged, ${report.rejected.length} rows rejected\n`,
-  );
+  process.stdout.write(`${importHsdsText(dir, report)}\n`);
+  if (values.problems) {
+    writeProblemsCsv(values.problems, report.problems);
+    process.stdout.write(`\n${report.problems.length} problems written to ${path.resolve(values.problems)}\n`);
+  }
   return 0;
 }
 
