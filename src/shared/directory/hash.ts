@@ -6,27 +6,64 @@
 
 /** JSON with object keys sorted at every level; `undefined` values are left out. */
 export function canonicalJson(value: unknown): string {
-  if (value === null) return 'null';
+  // The engine's JSON.stringify over a key-sorted copy gives the same text as writing it out
+  // by hand, several times faster on the tens of thousands of records an import hashes. The
+  // engine lists array-index keys ("0", "12") first whatever the order, so a value holding
+  // such a key is written out by hand.
+  const copy = sortedCopy(value);
+  return copy === INDEX_KEYS ? handWritten(value) : JSON.stringify(copy);
+}
+
+const INDEX_KEYS = Symbol('index keys');
+const INDEX_KEY = /^(0|[1-9]\d*)$/;
+
+function sortedCopy(value: unknown): unknown {
+  if (value === null) return null;
   switch (typeof value) {
     case 'string':
     case 'boolean':
-      return JSON.stringify(value);
+      return value;
     case 'number':
       if (!Number.isFinite(value)) throw new TypeError('canonicalJson: non-finite number');
-      return JSON.stringify(value);
+      return value;
     case 'object': {
       if (Array.isArray(value)) {
-        return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
+        const out: unknown[] = [];
+        for (const v of value) {
+          const c = v === undefined ? null : sortedCopy(v);
+          if (c === INDEX_KEYS) return INDEX_KEYS;
+          out.push(c);
+        }
+        return out;
       }
       const obj = value as Record<string, unknown>;
       const keys = Object.keys(obj)
         .filter((k) => obj[k] !== undefined)
         .sort();
-      return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
+      // No prototype, so a "__proto__" key is an own property like any other.
+      const out = Object.create(null) as Record<string, unknown>;
+      for (const k of keys) {
+        if (INDEX_KEY.test(k)) return INDEX_KEYS;
+        const c = sortedCopy(obj[k]);
+        if (c === INDEX_KEYS) return INDEX_KEYS;
+        out[k] = c;
+      }
+      return out;
     }
     default:
       throw new TypeError(`canonicalJson: cannot encode ${typeof value}`);
   }
+}
+
+/** The same text, written out piece by piece. */
+function handWritten(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : handWritten(v))).join(',')}]`;
+  const obj = value as Record<string, unknown>;
+  const keys = Object.keys(obj)
+    .filter((k) => obj[k] !== undefined)
+    .sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${handWritten(obj[k])}`).join(',')}}`;
 }
 
 /**

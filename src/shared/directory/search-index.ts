@@ -65,6 +65,7 @@ export class ServiceSearchIndex {
   constructor(services: readonly ResourceService[]) {
     const wordPostings = new Map<string, number[]>();
     const scheduleIds = new Map<string, number>();
+    const dates = new Map<string, number | undefined>();
     services.forEach((service, i) => {
       const sig = `${service.timezone ?? ''}|${canonicalJson(service.schedules.map(hoursOf))}`;
       let schedule = scheduleIds.get(sig);
@@ -73,7 +74,7 @@ export class ServiceSearchIndex {
         scheduleIds.set(sig, schedule);
         this.schedules.push(service);
       }
-      this.entries.push({ service, nameKey: service.name.toLowerCase(), active: service.status === 'active', freshMs: freshMs(service), schedule });
+      this.entries.push({ service, nameKey: service.name.toLowerCase(), active: service.status === 'active', freshMs: freshMs(service, dates), schedule });
       const f = fieldsOf(service);
       for (const w of new Set(`${f.name}${f.terms}${f.organization}${f.body}${f.places}`.split(' '))) if (w) add(wordPostings, w, i);
       for (const key of languageKeysOf(service)) add(this.languageKeys, key, i);
@@ -236,11 +237,16 @@ function termKeysOf(s: ResourceService): string[] {
 }
 
 /** The instant freshness is judged by (assured_date, else last_modified), as `freshness` reads it. */
-function freshMs(s: ResourceService): number | undefined {
+function freshMs(s: ResourceService, parsed: Map<string, number | undefined>): number | undefined {
   for (const text of [s.assuredDate, s.lastModified]) {
     if (!text) continue;
-    const then = DateTime.fromISO(text, { zone: 'utc' });
-    if (then.isValid) return then.toMillis();
+    // Dates repeat across a directory (an assurance round, an import day): each is parsed once.
+    if (!parsed.has(text)) {
+      const then = DateTime.fromISO(text, { zone: 'utc' });
+      parsed.set(text, then.isValid ? then.toMillis() : undefined);
+    }
+    const ms = parsed.get(text);
+    if (ms !== undefined) return ms;
   }
   return undefined;
 }
