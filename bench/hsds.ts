@@ -83,15 +83,24 @@ function main(): void {
       if (JSON.stringify(mine) !== JSON.stringify(ref)) throw new Error(`index and reference differ for ${JSON.stringify(q)}`);
     }
     const times: number[] = [];
+    const cpu: number[] = [];
+    const slowest = new Map<string, number>();
     let hits = 0;
     for (const q of qs) {
+      const c0 = process.cpuUsage();
       const [r, ms] = time(() => index.search(q, LIMIT));
+      const c = process.cpuUsage(c0);
       times.push(ms);
+      cpu.push((c.user + c.system) / 1000);
+      const kind = Object.keys(q).filter((k) => k !== 'at' && k !== 'timezone').join('+') || 'no criteria';
+      slowest.set(kind, Math.max(slowest.get(kind) ?? 0, ms));
       hits += r.total;
     }
     const p50 = round(percentile(times, 50));
     const p99 = round(percentile(times, 99));
     log(`search: ${qs.length} queries, top ${LIMIT} of ${round(hits / qs.length, 0)} matches on average; p50 ${p50} ms, p99 ${p99} ms, max ${round(Math.max(...times))} ms`);
+    log(`  CPU per query: p50 ${round(percentile(cpu, 50))} ms, p99 ${round(percentile(cpu, 99))} ms (wall minus CPU is time the machine gave to others)`);
+    log(`  slowest by kind (wall): ${[...slowest].sort((a, b) => b[1] - a[1]).map(([k, ms]) => `${k} ${round(ms, 1)}`).join(', ')}`);
     log(`machine: ${machine()}, load ${os.loadavg().map((x) => round(x, 1)).join(' ')}`);
     console.log(`bench=hsds services=${pkg.services} import_s=${round(importS)} search_p99_ms=${p99}`);
   } finally {

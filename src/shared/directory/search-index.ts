@@ -13,6 +13,11 @@
  *     worked out once per query.
  * A query intersects the candidate sets of its constraints (all services when it has
  * none), scores each candidate and keeps the best `limit` without sorting the rest.
+ *
+ * Text and needs are scored from the postings themselves: each posting says which of the
+ * service's fields hold the word, and a query word's weight is that of the best field
+ * holding a word it begins (as the reference's wordScore: name 8, terms 5, organization 4,
+ * description 2, places 1). Only phrases ("mental health") are checked in the text itself.
  */
 import { DateTime } from 'luxon';
 import { canonicalJson } from './hash';
@@ -22,14 +27,12 @@ import {
   NEED_KEYWORDS,
   fieldsOf,
   isNeedKey,
-  keywordsScore,
   matchesAge,
   matchesLanguage,
   matchesTerm,
   needKeyOf,
   passesOpenNow,
   queryWords,
-  wordsScore,
   type RankedService,
   type ServiceQuery,
 } from './search';
@@ -56,14 +59,15 @@ export class ServiceSearchIndex {
   private readonly entries: Entry[] = [];
   /** Every distinct word, sorted, and for each the entries it occurs in (ascending). */
   private readonly words: string[];
-  private readonly postings: number[][];
+  /** Per word: the entries holding it, and beside each, a bit per field holding it (FIELD_ORDER). */
+  private readonly postings: Posting[];
   private readonly languageKeys = new Map<string, number[]>();
   private readonly termKeys = new Map<string, number[]>();
   /** One representative service per distinct (schedules, zone). */
   private readonly schedules: ResourceService[] = [];
 
   constructor(services: readonly ResourceService[]) {
-    const wordPostings = new Map<string, number[]>();
+    const wordPostings = new Map<string, Posting>();
     const scheduleIds = new Map<string, number>();
     const dates = new Map<string, number | undefined>();
     services.forEach((service, i) => {
@@ -76,12 +80,22 @@ export class ServiceSearchIndex {
       }
       this.entries.push({ service, nameKey: service.name.toLowerCase(), active: service.status === 'active', freshMs: freshMs(service, dates), schedule });
       const f = fieldsOf(service);
-      for (const w of new Set(`${f.name}${f.terms}${f.organization}${f.body}${f.places}`.split(' '))) if (w) add(wordPostings, w, i);
+      const masks = new Map<string, number>();
+      FIELD_ORDER.forEach((field, bit) => {
+        for (const w of f[field].split(' ')) if (w) masks.set(w, (masks.get(w) ?? 0) | (1 << bit));
+      });
+      for (const [w, mask] of masks) {
+        const p = wordPostings.get(w);
+        if (p) {
+          p.entries.push(i);
+          p.masks.push(mask);
+        } else wordPostings.set(w, { entries: [i], masks: [mask] });
+      }
       for (const key of languageKeysOf(service)) add(this.languageKeys, key, i);
       for (const key of termKeysOf(service)) add(this.termKeys, key, i);
     });
     this.words = [...wordPostings.keys()].sort();
-    this.postings = this.words.map((w) => wordPostings.get(w) as number[]);
+    this.postings = this.words.map((w) => wordPostings.get(w) as Posting);
   }
 
   get size(): number {
@@ -92,27 +106,24 @@ export class ServiceSearchIndex {
   search(query: ServiceQuery = {}, limit = 50): IndexedSearchResult {
     const at = query.at ?? new Date();
     const stale = DateTime.fromJSDate(at, { zone: 'utc' }).minus({ months: 12 }).toMillis();
-    // The query is normalized once, not once per service.
-    const words = query.text?.trim() ? queryWords(query.text) : undefined;
-    const need = query.need?.trim() ? needKeyOf(query.need) : undefined;
-    const needWords = need === undefined ? undefined : isNeedKey(need) ? NEED_KEYWORDS[need] : queryWords(query.need as string);
-    const needIsKey = need !== undefined && isNeedKey(need);
+    const text = query.text?.trim() ? this.textScores(queryWords(query.text)) : undefined;
+    const need = query.need?.trim() ? this.needScores(query.need) : undefined;
     const open = new Array<boolean | null | undefined>(this.schedules.length);
     const top = new TopK(limit);
     let total = 0;
-    for (const i of this.candidates(query)) {
+    for (const i of this.candidates(query, text, need)) {
       const e = this.entries[i] as Entry;
       const s = e.service;
       if (!query.includeInactive && !e.active) continue;
       let score = 0;
-      if (words) {
-        const t = wordsScore(s, words);
-        if (t === null) continue;
+      if (text) {
+        const t = text.get(i);
+        if (t === undefined) continue;
         score += t;
       }
-      if (needWords) {
-        const n = needIsKey ? keywordsScore(s, needWords) : wordsScore(s, needWords);
-        if (n === null) continue;
+      if (need) {
+        const n = need.get(i);
+        if (n === undefined) continue;
         score += n;
       }
       if (query.taxonomyTerm !== undefined && !matchesTerm(s, query.taxonomyTerm)) continue;
@@ -134,18 +145,90 @@ export class ServiceSearchIndex {
     return { results: top.best(), total };
   }
 
+  /** textScore of every service that matches the words (all of them), by entry; undefined: no words, no constraint. */
+  private textScores(ws: readonly string[]): Scores | undefined {
+    if (ws.length === 0) return undefined;
+    const n = this.entries.length;
+    const sum = new Int32Array(n);
+    const count = new Uint8Array(n);
+    let last: number[] = [];
+    for (const w of ws) {
+      const { best, touched } = this.bestWeights(w);
+      for (const i of touched) {
+        sum[i] = (sum[i] as number) + (best[i] as number);
+        count[i] = (count[i] as number) + 1;
+      }
+      last = touched;
+    }
+    // Every match holds the last word too, so its entries are the ones to look at.
+    const scores = new Scores(n);
+    const phrase = ws.length > 1 ? ` ${ws.join(' ')}` : undefined;
+    for (const i of last) {
+      if (count[i] !== ws.length) continue;
+      const bonus = phrase && fieldsOf((this.entries[i] as Entry).service).name.includes(phrase) ? 10 : 0;
+      scores.set(i, (sum[i] as number) + bonus);
+    }
+    return scores;
+  }
+
+  /** needScore of every service that meets the need, by entry. */
+  private needScores(need: string): Scores {
+    const key = needKeyOf(need);
+    if (!isNeedKey(key)) return this.textScores(queryWords(need)) ?? Scores.all(this.entries.length);
+    const n = this.entries.length;
+    const best = new Int8Array(n);
+    const touched: number[] = [];
+    for (const k of NEED_KEYWORDS[key]) {
+      const found = k.includes(' ') ? this.phraseWeights(k) : this.bestWeights(k);
+      for (const i of found.touched) {
+        if ((found.best[i] as number) <= (best[i] as number)) continue;
+        if (best[i] === 0) touched.push(i);
+        best[i] = found.best[i] as number;
+      }
+    }
+    const scores = new Scores(n);
+    for (const i of touched) scores.set(i, best[i] as number);
+    return scores;
+  }
+
+  /** The weight of the best field holding a word that begins with `prefix`, per entry (0: none), and the entries with one. */
+  private bestWeights(prefix: string): { best: Int8Array; touched: number[] } {
+    const best = new Int8Array(this.entries.length);
+    const touched: number[] = [];
+    for (let w = lowerBound(this.words, prefix); w < this.words.length && (this.words[w] as string).startsWith(prefix); w++) {
+      const { entries, masks } = this.postings[w] as Posting;
+      for (let k = 0; k < entries.length; k++) {
+        const weight = MASK_WEIGHT[masks[k] as number] as number;
+        const i = entries[k] as number;
+        if (weight <= (best[i] as number)) continue;
+        if (best[i] === 0) touched.push(i);
+        best[i] = weight;
+      }
+    }
+    return { best, touched };
+  }
+
+  /** A phrase's weight, checked in the text of the entries holding its first word. */
+  private phraseWeights(phrase: string): { best: Int8Array; touched: number[] } {
+    const first = this.bestWeights(phrase.split(' ')[0] as string);
+    const best = new Int8Array(this.entries.length);
+    const touched: number[] = [];
+    const spaced = ` ${phrase}`;
+    for (const i of first.touched) {
+      const f = fieldsOf((this.entries[i] as Entry).service);
+      const field = FIELD_ORDER.find((name) => f[name].includes(spaced));
+      if (!field) continue;
+      best[i] = FIELD_WEIGHT[field];
+      touched.push(i);
+    }
+    return { best, touched };
+  }
+
   /** Entries that may match (a superset), in ascending order; every entry when nothing narrows. */
-  private candidates(q: ServiceQuery): Iterable<number> {
+  private candidates(q: ServiceQuery, text: Scores | undefined, need: Scores | undefined): Iterable<number> {
     const sets: (readonly number[])[][] = [];
-    if (q.text?.trim()) {
-      const ws = queryWords(q.text);
-      for (const w of ws) sets.push(this.prefixed(w));
-    }
-    if (q.need?.trim()) {
-      const key = needKeyOf(q.need);
-      if (isNeedKey(key)) sets.push(NEED_KEYWORDS[key].flatMap((k) => this.prefixed(k.split(' ')[0] as string)));
-      else for (const w of queryWords(q.need)) sets.push(this.prefixed(w));
-    }
+    if (text) sets.push([text.entries]);
+    if (need) sets.push([need.entries]);
     const language = q.language?.trim().toLowerCase();
     if (language) sets.push(lookup(this.languageKeys, queryLanguageKeys(language)));
     const term = q.taxonomyTerm?.trim().toLowerCase();
@@ -153,14 +236,51 @@ export class ServiceSearchIndex {
     if (sets.length === 0) return this.entries.keys();
     return intersect(sets, this.entries.length);
   }
+}
 
-  /** Postings of every word starting with `prefix`. */
-  private prefixed(prefix: string): number[][] {
-    const out: number[][] = [];
-    for (let i = lowerBound(this.words, prefix); i < this.words.length && (this.words[i] as string).startsWith(prefix); i++) out.push(this.postings[i] as number[]);
-    return out;
+/** Scores by entry, for the entries that have one. */
+class Scores {
+  private readonly values: Int32Array;
+  readonly entries: number[] = [];
+
+  constructor(size: number) {
+    this.values = new Int32Array(size).fill(NONE);
+  }
+
+  /** Every entry, scoring 0 (a query with no words to match). */
+  static all(size: number): Scores {
+    const s = new Scores(size);
+    for (let i = 0; i < size; i++) s.set(i, 0);
+    return s;
+  }
+
+  set(i: number, score: number): void {
+    if (this.values[i] === NONE) this.entries.push(i);
+    this.values[i] = score;
+  }
+
+  get(i: number): number | undefined {
+    const v = this.values[i] as number;
+    return v === NONE ? undefined : v;
   }
 }
+
+const NONE = -0x80000000;
+
+interface Posting {
+  entries: number[];
+  /** Bit b set: FIELD_ORDER[b] holds the word. */
+  masks: number[];
+}
+
+/** The reference's fields, best first, and their weights (search.ts, wordScore). */
+const FIELD_ORDER = ['name', 'terms', 'organization', 'body', 'places'] as const;
+const FIELD_WEIGHT: Record<(typeof FIELD_ORDER)[number], number> = { name: 8, terms: 5, organization: 4, body: 2, places: 1 };
+/** For each field mask, the weight of its best field. */
+const MASK_WEIGHT = Array.from({ length: 1 << FIELD_ORDER.length }, (_, mask) => {
+  const bit = FIELD_ORDER.findIndex((_, b) => mask & (1 << b));
+  return bit === -1 ? 0 : FIELD_WEIGHT[FIELD_ORDER[bit] as (typeof FIELD_ORDER)[number]];
+});
 
 function add(map: Map<string, number[]>, key: string, i: number): void {
   const list = map.get(key);
@@ -253,33 +373,28 @@ function freshMs(s: ResourceService, parsed: Map<string, number | undefined>): n
 
 /** The best `k` offers in rankServices order: score, then name, then id. */
 class TopK {
-  private readonly items: RankedService[] = [];
-  private readonly keys: { score: number; name: string; id: string }[] = [];
+  private readonly items: { entry: Entry; score: number; open: boolean | null }[] = [];
 
   constructor(private readonly k: number) {}
 
-  offer(e: Entry, score: number, open: boolean | null): void {
+  offer(entry: Entry, score: number, open: boolean | null): void {
     if (this.k <= 0) return;
-    const key = { score, name: e.nameKey, id: e.service.id };
-    const n = this.keys.length;
-    if (n === this.k && !better(key, this.keys[n - 1] as { score: number; name: string; id: string })) return;
+    const n = this.items.length;
+    // Most offers lose to the worst kept one: decided without allocating anything.
+    if (n === this.k && !better(score, entry, this.items[n - 1] as { entry: Entry; score: number })) return;
     let i = n;
-    while (i > 0 && better(key, this.keys[i - 1] as { score: number; name: string; id: string })) i--;
-    this.keys.splice(i, 0, key);
-    this.items.splice(i, 0, { service: e.service, score, open });
-    if (this.keys.length > this.k) {
-      this.keys.pop();
-      this.items.pop();
-    }
+    while (i > 0 && better(score, entry, this.items[i - 1] as { entry: Entry; score: number })) i--;
+    this.items.splice(i, 0, { entry, score, open });
+    if (this.items.length > this.k) this.items.pop();
   }
 
   best(): RankedService[] {
-    return this.items;
+    return this.items.map(({ entry, score, open }) => ({ service: entry.service, score, open }));
   }
 }
 
-function better(a: { score: number; name: string; id: string }, b: { score: number; name: string; id: string }): boolean {
-  if (a.score !== b.score) return a.score > b.score;
-  if (a.name !== b.name) return a.name < b.name;
-  return a.id < b.id;
+function better(score: number, e: Entry, than: { entry: Entry; score: number }): boolean {
+  if (score !== than.score) return score > than.score;
+  if (e.nameKey !== than.entry.nameKey) return e.nameKey < than.entry.nameKey;
+  return e.service.id < than.entry.service.id;
 }
