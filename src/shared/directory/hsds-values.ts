@@ -46,7 +46,7 @@ function parseIntList(text: string | undefined): number[] | undefined {
   return out;
 }
 
-export const STATUS_ALIASES: Record<string, ServiceStatus> = {
+const STATUS_ALIASES: Record<string, ServiceStatus> = {
   active: 'active',
   inactive: 'inactive',
   defunct: 'defunct',
