@@ -5,9 +5,9 @@ import pino from 'pino';
 import { ROLES, Role } from '../shared/roles';
 import { createAdmin } from './admin';
 import { createSyncServer, DB_FILE_NAME, loadEligibilityRules } from './app';
-import { importEidoFile, importJson, importSummary, postEidoFile, refusalLine } from './import-eido';
+import { importEidoFile, importJson, importText, postEidoFile } from './import-eido';
 import { ServerError } from './errors';
-import { importHsds } from './import-hsds';
+import { importHsds, importHsdsText, writeProblemsCsv } from './import-hsds';
 import { SqliteStorage } from './storage/sqlite';
 
 /**
@@ -33,11 +33,16 @@ Commands:
   cad-key revoke <name>           revoke a CAD key
   eido-rejected [--limit N] [--raw ID]
                                   EIDO documents refused at intake, newest first (--raw ID prints one as received)
-  import-eido <file> [--json] [--rules FILE] [--post URL --key CADKEY]
-                                  parse an EIDO file and print the incident Tandem makes of it
-                                  (exit 1 with the reason when refused; --post also sends it to a server)
-  import-hsds <dir>               import an Open Referral HSDS package (CSV folder) into the service
-                                  directory; every rejected row is listed with file, line and reason
+  import-eido <file> [--json] [--strict] [--rules FILE] [--post URL --key CADKEY]
+                                  read an EIDO file (or a conveyance event) and print each incident
+                                  Tandem makes of it with every repair made, or every problem that
+                                  refuses it (exit 1 when any is refused; --strict refuses on any
+                                  problem; --post also sends it to a server)
+  import-hsds <dir> [--problems FILE]
+                                  import an Open Referral HSDS package (CSV folder, HSDS 3 or 1.x/2.x)
+                                  into the service directory; prints per table the rows read, imported,
+                                  repaired, rejected and ignored, with the reasons counted; --problems
+                                  writes every problem (table, file, line, outcome, reason) as CSV
 
 Every command takes --data DIR (default $TANDEM_SERVER_DATA or ./.tandem-server).`;
 
@@ -229,25 +234,27 @@ async function eidoRejected(args: string[]): Promise<void> {
 }
 
 async function importHsdsCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, []);
-  if (positionals.length !== 1) throw new UsageError('Usage: import-hsds <dir>');
+  const { values, positionals } = parse(args, ['problems']);
+  if (positionals.length !== 1) throw new UsageError('Usage: import-hsds <dir> [--problems FILE]');
   const dir = path.resolve(positionals[0]);
   const report = await withStorage(dataDir(values), (storage) => importHsds(storage, dir));
-  for (const r of report.rejected) process.stdout.write(`rejected ${r.file}:${r.line}: ${r.reason}\n`);
-  process.stdout.write(
-    `Imported ${report.services} services from ${dir}: ${report.added} added, ${report.updated} updated, ${report.unchanged} unchanged, ${report.rejected.length} rows rejected\n`,
-  );
+  process.stdout.write(`${importHsdsText(dir, report)}\n`);
+  if (values.problems) {
+    writeProblemsCsv(values.problems, report.problems);
+    process.stdout.write(`\n${report.problems.length} problems written to ${path.resolve(values.problems)}\n`);
+  }
   return 0;
 }
 
 async function importEido(args: string[]): Promise<number> {
   const json = args.includes('--json');
+  const strict = args.includes('--strict');
   const { values, positionals } = parse(
-    args.filter((a) => a !== '--json'),
+    args.filter((a) => a !== '--json' && a !== '--strict'),
     ['rules', 'post', 'key'],
   );
   const [file, ...rest] = positionals;
-  if (!file || rest.length) throw new UsageError('Usage: import-eido <file> [--json] [--rules FILE] [--post URL --key CADKEY]');
+  if (!file || rest.length) throw new UsageError('Usage: import-eido <file> [--json] [--strict] [--rules FILE] [--post URL --key CADKEY]');
   if (Boolean(values.post) !== Boolean(values.key)) throw new UsageError('--post and --key go together');
   let rules;
   try {
@@ -255,13 +262,13 @@ async function importEido(args: string[]): Promise<number> {
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-  const result = importEidoFile(file, rules);
-  if (!result.ok) {
-    if (json) process.stdout.write(`${JSON.stringify({ rejected: { code: result.code, path: result.path, message: result.message } }, null, 2)}\n`);
-    process.stderr.write(`${refusalLine(result)}\n`);
-    return 1;
-  }
-  process.stdout.write(json ? `${JSON.stringify(importJson(result), null, 2)}\n` : `${importSummary(result)}\n`);
+  const report = importEidoFile(file, rules, { strict });
+  const refused = report.results.some((r) => !r.ok);
+  if (json) process.stdout.write(`${JSON.stringify(importJson(report), null, 2)}\n`);
+  const text = importText(report);
+  if (!json && text.out) process.stdout.write(`${text.out}\n`);
+  if (text.err) process.stderr.write(`${text.err}\n`);
+  if (refused) return 1;
   if (!values.post || !values.key) return 0;
   let answer;
   try {

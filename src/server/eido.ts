@@ -8,8 +8,11 @@ import {
   eidoIncidentNumber,
   eidoIncidentRowId,
   evaluateEligibility,
-  parseEido,
+  readEido,
   type EidoErrorCode,
+  type EidoProblem,
+  type EidoReadResult,
+  type EidoWarning,
   type EligibilityRules,
   type NormalizedEidoIncident,
 } from '../shared/eido';
@@ -20,11 +23,13 @@ import type { CadKeyRecord, ServerStorage } from './storage/types';
 import type { SyncEngine } from './sync';
 
 /**
- * CAD intake over HTTP (docs/CAD-INTAKE.md): `POST /eido` with a per-CAD API key. A
- * document is parsed whole (parseEido) before anything is stored; an accepted one becomes
- * the replicated `incident` row (a server op, so every console gets it and is poked), a
- * refused one is kept byte for byte in `eido_rejected` for review and answered with the
- * EidoError code, path and message. Nothing is ever half applied.
+ * CAD intake over HTTP (docs/CAD-INTAKE.md): `POST /eido` with a per-CAD API key. The body
+ * is one EIDO document or a conveyance event (NENA-STA-024) holding several; each document
+ * is read whole (readEido) before anything of it is stored. An accepted one becomes the
+ * replicated `incident` row (a server op, so every console gets it and is poked) and the
+ * answer lists every repair Tandem made to read it; a refused one is kept byte for byte in
+ * `eido_rejected` for review and answered with every problem found. Nothing is ever half
+ * applied.
  */
 export const CAD_KEY_HEADER = 'x-tandem-cad-key';
 export const CAD_KEY_PREFIX = 'tnd-cad-';
@@ -52,23 +57,54 @@ export interface EidoIntakeOptions {
   committed: (cursor: number) => void;
   /** Largest accepted document, bytes. Default 1 MiB. */
   maxBytes?: number;
+  /** Refuse documents with any problem, even ones Tandem can repair (a site's policy). Default false. */
+  strict?: boolean;
 }
 
-export type EidoIntakeResult =
-  | {
-      status: 200 | 201;
-      body: {
-        applied: boolean;
-        action: 'created' | 'updated' | 'ignored';
-        reason?: 'older' | 'same';
-        incidentId: string;
-        eidoIncidentId: string;
-        number: string;
-        lastUpdateTimeStamp: string;
-        eligibility: Incident['eligibility'];
-      };
-    }
-  | { status: number; body: { code: string; message: string; path: string | null; reviewId: number | null } };
+/** The answer for an accepted document: what became of it, and every repair made to read it. */
+export interface EidoAcceptedBody {
+  applied: boolean;
+  action: 'created' | 'updated' | 'ignored';
+  reason?: 'older' | 'same';
+  incidentId: string;
+  eidoIncidentId: string;
+  number: string;
+  lastUpdateTimeStamp: string;
+  eligibility: Incident['eligibility'];
+  /** True when Tandem had to repair the document to read it; `warnings` says how. */
+  repaired: boolean;
+  warningCount: number;
+  warnings: EidoWarning[];
+}
+
+/** The answer for a refused document: the first problem, then every problem found. */
+export interface EidoRefusedBody {
+  code: string;
+  message: string;
+  path: string | null;
+  reviewId: number | null;
+  problemCount: number;
+  problems: EidoProblem[];
+}
+
+/** The answer for a conveyance event: one entry per document, and the event acknowledgement. */
+export interface EidoConveyanceBody {
+  envelope: 'conveyance';
+  transactionId: string | null;
+  accepted: number;
+  refused: number;
+  /** `document` is where it sat in the event (`event.notification[1]`); `path` (when refused) is inside it. */
+  documents: Array<{ document: string; status: number } & (EidoAcceptedBody | EidoRefusedBody)>;
+  /** The NENA-STA-024 eventResponse a subscriber sends for this event. */
+  eventResponse: { transactionId: string | null; statusCode: number; statusText: string };
+}
+
+export interface EidoIntakeResult {
+  status: number;
+  body: EidoAcceptedBody | EidoRefusedBody | EidoConveyanceBody;
+}
+
+type Meta = { source: 'http'; cadKey: string };
 
 export interface RawEido {
   /** The input as received; only its head when `bytes` is over the limit. */
@@ -130,21 +166,56 @@ export class EidoIntake {
     return rec;
   }
 
-  /** Parses, decides and stores one document; never throws for bad input. */
-  async ingest(input: RawEido, meta: { source: 'http'; cadKey: string }): Promise<EidoIntakeResult> {
-    const started = performance.now();
+  /** Reads, decides and stores every document of one request; never throws for bad input. */
+  async ingest(input: RawEido, meta: Meta): Promise<EidoIntakeResult> {
     const receivedAt = new Date(this.o.now()).toISOString();
-    let normalized: NormalizedEidoIncident;
+    let read: EidoReadResult;
     try {
       if (input.bytes > this.maxBytes) {
         throw new EidoError('oversize', `document is ${input.bytes} bytes; the limit is ${this.maxBytes}`);
       }
-      normalized = parseEido(decodeUtf8(input.raw), { maxBytes: this.maxBytes });
+      read = readEido(decodeUtf8(input.raw), { maxBytes: this.maxBytes, strict: this.o.strict === true });
     } catch (err) {
       const e = err instanceof EidoError ? err : new EidoError('invalid', 'document could not be read');
-      return this.reject(input, meta, receivedAt, e.code, e.path ?? null, e.message);
+      return this.reject(input, meta, receivedAt, e);
     }
+    if (read.envelope === 'document') {
+      const [only] = read.documents;
+      if (!only) return this.reject(input, meta, receivedAt, new EidoError('invalid', 'document could not be read'));
+      return only.ok ? this.accept(only.incident, meta, receivedAt) : this.reject(input, meta, receivedAt, only.error);
+    }
+    const documents: EidoConveyanceBody['documents'] = [];
+    for (const d of read.documents) {
+      const answer = d.ok
+        ? await this.accept(d.incident, meta, receivedAt)
+        : await this.reject({ raw: Buffer.from(d.raw, 'utf8'), bytes: Buffer.byteLength(d.raw, 'utf8') }, meta, receivedAt, d.error);
+      documents.push({ document: d.path, status: answer.status, ...answer.body });
+    }
+    const accepted = documents.filter((d) => d.status < 300).length;
+    const refused = documents.length - accepted;
+    // One refused document does not fail the event: the others were taken, and CAD learns which one was not.
+    const status = accepted > 0 ? 200 : (documents[0]?.status ?? 422);
+    const transactionId = read.transactionId ?? null;
+    return {
+      status,
+      body: {
+        envelope: 'conveyance',
+        transactionId,
+        accepted,
+        refused,
+        documents,
+        eventResponse: {
+          transactionId,
+          statusCode: accepted > 0 ? 200 : 400,
+          statusText: refused === 0 ? 'OK' : `${refused} of ${documents.length} EIDO documents refused`,
+        },
+      },
+    };
+  }
 
+  /** Decides and stores one accepted document. */
+  private async accept(normalized: NormalizedEidoIncident, meta: Meta, receivedAt: string): Promise<{ status: number; body: EidoAcceptedBody | EidoRefusedBody }> {
+    const started = performance.now();
     const eligibility = evaluateEligibility(normalized, this.o.rules);
     try {
       const outcome = await this.o.storage.transaction(async (tx) => {
@@ -163,11 +234,16 @@ export class EidoIntake {
       if (outcome.cursor) this.o.committed(outcome.cursor);
       const d = outcome.decision;
       const ms = Math.round((performance.now() - started) * 10) / 10;
-      const log = { incident: d.id, number: normalized.internalIncidentId, cadKey: meta.cadKey, lastUpdated: normalized.lastUpdated, ms };
+      const warnings = normalized.warnings;
+      const log = { incident: d.id, number: normalized.internalIncidentId, cadKey: meta.cadKey, lastUpdated: normalized.lastUpdated, ms, warnings: warnings.length };
       if (d.action === 'ignore') {
         this.o.logger.info({ ...log, reason: d.reason, stored: d.storedUpdatedAt }, 'EIDO update ignored: not newer than the stored one');
       } else {
         this.o.logger.info({ ...log, action: d.action, eligible: eligibility.eligible }, `EIDO incident ${d.action === 'create' ? 'created' : 'updated'}`);
+      }
+      if (warnings.length > 0) {
+        // Paths and codes only: problem messages never quote the document, but a log line stays short.
+        this.o.logger.warn({ incident: d.id, cadKey: meta.cadKey, repairs: warnings.map((w) => `${w.code} ${w.path}`) }, 'EIDO document accepted with repairs');
       }
       const action = d.action === 'create' ? 'created' : d.action === 'update' ? 'updated' : 'ignored';
       return {
@@ -181,30 +257,38 @@ export class EidoIntake {
           number: eidoIncidentNumber(normalized),
           lastUpdateTimeStamp: normalized.lastUpdated,
           eligibility: { eligible: eligibility.eligible, reasons: eligibility.reasons, exclusions: eligibility.exclusions },
+          repaired: warnings.length > 0,
+          warningCount: warnings.length,
+          warnings,
         },
       };
     } catch (err) {
       // Our failure, not the CAD's: nothing was stored (the transaction rolled back), the
       // document is kept for review and CAD is told to retry.
       this.o.logger.error({ err, cadKey: meta.cadKey }, 'EIDO intake failed');
-      return this.reject(input, meta, receivedAt, 'internal', null, 'Tandem could not store this incident; it was kept for review. Retry later.');
+      const raw = Buffer.from(normalized.raw, 'utf8');
+      const failure = new EidoError('invalid', 'Tandem could not store this incident; it was kept for review. Retry later.');
+      return this.reject({ raw, bytes: raw.length }, meta, receivedAt, failure, 'internal');
     }
   }
 
-  private async reject(input: RawEido, meta: { source: string; cadKey: string | null }, receivedAt: string, code: EidoErrorCode | 'internal', path: string | null, message: string) {
+  private async reject(input: RawEido, meta: Meta, receivedAt: string, err: EidoError, override?: 'internal'): Promise<{ status: number; body: EidoRefusedBody }> {
+    const code: EidoErrorCode | 'internal' = override ?? err.code;
+    const path = err.path ?? null;
     const status = eidoErrorStatus(code);
     const truncated = input.bytes > input.raw.length;
     let reviewId: number | null = null;
     try {
       reviewId = await this.o.storage.transaction((tx) =>
-        tx.insertEidoRejection({ receivedAt, source: meta.source, cadKey: meta.cadKey, code, path, message, bytes: input.bytes, raw: input.raw, truncated }),
+        tx.insertEidoRejection({ receivedAt, source: meta.source, cadKey: meta.cadKey, code, path, message: err.message, bytes: input.bytes, raw: input.raw, truncated }),
       );
-    } catch (err) {
-      this.o.logger.error({ err }, 'could not keep a refused EIDO document for review');
+    } catch (storeErr) {
+      this.o.logger.error({ err: storeErr }, 'could not keep a refused EIDO document for review');
     }
-    // The message never quotes the document's free text (EidoError guarantees it), so it may be logged.
-    this.o.logger.warn({ code, path, message, bytes: input.bytes, cadKey: meta.cadKey, reviewId }, 'EIDO document refused');
-    return { status, body: { code, message, path, reviewId } };
+    // The messages never quote the document's free text (EidoError guarantees it), so they may be logged.
+    this.o.logger.warn({ code, path, message: err.message, problems: err.problems.length, bytes: input.bytes, cadKey: meta.cadKey, reviewId }, 'EIDO document refused');
+    const problems = override ? [] : [...err.problems];
+    return { status, body: { code, message: err.message, path, reviewId, problemCount: problems.length, problems } };
   }
 }
 

@@ -90,8 +90,9 @@ describe('EIDO from the server CLI', { timeout: 180_000 }, () => {
     expect(badRules.err).toMatch(/broken-rules\.json: Invalid eligibility rules/);
   });
 
-  it('exits 1 with the reason for a refused document, 2 for bad usage', async () => {
+  it('exits 1 with every problem of a refused document, 2 for bad usage', async () => {
     const broken = sample();
+    delete broken.$id;
     broken.callComponent[0].personReference = [{ $ref: 'nobody' }];
     const [ref, notJson, big, missing, usage, halfPost] = await Promise.all([
       cli(['import-eido', file('broken.json', JSON.stringify(broken))]),
@@ -102,10 +103,17 @@ describe('EIDO from the server CLI', { timeout: 180_000 }, () => {
       cli(['import-eido', SAMPLE_PATH, '--post', 'http://127.0.0.1:1']),
     ]);
     expect(ref.code).toBe(1);
-    expect(ref.err.trim()).toBe('Rejected (broken_ref): callComponent[0].personReference[0].$ref: points to no $id in this document');
+    expect(ref.err.trim().split('\n')).toEqual([
+      'Rejected (missing_part): $id: required by EIDO 1.0 but missing (it identifies the incident) (and 1 more problem)',
+      '  2 problems: 1 fatal, 1 Tandem could repair',
+      '    ✗ $id: required by EIDO 1.0 but missing (it identifies the incident)',
+      '    ~ callComponent[0].personReference[0].$ref: points to no $id in this document → reference dropped',
+    ]);
     expect(ref.out).toBe('');
     expect(notJson.code).toBe(1);
-    expect(JSON.parse(notJson.out)).toEqual({ rejected: { code: 'not_json', path: null, message: expect.stringMatching(/not valid JSON/) } });
+    expect(JSON.parse(notJson.out)).toEqual({
+      rejected: { code: 'not_json', path: null, message: expect.stringMatching(/not valid JSON/), problemCount: 1, problems: [expect.objectContaining({ fatal: true, code: 'not_json' })] },
+    });
     expect(big.code).toBe(1);
     expect(big.err).toMatch(/Rejected \(oversize\): document is 1048586 bytes; the limit is 1048576/);
     expect(missing.code).toBe(1);
@@ -114,6 +122,30 @@ describe('EIDO from the server CLI', { timeout: 180_000 }, () => {
     expect(usage.err).toMatch(/Usage: import-eido <file>/);
     expect(halfPost.code).toBe(2);
     expect(halfPost.err).toMatch(/--post and --key go together/);
+  });
+
+  it('lists every repair of an accepted document; --strict refuses it; a conveyance event is read document by document', async () => {
+    const nearMiss = path.resolve(__dirname, '../fixtures/eido/near-miss.eido.json');
+    const conveyance = path.resolve(__dirname, '../fixtures/eido/conveyance.json');
+    const [tolerant, strict, json, event] = await Promise.all([
+      cli(['import-eido', nearMiss]),
+      cli(['import-eido', nearMiss, '--strict']),
+      cli(['import-eido', nearMiss, '--json']),
+      cli(['import-eido', conveyance]),
+    ]);
+    expect(tolerant.code).toBe(0);
+    expect(tolerant.out).toMatch(/^Accepted with repairs: EIDO urn:emergency:uid:incidentid:7f3c91a2e04:ecc\.cambridge\.example$/m);
+    expect(tolerant.out).toMatch(/Location: +212 River St, Cambridge, MA 02139 \[Incident, civic \+ point\]/);
+    expect(tolerant.out).toMatch(/^ {2}Repairs: +12 \(the document was read as described\)$/m);
+    expect(tolerant.out).toContain('    ~ lastUpdateTimestamp: is not an EIDO 1.0 name (wrong case) (found "lastUpdateTimestamp"; did you mean "lastUpdateTimeStamp"?) → read as "lastUpdateTimeStamp"');
+    expect(strict.code).toBe(1);
+    expect(strict.err).toMatch(/^Rejected \(misnamed_key\): lastUpdateTimestamp: .*refused in strict mode; and 11 more problems\)$/m);
+    expect(strict.err).toMatch(/12 problems: 0 fatal, 12 Tandem could repair/);
+    expect(JSON.parse(json.out).eido.warnings).toHaveLength(12);
+    expect(event.code).toBe(1);
+    expect(event.out).toMatch(/^Document event\.notification\[0\]: Accepted: EIDO urn:emergency:uid:incidentid:a01:cad-north\.example$/m);
+    expect(event.out).toMatch(/^Conveyance event 3c1f0e7a-5b2d-4c8e-9f61-2a7d94b0c512: 3 documents, 2 accepted, 1 refused$/m);
+    expect(event.err).toMatch(/^Document event\.notification\[1\]: Rejected \(missing_part\): \$id: /m);
   });
 
   it('cad-key add prints a key once; list and revoke; import-eido --post sends to a running server', async () => {

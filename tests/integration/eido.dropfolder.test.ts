@@ -87,8 +87,9 @@ describe('EIDO drop folder', () => {
 
   it('refuses a bad document: moved to rejected/ with a .reason.txt naming the code and path; nothing stored', async () => {
     const { core, drop } = await start();
+    // No $id: nothing identifies the incident, so it cannot be repaired (a broken $ref could).
     const bad = withId(sample(), 'bad1');
-    bad.callComponent[0].personReference = [{ $ref: 'nobody' }];
+    delete bad.$id;
     dropAtomically(drop, 'bad-ref.json', JSON.stringify(bad));
     dropAtomically(drop, 'not-json.json', '{"eidoVersion": "1.0",');
     const xxe = withId(sample(), 'bad2');
@@ -96,9 +97,9 @@ describe('EIDO drop folder', () => {
     dropAtomically(drop, 'xxe.json', JSON.stringify(xxe));
     await until(() => ['bad-ref.json', 'not-json.json', 'xxe.json'].every((f) => fs.existsSync(path.join(drop, 'rejected', f))), 3000, 'all three rejected');
     const reason = fs.readFileSync(path.join(drop, 'rejected', 'bad-ref.reason.txt'), 'utf8');
-    expect(reason).toMatch(/^Code: {3}broken_ref$/m);
-    expect(reason).toMatch(/^Path: {3}callComponent\[0\]\.personReference\[0\]\.\$ref$/m);
-    expect(reason).toMatch(/^Reason: .*points to no \$id/m);
+    expect(reason).toMatch(/^Code: {3}missing_part$/m);
+    expect(reason).toMatch(/^Path: {3}\$id$/m);
+    expect(reason).toMatch(/^Reason: .*it identifies the incident/m);
     expect(fs.readFileSync(path.join(drop, 'rejected', 'not-json.reason.txt'), 'utf8')).toMatch(/Code: {3}not_json/);
     expect(fs.readFileSync(path.join(drop, 'rejected', 'xxe.reason.txt'), 'utf8')).toMatch(/Code: {3}bad_xml/);
     // The raw input is kept exactly as dropped.

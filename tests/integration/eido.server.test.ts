@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCluster, until } from '../helpers/cluster';
 import type { Core } from '../../src/main/core';
@@ -8,7 +10,8 @@ import { SAMPLE_TEXT, mentalHealthIncident, pidfWith, prologue, sample, type Jso
 /**
  * POST /eido end to end on loopback: a real server, real consoles. The NENA sample and
  * variations of it go in; the incident must be on a dispatcher's console within a second,
- * every bad input must be refused precisely, kept for review, and leave nothing behind.
+ * a repairable document must come through saying what was repaired, every fatal input must
+ * be refused precisely (every problem named), kept for review, and leave nothing behind.
  */
 type Cluster = Awaited<ReturnType<typeof startCluster>>;
 let cluster: Cluster;
@@ -162,7 +165,7 @@ describe('POST /eido', () => {
     await expect(cluster.server.admin.addCadKey('cad-old')).rejects.toThrow(/already exists/);
   });
 
-  describe('bad input: each class refused precisely, kept for review, nothing half stored, the server carries on', () => {
+  describe('fatal input: each class refused precisely, kept for review, nothing half stored, the server carries on', () => {
     const hostile = (inner: string) => {
       const doc = withIncidentId(sample(), 'bad');
       doc.locationComponent[0].locationByValue = inner;
@@ -186,15 +189,15 @@ describe('POST /eido', () => {
         'lastUpdateTimeStamp',
       ],
       [
-        'broken $ref',
+        'no incident id',
         () => {
           const d = withIncidentId(sample(), 'bad');
-          d.callComponent[0].personReference = [{ $ref: 'nobody-here' }];
+          delete d.$id;
           return JSON.stringify(d);
         },
         422,
-        'broken_ref',
-        'callComponent[0].personReference[0].$ref',
+        'missing_part',
+        '$id',
       ],
       ['hostile XML (billion laughs)', () => hostile('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">]><lolz>&lol;</lolz>'), 422, 'bad_xml', 'locationComponent[0].locationByValue'],
       ['hostile XML (entity without DOCTYPE)', () => hostile('<!ENTITY x SYSTEM "file:///etc/passwd"><a>&x;</a>'), 422, 'bad_xml', 'locationComponent[0].locationByValue'],
@@ -208,15 +211,26 @@ describe('POST /eido', () => {
         'locationComponent[0].locationByValue',
       ],
       [
-        'invalid field',
+        'no incident at all',
         () => {
           const d = withIncidentId(sample(), 'bad');
-          d.callComponent[0].callStartTimestamp = 'yesterday';
+          for (const k of ['callComponent', 'locationComponent', 'personComponent']) delete d[k];
+          return JSON.stringify(d);
+        },
+        422,
+        'missing_part',
+        null,
+      ],
+      [
+        'an update timestamp that cannot be read',
+        () => {
+          const d = withIncidentId(sample(), 'bad');
+          d.lastUpdateTimeStamp = 'yesterday';
           return JSON.stringify(d);
         },
         422,
         'invalid',
-        'callComponent[0].callStartTimestamp',
+        'lastUpdateTimeStamp',
       ],
     ];
 
@@ -230,6 +244,8 @@ describe('POST /eido', () => {
       else expect(res.body.path).toBe(path);
       expect(res.body.message).toEqual(expect.any(String));
       if (res.body.path) expect(res.body.message.startsWith(res.body.path)).toBe(true);
+      expect(res.body.problemCount).toBe(res.body.problems.length);
+      expect(res.body.problems[0]).toMatchObject({ fatal: true, code });
       const [kept] = await cluster.server.admin.eidoRejections(1);
       expect(kept.id).toBe(res.body.reviewId);
       expect(kept).toMatchObject({ code, cadKey: 'cad-north', source: 'http', truncated: false, bytes: Buffer.byteLength(body) });
@@ -253,6 +269,86 @@ describe('POST /eido', () => {
       expect(await cursor()).toBe(before);
       // And the next good document still goes through.
       expect((await post(JSON.stringify(withIncidentId(sample(), 'after-big')))).status).toBe(201);
+    });
+  });
+
+  describe('repairable input: accepted, and the answer says what was repaired', () => {
+    it('a broken reference and an unreadable call start: 201, the incident on the console, every repair listed', async () => {
+      const rejectedBefore = (await cluster.server.admin.eidoRejections(1000)).length;
+      const doc = withIncidentId(sample(), 'repaired');
+      doc.callComponent[0].personReference = [{ $ref: 'nobody-here' }];
+      doc.callComponent[0].callStartTimestamp = 'yesterday';
+      doc.lastUpdateTimestamp = doc.lastUpdateTimeStamp;
+      delete doc.lastUpdateTimeStamp;
+      const res = await post(JSON.stringify(doc));
+      expect(res.status).toBe(201);
+      expect(res.body).toMatchObject({ applied: true, action: 'created', repaired: true, warningCount: 3 });
+      expect(res.body.warnings.map((w: Json) => [w.code, w.path])).toEqual([
+        ['misnamed_key', 'lastUpdateTimestamp'],
+        ['invalid', 'callComponent[0].callStartTimestamp'],
+        ['broken_ref', 'callComponent[0].personReference[0].$ref'],
+      ]);
+      expect(res.body.warnings[0]).toMatchObject({ suggestion: 'did you mean "lastUpdateTimeStamp"?', repair: 'read as "lastUpdateTimeStamp"' });
+      const id = eidoIncidentRowId(doc.$id);
+      await until(() => incidentOn(dispatcher, id) !== null, 1000, 'the repaired incident on the console');
+      expect(incidentOn(dispatcher, id)).toMatchObject({ number: 'repaired', location: '42 W Cellular Street, Wilmington, DE', eidoUpdatedAt: '2021-04-30T18:43:49.439Z' });
+      // Accepted documents are not review material.
+      expect((await cluster.server.admin.eidoRejections(1000)).length).toBe(rejectedBefore);
+    });
+
+    it('a clean document says it needed no repair', async () => {
+      const res = await post(JSON.stringify(withIncidentId(sample(), 'clean')));
+      expect(res.body).toMatchObject({ repaired: false, warningCount: 0, warnings: [] });
+    });
+
+    it('a refusal lists every problem at once, fatal first', async () => {
+      const doc = withIncidentId(sample(), 'bad');
+      delete doc.$id;
+      doc.callComponent[0].direction = 'sideways';
+      const res = await post(JSON.stringify(doc));
+      expect(res.status).toBe(422);
+      expect(res.body.problems.map((p: Json) => [p.fatal, p.code, p.path])).toEqual([
+        [true, 'missing_part', '$id'],
+        [false, 'invalid', 'callComponent[0].direction'],
+      ]);
+      expect(res.body.message).toMatch(/\(and 1 more problem\)$/);
+    });
+  });
+
+  describe('a conveyance event (NENA-STA-024)', () => {
+    it('handles each document: the good ones stored, the bad one refused and kept for review; the event is acknowledged', async () => {
+      const text = readFileSync(path.resolve(__dirname, '../fixtures/eido/conveyance.json'), 'utf8');
+      const event = JSON.parse(text);
+      const res = await post(text);
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({
+        envelope: 'conveyance',
+        transactionId: '3c1f0e7a-5b2d-4c8e-9f61-2a7d94b0c512',
+        accepted: 2,
+        refused: 1,
+        eventResponse: { transactionId: '3c1f0e7a-5b2d-4c8e-9f61-2a7d94b0c512', statusCode: 200, statusText: '1 of 3 EIDO documents refused' },
+      });
+      expect(res.body.documents.map((d: Json) => [d.document, d.status])).toEqual([
+        ['event.notification[0]', 201],
+        ['event.notification[1]', 422],
+        ['event.notification[2]', 201],
+      ]);
+      expect(res.body.documents[1]).toMatchObject({ code: 'missing_part', path: '$id', reviewId: expect.any(Number) });
+      expect(res.body.documents[2]).toMatchObject({ repaired: true, warningCount: 2 });
+      const [kept] = await cluster.server.admin.eidoRejections(1);
+      expect(kept.id).toBe(res.body.documents[1].reviewId);
+      expect(JSON.parse(Buffer.from(kept.raw).toString('utf8'))).toEqual(event.event.notification[1]);
+      for (const n of [0, 2]) {
+        const id = eidoIncidentRowId(event.event.notification[n].$id);
+        await until(() => incidentOn(dispatcher, id) !== null, 1000, `document ${n} on the console`);
+        expect(JSON.parse(incidentOn(dispatcher, id)!.eidoRaw!)).toEqual(event.event.notification[n]);
+      }
+    });
+
+    it('an event whose every document is refused answers with the refusal status', async () => {
+      const res = await post(JSON.stringify({ event: { transactionId: 't-bad', notification: [{ eidoVersion: '2.0' }] } }));
+      expect(res.status).toBe(422);
+      expect(res.body).toMatchObject({ accepted: 0, refused: 1, eventResponse: { statusCode: 400 } });
     });
   });
 

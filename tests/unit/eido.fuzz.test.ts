@@ -1,14 +1,15 @@
 /**
  * Fuzzing parseEido with mutations of the real NENA sample: whatever arrives from a CAD
- * feed, parseEido either returns a normalized incident or throws an EidoError with a known
- * code, never another error, and never takes long.
+ * feed, parseEido either returns a normalized incident (with well-formed warnings for what
+ * it repaired) or throws an EidoError with a known code, never another error, and never
+ * takes long.
  */
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EidoError, parseEido, type EidoErrorCode } from '../../src/shared/eido';
 import { SAMPLE_TEXT, pidfCircle, pidfWith, sample, type Json } from './eido.fixtures';
 
-const CODES: EidoErrorCode[] = ['not_json', 'wrong_version', 'missing_part', 'broken_ref', 'bad_xml', 'oversize', 'too_deep', 'invalid'];
+const CODES: EidoErrorCode[] = ['not_json', 'wrong_version', 'missing_part', 'broken_ref', 'bad_xml', 'oversize', 'too_deep', 'invalid', 'misnamed_key', 'not_a_list', 'duplicate_id'];
 /**
  * Per call, in CPU time (process.cpuUsage) rather than wall time, so a loaded CI machine
  * running other test files does not fail the bound. A warm parse of the sample takes about
@@ -161,17 +162,26 @@ function editText(text: string, e: TextEdit): string {
 
 let slowestMs = 0;
 
-/** The invariant: an incident with the basic shape, or a typed EidoError; quickly. */
-function checkOutcome(input: unknown): 'ok' | EidoErrorCode {
+/** Outcomes: 'ok', 'ok+<code>' for each kind of warning an accepted incident carried, or the refusal's code. */
+type Outcome = string;
+
+/** The invariant: an incident with the basic shape and well-formed warnings, or a typed EidoError; quickly. */
+function checkOutcome(input: unknown): Outcome[] {
   const started = process.cpuUsage();
-  let outcome: 'ok' | EidoErrorCode;
+  let outcome: Outcome[];
   try {
     const incident = parseEido(input);
     expect(typeof incident.incidentId).toBe('string');
+    expect(incident.incidentId).not.toBe('');
     expect(incident.lastUpdated).toMatch(/^\d{4}-\d{2}-\d{2}T/);
     expect(Array.isArray(incident.persons) && Array.isArray(incident.locations) && Array.isArray(incident.notes)).toBe(true);
     expect(typeof incident.raw).toBe('string');
-    outcome = 'ok';
+    for (const w of incident.warnings) {
+      expect(CODES).toContain(w.code);
+      expect(w.fatal).toBe(false);
+      expect(typeof w.path === 'string' && w.message.length > 0 && w.repair.length > 0).toBe(true);
+    }
+    outcome = ['ok', ...new Set(incident.warnings.map((w) => `ok+${w.code}`))];
   } catch (e) {
     if (!(e instanceof EidoError)) throw new Error(`parseEido threw a non-EidoError: ${String(e)}`, { cause: e });
     expect(CODES).toContain(e.code);
@@ -179,7 +189,8 @@ function checkOutcome(input: unknown): 'ok' | EidoErrorCode {
     // parseEido's last-resort wrapper turns a bug of ours into `invalid`; the fuzzer must
     // never reach it, or the "typed error" would only be a disguised crash.
     expect(e.message).not.toContain('could not be normalized');
-    outcome = e.code;
+    expect(e.problems.some((p) => p.fatal)).toBe(true);
+    outcome = [e.code];
   }
   const used = process.cpuUsage(started);
   const elapsed = (used.user + used.system) / 1000;
@@ -212,14 +223,14 @@ describe('parseEido fuzzing', () => {
         let input: unknown = doc;
         if (edit) input = editText(JSON.stringify(doc) ?? '', edit);
         else if (asText) input = JSON.stringify(doc);
-        const outcome = checkOutcome(input);
-        seen.set(outcome, (seen.get(outcome) ?? 0) + 1);
+        for (const outcome of checkOutcome(input)) seen.set(outcome, (seen.get(outcome) ?? 0) + 1);
       }),
       { numRuns: 3000 },
     );
     if (process.env.EIDO_FUZZ_STATS) console.log({ ...Object.fromEntries(seen), slowestMs });
-    // The mutations must actually reach the interesting paths, not only fail at the door.
-    for (const code of ['ok', 'not_json', 'missing_part', 'broken_ref', 'bad_xml', 'invalid', 'too_deep']) {
+    // The mutations must actually reach the interesting paths, not only fail at the door:
+    // refusals of each fatal kind, and accepted incidents carrying each kind of repair.
+    for (const code of ['ok', 'not_json', 'missing_part', 'bad_xml', 'invalid', 'too_deep', 'ok+broken_ref', 'ok+bad_xml', 'ok+invalid', 'ok+missing_part', 'ok+not_a_list']) {
       expect(seen.get(code) ?? 0, `outcome ${code} never produced`).toBeGreaterThan(0);
     }
   }, 120_000);
@@ -239,7 +250,7 @@ describe('parseEido fuzzing', () => {
   });
 
   it('the unmutated sample is accepted as text and as an object', () => {
-    expect(checkOutcome(SAMPLE_TEXT)).toBe('ok');
-    expect(checkOutcome(sample())).toBe('ok');
+    expect(checkOutcome(SAMPLE_TEXT)).toEqual(['ok']);
+    expect(checkOutcome(sample())).toEqual(['ok']);
   });
 });

@@ -95,9 +95,13 @@ describe('EIDO → incident row', () => {
     doc.locationComponent = [{ ...prologue('loc-p'), locationTypeDescriptionRegistryText: 'Caller', locationByValue: pidfPoint(42.3736, -71.1097) }];
     doc.callComponent[0].locationReference = [{ $ref: 'loc-p' }];
     expect(describeEidoLocation(parseEido(doc).location)).toBe('42.37360, -71.10970');
-    expect(describeEidoLocation({ kind: 'reference', url: 'https://lrf.example/abc', id: 'r', locationType: 'Caller', updatedAt: opts.receivedAt })).toBe(
+    expect(describeEidoLocation({ kind: 'reference', referenceUrl: 'https://lrf.example/abc', id: 'r', locationType: 'Caller', updatedAt: opts.receivedAt })).toBe(
       'By reference: https://lrf.example/abc',
     );
+    // An address wins over the point sent with it; the point is there for a map.
+    const both = { kind: 'civic', civic: { fields: { A3: 'Dover' }, display: 'Dover' }, point: { shape: 'point', lat: 39.1, lon: -75.5 }, id: 'b', updatedAt: opts.receivedAt } as const;
+    expect(describeEidoLocation(both)).toBe('Dover');
+    expect(describeEidoLocation({ ...both, kind: 'geodetic', civic: undefined })).toBe('39.10000, -75.50000');
     expect(describeEidoLocation(undefined)).toBe('Location not sent by CAD');
   });
 

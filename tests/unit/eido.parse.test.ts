@@ -46,8 +46,10 @@ describe('parseEido: the NENA sample call transfer', () => {
       ],
       location: {
         kind: 'civic',
-        fields: { country: 'US', A1: 'DE', A3: 'Wilmington', PRD: 'W', RD: 'Cellular', STS: 'Street', HNO: '42' },
-        display: '42 W Cellular Street, Wilmington, DE',
+        civic: {
+          fields: { country: 'US', A1: 'DE', A3: 'Wilmington', PRD: 'W', RD: 'Cellular', STS: 'Street', HNO: '42' },
+          display: '42 W Cellular Street, Wilmington, DE',
+        },
         id: '123e4567-dead-12d3-a456-426614174000',
         locationType: 'RoutingLocation',
         updatedAt: '2021-04-30T18:40:00.000Z',
@@ -55,15 +57,17 @@ describe('parseEido: the NENA sample call transfer', () => {
       locations: [
         {
           kind: 'civic',
-          fields: { country: 'US', A1: 'DE', A3: 'Wilmington', PRD: 'W', RD: 'Cellular', STS: 'Street', HNO: '42' },
-          display: '42 W Cellular Street, Wilmington, DE',
+          civic: {
+            fields: { country: 'US', A1: 'DE', A3: 'Wilmington', PRD: 'W', RD: 'Cellular', STS: 'Street', HNO: '42' },
+            display: '42 W Cellular Street, Wilmington, DE',
+          },
           id: '123e4567-dead-12d3-a456-426614174000',
           locationType: 'RoutingLocation',
           updatedAt: '2021-04-30T18:40:00.000Z',
         },
         {
           kind: 'reference',
-          url: 'https://lrf.osp.com?oasufdqwerjn12346jfias',
+          referenceUrl: 'https://lrf.osp.com?oasufdqwerjn12346jfias',
           id: '123e4567-beef-12d3-a456-426614174000',
           locationType: 'Caller',
           updatedAt: '2021-04-30T18:40:30.000Z',
@@ -76,6 +80,7 @@ describe('parseEido: the NENA sample call transfer', () => {
       agents: [{ id: 'tjones.atroop@state.pa.us', roles: ['Call Taking'], agencyId: 'state.pa.us', position: '5' }],
       externalRefs: [],
       raw: SAMPLE_TEXT,
+      warnings: [],
     };
     // toStrictEqual: no extra keys, and optional fields absent rather than undefined.
     expect(incident).toStrictEqual(expected);
@@ -114,10 +119,7 @@ describe('parseEido: variations', () => {
     // The incident component links the geodetic location, so it is the primary one.
     expect(incident.location).toStrictEqual({
       kind: 'geodetic',
-      shape: 'circle',
-      lat: 39.7447,
-      lon: -75.5484,
-      radius: 850,
+      point: { shape: 'circle', lat: 39.7447, lon: -75.5484, radius: 850 },
       id: 'loc-geo-1',
       locationType: 'Incident',
       description: 'Parking lot behind the library',
@@ -181,8 +183,8 @@ describe('parseEido: variations', () => {
     ];
     doc.callComponent[0].locationReference = [{ $ref: 'loc-point' }];
     const { location } = parseEido(doc);
-    expect(location).toMatchObject({ kind: 'geodetic', shape: 'point', lat: 40.0012, lon: -75.1234 });
-    expect(location && 'radius' in location).toBe(false);
+    expect(location).toMatchObject({ kind: 'geodetic', point: { shape: 'point', lat: 40.0012, lon: -75.1234 } });
+    expect(location?.point && 'radius' in location.point).toBe(false);
   });
 
   it('keeps a civic address together with the point sent alongside it', () => {
@@ -195,8 +197,8 @@ describe('parseEido: variations', () => {
     const { location } = parseEido(doc);
     expect(location).toMatchObject({
       kind: 'civic',
-      display: '42 W Cellular Street, Apt 3 rear entrance, Wilmington, DE 19801',
-      point: { lat: 39.74, lon: -75.55 },
+      civic: { display: '42 W Cellular Street, Apt 3 rear entrance, Wilmington, DE 19801' },
+      point: { shape: 'point', lat: 39.74, lon: -75.55 },
     });
   });
 
@@ -206,7 +208,7 @@ describe('parseEido: variations', () => {
       '<RD>Cellular</RD>',
       '<RD>A&amp;P &#x26; Sons</RD>',
     );
-    expect(parseEido(doc).location).toMatchObject({ fields: { RD: 'A&P & Sons' } });
+    expect(parseEido(doc).location).toMatchObject({ civic: { fields: { RD: 'A&P & Sons' } } });
   });
 
   it('uses a location by reference when it is the only one', () => {
@@ -215,7 +217,7 @@ describe('parseEido: variations', () => {
     doc.callComponent[0].locationReference = [{ $ref: '123e4567-beef-12d3-a456-426614174000' }];
     expect(parseEido(doc).location).toStrictEqual({
       kind: 'reference',
-      url: 'https://lrf.osp.com?oasufdqwerjn12346jfias',
+      referenceUrl: 'https://lrf.osp.com?oasufdqwerjn12346jfias',
       id: '123e4567-beef-12d3-a456-426614174000',
       locationType: 'Caller',
       updatedAt: '2021-04-30T18:40:30.000Z',
@@ -265,6 +267,6 @@ describe('parseEido: variations', () => {
   it('parses the geodetic helper body on its own terms (radius in metres)', () => {
     const doc = sample();
     doc.locationComponent[0].locationByValue = pidfCircle(-33.86, 151.2, 12.5);
-    expect(parseEido(doc).location).toMatchObject({ kind: 'geodetic', lat: -33.86, lon: 151.2, radius: 12.5 });
+    expect(parseEido(doc).location).toMatchObject({ kind: 'geodetic', point: { lat: -33.86, lon: 151.2, radius: 12.5 } });
   });
 });

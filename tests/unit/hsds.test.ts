@@ -131,10 +131,9 @@ describe('parseHsdsPackage: the shipped HSDS 3.0 example', () => {
     expect(matchesQuery(s, { language: 'es' })).toBe(false);
     expect(matchesQuery(s, { age: 10 })).toBe(false);
     expect(matchesQuery(s, { need: 'housing' })).toBe(false);
-    // Its only schedule expired in 2005: open-now is unknown, so it is not filtered out.
-    expect(rankServices(result.services, { openNow: true, at: new Date('2025-06-02T12:00:00Z') })).toEqual([
-      { service: s, score: -2, open: null },
-    ]);
+    // Its only schedule expired in 2005: its hours are unknown, so it is listed, but never as open now.
+    expect(rankServices(result.services, { at: new Date('2025-06-02T12:00:00Z') })).toEqual([{ service: s, score: -2, open: null }]);
+    expect(rankServices(result.services, { openNow: true, at: new Date('2025-06-02T12:00:00Z') })).toEqual([]);
     expect(freshness(s, new Date('2025-06-01T00:00:00Z'))).toEqual({
       label: 'assured 20 years ago',
       stale: true,
@@ -176,11 +175,19 @@ describe('parseHsdsPackage: damaged and varied packages', () => {
     expect(() => parseHsdsPackage(noOrgs)).toThrow(/no organizations\.csv/);
   });
 
-  it('fails clearly when a required table lacks a key column or is empty', () => {
+  it('fails clearly when a required table lacks its name column or is empty', () => {
+    const all = shipped();
+    const services = all['services.csv'].replace(/^id,organization_id,program_id,name,/, 'id,organization_id,program_id,title,');
+    expect(() => parseHsdsPackage({ ...all, 'services.csv': services })).toThrow(/services\.csv has no 'name' column/);
+    expect(() => parseHsdsPackage({ ...all, 'organizations.csv': '' })).toThrow(HsdsImportError);
+  });
+
+  it('imports services without an organization_id column, with the organization unknown', () => {
     const all = shipped();
     const services = all['services.csv'].replace(/^id,organization_id,/, 'id,org,');
-    expect(() => parseHsdsPackage({ ...all, 'services.csv': services })).toThrow(/services\.csv has no 'organization_id' column/);
-    expect(() => parseHsdsPackage({ ...all, 'organizations.csv': '' })).toThrow(HsdsImportError);
+    const r = parseHsdsPackage({ ...all, 'services.csv': services });
+    expect(r.services.map((s) => [s.name, s.organizationName, s.organizationUnknown])).toEqual([['Community Counselling', 'Organization unknown', true]]);
+    expect(r.warnings).toContainEqual({ file: 'services.csv', line: 2, reason: 'no organization_id; imported with the organization unknown' });
   });
 
   it('ignores extra columns (the content hash does not change)', () => {
@@ -238,25 +245,30 @@ describe('parseHsdsPackage: damaged and varied packages', () => {
     );
     const r = parseHsdsPackage({ ...all, 'services.csv': services });
     expect(r.services.find((s) => s.id === 'svc-multi')?.description).toBe('Line one\nLine two\nLine three');
-    expect(r.rejected).toEqual([
-      {
-        file: 'services.csv',
-        line: 6,
-        reason: "organization_id 'no-such-org' does not match any id in organizations.csv",
-      },
-      { file: 'services.csv', line: 8, reason: 'missing id' },
+    expect(r.rejected).toEqual([]);
+    // Line numbers are where each record starts.
+    expect(r.warnings.filter((w) => w.file === 'services.csv').map((w) => [w.line, w.reason])).toEqual([
+      [6, "organization_id 'no-such-org' matches no organization; imported with the organization unknown"],
+      [8, expect.stringMatching(/^no id: 'svc-[0-9a-f]{20}' derived from the row's content$/)],
     ]);
   });
 
-  it('rejects a row with a missing id and keeps the valid rows', () => {
+  it('derives a stable id for a row without one, from its table and content', () => {
     const all = shipped();
     const phones = append(all['phones.csv'], phoneRow('', SERVICE_ID, '555-0100'), phoneRow('ph-2', SERVICE_ID, '555-0101'));
     const r = parseHsdsPackage({ ...all, 'phones.csv': phones });
-    expect(r.rejected).toEqual([{ file: 'phones.csv', line: 3, reason: 'missing id' }]);
-    expect(r.services[0].phones.map((p) => p.number)).toEqual(['+44 1234 234567', '555-0101']);
+    expect(r.rejected).toEqual([]);
+    expect(r.warnings).toContainEqual({ file: 'phones.csv', line: 3, reason: expect.stringMatching(/^no id: 'phone-[0-9a-f]{20}' derived/) });
+    expect(r.services[0].phones.map((p) => p.number)).toEqual(['+44 1234 234567', '555-0100', '555-0101']);
+    // The same row gets the same id in another import; an identical second row is a repeat, not a rejection.
+    const again = parseHsdsPackage({ ...all, 'phones.csv': append(phones, phoneRow('', SERVICE_ID, '555-0100')) });
+    expect(again.warnings.filter((w) => w.file === 'phones.csv')[0]).toEqual(r.warnings.find((w) => w.file === 'phones.csv'));
+    const phonesTable = again.summary.tables.find((t) => t.table === 'phones');
+    expect(phonesTable).toMatchObject({ read: 4, imported: 3, repaired: 1, rejected: 0, ignored: 1 });
+    expect(phonesTable?.ignoredBecause).toEqual([{ reason: 'repeats an earlier row exactly', count: 1, lines: [5] }]);
   });
 
-  it('rejects a service whose organization does not exist, and the rows that depend on it', () => {
+  it('imports a service whose organization is not in the package, with the organization unknown and a warning', () => {
     const all = shipped();
     const services = append(
       all['services.csv'],
@@ -265,16 +277,16 @@ describe('parseHsdsPackage: damaged and varied packages', () => {
     );
     const phones = append(all['phones.csv'], phoneRow('ph-orphan', 'svc-orphan', '555-0199'), phoneRow('ph-ok', 'svc-ok', '988'));
     const r = parseHsdsPackage({ ...all, 'services.csv': services, 'phones.csv': phones });
-    expect(r.services.map((s) => s.name)).toEqual(['Community Counselling', 'Crisis Line']);
-    expect(r.services[1].phones).toEqual([{ number: '988', type: 'voice' }]);
-    expect(r.rejected).toEqual([
-      { file: 'phones.csv', line: 3, reason: "service_id 'svc-orphan' refers to a row of services.csv that was rejected (line 3)" },
-      {
-        file: 'services.csv',
-        line: 3,
-        reason: "organization_id '00000000-0000-0000-0000-000000000000' does not match any id in organizations.csv",
-      },
+    expect(r.services.map((s) => [s.name, s.organizationName, s.organizationUnknown ?? false])).toEqual([
+      ['Community Counselling', 'Example Organization Inc.', false],
+      ['Orphan Service', 'Organization unknown', true],
+      ['Crisis Line', 'Example Organization Inc.', false],
     ]);
+    expect(r.services[1].phones).toEqual([{ number: '555-0199', type: 'voice' }]);
+    expect(r.rejected).toEqual([]);
+    expect(r.summary.services.organizationUnknown).toBe(1);
+    const svc = r.summary.tables.find((t) => t.table === 'services');
+    expect(svc?.repairs).toEqual([{ reason: 'organization not in the package: imported with the organization unknown', count: 1, lines: [3] }]);
   });
 
   it('rejects dangling links, duplicates and bad values in optional tables with file, line and reason', () => {

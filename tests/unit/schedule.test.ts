@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseHsdsPackage } from '../../src/shared/directory/hsds';
 import { isOpenAt, parseClockTime, parseTimezone } from '../../src/shared/directory/schedule';
-import { matchesQuery, rankServices } from '../../src/shared/directory/search';
+import { describeOpen, matchesQuery, rankServices } from '../../src/shared/directory/search';
 import type { ResourceService, ScheduleRule } from '../../src/shared/directory/types';
 import { requireReference } from '../../src/launch/reference-data';
 
@@ -218,6 +218,9 @@ describe('schedules imported from HSDS', () => {
       ['Alpha Counselling', null],
       ['Beta Counselling', false],
     ]);
-    expect(rankServices([closed, unknown, open], { openNow: true, at: at('2025-06-02T12:00:00Z') }).map((r) => r.service.id)).toEqual(['a', 'b']);
+    // Open now means known to be open: unknown hours are "hours unknown", not "open now".
+    expect(rankServices([closed, unknown, open], { openNow: true, at: at('2025-06-02T12:00:00Z') }).map((r) => r.service.id)).toEqual(['a']);
+    expect(matchesQuery(unknown, { openNow: true, at: at('2025-06-02T12:00:00Z') })).toBe(false);
+    expect([true, false, null].map(describeOpen)).toEqual(['open now', 'closed now', 'hours unknown']);
   });
 });

@@ -96,12 +96,34 @@ export function parseTimezone(text: string): string | undefined {
     return offsetZone(match[1], Number(match[2]), Number(match[3]));
   }
   if (/^(UTC|GMT|Z)$/i.test(t)) return 'UTC';
-  if (IANAZone.isValidZone(t)) return t;
-  return undefined;
+  return ianaZone(t);
 }
 
+const ianaZones = new Map<string, string | undefined>();
+
+/** An IANA zone name, or undefined; answers are kept (see validZone). */
+function ianaZone(name: string): string | undefined {
+  if (!ianaZones.has(name)) {
+    if (ianaZones.size > 1000) ianaZones.clear();
+    ianaZones.set(name, IANAZone.isValidZone(name) ? name : undefined);
+  }
+  return ianaZones.get(name);
+}
+
+/**
+ * Whether luxon knows the zone. Asking builds an Intl formatter (tens of microseconds);
+ * a directory names a handful of zones on tens of thousands of rows, so answers are kept.
+ */
+const knownZones = new Map<string, boolean>();
+
 function validZone(zone: string): boolean {
-  return DateTime.fromMillis(0, { zone }).isValid;
+  let valid = knownZones.get(zone);
+  if (valid === undefined) {
+    valid = DateTime.fromMillis(0, { zone }).isValid;
+    if (knownZones.size > 1000) knownZones.clear(); // bounded: zone names come from files
+    knownZones.set(zone, valid);
+  }
+  return valid;
 }
 
 function clockMinutes(hhmm: string): number {
@@ -246,7 +268,8 @@ function usable(rule: ScheduleRule): boolean {
  * Is the service open at `date`?
  * @param timezone zone for rules that name none (the directory's local zone, e.g.
  *   'America/Chicago'); HSDS says UTC when neither the rule nor the caller gives one.
- * @returns true open, false closed, null unknown (no usable schedule in force).
+ * @returns true open, false closed, null unknown (no usable schedule in force): unknown
+ *   hours are never "open now".
  */
 export function isOpenAt(
   schedules: readonly ScheduleRule[] | undefined | null,
@@ -265,30 +288,95 @@ export function isOpenAt(
   for (const rule of schedules) {
     if (!usable(rule)) continue;
     const zone = rule.timezone ?? timezone ?? 'UTC';
-    const local = DateTime.fromMillis(instant, { zone });
-    if (!local.isValid) continue;
-    const today: CivilDay = { year: local.year, month: local.month, day: local.day };
-    if (inForceOn(rule, today)) inForce = true;
-    const opens = clockMinutes(rule.opensAt as string);
-    const closes = clockMinutes(rule.closesAt as string);
-    for (const back of [1, 0]) {
-      const start = dayPlus(today, -back);
-      if (!occursOn(rule, start)) continue;
-      // Past midnight (or 24 hours when equal): closes on the next day.
-      const endDay = closes <= opens || closes === 1440 ? dayPlus(start, 1) : start;
-      const endMinutes = closes === 1440 ? 0 : closes;
-      const opensAt = DateTime.fromObject(
-        { ...start, hour: Math.floor(opens / 60), minute: opens % 60 },
-        { zone },
-      );
-      const closesAt = DateTime.fromObject(
-        { ...endDay, hour: Math.floor(endMinutes / 60), minute: endMinutes % 60 },
-        { zone },
-      );
-      if (opensAt.toMillis() <= instant && instant < closesAt.toMillis()) return true;
-    }
+    const clock = localClock(zone, instant);
+    if (!clock) continue;
+    if (inForceOn(rule, clock.today)) inForce = true;
+    const open = isWeeklyPlain(rule) ? openByWallClock(rule, clock) : openByInstants(rule, clock.today, zone, instant);
+    if (open) return true;
   }
   return inForce ? false : null;
+}
+
+/** The general case: the opening's start and end as instants in the rule's zone. */
+function openByInstants(rule: ScheduleRule, today: CivilDay, zone: string, instant: number): boolean {
+  const opens = clockMinutes(rule.opensAt as string);
+  const closes = clockMinutes(rule.closesAt as string);
+  for (const back of [1, 0]) {
+    const start = dayPlus(today, -back);
+    if (!occursOn(rule, start)) continue;
+    // Past midnight (or 24 hours when equal): closes on the next day.
+    const endDay = closes <= opens || closes === 1440 ? dayPlus(start, 1) : start;
+    const endMinutes = closes === 1440 ? 0 : closes;
+    const opensAt = DateTime.fromObject({ ...start, hour: Math.floor(opens / 60), minute: opens % 60 }, { zone });
+    const closesAt = DateTime.fromObject({ ...endDay, hour: Math.floor(endMinutes / 60), minute: endMinutes % 60 }, { zone });
+    if (opensAt.toMillis() <= instant && instant < closesAt.toMillis()) return true;
+  }
+  return false;
+}
+
+/**
+ * Most schedules are plain weekly hours ("MO-FR 09:00-17:00"): no interval, count, week,
+ * month or year-day parts, no ordinal weekdays. Those are decided on the local wall clock,
+ * which needs no date arithmetic per rule: a directory of 40,000 services answers "open
+ * now" in milliseconds. (Within the hour a daylight-saving change skips or repeats, wall
+ * clock and instants can differ by that hour; the general path, used for every other rule,
+ * works on instants.)
+ */
+function isWeeklyPlain(rule: ScheduleRule): boolean {
+  return (
+    (rule.freq === 'WEEKLY' || rule.freq === 'DAILY') &&
+    (rule.interval ?? 1) <= 1 &&
+    rule.count === undefined &&
+    rule.byweekno.length === 0 &&
+    rule.bymonthday.length === 0 &&
+    rule.byyearday.length === 0 &&
+    rule.byday.every((d) => d.length === 2)
+  );
+}
+
+function openByWallClock(rule: ScheduleRule, clock: LocalClock): boolean {
+  const opens = clockMinutes(rule.opensAt as string);
+  const closes = clockMinutes(rule.closesAt as string);
+  const overnight = closes <= opens; // past midnight, or 24 hours when equal
+  const occurs = (day: CivilDay, weekday: Weekday) => inForceOn(rule, day) && (rule.byday.length === 0 || rule.byday.includes(weekday));
+  if (occurs(clock.today, clock.weekday) && clock.minutes >= opens && (overnight || clock.minutes < closes)) return true;
+  return overnight && clock.minutes < closes && occurs(clock.yesterday, clock.yesterdayWeekday);
+}
+
+/** The wall-clock facts of one instant in one zone. */
+interface LocalClock {
+  today: CivilDay;
+  weekday: Weekday;
+  yesterday: CivilDay;
+  yesterdayWeekday: Weekday;
+  /** Minutes after local midnight. */
+  minutes: number;
+}
+
+/**
+ * The last instant asked about, per zone: a search asks the same question of every
+ * service, so the zone arithmetic (the costly part) is done once per zone, not per rule.
+ */
+const lastClock = new Map<string, { instant: number; clock: LocalClock | undefined }>();
+
+function localClock(zone: string, instant: number): LocalClock | undefined {
+  const cached = lastClock.get(zone);
+  if (cached && cached.instant === instant) return cached.clock;
+  const local = DateTime.fromMillis(instant, { zone });
+  let clock: LocalClock | undefined;
+  if (local.isValid) {
+    const today = { year: local.year, month: local.month, day: local.day };
+    clock = {
+      today,
+      weekday: WEEKDAYS[local.weekday - 1] as Weekday,
+      yesterday: dayPlus(today, -1),
+      yesterdayWeekday: WEEKDAYS[(local.weekday + 5) % 7] as Weekday,
+      minutes: local.hour * 60 + local.minute,
+    };
+  }
+  if (lastClock.size > 64) lastClock.clear(); // zones are few; this only bounds a pathological caller
+  lastClock.set(zone, { instant, clock });
+  return clock;
 }
 
 export { WEEKDAYS };

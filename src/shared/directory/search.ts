@@ -21,7 +21,7 @@ export interface ServiceQuery {
   language?: string;
   /** The person's age: within minimumAge … maximumAge, each bound inclusive when present. */
   age?: number;
-  /** Leave out services known to be closed at `at`; unknown opening hours still match. */
+  /** Only services known to be open at `at`: closed ones and those whose hours are unknown are left out. */
   openNow?: boolean;
   /** The instant for `openNow`, open-first ranking and freshness; defaults to the current time. */
   at?: Date;
@@ -89,7 +89,7 @@ function field(...parts: (string | undefined)[]): string {
   return ` ${normalizeText(parts.filter(Boolean).join(' '))} `;
 }
 
-interface Fields {
+export interface Fields {
   name: string;
   organization: string;
   terms: string;
@@ -99,12 +99,14 @@ interface Fields {
 
 const fieldCache = new WeakMap<ResourceService, Fields>();
 
-function fieldsOf(s: ResourceService): Fields {
+/** The normalized text fields of a service, each " w1 w2 … ", cached per service object. */
+export function fieldsOf(s: ResourceService): Fields {
   let f = fieldCache.get(s);
   if (!f) {
     f = {
       name: field(s.name, s.alternateName),
-      organization: field(s.organizationName),
+      // "Organization unknown" is our placeholder, not the service's words.
+      organization: s.organizationUnknown ? ' ' : field(s.organizationName),
       terms: field(...s.taxonomyTerms.flatMap((t) => [t.name, t.code])),
       body: field(s.description, s.eligibilityDescription, s.interpretationServices),
       places: field(...s.locations.flatMap((l) => [l.name, l.address])),
@@ -128,7 +130,11 @@ function wordScore(f: Fields, needle: string): number {
 
 /** How well a service matches free text (null: a word matches nothing). Fields are cached per service object. */
 export function textScore(s: ResourceService, text: string): number | null {
-  const ws = queryWords(text);
+  return wordsScore(s, queryWords(text));
+}
+
+/** textScore for words already through queryWords: a caller scoring many services normalizes the query once. */
+export function wordsScore(s: ResourceService, ws: readonly string[]): number | null {
   if (ws.length === 0) return 0;
   const f = fieldsOf(s);
   let score = 0;
@@ -141,21 +147,33 @@ export function textScore(s: ResourceService, text: string): number | null {
   return score;
 }
 
-function isNeedKey(need: string): need is NeedKey {
+/** "Mental health", "mental-health" and "mental_health" all name the need mental_health. */
+export function needKeyOf(need: string): string {
+  return need.trim().toLowerCase().replace(/[\s-]+/g, '_');
+}
+
+export function isNeedKey(need: string): need is NeedKey {
   return Object.prototype.hasOwnProperty.call(NEEDS, need);
 }
 
 /** How well a service matches a need (a NEEDS key or free text); null when it does not. */
 export function needScore(s: ResourceService, need: string): number | null {
-  const key = need.trim().toLowerCase().replace(/[\s-]+/g, '_');
-  if (!isNeedKey(key)) return textScore(s, need);
+  const key = needKeyOf(need);
+  return isNeedKey(key) ? keywordsScore(s, NEED_KEYWORDS[key]) : textScore(s, need);
+}
+
+/** Each need's keywords, normalized once. */
+export const NEED_KEYWORDS = Object.fromEntries(Object.entries(NEEDS).map(([k, d]) => [k, d.keywords.map(normalizeText)])) as Record<NeedKey, string[]>;
+
+/** The best weight of any of the (normalized) keywords; null when none occurs. */
+export function keywordsScore(s: ResourceService, keywords: readonly string[]): number | null {
   const f = fieldsOf(s);
   let best = 0;
-  for (const k of NEEDS[key].keywords) best = Math.max(best, wordScore(f, normalizeText(k)));
+  for (const k of keywords) best = Math.max(best, wordScore(f, k));
   return best === 0 ? null : best;
 }
 
-function matchesTerm(s: ResourceService, query: string): boolean {
+export function matchesTerm(s: ResourceService, query: string): boolean {
   const q = query.trim().toLowerCase();
   if (q === '') return true;
   return s.taxonomyTerms.some((t) => {
@@ -165,19 +183,31 @@ function matchesTerm(s: ResourceService, query: string): boolean {
   });
 }
 
-function matchesLanguage(s: ResourceService, query: string): boolean {
+/** Language names are few and repeat on every service: normalized once each. */
+const normalizedNames = new Map<string, string>();
+function normalizedName(name: string): string {
+  let n = normalizedNames.get(name);
+  if (n === undefined) {
+    n = normalizeText(name);
+    if (normalizedNames.size > 10_000) normalizedNames.clear();
+    normalizedNames.set(name, n);
+  }
+  return n;
+}
+
+export function matchesLanguage(s: ResourceService, query: string): boolean {
   const q = query.trim().toLowerCase();
   if (q === '') return true;
   const primary = (code: string) => code.split(/[-_]/)[0];
   if (s.languageCodes.some((c) => c === q || primary(c) === primary(q))) return true;
-  const nq = normalizeText(q);
+  const nq = normalizedName(q);
   return s.languages.some((name) => {
-    const n = normalizeText(name);
+    const n = normalizedName(name);
     return n === nq || ` ${n} `.includes(` ${nq} `) || primary(name.toLowerCase()) === q;
   });
 }
 
-function matchesAge(s: ResourceService, age: number): boolean {
+export function matchesAge(s: ResourceService, age: number): boolean {
   if (!Number.isFinite(age)) return true;
   if (s.minimumAge !== undefined && age < s.minimumAge) return false;
   if (s.maximumAge !== undefined && age > s.maximumAge) return false;
@@ -210,8 +240,18 @@ function evaluate(s: ResourceService, q: ServiceQuery, at: Date, wantOpen: boole
   if (q.language !== undefined && !matchesLanguage(s, q.language)) return null;
   if (q.age !== undefined && !matchesAge(s, q.age)) return null;
   const open = wantOpen ? openAt(s, q, at) : null;
-  if (q.openNow && open === false) return null;
+  if (q.openNow && !passesOpenNow(open)) return null;
   return { score, open };
+}
+
+/** The open-now filter: only hours known to be open pass; unknown hours are "hours unknown", never "open now". */
+export function passesOpenNow(open: boolean | null): boolean {
+  return open === true;
+}
+
+/** What a console says about a service's hours at the query instant. */
+export function describeOpen(open: boolean | null): 'open now' | 'closed now' | 'hours unknown' {
+  return open === true ? 'open now' : open === false ? 'closed now' : 'hours unknown';
 }
 
 /** Does the service satisfy every criterion of the query? */

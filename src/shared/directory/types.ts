@@ -57,6 +57,11 @@ export const ServicePhone = z.object({
   extension: z.string().optional(),
   type: z.string().optional(),
   description: z.string().optional(),
+  /**
+   * Set when the service lists no phone of its own and this is the phone of a location it
+   * is offered at, or of its organization (HSDS links phones to any of the three).
+   */
+  inheritedFrom: z.enum(['location', 'organization']).optional(),
 });
 export type ServicePhone = z.infer<typeof ServicePhone>;
 
@@ -95,7 +100,10 @@ export const ResourceService = z.object({
   /** '' when the package has none. */
   description: z.string(),
   organizationId: z.string().min(1),
+  /** "Organization unknown" when the package does not describe it (see organizationUnknown). */
   organizationName: z.string().min(1),
+  /** True when the service's organization is missing from the package (or was unusable). */
+  organizationUnknown: z.literal(true).optional(),
   status: ServiceStatus,
   email: z.string().optional(),
   url: z.string().optional(),

@@ -39,17 +39,18 @@ export function eidoIncidentType(n: Pick<NormalizedEidoIncident, 'type' | 'calls
   const words = [registryText, internalText && internalText !== registryText ? internalText : undefined].filter(Boolean).join(' — ');
   const text = [words, internalCode ? `(${internalCode})` : ''].filter(Boolean).join(' ');
   if (text) return cut(text, MAX.type);
-  const call = n.calls[0]?.primaryCallType;
+  const call = n.calls.find((c) => c.primaryCallType)?.primaryCallType;
   return call ? cut(`${capitalize(call)} call (no incident type from CAD)`, MAX.type) : 'CAD incident (no type)';
 }
 
-/** A location as one line a dispatcher can read. */
+/** A location as one line a dispatcher can read: the address, else the point, else the URL still to fetch. */
 export function describeEidoLocation(l: NormalizedLocation | undefined): string {
   if (!l) return 'Location not sent by CAD';
   let text: string;
-  if (l.kind === 'civic') text = l.display || (l.point ? latLon(l.point.lat, l.point.lon, l.point.radius) : 'Civic address without fields');
-  else if (l.kind === 'geodetic') text = latLon(l.lat, l.lon, l.radius);
-  else text = `By reference: ${l.url}`;
+  if (l.civic?.display) text = l.civic.display;
+  else if (l.point) text = latLon(l.point.lat, l.point.lon, l.point.radius);
+  else if (l.referenceUrl) text = `By reference: ${l.referenceUrl}`;
+  else text = 'Civic address without fields';
   if (l.description && !text.includes(l.description)) text = `${text} (${l.description})`;
   return cut(text, MAX.location);
 }
@@ -90,7 +91,7 @@ export function eidoIncidentFields(n: NormalizedEidoIncident, eligibility: Eligi
     callbackNumber: n.callback.number ? cut(n.callback.number, MAX.callback) : null,
     callerName: caller ? cut(caller, MAX.caller) : null,
     notes: notes ? cutEnd(notes, MAX.notes) : null,
-    cautions: n.cautions.length ? n.cautions.map((c) => ({ text: cut(c.text || c.registryText, MAX.caution), ...(c.severity ? { severity: c.severity } : {}) })) : null,
+    cautions: n.cautions.length ? n.cautions.map((c) => ({ text: cut(c.text || c.registryText || 'Caution', MAX.caution), ...(c.severity ? { severity: c.severity } : {}) })) : null,
     eligibility: eligibility ? { eligible: eligibility.eligible, reasons: eligibility.reasons, exclusions: eligibility.exclusions } : null,
     eidoRaw: n.raw,
     eidoUpdatedAt: n.lastUpdated,

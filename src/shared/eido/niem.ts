@@ -8,9 +8,14 @@
  * takes the first value of each list, and never fails: a person whose NIEM data we cannot
  * read is still shown, with roles and callback numbers, just without a name.
  *
+ * Keys that are neither form but plainly mean one (`personGivenName`, `PERSONSURNAME`,
+ * `nc:personSurName`) are read too, and reported through `onVariant` so the sender hears
+ * about them.
+ *
  * Every walk here is bounded: property lookups are direct, and the phone search is capped
  * in depth and count.
  */
+import { joinPath } from './field-path';
 import { phoneDigits } from './uri';
 
 type Obj = { [key: string]: unknown };
@@ -24,11 +29,23 @@ export interface NiemPerson {
   phones: string[];
 }
 
-export function readNiemPerson(nc: unknown): NiemPerson {
+/** Told when a key was read as the name it stands for: the key's path, and its NENA JSON and NIEM names. */
+export type NiemVariantReporter = (path: string, names: { json: string; niem: string }) => void;
+
+/** A value and the path it was found at, for reporting. */
+interface At {
+  value: unknown;
+  path: string;
+}
+
+export function readNiemPerson(nc: unknown, path = 'ncPersonComponent', onVariant: NiemVariantReporter = () => undefined): NiemPerson {
   if (!isObj(nc)) return { phones: [] };
-  const name = readName(get(nc, 'name', 'PersonName'));
-  const dob = readDate(get(nc, 'birthDate', 'PersonBirthDate'));
-  const language = readLanguage(get(nc, 'primaryLanguage', 'PersonPrimaryLanguage'));
+  const look = (at: At | undefined, ...keys: string[]) => get(at, keys, onVariant);
+  const text = (at: At | undefined) => textAt(at, onVariant);
+  const root: At = { value: nc, path };
+  const name = readName(look(root, 'name', 'PersonName'), look, text);
+  const dob = readDate(look(root, 'birthDate', 'PersonBirthDate'), look, text);
+  const language = readLanguage(look(root, 'primaryLanguage', 'PersonPrimaryLanguage'), look, text);
   return {
     ...(name ? { name } : {}),
     ...(dob ? { dob } : {}),
@@ -37,39 +54,44 @@ export function readNiemPerson(nc: unknown): NiemPerson {
   };
 }
 
-function readName(v: unknown): string | undefined {
+type Look = (at: At | undefined, ...keys: string[]) => At | undefined;
+type Text = (at: At | undefined) => string | undefined;
+
+function readName(v: At | undefined, look: Look, text: Text): string | undefined {
   const direct = text(v);
   if (direct) return direct;
   const n = first(v);
-  if (!isObj(n)) return undefined;
-  const full = text(get(n, 'fullName', 'PersonFullName'));
+  if (!n || !isObj(n.value)) return undefined;
+  const full = text(look(n, 'fullName', 'PersonFullName'));
   if (full) return full;
   const parts = [
-    text(get(n, 'givenName', 'PersonGivenName')),
-    text(get(n, 'middleName', 'PersonMiddleName')),
-    text(get(n, 'surName', 'surname', 'PersonSurName')),
+    text(look(n, 'givenName', 'PersonGivenName')),
+    text(look(n, 'middleName', 'PersonMiddleName')),
+    text(look(n, 'surName', 'PersonSurName')),
   ].filter((p): p is string => !!p);
   return parts.length > 0 ? parts.join(' ') : undefined;
 }
 
-function readDate(v: unknown): string | undefined {
+function readDate(v: At | undefined, look: Look, text: Text): string | undefined {
   const direct = text(v);
   if (direct) return direct;
   const d = first(v);
-  return isObj(d) ? text(get(d, 'date', 'Date', 'dateTime', 'DateTime', 'DateRepresentation')) : undefined;
+  if (!d || !isObj(d.value)) return undefined;
+  return text(look(d, 'date', 'Date', 'dateTime', 'DateTime', 'DateRepresentation'));
 }
 
-function readLanguage(v: unknown): string | undefined {
+function readLanguage(v: At | undefined, look: Look, text: Text): string | undefined {
   const direct = text(v);
   if (direct) return direct;
   const l = first(v);
-  if (!isObj(l)) return undefined;
-  const lang = get(l, 'language', 'PersonLanguage', 'Language');
-  const inner = isObj(first(lang)) ? (first(lang) as Obj) : l;
+  if (!l || !isObj(l.value)) return undefined;
+  const lang = look(l, 'language', 'PersonLanguage', 'Language');
+  const firstLang = first(lang);
+  const inner = firstLang && isObj(firstLang.value) ? firstLang : l;
   return (
     text(lang) ??
-    text(get(inner, 'languageName', 'LanguageName', 'name')) ??
-    text(get(inner, 'languageCode', 'LanguageCode', 'languageISO639_3Code', 'LanguageISO639-3Code'))
+    text(look(inner, 'languageName', 'LanguageName', 'name')) ??
+    text(look(inner, 'languageCode', 'LanguageCode', 'languageISO639_3Code', 'LanguageISO639-3Code'))
   );
 }
 
@@ -85,7 +107,8 @@ const CONTACT_KEYS = [
  */
 function readPhones(nc: Obj): string[] {
   const out: string[] = [];
-  const stack: Array<[unknown, number, boolean]> = CONTACT_KEYS.map((k) => [get(nc, k), 0, false]);
+  const contactKeys = Object.keys(nc).filter((k) => CONTACT_KEYS.some((c) => fold(c) === fold(k)));
+  const stack: Array<[unknown, number, boolean]> = contactKeys.map((k) => [nc[k], 0, false]);
   let visited = 0;
   while (stack.length > 0 && visited++ < 500 && out.length < 10) {
     const [v, depth, underPhone] = stack.pop() as [unknown, number, boolean];
@@ -101,32 +124,62 @@ function readPhones(nc: Obj): string[] {
   return out;
 }
 
-/** Looks up the first present key, also under the "nc:" prefix NIEM JSON uses. */
-function get(o: Obj, ...keys: string[]): unknown {
+/**
+ * The first present key of `keys`, also under the "nc:" prefix NIEM JSON uses; else a key
+ * that folds to one of them (case, namespace prefix and a leading "person" ignored), which
+ * is reported.
+ */
+function get(at: At | undefined, keys: string[], onVariant: NiemVariantReporter): At | undefined {
+  if (!at || !isObj(at.value)) return undefined;
+  const o = at.value;
   for (const k of keys) {
     for (const key of [k, `nc:${k}`]) {
-      if (Object.prototype.hasOwnProperty.call(o, key)) return o[key];
+      if (Object.prototype.hasOwnProperty.call(o, key)) return { value: o[key], path: joinPath(at.path, [key]) };
     }
   }
-  return undefined;
+  const wanted = new Set(keys.map(fold));
+  const variant = Object.keys(o).find((k) => wanted.has(fold(k)));
+  if (variant === undefined) return undefined;
+  const path = joinPath(at.path, [variant]);
+  const niem = keys.find((k) => /^[A-Z]/.test(k)) ?? (keys[0] as string);
+  onVariant(path, { json: keys[0] as string, niem: `nc:${niem}` });
+  return { value: o[variant], path };
 }
 
-function first(v: unknown): unknown {
-  return Array.isArray(v) ? v[0] : v;
+/** NIEM names as one spelling: no namespace prefix, lower case, no leading "person". */
+function fold(key: string): string {
+  return key.replace(/^[A-Za-z]+:/, '').toLowerCase().replace(/^person(?=.)/, '');
 }
 
-/** Text of a NIEM text value: a string, a list, or an object wrapping the literal. */
-function text(v: unknown, depth = 0): string | undefined {
-  const f = first(v);
+function first(at: At | undefined): At | undefined {
+  if (!at) return undefined;
+  return Array.isArray(at.value) ? { value: at.value[0], path: joinPath(at.path, [0]) } : at;
+}
+
+/** The keys NIEM and NENA JSON put a literal under, as written by them. */
+const LITERAL_KEYS = ['value', '@value', '#text', 'TextLiteral', 'nc:TextLiteral', 'text', 'DateRepresentation', 'nc:DateRepresentation'];
+const LITERAL_FOLDED = new Set(LITERAL_KEYS.map(fold));
+
+/**
+ * Text of a NIEM text value: a string, a list, or an object wrapping the literal. A literal
+ * under a key in another case ("VALUE") is read too, and reported.
+ */
+function textAt(at: At | undefined, onVariant: NiemVariantReporter, depth = 0): string | undefined {
+  if (!at) return undefined;
+  const f = Array.isArray(at.value) ? at.value[0] : at.value;
+  const here = Array.isArray(at.value) ? joinPath(at.path, [0]) : at.path;
   if (typeof f === 'string') {
     const t = f.trim();
     return t === '' ? undefined : t.slice(0, MAX_TEXT);
   }
   if (typeof f === 'number' && Number.isFinite(f)) return String(f);
-  if (isObj(f) && depth < 3) {
-    return text(get(f, 'value', '@value', '#text', 'TextLiteral', 'text', 'DateRepresentation'), depth + 1);
-  }
-  return undefined;
+  if (!isObj(f) || depth >= 3) return undefined;
+  const exact = LITERAL_KEYS.find((k) => Object.prototype.hasOwnProperty.call(f, k));
+  const key = exact ?? Object.keys(f).find((k) => LITERAL_FOLDED.has(fold(k)));
+  if (key === undefined) return undefined;
+  const path = joinPath(here, [key]);
+  if (exact === undefined) onVariant(path, { json: 'value', niem: 'nc:TextLiteral' });
+  return textAt({ value: f[key], path }, onVariant, depth + 1);
 }
 
 function isObj(v: unknown): v is Obj {

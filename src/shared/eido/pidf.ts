@@ -7,15 +7,20 @@
  *   and they are how billion-laughs and external-entity attacks start;
  * - entity processing off in the parser, so nothing is ever expanded; the five predefined
  *   entities and numeric character references are decoded by us, one pass, no recursion;
+ * - element names that are prototype keys refused (`bad_xml`);
  * - nesting capped (`too_deep`), well-formedness checked (`bad_xml`).
+ *
+ * The first four mark the body as hostile (`isHostileXml`) and refuse the whole document.
+ * A body that is only broken (malformed, no location-info, a position out of range) loses
+ * that location, with a warning; the rest of the incident still comes through.
  *
  * Element namespaces are dropped (`gp:`, `gml:`, `ca:`): senders choose prefixes freely and
  * PIDF-LO element names do not collide within a location-info.
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { EidoError } from './errors';
+import { EidoError, type EidoErrorCode } from './errors';
 import { assertWithinBytes } from './json';
-import type { CivicFields, GeoPoint, LocationShape } from './types';
+import type { CivicFields, GeoPoint } from './types';
 
 export const DEFAULT_MAX_XML_BYTES = 64 * 1024;
 /** The NENA sample nests 9 deep; 32 leaves room for vendor extensions. */
@@ -50,31 +55,83 @@ const parser = new XMLParser({
   maxNestedTags: MAX_XML_DEPTH,
 });
 
-/** Parses a PIDF-LO body into a civic or geodetic location. `path` names the JSON field. */
+/** What a PIDF-LO body says: a civic address, a geodetic point, or both. */
+export interface PidfLocation {
+  civic?: { fields: CivicFields; display: string };
+  point?: GeoPoint & { shape: string };
+}
+
+/** Errors that mark the XML as an attack (or too costly to read), not merely broken. */
+const HOSTILE = new WeakSet<EidoError>();
+
+function hostile(code: EidoErrorCode, message: string, path: string): EidoError {
+  const err = new EidoError(code, message, path);
+  HOSTILE.add(err);
+  return err;
+}
+
+/**
+ * True for XML refused as hostile (DOCTYPE, entities, prototype element names, size, tags,
+ * depth): the whole document is then refused. Other XML errors only lose that location.
+ */
+export function isHostileXml(err: unknown): boolean {
+  return err instanceof EidoError && HOSTILE.has(err);
+}
+
+/**
+ * Parses a PIDF-LO body. `path` names the JSON field. Throws an EidoError when the body
+ * holds no usable location (hostile ones are marked, see isHostileXml). When it holds a
+ * usable civic address and a broken geometry (or the reverse), the usable part is returned
+ * and `warn` is told what was left out.
+ */
 export function parsePidfLo(
   xml: string,
   path: string,
   maxBytes = DEFAULT_MAX_XML_BYTES,
   budget: XmlBudget = newXmlBudget(),
-): LocationShape {
+  warn: (problem: EidoError) => void = () => undefined,
+): PidfLocation {
   const root = parseXmlSafely(xml, path, maxBytes, budget);
-  const info = findLocationInfo(root);
-  if (!info) throw new EidoError('bad_xml', 'PIDF-LO has no location-info element', path);
-  const civic = firstNode(info['civicAddress']);
-  const geo = readGeodetic(info, path);
-  if (civic) {
-    const fields = readCivic(civic);
-    return { kind: 'civic', fields, display: formatCivic(fields), ...(geo ? { point: pointOf(geo) } : {}) };
+  const infos = findLocationInfos(root);
+  if (infos.length === 0) throw new EidoError('bad_xml', 'PIDF-LO has no location-info element', path);
+  // A sender may put the address and the point in separate location-info elements (one per
+  // tuple or device); the first of each is kept, so neither is lost.
+  const civicNode = infos.map((i) => firstNode(i['civicAddress'])).find((c) => c !== undefined);
+  let point: PidfLocation['point'];
+  let geoError: EidoError | undefined;
+  for (const info of infos) {
+    try {
+      point = readGeodetic(info, path);
+    } catch (e) {
+      if (!(e instanceof EidoError)) throw e;
+      geoError ??= e;
+    }
+    if (point) break;
   }
-  if (geo) return geo;
-  throw new EidoError('bad_xml', 'location-info holds neither a civicAddress nor a supported GML shape', path);
+  const civic = civicNode ? readCivic(civicNode) : undefined;
+  const hasCivic = civic !== undefined && Object.keys(civic).length > 0;
+  if (!hasCivic && !point) {
+    if (geoError) throw geoError;
+    throw new EidoError('bad_xml', 'location-info holds neither a civicAddress nor a supported GML shape', path);
+  }
+  if (geoError && !point) warn(geoError);
+  return {
+    ...(hasCivic ? { civic: { fields: civic, display: formatCivic(civic) } } : {}),
+    ...(point ? { point } : {}),
+  };
 }
 
 /** The hostile-input gate shared by every XML body we read. */
 export function parseXmlSafely(xml: string, path: string, maxBytes: number, budget: XmlBudget): XmlNode {
-  assertWithinBytes(xml, maxBytes, 'embedded XML', path);
-  if (/<!DOCTYPE/i.test(xml)) throw new EidoError('bad_xml', 'XML with a DOCTYPE is refused', path);
-  if (/<!ENTITY/i.test(xml)) throw new EidoError('bad_xml', 'XML entity declarations are refused', path);
+  try {
+    assertWithinBytes(xml, maxBytes, 'embedded XML', path);
+  } catch (e) {
+    if (e instanceof EidoError) throw hostile(e.code, 'embedded XML is larger than the ' + maxBytes + '-byte limit', path);
+    throw e;
+  }
+  if (/<!DOCTYPE/i.test(xml)) throw hostile('bad_xml', 'XML with a DOCTYPE is refused', path);
+  if (/<!ENTITY/i.test(xml)) throw hostile('bad_xml', 'XML entity declarations are refused', path);
+  if (UNSAFE_ELEMENT.test(xml)) throw hostile('bad_xml', 'XML with an element named __proto__, constructor or prototype is refused', path);
   spendMarkup(xml, path, budget);
   const body = xml.trim();
   const valid = XMLValidator.validate(body);
@@ -86,7 +143,7 @@ export function parseXmlSafely(xml: string, path: string, maxBytes: number, budg
     parsed = parser.parse(body);
   } catch (e) {
     if (e instanceof Error && /nested/i.test(e.message)) {
-      throw new EidoError('too_deep', `XML nested deeper than ${MAX_XML_DEPTH} elements`, path);
+      throw hostile('too_deep', `XML nested deeper than ${MAX_XML_DEPTH} elements`, path);
     }
     throw new EidoError('bad_xml', 'XML could not be parsed', path);
   }
@@ -94,25 +151,30 @@ export function parseXmlSafely(xml: string, path: string, maxBytes: number, budg
   return parsed;
 }
 
+/** An element (opening or closing, any prefix) whose name would be a prototype key. */
+const UNSAFE_ELEMENT = /<\/?\s*(?:[\w.-]+:)?(?:__proto__|constructor|prototype)[\s/>]/;
+
 /** Counts "<" against the per-body and per-document limits (`oversize` when exceeded). */
 function spendMarkup(xml: string, path: string, budget: XmlBudget): void {
   let count = 0;
   for (let i = xml.indexOf('<'); i !== -1; i = xml.indexOf('<', i + 1)) {
     if (++count > MAX_XML_MARKUP) {
-      throw new EidoError('oversize', `embedded XML has more than ${MAX_XML_MARKUP} tags`, path);
+      throw hostile('oversize', `embedded XML has more than ${MAX_XML_MARKUP} tags`, path);
     }
   }
   budget.markupLeft -= count;
   if (budget.markupLeft < 0) {
-    throw new EidoError('oversize', `the document's embedded XML has more than ${MAX_XML_MARKUP_TOTAL} tags in total`, path);
+    throw hostile('oversize', `the document's embedded XML has more than ${MAX_XML_MARKUP_TOTAL} tags in total`, path);
   }
 }
 
 /**
- * Finds the first `location-info`, wherever the sender put it: presence/tuple/status/geopriv
- * (RFC 4119), presence/device or presence/person (RFC 4479 data model), or elsewhere.
+ * Every `location-info`, wherever the sender put it: presence/tuple/status/geopriv
+ * (RFC 4119), presence/device or presence/person (RFC 4479 data model), or elsewhere, in
+ * document order.
  */
-function findLocationInfo(root: XmlNode): XmlNode | undefined {
+function findLocationInfos(root: XmlNode): XmlNode[] {
+  const found: XmlNode[] = [];
   const stack: unknown[] = [root];
   while (stack.length > 0) {
     const v = stack.pop();
@@ -121,11 +183,11 @@ function findLocationInfo(root: XmlNode): XmlNode | undefined {
       continue;
     }
     if (!isNode(v)) continue;
-    const info = firstNode(v['location-info']);
-    if (info) return info;
-    for (const [key, child] of Object.entries(v)) if (!key.startsWith('@_')) stack.push(child);
+    for (const info of asList(v['location-info'])) if (isNode(info)) found.push(info);
+    const children = Object.entries(v).filter(([key]) => !key.startsWith('@_') && key !== 'location-info');
+    for (let i = children.length - 1; i >= 0; i--) stack.push((children[i] as [string, unknown])[1]);
   }
-  return undefined;
+  return found;
 }
 
 /** Element names that must never become keys of a plain object. */
@@ -160,7 +222,7 @@ function join(sep: string, ...parts: Array<string | undefined | false>): string 
   return parts.filter((p): p is string => typeof p === 'string' && p.length > 0).join(sep);
 }
 
-type Geodetic = Extract<LocationShape, { kind: 'geodetic' }>;
+type Geodetic = GeoPoint & { shape: string };
 
 /** GML shapes from RFC 5491: Point, Circle, Sphere, Ellipse, ArcBand, Polygon, Prism. */
 function readGeodetic(info: XmlNode, path: string): Geodetic | undefined {
@@ -169,10 +231,10 @@ function readGeodetic(info: XmlNode, path: string): Geodetic | undefined {
     if (!node) continue;
     const center = readPos(textOf(node['pos']), path);
     const radius = shape === 'Circle' || shape === 'Sphere' ? readRadius(node['radius'], path) : undefined;
-    return { kind: 'geodetic', shape: shape.toLowerCase(), ...center, ...(radius !== undefined ? { radius } : {}) };
+    return { shape: shape.toLowerCase(), ...center, ...(radius !== undefined ? { radius } : {}) };
   }
   const polygon = firstNode(info['Polygon']) ?? firstNode(firstNode(info['Prism'])?.['base']);
-  if (polygon) return { kind: 'geodetic', shape: 'polygon', ...polygonCentroid(polygon, path) };
+  if (polygon) return { shape: 'polygon', ...polygonCentroid(polygon, path) };
   return undefined;
 }
 
@@ -222,10 +284,6 @@ function polygonCentroid(polygon: XmlNode, path: string): GeoPoint {
   const point = { lat: lat / (nums.length / 2), lon: lon / (nums.length / 2) };
   if (!validLatLon(point.lat, point.lon)) throw new EidoError('bad_xml', 'polygon coordinates out of range', path);
   return point;
-}
-
-function pointOf(g: Geodetic): GeoPoint {
-  return { lat: g.lat, lon: g.lon, ...(g.radius !== undefined ? { radius: g.radius } : {}) };
 }
 
 function isNode(v: unknown): v is XmlNode {

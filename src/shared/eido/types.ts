@@ -4,8 +4,10 @@
  * EIDO spreads one incident over linked components (`$id`/`$ref`), NIEM person data and
  * PIDF-LO XML. Consoles, the server and eligibility rules should not each re-learn that, so
  * `parseEido` flattens it once into this shape. Every timestamp is ISO 8601 in UTC.
- * Optional fields are omitted (never `undefined`) when the document does not carry them.
+ * Optional fields are omitted (never `undefined`) when the document does not carry them (or
+ * carried them unusably: then a warning says so).
  */
+import type { EidoWarning } from './errors';
 
 /** STA-021 severity/priority scale (caution severity, call priority). */
 export type EidoScale = 'highest' | 'high' | 'normal' | 'low' | 'lowest';
@@ -39,11 +41,11 @@ export interface NormalizedStatus {
 
 export interface NormalizedCall {
   id: string;
-  start: string;
+  start?: string;
   answer?: string;
-  state: string;
-  direction: string;
-  primaryCallType: string;
+  state?: string;
+  direction?: 'incoming' | 'outgoing' | 'internal';
+  primaryCallType?: string;
   localCallType?: string;
   queue?: string;
 }
@@ -105,20 +107,33 @@ export interface CivicFields {
   [element: string]: string | undefined;
 }
 
-export type LocationShape =
-  | { kind: 'civic'; fields: CivicFields; display: string; point?: GeoPoint }
-  | ({ kind: 'geodetic'; shape: string } & GeoPoint)
-  | { kind: 'reference'; url: string };
+/** A civic address as sent, and as one line a dispatcher would write. */
+export interface CivicAddress {
+  fields: CivicFields;
+  display: string;
+}
 
-export type NormalizedLocation = LocationShape & {
+/** A geodetic location: its centre, and the GML shape it was given as ("point", "circle", ...). */
+export type GeodeticPoint = GeoPoint & { shape: string };
+
+export interface NormalizedLocation {
   id: string;
-  /** `locationTypeDescriptionRegistryText`, e.g. "Caller", "Incident", "RoutingLocation". */
-  locationType: string;
-  description?: string;
-  /** The by-reference URL when the component also carries a by-value location. */
+  /**
+   * How the location is given, best first: 'civic' when it has an address (it may also have
+   * a point), 'geodetic' when it has a point only, 'reference' when it has only a URL that
+   * still has to be dereferenced.
+   */
+  kind: 'civic' | 'geodetic' | 'reference';
+  civic?: CivicAddress;
+  /** Kept alongside the address when the sender gave both. */
+  point?: GeodeticPoint;
+  /** The by-reference URL (HELD over https, or a SIP presence URI), also beside a by-value location. */
   referenceUrl?: string;
+  /** `locationTypeDescriptionRegistryText`, e.g. "Caller", "Incident", "RoutingLocation". */
+  locationType?: string;
+  description?: string;
   updatedAt: string;
-};
+}
 
 export interface NormalizedNote {
   id: string;
@@ -131,11 +146,11 @@ export interface NormalizedNote {
 
 export interface NormalizedCaution {
   id: string;
-  /** `cautionTypeInternalText`. */
+  /** `cautionTypeInternalText`, else the registry text. */
   text: string;
   severity?: EidoScale;
   /** `cautionTypeCommonRegistryText`. */
-  registryText: string;
+  registryText?: string;
   source?: string;
 }
 
@@ -159,7 +174,7 @@ export interface NormalizedAgency {
 export interface NormalizedAgent {
   id: string;
   roles: string[];
-  agencyId: string;
+  agencyId?: string;
   position?: string;
 }
 
@@ -169,9 +184,13 @@ export interface NormalizedEidoIncident {
   /** `incidentComponent.internalIncidentId`, the CAD's own number, when sent. */
   internalIncidentId?: string;
   /** `issuingElementIdentification`: the functional element that produced the document. */
-  issuer: string;
+  issuer?: string;
   /** The document `lastUpdateTimeStamp`; newer documents supersede older ones. */
   lastUpdated: string;
+  /**
+   * Who last updated the document. When `updatedByAgencyReference` is missing, the agency
+   * that owns the incident (else the first agency, else the issuer) stands in, with a warning.
+   */
   updatedBy: { agencyId: string; agentId?: string };
   type: NormalizedIncidentType;
   priority: NormalizedPriority;
@@ -193,6 +212,12 @@ export interface NormalizedEidoIncident {
   agents: NormalizedAgent[];
   /** Agency/agent ids referenced but not described in this document (allowed; see parse.ts). */
   externalRefs: string[];
-  /** The document exactly as received (or serialized, when given an object). */
+  /** The document exactly as received (or serialized, when given an object or inside a conveyance event). */
   raw: string;
+  /**
+   * What Tandem repaired to read this document (a misnamed key, a missing non-essential
+   * field, a broken reference dropped...), in the order found; empty for a clean document.
+   * Parsing `raw` again gives the same warnings.
+   */
+  warnings: EidoWarning[];
 }

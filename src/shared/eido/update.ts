@@ -126,7 +126,7 @@ export function buildOutcomeUpdate(input: OutcomeUpdateInput) {
       },
     ],
   };
-  parseEido(doc); // throws EidoError if anything above is not valid EIDO
+  parseEido(doc, { strict: true }); // throws EidoError if anything above is not clean EIDO 1.0
   return doc;
 }
 
