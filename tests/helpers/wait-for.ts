@@ -1,0 +1,41 @@
+import { performance } from 'node:perf_hooks';
+
+export interface WaitOptions {
+  /** What is awaited, in words: the timeout error names it. */
+  what: string;
+  /** Give up after this many milliseconds. Generous: it only matters when something is wrong. */
+  timeout?: number;
+  /** Poll every this many milliseconds. */
+  every?: number;
+}
+
+/**
+ * Polls `condition` until it returns a truthy value and returns that value; fails after
+ * `timeout` naming what it waited for (and the last error, when the condition threw). The
+ * deadline is measured with performance.now(), so a test that fakes Date still times out.
+ */
+export async function waitFor<T>(condition: () => T | Promise<T>, { what, timeout = 10_000, every = 10 }: WaitOptions): Promise<NonNullable<T>> {
+  const deadline = performance.now() + timeout;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await condition();
+      if (value) return value as NonNullable<T>;
+    } catch (err) {
+      lastError = err;
+    }
+    if (performance.now() >= deadline) {
+      const cause = lastError instanceof Error ? ` (last error: ${lastError.message})` : '';
+      throw new Error(`Timed out after ${timeout} ms waiting for ${what}${cause}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, every));
+  }
+}
+
+/**
+ * Lets every callback already queued on the event loop run (I/O, setImmediate): a point where
+ * concurrent work can interleave, without waiting any length of time.
+ */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
