@@ -4,10 +4,12 @@
 // never started or left no report (scripts/test-report.mjs does the counting).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { addTallies, closingLine, countCheck, countNotStarted, countPlaywright, countVitest } from './test-report.mjs';
 
-const VITEST_REPORT = 'test-results/vitest.json';
-const PLAYWRIGHT_REPORT = 'test-results/playwright.json';
+// Absolute, so that a runner whose root is elsewhere still writes where this reads.
+const VITEST_REPORT = resolve('test-results/vitest.json');
+const PLAYWRIGHT_REPORT = resolve('test-results/playwright.json');
 
 /** Runs one step in the foreground and returns its exit status (null if it never ran). */
 function step(name, cmd, args, env = {}) {
