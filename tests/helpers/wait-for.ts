@@ -9,13 +9,15 @@ export interface WaitOptions {
   every?: number;
 }
 
+/** The real monotonic clock, taken at load: a test that fakes Date or performance still times out. */
+const monotonicNow = performance.now.bind(performance);
+
 /**
  * Polls `condition` until it returns a truthy value and returns that value; fails after
- * `timeout` naming what it waited for (and the last error, when the condition threw). The
- * deadline is measured with performance.now(), so a test that fakes Date still times out.
+ * `timeout` naming what it waited for (and the last error, when the condition threw).
  */
 export async function waitFor<T>(condition: () => T | Promise<T>, { what, timeout = 10_000, every = 10 }: WaitOptions): Promise<NonNullable<T>> {
-  const deadline = performance.now() + timeout;
+  const deadline = monotonicNow() + timeout;
   let lastError: unknown;
   for (;;) {
     try {
@@ -24,7 +26,7 @@ export async function waitFor<T>(condition: () => T | Promise<T>, { what, timeou
     } catch (err) {
       lastError = err;
     }
-    if (performance.now() >= deadline) {
+    if (monotonicNow() >= deadline) {
       const cause = lastError instanceof Error ? ` (last error: ${lastError.message})` : '';
       throw new Error(`Timed out after ${timeout} ms waiting for ${what}${cause}`);
     }

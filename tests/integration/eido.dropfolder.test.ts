@@ -120,8 +120,9 @@ describe('EIDO drop folder', () => {
     const doc = withId(mentalHealthIncident(), 'slow');
     const text = JSON.stringify(doc);
     const file = path.join(drop, 'slow.json');
-    // The folder's clock is the test's: a loaded machine cannot stretch a pause past settleMs.
-    vi.useFakeTimers({ toFake: ['Date'] });
+    // The clocks the folder measures quiet time on are the test's: a loaded machine cannot
+    // stretch a pause past settleMs. Its timers stay real, so it keeps scanning.
+    vi.useFakeTimers({ toFake: ['Date', 'performance'] });
     try {
       const fd = fs.openSync(file, 'w');
       const parts = 8;
