@@ -1,66 +1,60 @@
-// `npm test`: every check CI runs, in order, ending with one line `N passed, N failed`
-// that totals every test runner. Lint and type errors count as failures.
+// `npm test`: every check CI runs, in order, ending with one line `N passed, N failed, N skipped`
+// that totals lint, typecheck, vitest (unit and integration) and Playwright. Lint and type
+// errors count as failures; so does every test file that failed to load and every runner that
+// never started or left no report (scripts/test-report.mjs does the counting).
 import { spawnSync } from 'node:child_process';
-import { readFileSync, mkdirSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { addTallies, closingLine, countCheck, countNotStarted, countPlaywright, countVitest } from './test-report.mjs';
 
-let passed = 0;
-let failed = 0;
-let skipped = 0;
-const problems = [];
+// Absolute, so that a runner whose root is elsewhere still writes where this reads.
+const VITEST_REPORT = resolve('test-results/vitest.json');
+const PLAYWRIGHT_REPORT = resolve('test-results/playwright.json');
 
+/** Runs one step in the foreground and returns its exit status (null if it never ran). */
 function step(name, cmd, args, env = {}) {
   console.log(`\n=== ${name}: ${cmd} ${args.join(' ')}`);
   const t = Date.now();
   const r = spawnSync(cmd, args, { stdio: 'inherit', env: { ...process.env, ...env } });
+  if (r.error) console.log(`=== ${name}: could not start: ${r.error.message}`);
   console.log(`=== ${name}: ${r.status === 0 ? 'ok' : `exit ${r.status}`} in ${((Date.now() - t) / 1000).toFixed(1)} s`);
-  return r.status === 0;
+  return r.status;
 }
 
-function check(name, cmd, args) {
-  if (step(name, cmd, args)) passed += 1;
-  else {
-    failed += 1;
-    problems.push(name);
+/** The report a runner just wrote; undefined when it wrote none (or one that is not JSON). */
+function readReport(file) {
+  if (!existsSync(file)) return undefined;
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    return undefined;
   }
 }
 
 mkdirSync('test-results', { recursive: true });
-check('lint', 'npx', ['eslint', '.']);
-check('typecheck', 'npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']);
+// A report left by an earlier run must never be counted as this run's.
+rmSync(VITEST_REPORT, { force: true });
+rmSync(PLAYWRIGHT_REPORT, { force: true });
 
-// Vitest: unit and integration tests against real SQLite files and real servers on loopback.
-const vitestOk = step('vitest', 'npx', ['vitest', 'run', '--reporter=default', '--reporter=json', '--outputFile.json=test-results/vitest.json']);
-if (existsSync('test-results/vitest.json')) {
-  const v = JSON.parse(readFileSync('test-results/vitest.json', 'utf8'));
-  passed += v.numPassedTests;
-  failed += v.numFailedTests;
-  skipped += v.numPendingTests + (v.numTodoTests ?? 0);
-  if (v.numFailedTests || !vitestOk) problems.push('vitest');
-  if (!vitestOk && v.numFailedTests === 0) failed += 1; // a suite that failed to load
-} else {
-  failed += 1;
-  problems.push('vitest (no report)');
-}
+const tallies = [];
+tallies.push(countCheck('lint', step('lint', 'npx', ['eslint', '.'])));
+tallies.push(countCheck('typecheck', step('typecheck', 'npx', ['tsc', '-p', 'tsconfig.json', '--noEmit'])));
+
+// Vitest, both projects: unit, and integration against real SQLite files and real servers on loopback.
+const vitestStatus = step('vitest', 'npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${VITEST_REPORT}`]);
+tallies.push(countVitest(readReport(VITEST_REPORT), vitestStatus));
 
 // Playwright: the real renderer in Debian's Chromium against real cores and a real server.
-if (step('build renderer', 'npm', ['run', '--silent', 'build:renderer'])) {
-  const pwOk = step('playwright', 'npx', ['playwright', 'test', '--reporter=list,json'], { PLAYWRIGHT_JSON_OUTPUT_NAME: 'test-results/playwright.json' });
-  if (existsSync('test-results/playwright.json')) {
-    const s = JSON.parse(readFileSync('test-results/playwright.json', 'utf8')).stats;
-    passed += s.expected + (s.flaky ?? 0);
-    failed += s.unexpected;
-    skipped += s.skipped;
-    if (s.unexpected || !pwOk) problems.push('playwright');
-    if (!pwOk && s.unexpected === 0) failed += 1;
-  } else {
-    failed += 1;
-    problems.push('playwright (no report)');
-  }
+const buildStatus = step('build renderer', 'npm', ['run', '--silent', 'build:renderer']);
+tallies.push(countCheck('build renderer', buildStatus));
+if (buildStatus === 0) {
+  const pwStatus = step('playwright', 'npx', ['playwright', 'test', '--reporter=list,json'], { PLAYWRIGHT_JSON_OUTPUT_NAME: PLAYWRIGHT_REPORT });
+  tallies.push(countPlaywright(readReport(PLAYWRIGHT_REPORT), pwStatus));
 } else {
-  failed += 1;
-  problems.push('build renderer');
+  tallies.push(countNotStarted('playwright', 'the renderer did not build'));
 }
 
-if (problems.length) console.log(`\nFailed: ${problems.join(', ')}`);
-console.log(`\n${passed} passed, ${failed} failed, ${skipped} skipped`);
-process.exit(failed ? 1 : 0);
+const total = addTallies(tallies);
+if (total.problems.length) console.log(`\nFailed:\n${total.problems.map((p) => `  ${p}`).join('\n')}`);
+console.log(`\n${closingLine(total)}`);
+process.exit(total.failed ? 1 : 0);

@@ -35,11 +35,18 @@ test.describe('Electron shell', () => {
     });
     const page = await app.firstWindow();
     await expect(page).toHaveURL(/^app:\/\/tandem\//);
-    // The shell refuses to navigate anywhere else.
+    // The shell refuses to navigate anywhere else. A listener added after the shell's records
+    // each attempt once the shell has had its say: proof the attempt arrived and was refused.
+    type Attempts = { navigationAttempts?: { url: string; prevented: boolean }[] };
+    await app.evaluate(({ BrowserWindow }) => {
+      const g = globalThis as Attempts;
+      g.navigationAttempts = [];
+      BrowserWindow.getAllWindows()[0].webContents.on('will-navigate', (event, url) => g.navigationAttempts!.push({ url, prevented: event.defaultPrevented }));
+    });
     await page.evaluate(() => {
       window.location.href = 'https://example.com/';
     });
-    await page.waitForTimeout(300);
+    await expect.poll(() => app.evaluate(() => (globalThis as Attempts).navigationAttempts)).toEqual([{ url: 'https://example.com/', prevented: true }]);
     await expect(page).toHaveURL(/^app:\/\/tandem\//);
     // No Node in the page; only the one preload object.
     expect(await page.evaluate(() => typeof (window as unknown as { require?: unknown }).require)).toBe('undefined');

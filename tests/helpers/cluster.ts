@@ -3,6 +3,7 @@ import { createSyncServer, type SyncServer, type SyncServerConfig } from '../../
 import { createCore, type Core, type CoreConfig } from '../../src/main/core';
 import { forkTs } from './fork-ts';
 import { tempDir, randomKey } from './tmp';
+import { waitFor } from './wait-for';
 
 /**
  * A sync server and workstation cores on loopback, for integration tests and benchmarks:
@@ -104,12 +105,7 @@ async function startServerProcess(config: SyncServerConfig): Promise<ClusterServ
   };
 }
 
-/** Waits until `check` returns true, or fails after `ms`. */
-export async function until(check: () => boolean | Promise<boolean>, ms = 5000, what = 'condition'): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`Timed out after ${ms} ms waiting for ${what}`);
+/** Waits until `check` returns true, or fails after `ms` naming `what` (see waitFor). */
+export async function until(check: () => boolean | Promise<boolean>, ms = 10_000, what = 'condition'): Promise<void> {
+  await waitFor(check, { timeout: ms, what });
 }

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createCore, type Core } from '../../src/main/core';
 import type { DropResult } from '../../src/main/core/services/cad';
 import { recentIncidents } from '../../src/main/core/store/queries/incidents';
@@ -118,27 +118,40 @@ describe('EIDO drop folder', () => {
 
   it('waits for a file written in place to settle: a slow writer is read once, whole', async () => {
     const { core, drop } = await start({ settleMs: 400, pollMs: 100 });
+    const folder = core.cad.dropFolder!;
     const doc = withId(mentalHealthIncident(), 'slow');
     const text = JSON.stringify(doc);
     const file = path.join(drop, 'slow.json');
-    const fd = fs.openSync(file, 'w');
-    const parts = 8;
-    for (let k = 0; k < parts; k++) {
-      fs.writeSync(fd, text.slice((k * text.length) / parts, ((k + 1) * text.length) / parts));
-      await new Promise((r) => setTimeout(r, 120)); // pauses shorter than settleMs
+    // The clocks the folder measures quiet time on are the test's: a loaded machine cannot
+    // stretch a pause past settleMs. Its timers stay real, so it keeps scanning.
+    vi.useFakeTimers({ toFake: ['Date', 'performance'] });
+    try {
+      const fd = fs.openSync(file, 'w');
+      const parts = 8;
+      for (let k = 0; k < parts; k++) {
+        fs.writeSync(fd, text.slice((k * text.length) / parts, ((k + 1) * text.length) / parts));
+        expect(folder.scan()).toEqual([]); // it has seen this part, and waits for the writer
+        vi.advanceTimersByTime(120); // a pause shorter than settleMs
+      }
+      fs.closeSync(fd);
+      expect(folder.scan()).toEqual([]); // quiet for 120 ms only
+      vi.advanceTimersByTime(400);
+      await until(() => resultFor('slow.json') !== undefined, 10_000, 'handled');
+    } finally {
+      vi.useRealTimers();
     }
-    fs.closeSync(fd);
-    await until(() => resultFor('slow.json') !== undefined, 3000, 'handled');
     expect(resultFor('slow.json')!.outcome).toBe('accepted');
     expect(read(core, eidoIncidentRowId(doc.$id))).not.toBeNull();
     expect(fs.readdirSync(path.join(drop, 'rejected'))).toEqual([]);
-    // A file still being written under a non-.json name is never touched.
+    // A file still being written under a non-.json name is never touched: a document dropped
+    // after them is handled, so the folder has been listed since they were written.
     fs.writeFileSync(path.join(drop, 'later.json.part'), text.slice(0, 100));
     fs.writeFileSync(path.join(drop, '.hidden.json'), text.slice(0, 100));
-    await new Promise((r) => setTimeout(r, 700));
+    dropAtomically(drop, 'after.json', JSON.stringify(withId(mentalHealthIncident(), 'after')));
+    await until(() => resultFor('after.json') !== undefined, 10_000, 'the document dropped after them');
     expect(fs.existsSync(path.join(drop, 'later.json.part'))).toBe(true);
     expect(fs.existsSync(path.join(drop, '.hidden.json'))).toBe(true);
-    expect(results.map((r) => r.file)).toEqual(['slow.json']);
+    expect(results.map((r) => r.file)).toEqual(['slow.json', 'after.json']);
   });
 
   it('a newer document updates the incident; an older one is ignored (processed, not rejected)', async () => {
@@ -186,7 +199,8 @@ describe('EIDO drop folder', () => {
 
     core.close();
     dropAtomically(drop, 'after-close.json', JSON.stringify(withId(sample(), 'closed')));
-    await new Promise((r) => setTimeout(r, 800));
+    // Every timer and watch event ends in a scan; a closed folder's scan handles nothing.
+    expect(core.cad.dropFolder!.scan()).toEqual([]);
     expect(fs.existsSync(path.join(drop, 'after-close.json'))).toBe(true);
   });
 });

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCore, type Core } from '../../src/main/core';
 import { startHost } from '../../src/main/host/server';
 import { tempDir, randomKey } from '../helpers/tmp';
+import { waitFor } from '../helpers/wait-for';
 
 /** The headless host: per-launch token on the bridge, loopback only, files only from the renderer folder. */
 const t = tempDir('tandem-host-');
@@ -59,7 +60,7 @@ describe('headless host', () => {
     ws!.send(JSON.stringify({ t: 'call', id: 1, name: 'session.get', input: {} }));
     ws!.send(JSON.stringify({ t: 'call', id: 2, name: 'case.queue', input: {} }));
     ws!.send(JSON.stringify({ t: 'call', id: 3, name: 'nope', input: {} }));
-    await new Promise((r) => setTimeout(r, 300));
+    await waitFor(() => [1, 2, 3].every((id) => id in replies), { what: 'replies to calls 1, 2 and 3' });
     expect(replies[1]).toMatchObject({ t: 'result', value: { demo: true, user: null } });
     expect(replies[2]).toMatchObject({ t: 'error', error: { code: 'unauthenticated' } });
     expect(replies[3]).toMatchObject({ t: 'error', error: { code: 'unknown_request' } });

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ServerStorage, UserRecord } from '../../src/server/storage/types';
 import { SERVER_REPLICA, decodeChange } from '../../src/server/storage/types';
+import { yieldToEventLoop } from '../helpers/wait-for';
 
 /**
  * What every ServerStorage implementation must do. SQLite runs it now; PostgreSQL will run
@@ -58,7 +59,7 @@ export function describeStorageConformance(name: string, open: () => Promise<{ s
         Array.from({ length: 25 }, () =>
           storage.transaction(async (tx) => {
             const rep = await tx.getReplica('r1');
-            await new Promise((r) => setTimeout(r, 1));
+            await yieldToEventLoop(); // let the other transactions interleave here
             await tx.setReplicaLastSeq('r1', (rep?.lastSeq ?? 0) + 1);
           }),
         ),

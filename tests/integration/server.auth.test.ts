@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SessionResponse } from '../../src/shared/sync/wire';
 import { Client, enroll, http, PASSWORD, signedIn, startServer, type TestServer } from './server-helpers';
+import { waitFor } from '../helpers/wait-for';
 
 let t: TestServer;
 beforeAll(async () => {
@@ -51,7 +52,9 @@ describe('enrollment', () => {
     const short = await startServer({ enrollmentTtlMs: 1 });
     try {
       const token = await short.server.admin.createEnrollmentToken();
-      await new Promise((r) => setTimeout(r, 20));
+      // The token expires 1 ms after the server issued it, which was no later than now.
+      const issuedBy = Date.now();
+      await waitFor(() => Date.now() > issuedBy + 1, { what: "the token's 1 ms lifetime to pass" });
       const res = await http<{ message: string }>(short.server.url, 'POST', '/v1/enroll', { body: { token, name: 'late' } });
       expect(res.status).toBe(401);
       expect(res.body.message).toContain('expired');

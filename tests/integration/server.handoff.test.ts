@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Handoff, Presence } from '../../src/shared/entities';
 import type { PullResponse } from '../../src/shared/sync/protocol';
 import { Client, signedIn, startServer, type Res, type Session, type TestServer } from './server-helpers';
+import { waitFor } from '../helpers/wait-for';
 
 const DIRECT_LINE = '555-0199';
 
@@ -190,18 +191,20 @@ describe('decline, cancel, timeout', () => {
     handoffOf(await request(f.d, 'h1'));
     handoffOf(await request(f.d, 'h2'));
     handoffOf(await f.c[0].call('handoff.accept', { id: 'h2' }));
-    const deadline = Date.now() + 5000;
-    let state = 'ringing';
-    while (state === 'ringing' && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 50));
+    const stateOf = async (id: string) => {
       const page = await f.d.ok<PullResponse>('pull', { cursor: 0 });
-      const ops = page.ops.filter((o) => o.entity === 'handoff' && o.id === 'h1' && 'state' in o.fields);
-      state = String(ops[ops.length - 1].fields.state);
-    }
-    expect(state).toBe('timed_out');
+      return String(page.ops.filter((o) => o.entity === 'handoff' && o.id === id && 'state' in o.fields).at(-1)?.fields.state);
+    };
+    const leftRinging = async (id: string) => {
+      const state = await stateOf(id);
+      return state !== 'ringing' && state;
+    };
+    expect(await waitFor(() => leftRinging('h1'), { what: 'h1 to leave ringing', every: 50 })).toBe('timed_out');
     expect(await f.c[0].call('handoff.accept', { id: 'h1' })).toMatchObject({ ok: false, e: { code: 'conflict', message: 'A handoff that is timed out cannot accept' } });
-    // The accepted one is untouched by its old timer.
-    await new Promise((r) => setTimeout(r, 300));
+    // The accepted one is untouched by its old timer. A handoff that rings later times out
+    // later: once h3 has timed out, h2's old timer has fired too.
+    handoffOf(await request(f.d, 'h3'));
+    expect(await waitFor(() => leftRinging('h3'), { what: 'h3 to leave ringing', every: 50 })).toBe('timed_out');
     const page = await f.d.ok<PullResponse>('pull', { cursor: 0 });
     const h2 = page.ops.filter((o) => o.id === 'h2' && 'state' in o.fields).map((o) => o.fields.state);
     expect(h2).toEqual(['ringing', 'accepted']);

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { PullResponse, PushResponse } from '../../src/shared/sync/protocol';
 import { Client, http, incidentFields, newReplica, op, PASSWORD, signedIn, startServer, tempDir } from './server-helpers';
+import { waitFor } from '../helpers/wait-for';
 
 const dir = tempDir();
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -39,15 +40,15 @@ describe('restart', () => {
       expect(signIn.status).toBe(200);
 
       const c2 = await Client.connect(second.server, clinician.headers);
-      let state: unknown = 'ringing';
-      let page: PullResponse = before;
-      for (let i = 0; i < 100 && state === 'ringing'; i++) {
-        await new Promise((res) => setTimeout(res, 30));
-        page = await c2.ok<PullResponse>('pull', { cursor: 0 });
-        const ops = page.ops.filter((o) => o.id === 'h-ring' && 'state' in o.fields);
-        state = ops[ops.length - 1].fields.state;
-      }
-      expect(state).toBe('timed_out');
+      const lastState = (p: PullResponse) => p.ops.filter((o) => o.id === 'h-ring' && 'state' in o.fields).at(-1)?.fields.state;
+      const page = await waitFor(
+        async () => {
+          const p = await c2.ok<PullResponse>('pull', { cursor: 0 });
+          return lastState(p) !== 'ringing' ? p : undefined;
+        },
+        { what: 'the ringing handoff to leave ringing after the restart', every: 30 },
+      );
+      expect(lastState(page)).toBe('timed_out');
       // The change log is intact and the server's replica carries on where it stopped, later in time.
       expect(page.ops.slice(0, before.ops.length)).toEqual(before.ops);
       const serverOps = page.ops.filter((o) => o.replica === 'server');

@@ -21,6 +21,18 @@ afterAll(async () => {
   await t.cleanup();
 });
 
+/**
+ * A commit after everything so far, and its poke on `c`. The server pokes over one socket, in
+ * order, so every poke for an earlier commit has arrived once this one has.
+ */
+async function laterPoke(): Promise<number> {
+  const res = await d.ok<PushResponse>('push', { ops: [op(newReplica(), 1, 'incident', `inc-later-${Date.now()}-${Math.random()}`, incidentFields(0))] });
+  await c.waitFor((m) => m.t === 'poke' && m.cursor === res.cursor);
+  return res.cursor;
+}
+
+const pokesSince = (before: number, until: number) => c.messages.slice(before).filter((m) => m.t === 'poke' && m.cursor < until);
+
 describe('socket requests', () => {
   it('pushes and pulls over the socket, and pokes every console after the commit', async () => {
     const r = newReplica();
@@ -40,20 +52,18 @@ describe('socket requests', () => {
     const ops = Array.from({ length: 50 }, (_, i) => op(r, i + 1, 'incident', `inc-burst-${i}`, incidentFields(i)));
     const res = await d.ok<PushResponse>('push', { ops });
     await c.waitFor((m) => m.t === 'poke' && m.cursor === res.cursor);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(c.messages.slice(before).filter((m) => m.t === 'poke')).toHaveLength(1);
+    expect(pokesSince(before, await laterPoke())).toHaveLength(1);
   });
 
   it('does not poke when nothing moved', async () => {
     const r = newReplica();
     const batch = [op(r, 1, 'incident', 'inc-s2', incidentFields(2))];
-    await d.ok('push', { ops: batch });
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    const first = await d.ok<PushResponse>('push', { ops: batch });
+    await c.waitFor((m) => m.t === 'poke' && m.cursor === first.cursor);
     const before = c.messages.length;
     const res = await d.ok<PushResponse>('push', { ops: batch });
     expect(res.skipped).toBe(1);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(c.messages.slice(before).filter((m) => m.t === 'poke')).toHaveLength(0);
+    expect(pokesSince(before, await laterPoke())).toHaveLength(0);
   });
 
   it('filters a dispatcher socket pull by role', async () => {
@@ -78,10 +88,9 @@ describe('socket requests', () => {
       const ops = Array.from({ length: PER_BATCH }, (_, i) => op(r, b * PER_BATCH + i + 1, 'case', `case-bulk-${b}-${i}`, caseFields(`p-${i}`)));
       return bulk.ok('push', { ops }).then(() => answered.push(`push ${b}`));
     });
-    // The server (in this process) reads nothing until this turn ends: let every push reach its
-    // socket before the other console asks.
-    const until = Date.now() + 100;
-    while (Date.now() < until);
+    // The server (in this process) reads nothing until this turn ends, and every push was
+    // written to its socket in this turn (ws sends without compression at once): the other
+    // console asks after all of them, before the server has read any.
     const pull = d.ok('pull', { cursor: 0, limit: 1 }).then(() => answered.push('pull'));
     await Promise.all([...pushes, pull]);
     await bulk.close();
@@ -125,11 +134,17 @@ describe('malformed messages', () => {
   it('survives a flood of junk from many sockets', async () => {
     const clients = await Promise.all([1, 2, 3].map(() => Client.connect(t.server, clinician.headers)));
     for (const cl of clients) for (let i = 0; i < 200; i++) cl.sendRaw(i % 2 ? '{"t":"req"' : JSON.stringify({ t: 'req', id: 1000 + i, m: 'presence.set', p: { status: 'nope' } }));
-    // Each answers what it can (a bad request, or "too many in flight" past 64 at once) and lives on.
+    // Each socket answers every request that has an id, once: a bad request, or "too many in
+    // flight" past 64 at once (the junk without an id is dropped). Once all are answered the
+    // flood is over, and the server carries on.
+    const ids = Array.from({ length: 100 }, (_, k) => 1000 + 2 * k);
     for (const cl of clients) {
-      const res = await cl.waitFor((m) => m.t === 'res' && m.id === 1198);
-      expect(res).toMatchObject({ ok: false });
-      if (res.t === 'res' && !res.ok) expect(['bad_request', 'unavailable']).toContain(res.e.code);
+      const answers = await Promise.all(ids.map((id) => cl.waitFor((m) => m.t === 'res' && m.id === id, 20_000)));
+      for (const res of answers) {
+        expect(res).toMatchObject({ ok: false });
+        if (res.t === 'res' && !res.ok) expect(['bad_request', 'unavailable']).toContain(res.e.code);
+      }
+      expect(cl.messages.filter((m) => m.t === 'res')).toHaveLength(ids.length);
     }
     const last = await clients[0].ok<PullResponse>('pull', { cursor: 0, limit: 1 });
     expect(last.ops).toHaveLength(1);

@@ -202,5 +202,7 @@ describe('sync convergence (property)', () => {
       }),
       { numRuns: RUNS },
     );
-  }, 600_000);
+    // A hang guard, not a speed bound: 1500 histories take 3 min on an idle 2-core machine and
+    // over 10 min on a busy one.
+  }, 1_800_000);
 });
