@@ -9,7 +9,9 @@ export default defineConfig({
   outputDir: 'test-results',
   workers: 1,
   fullyParallel: false,
-  timeout: 90_000,
+  // A hang guard, not a speed target: a spec that starts a sync server and three consoles
+  // (each a tsx process) needs ~40 s on a quiet 2-core machine and over 90 s on a loaded one.
+  timeout: 240_000,
   expect: { timeout: 10_000 },
   reporter: [['list']],
   use: {
