@@ -37,10 +37,13 @@ export const User = z.object({
 export type User = z.infer<typeof User>;
 
 export const SyncStatus = z.object({
-  state: z.enum(['disabled', 'connecting', 'online', 'offline', 'error']),
+  /** `failing`: linked, but sync has not progressed for several attempts (`error` says why). */
+  state: z.enum(['disabled', 'connecting', 'online', 'offline', 'error', 'failing']),
   offlineSince: z.string().nullable(),
   pending: z.number().int(),
   refused: z.number().int(),
+  /** Pulled ops set aside because they failed their check (never applied; reported to the server). */
+  quarantined: z.number().int().optional(),
   lastSyncedAt: z.string().nullable(),
   error: z.string().nullable(),
   serverUrl: z.string().nullable(),

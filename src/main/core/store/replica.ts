@@ -10,6 +10,14 @@ import { ReadHandle, WriteHandle } from './handles';
 import { fromStored, storedValue, toStored, type Stored } from './stored';
 import { metaValue, setMetaValue } from './queries/meta';
 import {
+  lastQuarantineReason,
+  markQuarantineReported,
+  quarantineOp,
+  quarantinedCount,
+  unreportedQuarantine,
+  type UnreportedRow,
+} from './queries/quarantine';
+import {
   appendToOutbox,
   deleteOutboxUpTo,
   emptyOutbox,
@@ -176,10 +184,12 @@ export class ReplicaStore {
     };
     if (this.db.inTransaction) run();
     else
-      this.db.transaction(() => {
-        run();
-        this.indexSearch();
-      })();
+      this.db
+        .transaction(() => {
+          run();
+          this.indexSearch();
+        })
+        .immediate();
     // Only counted once the row and op are written (a throw above leaves the number unused and free).
     this.nextSeq = seq + 1;
     this.pendingNotify.add(entity);
@@ -200,11 +210,15 @@ export class ReplicaStore {
     const seqBefore = this.nextSeq;
     let result: T;
     try {
-      result = this.db.transaction(() => {
-        const r = fn();
-        this.indexSearch();
-        return r;
-      })();
+      // IMMEDIATE: the write lock is taken (waiting out the busy timeout) before anything is
+      // read, so a checkpoint or the sync thread never makes a local write fail with SQLITE_BUSY.
+      result = this.db
+        .transaction(() => {
+          const r = fn();
+          this.indexSearch();
+          return r;
+        })
+        .immediate();
     } catch (err) {
       // The ops written inside were rolled back with it: hand their numbers out again, or the
       // outbox would have a hole and the server would stop every later push at the gap.
@@ -235,9 +249,34 @@ export class ReplicaStore {
       }
       this.indexSearch();
       extra?.();
-    })();
+    }).immediate();
     this.notify(changed);
     return changed;
+  }
+
+  /** Pulled ops that failed their check, set aside with their reason (never applied). */
+  quarantine(ops: { cursor: number | null; reason: string; op: unknown }[]): void {
+    if (!ops.length) return;
+    const at = new Date(this.now()).toISOString();
+    this.writes.transaction(() => {
+      for (const q of ops) quarantineOp(this.writes, q.cursor, q.reason, JSON.stringify(q.op).slice(0, 4096), at);
+    });
+  }
+
+  quarantinedCount(): number {
+    return quarantinedCount(this.reads);
+  }
+
+  lastQuarantineReason(): string | null {
+    return lastQuarantineReason(this.reads) ?? null;
+  }
+
+  unreportedQuarantine(limit = 100): UnreportedRow[] {
+    return unreportedQuarantine(this.reads, limit);
+  }
+
+  markQuarantineReported(upTo: number): void {
+    markQuarantineReported(this.writes, upTo);
   }
 
   read<T>(entity: EntityName, id: string): T | null {
