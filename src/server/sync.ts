@@ -6,6 +6,7 @@ import { opShapeProblem } from '../shared/sync/op-check';
 import { Op, PULL_PAGE_MAX, PULL_PAGE_MAX_BYTES, PushRequest, opJsonText, partialSchema, validateOpFor, type PushResponse, type Refusal } from '../shared/sync/protocol';
 import { PullParams, SyncReportParams } from '../shared/sync/wire';
 import type { Caller } from './auth';
+import { checkAuthorship, type AuthorshipRecord } from './authorship';
 import { ServerError, describeZodIssues } from './errors';
 import { JsonBytes } from '../node/json-bytes';
 import { SERVER_REPLICA, type ReplicaRecord, type ServerStorage, type StorageTx } from './storage/types';
@@ -123,14 +124,21 @@ export class SyncEngine {
           break;
         }
         const { op, reason } = validateOpFor(role, raw);
-        const why = reason ?? (op ? this.checkHlc(op, nowMs) : 'malformed op');
+        let why = reason ?? (op ? this.checkHlc(op, nowMs) : 'malformed op');
         rep.lastSeq = ident.seq;
         moved.add(rep);
+        let record: AuthorshipRecord = null;
+        if (why === null && op) {
+          const authorship = await checkAuthorship(tx, caller.user, op, { nowMs, maxDriftMs: this.opts.maxDriftMs });
+          if ('reason' in authorship) why = authorship.reason;
+          else record = authorship.record;
+        }
         if (why !== null || !op) {
           await refuse(raw, ident.replica, ident.seq, why ?? 'malformed op');
           continue;
         }
         await this.apply(tx, op);
+        if (record) await tx.putRowAuthor(record.entity, record.id, record.author);
         if (maxHlc === null || op.hlc > maxHlc) maxHlc = op.hlc;
         applied++;
       }

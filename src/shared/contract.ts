@@ -356,7 +356,7 @@ export const requests = {
   'directory.search': req(DirectoryQuery, z.object({ rows: z.array(DirectoryHit), total: z.number().int(), size: z.number().int() }), 'directory.read'),
   'directory.get': req(byId, DirectoryEntry, 'directory.read'),
   'directory.facets': req(z.object({}), DirectoryFacets, 'directory.read'),
-  'directory.import': req(z.object({ dir: z.string().trim().min(1, 'Name the folder').max(1000) }), DirectoryImportReport, 'directory.import'),
+  'directory.import': req(z.object({ dir: z.string().trim().min(1, 'Name the folder').max(1000) }), DirectoryImportReport, 'directory.manage'),
 } satisfies Record<string, RequestDef>;
 
 export type Requests = typeof requests;
