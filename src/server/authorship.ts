@@ -9,7 +9,8 @@ import type { RowAuthor, StorageTx } from './storage/types';
  * Authorship is the server's word (issue 13). A console says who wrote an op and when; the
  * server checks it against the session that pushed it, before the op reaches the change log:
  *
- * - author fields (case_event.authorId/authorName, incident.createdBy) name the signed-in user;
+ * - author fields name the signed-in user: case_event.authorId/authorName are refused otherwise,
+ *   incident.createdBy is stamped with the user's name;
  * - append-only rows (timeline events, notes, screenings) are created once, whole, and never
  *   written again: a second op on the same id is refused (a correction is a new event), so
  *   "earliest wins" can never hand a row to a forger;
@@ -50,7 +51,7 @@ export async function checkAuthorship(
   user: User,
   op: Op,
   bounds: AuthorshipBounds,
-): Promise<{ reason: string } | { record: AuthorshipRecord }> {
+): Promise<{ reason: string } | { record: AuthorshipRecord; stamp?: Record<string, unknown> }> {
   const { nowMs, maxDriftMs } = bounds;
   const skewS = Math.round(maxDriftMs / 1000);
   const h = decodeHlc(op.hlc);
@@ -76,23 +77,21 @@ export async function checkAuthorship(
   }
 }
 
-async function checkIncident(tx: StorageTx, user: User, op: Op): Promise<{ reason: string } | { record: AuthorshipRecord }> {
-  const set = CAD_FIELDS.filter((f) => f in op.fields);
-  if (set.length) return { reason: `incident ${set.join(', ')} come only from CAD intake; a console may not set them` };
-  if (op.fields.source !== undefined && op.fields.source !== 'manual') {
-    return { reason: `incident source '${String(op.fields.source)}' comes only from CAD intake; a console may only write 'manual'` };
-  }
+async function checkIncident(tx: StorageTx, user: User, op: Op): Promise<{ reason: string } | { record: AuthorshipRecord; stamp?: Record<string, unknown> }> {
   const existing = await tx.getEntity('incident', op.id);
+  // A console's new incident carries them empty (null); nothing else may touch them.
+  const set = CAD_FIELDS.filter((f) => f in op.fields && (existing || op.fields[f] !== null));
+  if (set.length) return { reason: `incident ${set.join(', ')} come only from CAD intake; a console may not set them` };
+  if (op.fields.source !== undefined && (op.fields.source !== 'manual' || existing)) {
+    return { reason: `incident source comes only from CAD intake; a console may only create a 'manual' incident, not set source '${String(op.fields.source)}'` };
+  }
   if (existing) {
-    if (existing.data.source === 'eido' && 'source' in op.fields) return { reason: `incident ${op.id} came from CAD; its source cannot be changed` };
     if ('createdBy' in op.fields && op.fields.createdBy !== existing.data.createdBy) return { reason: `incident ${op.id}: createdBy cannot be changed` };
     if ('createdAt' in op.fields && op.fields.createdAt !== existing.data.createdAt) return { reason: `incident ${op.id}: createdAt cannot be changed` };
     return { record: null };
   }
-  if ('createdBy' in op.fields && op.fields.createdBy !== user.name) {
-    return { reason: `incident createdBy must be the signed-in user (${user.name}), not ${JSON.stringify(op.fields.createdBy)}` };
-  }
-  return { record: null };
+  // The creator is the signed-in user, whatever the console wrote.
+  return { record: null, stamp: 'createdBy' in op.fields ? { createdBy: user.name } : undefined };
 }
 
 async function checkAppendOnly(tx: StorageTx, user: User, op: Op): Promise<{ reason: string } | { record: AuthorshipRecord }> {

@@ -131,7 +131,10 @@ export class SyncEngine {
         if (why === null && op) {
           const authorship = await checkAuthorship(tx, caller.user, op, { nowMs, maxDriftMs: this.opts.maxDriftMs });
           if ('reason' in authorship) why = authorship.reason;
-          else record = authorship.record;
+          else {
+            record = authorship.record;
+            if (authorship.stamp) op.fields = { ...op.fields, ...authorship.stamp };
+          }
         }
         if (why !== null || !op) {
           await refuse(raw, ident.replica, ident.seq, why ?? 'malformed op');
