@@ -64,6 +64,8 @@ export class SyncClient {
   /** Attempts in a row that ended without progress, and why the last one failed. */
   private failures = 0;
   private lastFailure: string | null = null;
+  /** A failed push or pull is tried again after a backoff, while the link stays up. */
+  private retryTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly opts: SyncClientOptions) {
     this.now = opts.now ?? Date.now;
@@ -162,6 +164,8 @@ export class SyncClient {
     this.session = null;
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.reconnectTimer = null;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
     this.ws?.terminate();
     this.ws = null;
     this.failPending(new RpcError('unavailable', 'Signed out'));
@@ -415,12 +419,23 @@ export class SyncClient {
     if (this.failures >= FAILING_AFTER) this.setStatus({ state: 'failing', error: reason });
   }
 
+  /** Tries push and pull again after a backoff that grows with each failure in a row. */
+  private scheduleRetry(): void {
+    if (this.retryTimer || this.stopped) return;
+    const delay = Math.min(250 * 2 ** Math.min(this.failures, 10), this.opts.maxBackoffMs ?? 5000);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      if (this.isOnline()) void this.syncNow();
+    }, delay);
+  }
+
   private reportTransient(err: unknown): void {
     // A dropped link is handled by reconnect (and counted there); anything else is counted and shown.
     if (err instanceof RpcError && err.code === 'unavailable' && !this.isOnline()) return;
     const message = (err as Error).message;
     this.failed(message);
     if (this.status.state !== 'failing') this.setStatus({ error: message });
+    this.scheduleRetry();
   }
 }
 
