@@ -16,6 +16,6 @@ export const rowAuthors: Migration = {
       author_id TEXT NOT NULL,
       owner_id TEXT,
       PRIMARY KEY (entity, id)
-    ) STRICT, WITHOUT ROWID;
+    ) WITHOUT ROWID, STRICT;
   `,
 };
