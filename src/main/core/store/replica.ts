@@ -9,6 +9,7 @@ import { caseSearchIndexer } from './search-index';
 import { ReadHandle, WriteHandle } from './handles';
 import { fromStored, storedValue, toStored, type Stored } from './stored';
 import { metaValue, setMetaValue } from './queries/meta';
+import { purgeEntities } from './queries/scope';
 import {
   lastQuarantineReason,
   markQuarantineReported,
@@ -252,6 +253,36 @@ export class ReplicaStore {
     }).immediate();
     this.notify(changed);
     return changed;
+  }
+
+  /**
+   * What this replica holds follows who is signed in (issue 13). `entities` are what the user's
+   * role may receive. Rows of entities outside it are deleted (a dispatcher never finds the
+   * clinical rows a clinician's session left); entities the replica has not been pulling (a
+   * clinician after a dispatcher) make it pull the change log again from the start, so she gets
+   * her whole caseload. Only for a synced store: the server holds everything purged.
+   */
+  adoptScope(entities: readonly EntityName[]): { purged: EntityName[]; repull: boolean; rows: number } {
+    const stored = this.metaGet('syncScope');
+    const before: EntityName[] = stored ? (JSON.parse(stored) as EntityName[]) : (Object.keys(ENTITIES) as EntityName[]);
+    const now = [...entities].sort();
+    if (stored && JSON.stringify(before.slice().sort()) === JSON.stringify(now)) return { purged: [], repull: false, rows: 0 };
+    const purged = before.filter((e) => !now.includes(e));
+    // A store from before scopes existed may have pulled any scope: pull again to be sure.
+    const repull = !stored || now.some((e) => !before.includes(e));
+    let rows = 0;
+    this.writes.transaction(() => {
+      // Deleted pages are zeroed (secure_delete as the store has it): these are clinical records.
+      if (purged.length) rows = purgeEntities(this.writes, purged);
+      if (repull && Number(this.metaGet('cursor') ?? 0) > 0) {
+        this.metaSet('cursor', '0');
+        // This workstation's own earlier ops are among what was purged: pull them back too.
+        this.metaSet('pullOwn', '1');
+      }
+      this.metaSet('syncScope', JSON.stringify(now));
+    });
+    if (purged.length) this.notify(purged);
+    return { purged, repull, rows };
   }
 
   /** Pulled ops that failed their check, set aside with their reason (never applied). */

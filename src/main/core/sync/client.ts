@@ -357,8 +357,10 @@ export class SyncClient {
     }
     this.pulling = true;
     const store = this.opts.store;
+    // After a change of scope (ReplicaStore.adoptScope) the first full pull takes our own ops too.
+    const pullOwn = store.metaGet('pullOwn') === '1';
     const ask = (cursor: number) => {
-      const response = this.rpc('pull', { cursor, limit: this.opts.pullPage ?? 5000, excludeOwn: true }, 30_000);
+      const response = this.rpc('pull', { cursor, limit: this.opts.pullPage ?? 5000, excludeOwn: !pullOwn }, 30_000);
       response.catch(() => undefined);
       return response;
     };
@@ -371,12 +373,13 @@ export class SyncClient {
           const res = parsePullResponse(await pending);
           pending = res.more && this.isOnline() ? ask(res.cursor) : null;
           // The server leaves our own ops out; one that comes back anyway is already applied here.
-          const foreign = res.ops.filter((op) => op.replica !== store.replicaId);
+          const foreign = pullOwn ? res.ops : res.ops.filter((op) => op.replica !== store.replicaId);
           // Never back: a push acknowledged meanwhile may have moved it past this page. An op that
           // fails its check is set aside in the same transaction, and the cursor moves past it.
           store.applyRemote(foreign, () => {
             store.quarantine(res.quarantined);
             store.metaSet('cursor', String(Math.max(res.cursor, this.cursor())));
+            if (pullOwn && !res.more) store.metaSet('pullOwn', '0');
           });
           if (res.quarantined.length) void this.reportQuarantine();
           if (foreign.length) this.opts.onRemoteOps(foreign);
