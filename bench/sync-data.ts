@@ -1,12 +1,19 @@
 /** The rows bench:sync moves, shared by the bench and its source process. */
-export function caseFields(i: number, at: string) {
+/** Who the rows are by: the signed-in user (the server checks authorship and ownership). */
+export interface Author {
+  id: string;
+  name: string;
+}
+const DEFAULT_AUTHOR: Author = { id: 'u-chris', name: 'Chris Okafor' };
+
+export function caseFields(i: number, at: string, who: Author = DEFAULT_AUTHOR) {
   return {
     personId: `per-${i}`, incidentId: null, incidentNumber: `M261127-bnch-${i}`, origin: 'live_call', reason: `Follow-up after crisis call ${i}`,
-    status: 'open', risk: ['low', 'moderate', 'high', 'unknown'][i % 4], ownerId: 'u-chris', ownerName: 'Chris Okafor',
+    status: 'open', risk: ['low', 'moderate', 'high', 'unknown'][i % 4], ownerId: who.id, ownerName: who.name,
     dueAt: at, consent: null, safetyAlert: null, closedAt: null, closureReason: null, createdAt: at, updatedAt: at,
   };
 }
 
-export function eventFields(i: number, j: number, at: string) {
-  return { caseId: `case-${i}`, at, kind: 'note', authorId: 'u-chris', authorName: 'Chris Okafor', body: { text: `Contact note ${j} for case ${i}: left a message, will try again tomorrow.` }, corrects: null };
+export function eventFields(i: number, j: number, at: string, who: Author = DEFAULT_AUTHOR) {
+  return { caseId: `case-${i}`, at, kind: 'note', authorId: who.id, authorName: who.name, body: { text: `Contact note ${j} for case ${i}: left a message, will try again tomorrow.` }, corrects: null };
 }

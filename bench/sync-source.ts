@@ -16,7 +16,7 @@ const core = await createCore({
   sync: { serverUrl: config.serverUrl, enrollmentToken: config.token },
 });
 const send = (m: object) => process.send!(m);
-await core.call('session.signIn', { username: 'chris', password: config.password });
+const who = (await core.call('session.signIn', { username: 'chris', password: config.password })) as { id: string; name: string };
 core.sync!.stop(); // seeded offline, so the whole store is pushed in the measured run
 core.on('sync.status', (st) => {
   if (st.state === 'online' && st.pending === 0) send({ t: 'drained' });
@@ -27,8 +27,8 @@ process.on('message', (cmd: Command) => {
   if (cmd.t === 'seed') {
     core.store.transaction(() => {
       for (let i = 0; i < cmd.cases; i++) {
-        core.store.write('case', `case-${i}`, caseFields(i, cmd.at));
-        for (let j = 0; j < cmd.eventsPerCase; j++) core.store.write('case_event', `evt-${i}-${j}`, eventFields(i, j, cmd.at));
+        core.store.write('case', `case-${i}`, caseFields(i, cmd.at, who));
+        for (let j = 0; j < cmd.eventsPerCase; j++) core.store.write('case_event', `evt-${i}-${j}`, eventFields(i, j, cmd.at, who));
       }
     });
     // A store that has held its cases for a while has them in the database file, not the WAL.

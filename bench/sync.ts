@@ -6,6 +6,9 @@
  * target. The floor, measured in the same run: inserting the same rows into a fresh SQLite
  * file in one transaction, plus sending the same bytes over a loopback WebSocket.
  * Then an incremental sync: 1,000 ops made on one console until applied on the other.
+ * Throughout the full sync the receiving console also makes single local case writes (one every
+ * 5 ms, as a clinician typing): local_write_p99_ms is the p99 of each write's own time, and
+ * local_write_failed how many threw (SQLITE_BUSY from a checkpoint, say): issue 13 wants 0.
  * Environment: BENCH_CASES, BENCH_EVENTS_PER_CASE; TANDEM_CHILD_NODE_ARGS passes Node flags to
  * the server and source processes (see tests/helpers/fork-ts.ts). For diagnosis:
  * BENCH_CPU_TIMELINE=1 prints each process's CPU share every 250 ms of the full sync, and
@@ -80,16 +83,36 @@ async function main(): Promise<void> {
   const off = target.on('data.changed', check);
   const serverPid = childPids().find((pid) => pid !== source.child.pid) ?? -1;
   const cpu = watchCpu({ server: serverPid, source: source.child.pid ?? -1, target: process.pid }, Boolean(process.env.BENCH_CPU_TIMELINE));
+  // Local writes on the receiving console while it applies the initial sync.
+  const writeMs: number[] = [];
+  let writeFailed = 0;
+  let firstFailure = '';
+  const writer = setInterval(() => {
+    const n = writeMs.length + writeFailed;
+    const t = performance.now();
+    try {
+      target.store.write('case', `local-${n}`, { ...caseFields(n, at, { id: 'u-none', name: '' }), ownerId: null, ownerName: null });
+      writeMs.push(performance.now() - t);
+    } catch (err) {
+      writeFailed++;
+      firstFailure ||= (err as Error).message;
+    }
+  }, 5);
   const start = performance.now();
   if (process.env.BENCH_WINDOW) console.error(`window_start_us=${process.hrtime.bigint() / 1000n}`);
   source.send({ t: 'go' });
   await withTimeout(pulled, 600_000, 'full sync');
+  clearInterval(writer);
   off();
+  const localWrites = writeMs.length;
+  writeMs.sort((x, y) => x - y);
+  const writeP99 = writeMs.length ? writeMs[Math.min(writeMs.length - 1, Math.floor(writeMs.length * 0.99))] : 0;
+  if (writeFailed) console.error(`${writeFailed} local writes failed during the sync, first: ${firstFailure}`);
   const syncS = (performance.now() - start) / 1000;
   if (process.env.BENCH_WINDOW) console.error(`window_end_us=${process.hrtime.bigint() / 1000n}`);
   const { used: cpuUsed, timeline } = cpu.stop();
   if (timeline) console.error(timeline);
-  const onTarget = count();
+  const onTarget = count() - localWrites;
   if (onTarget !== rows) throw new Error(`the target holds ${onTarget} rows after the sync, not ${rows}`);
   // The source hears its last push acknowledged after the target may already hold every row.
   const drained = pushed ? `push drained after ${round((pushed - start) / 1000)} s` : 'push drained with the last row';
@@ -97,7 +120,8 @@ async function main(): Promise<void> {
 
   // Incremental: 1,000 changes on the source until all are on the target. The target is
   // checked when it reports a change (not by polling, which would load the machine it measures).
-  const marker = new Date(Date.now() + 86_400_000).toISOString();
+  // Unique, and not in the future: the server refuses timestamps ahead of its clock (issue 13).
+  const marker = new Date().toISOString();
   const arrived = () => (target.store.db.prepare('SELECT count(*) AS n FROM case_file WHERE updatedAt = ?').get(marker) as { n: number }).n;
   const done = new Promise<void>((resolve) => {
     const off = target.on('data.changed', ({ entities }) => {
@@ -147,7 +171,7 @@ async function main(): Promise<void> {
 
   floorTmp.cleanup();
   console.error(`machine: ${machine()}; floor: sqlite ${round(sqliteFloor)} s + websocket ${round(wsFloor)} s`);
-  console.log(`bench=sync rows=${rows} sync_s=${round(syncS)} floor_s=${round(floorS)} ratio=${round(syncS / floorS)} incremental_1k_ms=${round(incMs, 1)}`);
+  console.log(`bench=sync rows=${rows} sync_s=${round(syncS)} floor_s=${round(floorS)} ratio=${round(syncS / floorS)} incremental_1k_ms=${round(incMs, 1)} local_writes=${localWrites} local_write_p99_ms=${round(writeP99, 1)} local_write_failed=${writeFailed}`);
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {

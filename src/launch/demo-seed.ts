@@ -69,12 +69,13 @@ export async function seedDemo(core: Core, roles: Role[], opts: SeedOptions = {}
 }
 
 /**
- * The clinician console's service directory: imported once per profile through
+ * The clinician console's service directory: imported once per profile by the demo supervisor through
  * directory.import, the same request the console makes (so the rows sync like any other).
  */
 async function seedDirectory(core: Core, dir: string | null): Promise<void> {
   if (!dir || core.store.metaGet('demoDirectoryImported')) return;
-  await core.call('session.demoSignIn', { role: 'clinician' });
+  // Directory changes reach every console: a role that manages the directory imports it.
+  await core.call('session.demoSignIn', { role: 'supervisor' });
   try {
     const report = (await core.call('directory.import', { dir })) as { services: number; rejected: unknown[] };
     core.store.metaSet('demoDirectoryImported', new Date().toISOString());

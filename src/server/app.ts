@@ -6,6 +6,7 @@ import path from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { WIRE_PATH, type ServerMethod } from '../shared/sync/wire';
+import { MAX_MESSAGE_BYTES } from '../shared/sync/protocol';
 import { systemClock, type Clock } from '../node/clock';
 import { guardRoutes } from './access';
 import { createAdmin, DEFAULT_ENROLLMENT_TTL_MS, DEFAULT_SESSION_TTL_MS, type ServerAdmin } from './admin';
@@ -141,6 +142,7 @@ export async function createSyncServer(config: SyncServerConfig): Promise<SyncSe
     const methods: Record<ServerMethod, MethodHandler> = {
       push,
       pull: async (caller, p) => new RawJson(await sync.pullJson(caller, p)),
+      'sync.report': (caller, p) => sync.report(caller, p),
       'handoff.request': async (caller, p) => {
         const h = await arb.request(caller.user, p);
         if (h.state === 'ringing') hub?.ring(h);
@@ -162,7 +164,7 @@ export async function createSyncServer(config: SyncServerConfig): Promise<SyncSe
       pingIntervalMs: config.pingIntervalMs ?? 30_000,
       now,
       logger,
-      maxPayload: MAX_BODY_BYTES,
+      maxPayload: MAX_MESSAGE_BYTES,
       answererLeft: () => {
         arb.answererLeft().catch((err) => logger.error({ err }, 'handoff re-check after a disconnect failed'));
       },

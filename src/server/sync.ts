@@ -2,9 +2,11 @@ import type { Logger } from 'pino';
 import { ENTITIES, ENTITY_NAMES, roleMayReceive, type EntityName } from '../shared/entities';
 import { ClockDriftError, HybridClock, REPLICA_ID_PATTERN, decodeHlc } from '../shared/hlc';
 import { mergeOp, type RowState } from '../shared/sync/merge';
-import { Op, PULL_PAGE_MAX, PushRequest, opJsonText, partialSchema, validateOpFor, type PushResponse, type Refusal } from '../shared/sync/protocol';
-import { PullParams } from '../shared/sync/wire';
+import { opShapeProblem } from '../shared/sync/op-check';
+import { Op, PULL_PAGE_MAX, PULL_PAGE_MAX_BYTES, PushRequest, opJsonText, partialSchema, validateOpFor, type PushResponse, type Refusal } from '../shared/sync/protocol';
+import { PullParams, SyncReportParams } from '../shared/sync/wire';
 import type { Caller } from './auth';
+import { checkAuthorship, type AuthorshipRecord } from './authorship';
 import { ServerError, describeZodIssues } from './errors';
 import { JsonBytes } from '../node/json-bytes';
 import { SERVER_REPLICA, type ReplicaRecord, type ServerStorage, type StorageTx } from './storage/types';
@@ -122,14 +124,24 @@ export class SyncEngine {
           break;
         }
         const { op, reason } = validateOpFor(role, raw);
-        const why = reason ?? (op ? this.checkHlc(op, nowMs) : 'malformed op');
+        let why = reason ?? (op ? this.checkHlc(op, nowMs) : 'malformed op');
         rep.lastSeq = ident.seq;
         moved.add(rep);
+        let record: AuthorshipRecord = null;
+        if (why === null && op) {
+          const authorship = await checkAuthorship(tx, caller.user, op, { nowMs, maxDriftMs: this.opts.maxDriftMs });
+          if ('reason' in authorship) why = authorship.reason;
+          else {
+            record = authorship.record;
+            if (authorship.stamp) op.fields = { ...op.fields, ...authorship.stamp };
+          }
+        }
         if (why !== null || !op) {
           await refuse(raw, ident.replica, ident.seq, why ?? 'malformed op');
           continue;
         }
         await this.apply(tx, op);
+        if (record) await tx.putRowAuthor(record.entity, record.id, record.author);
         if (maxHlc === null || op.hlc > maxHlc) maxHlc = op.hlc;
         applied++;
       }
@@ -146,6 +158,25 @@ export class SyncEngine {
     });
     log.debug({ workstation: wsId, user: userId, ...outcome.response, refused: outcome.response.refused.length }, 'push');
     return outcome;
+  }
+
+  /**
+   * A console set pulled ops aside (they failed op-check): kept with the refused ops, where the
+   * admin's `refused` listing shows them, and logged.
+   */
+  async report(caller: Caller, params: unknown): Promise<{ recorded: number }> {
+    const parsed = SyncReportParams.safeParse(params);
+    if (!parsed.success) throw new ServerError('bad_request', `Invalid sync report: ${describeZodIssues(parsed.error.issues)}`);
+    const at = new Date(this.opts.now()).toISOString();
+    const { id: userId } = caller.user;
+    const wsId = caller.workstation.id;
+    await this.storage.transaction(async (tx) => {
+      for (const q of parsed.data.quarantined) {
+        this.opts.logger.warn({ workstation: wsId, user: userId, cursor: q.cursor, reason: q.reason }, 'a console set a pulled op aside');
+        await tx.insertRefused({ replica: null, seq: null, workstationId: wsId, userId, reason: `set aside on pull (cursor ${q.cursor ?? '?'}): ${q.reason}`, op: { cursor: q.cursor }, refusedAt: at });
+      }
+    });
+    return { recorded: parsed.data.quarantined.length };
   }
 
   /** Why an op's timestamp is unacceptable, or null. */
@@ -182,6 +213,9 @@ export class SyncEngine {
     const seq = (rep?.lastSeq ?? 0) + 1;
     if (!rep) await tx.insertReplica({ replica: SERVER_REPLICA, workstationId: null, lastSeq: 0 });
     const op: Op = { replica: SERVER_REPLICA, seq, hlc: this.clock.tick(), entity, id, fields };
+    // The same check every pull makes: the server never writes what a console would set aside.
+    const shape = opShapeProblem(op);
+    if (shape) throw new ServerError('bad_request', `Refused to write a malformed ${entity}: ${shape}`);
     const { cursor, state } = await this.apply(tx, op);
     if (!state) throw new Error(`no merged ${entity} row after the server's own write`);
     await tx.setReplicaLastSeq(SERVER_REPLICA, seq);
@@ -205,13 +239,24 @@ export class SyncEngine {
         const head = await tx.getCursor();
         // A workstation already holds its own ops: they are not sent back (for a console that
         // has just pushed a large outbox, that would be all of it again).
-        const changes = await tx.readChanges(after, page, entities, excludeOwn ? caller.workstation.id : null);
+        const read = await tx.readChanges(after, page, entities, excludeOwn ? caller.workstation.id : null);
+        // Bounded in bytes as well as count: the page stops before PULL_PAGE_MAX_BYTES (one op
+        // larger than that would still travel alone; op-check keeps every op far smaller).
+        let bytes = 0;
+        let end = 0;
+        while (end < read.length) {
+          bytes += Buffer.byteLength(read[end][6]) + 200;
+          if (bytes > PULL_PAGE_MAX_BYTES && end > 0) break;
+          end++;
+        }
+        const cut = end < read.length;
+        const changes = cut ? read.slice(0, end) : read;
         const out = new JsonBytes()
           .text('{"ops":')
           .array(changes.map(([cursor, replica, seq, hlc, entity, id, fields]) => opJsonText({ cursor, replica, seq, hlc, entity, id }, fields)));
         // A full page: the scan stopped at its last op. Otherwise everything up to the head was
         // scanned (what the role may not receive included).
-        const cursor = changes.length === page ? changes[changes.length - 1][0] : head;
+        const cursor = cut || changes.length === page ? changes[changes.length - 1][0] : head;
         return out.text(`,"cursor":${cursor},"more":${cursor < head}}`);
       },
       { readOnly: true },

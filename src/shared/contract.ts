@@ -37,10 +37,13 @@ export const User = z.object({
 export type User = z.infer<typeof User>;
 
 export const SyncStatus = z.object({
-  state: z.enum(['disabled', 'connecting', 'online', 'offline', 'error']),
+  /** `failing`: linked, but sync has not progressed for several attempts (`error` says why). */
+  state: z.enum(['disabled', 'connecting', 'online', 'offline', 'error', 'failing']),
   offlineSince: z.string().nullable(),
   pending: z.number().int(),
   refused: z.number().int(),
+  /** Pulled ops set aside because they failed their check (never applied; reported to the server). */
+  quarantined: z.number().int().optional(),
   lastSyncedAt: z.string().nullable(),
   error: z.string().nullable(),
   serverUrl: z.string().nullable(),
@@ -353,7 +356,7 @@ export const requests = {
   'directory.search': req(DirectoryQuery, z.object({ rows: z.array(DirectoryHit), total: z.number().int(), size: z.number().int() }), 'directory.read'),
   'directory.get': req(byId, DirectoryEntry, 'directory.read'),
   'directory.facets': req(z.object({}), DirectoryFacets, 'directory.read'),
-  'directory.import': req(z.object({ dir: z.string().trim().min(1, 'Name the folder').max(1000) }), DirectoryImportReport, 'directory.import'),
+  'directory.import': req(z.object({ dir: z.string().trim().min(1, 'Name the folder').max(1000) }), DirectoryImportReport, 'directory.manage'),
 } satisfies Record<string, RequestDef>;
 
 export type Requests = typeof requests;

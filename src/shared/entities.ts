@@ -313,7 +313,7 @@ export const ENTITIES: Record<EntityName, EntityDef> = {
     appendOnly: false,
     serverState: true,
     read: 'directory.read',
-    write: 'directory.import',
+    write: 'directory.manage',
   },
 };
 

@@ -33,8 +33,14 @@ export const POLICY = {
   /** Case records, people, notes, screenings, referrals, tasks: never on a dispatcher's replica. */
   'clinical.read': { roles: ['clinician', 'supervisor'], does: 'read clinical records' },
   'clinical.write': { roles: ['clinician', 'supervisor'], does: 'change clinical records' },
+  /** Give a case to another clinician, or take one from its owner (anyone may take up an unowned case). */
+  'case.reassign': { roles: ['supervisor'], does: "change another clinician's case owner" },
   'directory.read': { roles: ['dispatcher', 'clinician', 'supervisor', 'admin'], does: 'search the service directory' },
-  'directory.import': { roles: ['clinician', 'supervisor', 'admin'], does: 'import the service directory' },
+  /**
+   * Import or change the shared service directory every console reads (its entries sync to all
+   * of them: a wrong crisis-line number would reach every console). Not clinicians: issue 13.
+   */
+  'directory.manage': { roles: ['supervisor', 'admin'], does: 'change the shared service directory' },
 } as const satisfies Record<string, Grant>;
 
 export type Capability = keyof typeof POLICY;

@@ -163,7 +163,7 @@ test('clinician works an overdue case by keyboard: contact, PHQ-9, referral, clo
   expect(errors).toEqual([]);
 });
 
-test('the directory imports an HSDS package from the console and lists the rows it rejected', async ({ page }) => {
+test('a supervisor imports an HSDS package into the shared directory and sees the rows it rejected', async ({ page }) => {
   // A damaged copy: one service without a name (line 3).
   const pkg = path.join(profile, 'hsds-damaged');
   fs.mkdirSync(pkg);
@@ -171,7 +171,8 @@ test('the directory imports an HSDS package from the console and lists the rows 
   fs.appendFileSync(path.join(pkg, 'services.csv'), 'svc-noname,d9d5e0f5-d3ce-4f73-9a2f-4dd0ecc6c610,,,,,,,active\n');
   const errors = collectErrors(page);
   await page.goto(host.url);
-  await page.getByRole('button', { name: /^Clinician/ }).click();
+  // The directory reaches every console: a supervisor manages it (issue 13).
+  await page.getByRole('button', { name: /^Supervisor/ }).click();
   await page.getByRole('button', { name: 'Caseload' }).click();
   await expect(page.getByRole('listbox', { name: /Follow-up queue/ })).toBeVisible();
   await page.keyboard.press('d');

@@ -15,7 +15,8 @@ let clock = Date.parse('2025-03-10T15:00:00Z');
 
 beforeEach(async () => {
   clock = Date.parse('2025-03-10T15:00:00Z');
-  t = await startCore({ now: () => clock });
+  // A supervisor: importing the shared directory needs directory.manage (issue 13).
+  t = await startCore({ role: 'supervisor', now: () => clock });
 });
 afterEach(() => t.close());
 
@@ -228,7 +229,7 @@ describe('directory.search', () => {
     const s = { ...SERVICES[0], id: 'svc-remote', name: 'Riverside Crisis Team', description: 'Mobile crisis response' };
     const files = writeHsdsPackage(path.join(t.dir, 'remote'), [s]);
     // Parse it elsewhere (as another workstation would have) and apply the row as a pulled op.
-    const other = await startCore();
+    const other = await startCore({ role: 'supervisor' });
     try {
       await other.call('directory.import', { dir: files });
       const op = other.core.store.outboxBatch(10).find((o) => o.id === 'svc-remote')!;

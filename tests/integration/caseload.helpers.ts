@@ -31,6 +31,19 @@ export async function startCore(opts: { role?: Role; now?: () => number } = {}):
   };
 }
 
+/**
+ * Imports a directory package as the demo supervisor (directory.manage), then signs the
+ * previous role back in: clinicians may not change the shared directory (issue 13).
+ */
+export async function importDirectoryAsSupervisor(t: TestCore, dir: string, back: Role = 'clinician'): Promise<RequestOutput<'directory.import'>> {
+  await t.call('session.demoSignIn', { role: 'supervisor' });
+  try {
+    return await t.call('directory.import', { dir });
+  } finally {
+    await t.call('session.demoSignIn', { role: back });
+  }
+}
+
 export async function rejection(p: Promise<unknown>): Promise<RpcError> {
   try {
     await p;

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Case, CaseEvent, Referral, Task } from '../../src/shared/entities';
 import { referralTaskId } from '../../src/shared/caseload';
 import { writeHsdsPackage } from '../helpers/hsds-package';
-import { newCase, rejection, snapshot, startCore, type TestCore } from './caseload.helpers';
+import { importDirectoryAsSupervisor, newCase, rejection, snapshot, startCore, type TestCore } from './caseload.helpers';
 import path from 'node:path';
 
 let t: TestCore;
@@ -128,7 +128,7 @@ describe('screenings', () => {
 describe('referrals', () => {
   async function withService(): Promise<{ caseId: string; serviceId: string }> {
     const dir = writeHsdsPackage(path.join(t.dir, 'pkg'), [{ id: 'svc-1', name: 'Harbor Counseling', description: 'Outpatient counseling' }]);
-    await t.call('directory.import', { dir });
+    await importDirectoryAsSupervisor(t, dir);
     const c = await newCase(t);
     return { caseId: c.id, serviceId: 'svc-1' };
   }
@@ -259,7 +259,7 @@ describe('corrections, changes and closure', () => {
 describe('timeline rows are what the store holds', () => {
   it('keeps referral and task rows in the replicated tables with outbox ops', async () => {
     const dir = writeHsdsPackage(path.join(t.dir, 'pkg2'), [{ id: 'svc-2', name: 'Food Pantry' }]);
-    await t.call('directory.import', { dir });
+    await importDirectoryAsSupervisor(t, dir);
     const c = await newCase(t);
     const before = t.count('outbox');
     const ref: Referral = await t.call('case.refer', { caseId: c.id, serviceId: 'svc-2' });

@@ -46,7 +46,7 @@ beforeAll(async () => {
         ? op(rc, i, 'person', `p-${i}`, { name: `Person ${i}`, dob: null, phones: null, address: null, language: null, safetyFlags: null, createdAt: now })
         : kind === 1
           ? op(rc, i, 'case', `c-${i}`, caseFields(`p-${i}`))
-          : op(rc, i, 'case_event', `e-${i}`, { caseId: 'c-1', at: now, kind: 'note', authorId: clinician.userId, authorName: 'C', body: { text: 'secret note' }, corrects: null });
+          : op(rc, i, 'case_event', `e-${i}`, { caseId: 'c-1', at: now, kind: 'note', authorId: clinician.userId, authorName: clinician.name, body: { text: 'secret note' }, corrects: null });
     const c = await push(clinician, [clinical]);
     expect(c.body.applied).toBe(1);
   }

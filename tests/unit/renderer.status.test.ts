@@ -28,6 +28,11 @@ describe('sync chips', () => {
     expect(syncChips({ ...base, state: 'disabled' }, 'connected')).toEqual([{ text: 'Standalone (no sync server)', tone: 'neutral' }]);
     expect(syncChips({ ...base, state: 'error', error: 'certificate expired' }, 'connected')[0]).toEqual({ text: 'Sync error: certificate expired', tone: 'danger' });
     expect(syncChips(null, 'connected')[0].tone).toBe('muted');
+    // Sync that cannot progress never reads "online" (issue 13), and set-aside ops are counted.
+    const failing = syncChips({ ...base, state: 'failing', error: 'the connection closed (code 1009: a message was larger than the limit)', quarantined: 2 }, 'connected');
+    expect(failing[0]).toEqual({ text: 'Sync failing: the connection closed (code 1009: a message was larger than the limit)', tone: 'danger' });
+    expect(failing.map((c) => c.text)).not.toContain('Online');
+    expect(failing).toContainEqual({ text: 'Set aside 2 bad changes from the server', tone: 'warn' });
   });
   it('losing the console core outranks everything', () => {
     expect(syncChips(base, 'reconnecting')).toEqual([{ text: 'Console core unreachable — reconnecting', tone: 'danger' }]);

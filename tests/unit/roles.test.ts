@@ -52,7 +52,7 @@ const REQUEST_ROLES_BEFORE: Record<RequestName, Role[]> = {
   'directory.search': ALL,
   'directory.get': ALL,
   'directory.facets': ALL,
-  'directory.import': ['clinician', 'supervisor', 'admin'],
+  'directory.import': ['supervisor', 'admin'],
 };
 
 /** Entity writers and receivers before the table (entities.ts's writer lists and roleMayReceive). */
@@ -65,7 +65,7 @@ const ENTITY_ROLES_BEFORE: Record<EntityName, { write: Role[]; receive: Role[] }
   case_event: { write: CLINICAL, receive: CLINICAL },
   referral: { write: CLINICAL, receive: CLINICAL },
   task: { write: CLINICAL, receive: CLINICAL },
-  resource_service: { write: ['clinician', 'supervisor', 'admin'], receive: ALL },
+  resource_service: { write: ['supervisor', 'admin'], receive: ALL },
 };
 
 const NAMES = Object.keys(requests) as RequestName[];

@@ -41,7 +41,7 @@ function columns(db: Database.Database): Record<string, unknown[]> {
 describe('baseline migrations', () => {
   it("build the console's case store exactly as migrations 1–7 did", () => {
     const legacy = schemaBuiltBy(LEGACY_CONSOLE_MIGRATIONS);
-    const baseline = schemaBuiltBy(MIGRATIONS);
+    const baseline = schemaBuiltBy(MIGRATIONS.slice(0, 1));
     expect(baseline.objects).toEqual(legacy.objects);
     expect(columns(baseline.db)).toEqual(columns(legacy.db));
     // The things the queue and the search stand on, named so that a mismatch reads plainly.
@@ -54,7 +54,7 @@ describe('baseline migrations', () => {
 
   it("build the server's database exactly as migrations 1–2 did, with the server's own replica", () => {
     const legacy = schemaBuiltBy(LEGACY_SERVER_MIGRATIONS);
-    const baseline = schemaBuiltBy(SQLITE_MIGRATIONS);
+    const baseline = schemaBuiltBy(SQLITE_MIGRATIONS.slice(0, 1));
     expect(baseline.objects).toEqual(legacy.objects);
     expect(columns(baseline.db)).toEqual(columns(legacy.db));
     const replicas = (db: Database.Database) => db.prepare('SELECT replica, workstation_id, last_seq FROM replicas').all();

@@ -4,6 +4,8 @@ import { NEEDS } from '../../shared/directory/search';
 import { useWindowKeys } from '../hooks/useKeys';
 import { isActivatable, isTypingTarget } from '../logic/keys';
 import { Chip, Kbd } from '../views/common';
+import { useSession } from '../state/context';
+import { may } from '../../shared/roles';
 import { ActionError, useCaseAction } from './forms';
 import { useCaseload, useCaseloadStore } from './hooks';
 
@@ -125,6 +127,8 @@ function ImportPanel() {
 
 export function DirectoryView({ caseId }: { caseId: string | null }) {
   const store = useCaseloadStore();
+  // The shared directory reaches every console: only a role that manages it may import (issue 13).
+  const mayManage = useSession((s) => may(s.info?.user?.role, 'directory.manage'));
   const dir = useCaseload((s) => s.dir);
   const rows = useCaseload((s) => s.dirRows);
   const total = useCaseload((s) => s.dirTotal);
@@ -325,7 +329,7 @@ export function DirectoryView({ caseId }: { caseId: string | null }) {
           />
         ))}
       </ul>
-      {!caseId && <ImportPanel />}
+      {!caseId && mayManage && <ImportPanel />}
     </section>
   );
 }

@@ -39,9 +39,13 @@ export function syncChips(status: SyncStatus | null, connection: ConnectionState
     case 'error':
       chips.push({ text: `Sync error${status.error ? `: ${status.error}` : ''}`, tone: 'danger' });
       break;
+    case 'failing':
+      chips.push({ text: `Sync failing${status.error ? `: ${status.error}` : ''}`, tone: 'danger' });
+      break;
   }
   if (status.pending > 0) chips.push({ text: `Pending ${plural(status.pending, 'change')}`, tone: status.state === 'online' ? 'info' : 'warn' });
   if (status.refused > 0) chips.push({ text: `Refused ${status.refused}`, tone: 'danger' });
+  if (status.quarantined) chips.push({ text: `Set aside ${plural(status.quarantined, 'bad change')} from the server`, tone: 'warn' });
   if (status.state !== 'disabled') {
     const last = formatClock(status.lastSyncedAt);
     chips.push({ text: last ? `Last synced ${last}` : 'Never synced', tone: 'muted' });

@@ -16,6 +16,7 @@ import {
   type EntityRow,
   type RefusedOpRecord,
   type ReplicaRecord,
+  type RowAuthor,
   type ServerStorage,
   type SessionRecord,
   type StorageCounts,
@@ -147,6 +148,10 @@ function prepare(db: Db) {
     putEntity: db.prepare(
       `INSERT INTO entity_state(entity, id, data, clocks, updated_cursor) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT(entity, id) DO UPDATE SET data = excluded.data, clocks = excluded.clocks, updated_cursor = excluded.updated_cursor`,
+    ),
+    rowAuthor: db.prepare('SELECT author_id AS authorId, owner_id AS ownerId FROM row_author WHERE entity = ? AND id = ?'),
+    putRowAuthor: db.prepare(
+      'INSERT INTO row_author(entity, id, author_id, owner_id) VALUES (?, ?, ?, ?) ON CONFLICT(entity, id) DO UPDATE SET owner_id = excluded.owner_id',
     ),
     insertRefused: db.prepare(
       `INSERT INTO refused_ops(replica, seq, workstation_id, user_id, reason, op, refused_at)
@@ -354,6 +359,15 @@ class SqliteTx implements StorageTx {
       .prepare(`SELECT id, data, clocks FROM entity_state WHERE entity = ?${cond} ORDER BY id`)
       .all(entity, ...keys.map((k) => where[k])) as { id: string; data: string; clocks: string }[];
     return rows.map((r) => ({ id: r.id, state: { data: JSON.parse(r.data), clocks: JSON.parse(r.clocks) } }));
+  }
+
+  async getRowAuthor(entity: EntityName, id: string): Promise<RowAuthor | null> {
+    this.check();
+    return (this.s.rowAuthor.get(entity, id) as RowAuthor | undefined) ?? null;
+  }
+  async putRowAuthor(entity: EntityName, id: string, author: RowAuthor): Promise<void> {
+    this.check();
+    this.s.putRowAuthor.run(entity, id, author.authorId, author.ownerId);
   }
 
   async insertRefused(rec: RefusedOpRecord): Promise<void> {

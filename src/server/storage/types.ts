@@ -201,6 +201,10 @@ export interface StorageTx {
   /** Rows whose data fields equal the given values (e.g. handoffs with state 'ringing'). */
   findEntities(entity: EntityName, where: Record<string, string>): Promise<EntityRow[]>;
 
+  // who wrote a row (and owns it, for cases): server/authorship.ts
+  getRowAuthor(entity: EntityName, id: string): Promise<RowAuthor | null>;
+  putRowAuthor(entity: EntityName, id: string, author: RowAuthor): Promise<void>;
+
   // refused ops, kept for review
   insertRefused(rec: RefusedOpRecord): Promise<void>;
   listRefused(limit: number): Promise<StoredRefusal[]>;
@@ -222,6 +226,11 @@ export interface StorageTx {
   insertEidoRejection(rec: EidoRejectionRecord): Promise<number>;
   /** Newest first. */
   listEidoRejections(limit: number): Promise<StoredEidoRejection[]>;
+}
+
+export interface RowAuthor {
+  authorId: string;
+  ownerId: string | null;
 }
 
 /** The replica id the server writes its own ops under (handoff arbitration, presence). */

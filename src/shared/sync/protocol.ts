@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { EntityName, ENTITIES, roleMayWrite, type EntityName as EntityNameT } from '../entities';
+import { EntityName, ENTITIES, ENTITY_NAMES, roleMayWrite, type EntityName as EntityNameT } from '../entities';
 import { HLC_PATTERN, REPLICA_ID_PATTERN } from '../hlc';
 import type { Role } from '../roles';
+import { ID_PATTERN, OP_LIMITS, opShapeProblem } from './op-check';
 
 /**
  * One change, as it travels between replicas. A local change writes the tables and appends
@@ -12,7 +13,7 @@ export const Op = z.object({
   seq: z.number().int().positive(),
   hlc: z.string().regex(HLC_PATTERN),
   entity: EntityName,
-  id: z.string().min(1).max(128),
+  id: z.string().min(1).max(OP_LIMITS.idMaxLength).regex(ID_PATTERN, 'id may hold only letters, digits and . _ : @ ~ + = -'),
   fields: z.record(z.string(), z.unknown()),
 });
 export type Op = z.infer<typeof Op>;
@@ -52,23 +53,40 @@ export const PushResponse = z.object({
 export type PushResponse = z.infer<typeof PushResponse>;
 
 export const PULL_PAGE_MAX = 5000;
+/**
+ * A pull page stops adding ops once it holds this many bytes (one op larger than that still
+ * travels, alone): far below MAX_MESSAGE_BYTES, which both ends of the socket enforce.
+ */
+export const PULL_PAGE_MAX_BYTES = 16 * 1024 * 1024;
+/** The largest WebSocket message either end accepts (server maxPayload, client maxPayload). */
+export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
-const ENTITY_SET = new Set<string>(Object.keys(ENTITIES));
+/** A pulled op that failed its check: set aside with its reason, never applied. */
+export interface QuarantinedOp {
+  cursor: number | null;
+  reason: string;
+  op: unknown;
+}
 
 /**
- * Checks a pulled page op by op without building zod issue objects: a new workstation pulls
- * hundreds of thousands of ops, and the structural check is all a page from our own server
- * needs (field values were validated when the server accepted the op).
+ * Checks a pulled page op by op (op-check.ts, the same shape the server checked on push).
+ * One bad op never stops the page: it is set aside with its reason and the rest applies. Only
+ * a response that is not a page at all throws.
  */
-export function parsePullResponse(raw: unknown): PullResponse {
+export function parsePullResponse(raw: unknown): PullResponse & { quarantined: QuarantinedOp[] } {
   const r = raw as { ops?: unknown; cursor?: unknown; more?: unknown } | null;
   if (!r || !Array.isArray(r.ops) || !Number.isSafeInteger(r.cursor) || typeof r.more !== 'boolean') {
     throw new Error('Malformed pull response from the sync server');
   }
+  const ops: LoggedOp[] = [];
+  const quarantined: QuarantinedOp[] = [];
   for (const o of r.ops as Record<string, unknown>[]) {
-    if (!opIfWellFormed(o) || !Number.isSafeInteger(o.cursor)) throw new Error(`Malformed op in pull response: ${JSON.stringify(o).slice(0, 200)}`);
+    const cursor = o !== null && typeof o === 'object' && Number.isSafeInteger(o.cursor) && (o.cursor as number) > 0 ? (o.cursor as number) : null;
+    const problem = cursor === null ? 'cursor: must be a positive integer' : opShapeProblem(o);
+    if (problem) quarantined.push({ cursor, reason: `malformed op: ${problem}`, op: o });
+    else ops.push(o as LoggedOp);
   }
-  return r as PullResponse;
+  return { ops, quarantined, cursor: r.cursor as number, more: r.more };
 }
 export const PullResponse = z.object({
   ops: z.array(LoggedOp),
@@ -98,11 +116,9 @@ export function validateOpFor(role: Role, raw: unknown): { op?: Op; reason?: str
     return { reason: `malformed op: ${where}: ${issue?.message ?? 'invalid'}${entityIssue}` };
   }
   const op = parsed.data;
-  const def = ENTITIES[op.entity];
   if (!roleMayWrite(role, op.entity)) return { op, reason: `a ${role} may not change ${op.entity} records` };
-  const unknown = Object.keys(op.fields).filter((f) => !(f in def.fields));
-  if (unknown.length) return { op, reason: `${op.entity} has no field ${unknown.join(', ')}` };
-  if (Object.keys(op.fields).length === 0) return { op, reason: 'op changes no fields' };
+  const shape = opShapeProblem(op);
+  if (shape) return { op, reason: shape.replace(/^fields: /, '') };
   const fieldCheck = partialSchema(op.entity).safeParse(op.fields);
   if (!fieldCheck.success) {
     const issue = fieldCheck.error.issues[0];
@@ -115,6 +131,8 @@ export function validateOpFor(role: Role, raw: unknown): { op?: Op; reason?: str
  * The op's own fields (others dropped, as zod's object parse does), or null if any is not what
  * `Op` requires: the check of every op pushed to the server and every op pulled from it.
  */
+const ENTITY_SET = new Set<string>(ENTITY_NAMES);
+
 function opIfWellFormed(raw: unknown): Op | null {
   if (typeof raw !== 'object' || raw === null) return null;
   const { replica, seq, hlc, entity, id, fields } = raw as Record<string, unknown>;
@@ -130,7 +148,8 @@ function opIfWellFormed(raw: unknown): Op | null {
     ENTITY_SET.has(entity) &&
     typeof id === 'string' &&
     id.length >= 1 &&
-    id.length <= 128 &&
+    id.length <= OP_LIMITS.idMaxLength &&
+    ID_PATTERN.test(id) &&
     typeof fields === 'object' &&
     fields !== null &&
     !Array.isArray(fields);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { User } from '../contract';
 import type { Capability } from '../roles';
+import { ID_PATTERN, OP_LIMITS } from './op-check';
 import { Handoff, HandoffMode, HandoffOutcome, PresenceStatus } from '../entities';
 
 /**
@@ -21,6 +22,8 @@ export const WIRE_PATH = '/v1/ws';
 export const SERVER_METHOD_CAPABILITY = {
   push: 'sync',
   pull: 'sync',
+  /** Pulled ops a console set aside (op-check): recorded with the refused ops. */
+  'sync.report': 'sync',
   'handoff.request': 'handoff.request',
   'handoff.cancel': 'handoff.request',
   'handoff.accept': 'handoff.answer',
@@ -59,9 +62,10 @@ export const HEADER_WORKSTATION = 'x-tandem-workstation';
 export const HEADER_SECRET = 'x-tandem-secret';
 
 /** Parameters of the server-side handoff methods (the server is the arbiter of live handoff). */
+const rowId = z.string().min(1).max(OP_LIMITS.idMaxLength).regex(ID_PATTERN, 'may hold only letters, digits and . _ : @ ~ + = -');
 export const HandoffRequestParams = z.object({
-  id: z.string().min(1),
-  incidentId: z.string().min(1),
+  id: rowId,
+  incidentId: rowId,
   mode: HandoffMode,
   note: z.string().max(2000).nullable(),
 });
@@ -70,7 +74,13 @@ export const HandoffDeclineParams = z.object({ id: z.string().min(1), reason: z.
 export const HandoffCompleteParams = z.object({
   id: z.string().min(1),
   outcome: HandoffOutcome,
-  caseId: z.string().min(1),
+  caseId: rowId,
+});
+export const SyncReportParams = z.object({
+  quarantined: z
+    .array(z.object({ cursor: z.number().int().positive().nullable(), reason: z.string().min(1).max(1000) }))
+    .min(1)
+    .max(100),
 });
 export const PresenceSetParams = z.object({ status: PresenceStatus });
 export const PullParams = z.object({

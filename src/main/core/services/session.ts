@@ -1,6 +1,7 @@
 import { hash, verify } from '@node-rs/argon2';
 import { RpcError, type User } from '../../../shared/contract';
 import type { Role } from '../../../shared/roles';
+import { ENTITY_NAMES, roleMayReceive } from '../../../shared/entities';
 import type { ReplicaStore } from '../store/replica';
 import { cachedUser, rememberUser } from '../store/queries/users';
 import type { SyncClient } from '../sync/client';
@@ -72,6 +73,8 @@ export function sessionService(deps: SessionDeps) {
         if (!(err instanceof RpcError) || err.code !== 'unavailable') throw err;
         current = await signInOffline(username, password);
       }
+      // What the store holds follows who is signed in (online or offline): issue 13.
+      deps.store.adoptScope(ENTITY_NAMES.filter((e) => roleMayReceive(current!.user.role, e)));
       if (current.token) deps.sync.start({ token: current.token, user: current.user });
       return current.user;
     },

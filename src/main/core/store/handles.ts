@@ -53,8 +53,12 @@ export class WriteHandle extends ReadHandle {
     return this.cached('write', sql, () => this.db.prepare(sql)) as WriteStatement<Params>;
   }
 
-  /** Runs `fn` in one transaction, or inside the one already open. */
+  /**
+   * Runs `fn` in one transaction, or inside the one already open. It starts IMMEDIATE (takes
+   * the write lock first, waiting out the busy timeout), so a checkpoint or another
+   * connection never makes it fail half-way with SQLITE_BUSY.
+   */
   transaction<T>(fn: () => T): T {
-    return this.db.inTransaction ? fn() : this.db.transaction(fn)();
+    return this.db.inTransaction ? fn() : this.db.transaction(fn).immediate();
   }
 }

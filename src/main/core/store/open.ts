@@ -26,7 +26,7 @@ export interface OpenOptions {
 }
 
 /** The statements that open the store with `key`, on any connection. */
-function keyPragmas(key: Buffer): string[] {
+export function keyPragmas(key: Buffer): string[] {
   if (key.length !== 32) throw new StoreError('bad_key', `The store key must be 32 bytes, got ${key.length}`);
   return [
     // SQLCipher v4 compatible format, so that standard tools can open an exported file.

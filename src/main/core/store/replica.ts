@@ -9,6 +9,15 @@ import { caseSearchIndexer } from './search-index';
 import { ReadHandle, WriteHandle } from './handles';
 import { fromStored, storedValue, toStored, type Stored } from './stored';
 import { metaValue, setMetaValue } from './queries/meta';
+import { purgeEntities } from './queries/scope';
+import {
+  lastQuarantineReason,
+  markQuarantineReported,
+  quarantineOp,
+  quarantinedCount,
+  unreportedQuarantine,
+  type UnreportedRow,
+} from './queries/quarantine';
 import {
   appendToOutbox,
   deleteOutboxUpTo,
@@ -176,10 +185,12 @@ export class ReplicaStore {
     };
     if (this.db.inTransaction) run();
     else
-      this.db.transaction(() => {
-        run();
-        this.indexSearch();
-      })();
+      this.db
+        .transaction(() => {
+          run();
+          this.indexSearch();
+        })
+        .immediate();
     // Only counted once the row and op are written (a throw above leaves the number unused and free).
     this.nextSeq = seq + 1;
     this.pendingNotify.add(entity);
@@ -200,11 +211,15 @@ export class ReplicaStore {
     const seqBefore = this.nextSeq;
     let result: T;
     try {
-      result = this.db.transaction(() => {
-        const r = fn();
-        this.indexSearch();
-        return r;
-      })();
+      // IMMEDIATE: the write lock is taken (waiting out the busy timeout) before anything is
+      // read, so a checkpoint or the sync thread never makes a local write fail with SQLITE_BUSY.
+      result = this.db
+        .transaction(() => {
+          const r = fn();
+          this.indexSearch();
+          return r;
+        })
+        .immediate();
     } catch (err) {
       // The ops written inside were rolled back with it: hand their numbers out again, or the
       // outbox would have a hole and the server would stop every later push at the gap.
@@ -235,9 +250,64 @@ export class ReplicaStore {
       }
       this.indexSearch();
       extra?.();
-    })();
+    }).immediate();
     this.notify(changed);
     return changed;
+  }
+
+  /**
+   * What this replica holds follows who is signed in (issue 13). `entities` are what the user's
+   * role may receive. Rows of entities outside it are deleted (a dispatcher never finds the
+   * clinical rows a clinician's session left); entities the replica has not been pulling (a
+   * clinician after a dispatcher) make it pull the change log again from the start, so she gets
+   * her whole caseload. Only for a synced store: the server holds everything purged.
+   */
+  adoptScope(entities: readonly EntityName[]): { purged: EntityName[]; repull: boolean; rows: number } {
+    const stored = this.metaGet('syncScope');
+    const before: EntityName[] = stored ? (JSON.parse(stored) as EntityName[]) : (Object.keys(ENTITIES) as EntityName[]);
+    const now = [...entities].sort();
+    if (stored && JSON.stringify(before.slice().sort()) === JSON.stringify(now)) return { purged: [], repull: false, rows: 0 };
+    const purged = before.filter((e) => !now.includes(e));
+    // A store from before scopes existed may have pulled any scope: pull again to be sure.
+    const repull = !stored || now.some((e) => !before.includes(e));
+    let rows = 0;
+    this.writes.transaction(() => {
+      // Deleted pages are zeroed (secure_delete as the store has it): these are clinical records.
+      if (purged.length) rows = purgeEntities(this.writes, purged);
+      if (repull && Number(this.metaGet('cursor') ?? 0) > 0) {
+        this.metaSet('cursor', '0');
+        // This workstation's own earlier ops are among what was purged: pull them back too.
+        this.metaSet('pullOwn', '1');
+      }
+      this.metaSet('syncScope', JSON.stringify(now));
+    });
+    if (purged.length) this.notify(purged);
+    return { purged, repull, rows };
+  }
+
+  /** Pulled ops that failed their check, set aside with their reason (never applied). */
+  quarantine(ops: { cursor: number | null; reason: string; op: unknown }[]): void {
+    if (!ops.length) return;
+    const at = new Date(this.now()).toISOString();
+    this.writes.transaction(() => {
+      for (const q of ops) quarantineOp(this.writes, q.cursor, q.reason, JSON.stringify(q.op).slice(0, 4096), at);
+    });
+  }
+
+  quarantinedCount(): number {
+    return quarantinedCount(this.reads);
+  }
+
+  lastQuarantineReason(): string | null {
+    return lastQuarantineReason(this.reads) ?? null;
+  }
+
+  unreportedQuarantine(limit = 100): UnreportedRow[] {
+    return unreportedQuarantine(this.reads, limit);
+  }
+
+  markQuarantineReported(upTo: number): void {
+    markQuarantineReported(this.writes, upTo);
   }
 
   read<T>(entity: EntityName, id: string): T | null {

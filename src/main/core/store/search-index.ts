@@ -22,7 +22,7 @@ export function caseSearchIndexer(db: Db): () => void {
       s!.clear.run();
     };
     if (db.inTransaction) run();
-    else db.transaction(run)();
+    else db.transaction(run).immediate();
   };
 }
 

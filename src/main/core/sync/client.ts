@@ -8,7 +8,7 @@ import {
   SessionResponse,
   type ServerMethod,
 } from '../../../shared/sync/wire';
-import { PushResponse, parsePullResponse, type LoggedOp } from '../../../shared/sync/protocol';
+import { MAX_MESSAGE_BYTES, PushResponse, parsePullResponse, type LoggedOp } from '../../../shared/sync/protocol';
 import { RpcError, RpcErrorCode, type SyncStatus, type User } from '../../../shared/contract';
 import type { Handoff } from '../../../shared/entities';
 import type { ReplicaStore } from '../store/replica';
@@ -59,6 +59,13 @@ export class SyncClient {
   private pushing = false;
   private pushAgain = false;
   private readonly now: () => number;
+  /** The server said hello on the current socket: requests may go out. */
+  private linked = false;
+  /** Attempts in a row that ended without progress, and why the last one failed. */
+  private failures = 0;
+  private lastFailure: string | null = null;
+  /** A failed push or pull is tried again after a backoff, while the link stays up. */
+  private retryTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly opts: SyncClientOptions) {
     this.now = opts.now ?? Date.now;
@@ -67,6 +74,7 @@ export class SyncClient {
       offlineSince: new Date(this.now()).toISOString(),
       pending: opts.store.pendingCount(),
       refused: opts.store.refusedCount(),
+      quarantined: opts.store.quarantinedCount(),
       lastSyncedAt: opts.store.metaGet('lastSyncedAt') ?? null,
       error: null,
       serverUrl: opts.serverUrl,
@@ -74,13 +82,13 @@ export class SyncClient {
   }
 
   getStatus(): SyncStatus {
-    return { ...this.status, pending: this.opts.store.pendingCount(), refused: this.opts.store.refusedCount() };
+    return { ...this.status, pending: this.opts.store.pendingCount(), refused: this.opts.store.refusedCount(), quarantined: this.opts.store.quarantinedCount() };
   }
 
   private setStatus(patch: Partial<SyncStatus>): void {
     const wasOnline = this.status.state === 'online';
     this.status = { ...this.status, ...patch };
-    if (patch.state && patch.state !== 'online' && (wasOnline || !this.status.offlineSince)) {
+    if (patch.state && patch.state !== 'online' && patch.state !== 'failing' && (wasOnline || !this.status.offlineSince)) {
       this.status.offlineSince = new Date(this.now()).toISOString();
     }
     if (patch.state === 'online') this.status.offlineSince = null;
@@ -156,6 +164,8 @@ export class SyncClient {
     this.session = null;
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.reconnectTimer = null;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
     this.ws?.terminate();
     this.ws = null;
     this.failPending(new RpcError('unavailable', 'Signed out'));
@@ -165,16 +175,19 @@ export class SyncClient {
   private connect(): void {
     const creds = this.credentials();
     if (!creds || !this.session || this.stopped) return;
-    this.setStatus({ state: this.status.state === 'online' ? 'connecting' : this.status.state === 'error' ? 'error' : 'offline' });
+    this.setStatus({ state: this.status.state === 'online' ? 'connecting' : this.status.state === 'error' || this.status.state === 'failing' ? this.status.state : 'offline' });
     const url = this.httpUrl(WIRE_PATH).replace(/^http/, 'ws');
     const ws = new WebSocket(url, {
       headers: { [HEADER_WORKSTATION]: creds.id, [HEADER_SECRET]: creds.secret, authorization: `Bearer ${this.session.token}` },
       ca: this.opts.tls?.ca,
       handshakeTimeout: 3000,
+      // The same limit the server enforces; pull pages are far smaller (PULL_PAGE_MAX_BYTES).
+      maxPayload: MAX_MESSAGE_BYTES,
     });
     this.ws = ws;
+    this.linked = false;
     ws.on('message', (data) => this.onMessage(ws, textOf(data)));
-    ws.on('close', () => this.onClose(ws));
+    ws.on('close', (code, reason) => this.onClose(ws, code, reason.toString()));
     ws.on('error', () => {
       /* 'close' follows and schedules the reconnect */
     });
@@ -184,12 +197,19 @@ export class SyncClient {
     });
   }
 
-  private onClose(ws: WebSocket): void {
+  private onClose(ws: WebSocket, code = 1006, reason = ''): void {
     if (this.ws !== ws) return;
     this.ws = null;
+    const wasLinked = this.linked;
+    this.linked = false;
     this.failPending(new RpcError('unavailable', 'Connection to the sync server was lost'));
     if (this.stopped) return;
-    if (this.status.state !== 'error') this.setStatus({ state: 'offline' });
+    // A link that keeps dropping after hello (a message too large, a server that fails every
+    // pull) is a sync that cannot progress: counted, and said on the status bar.
+    if (wasLinked && code !== 1000) this.failed(`the connection closed (code ${code}${CLOSE_REASONS[code] ? `: ${CLOSE_REASONS[code]}` : ''}${reason ? `, ${reason}` : ''})`);
+    if (this.status.state === 'failing') {
+      // Stays failing until something gets through.
+    } else if (this.status.state !== 'error') this.setStatus({ state: 'offline' });
     const delay = this.backoffMs * (0.75 + Math.random() * 0.5);
     this.backoffMs = Math.min(this.backoffMs * 2, this.opts.maxBackoffMs ?? 5000);
     this.reconnectTimer = setTimeout(() => this.connect(), delay);
@@ -218,7 +238,10 @@ export class SyncClient {
         return;
       }
       this.backoffMs = 250;
-      this.setStatus({ state: 'online', error: null });
+      this.linked = true;
+      // Never "online" while sync cannot progress: that waits for the first page or push that gets through.
+      if (this.failures >= FAILING_AFTER) this.setStatus({ state: 'failing' });
+      else this.setStatus({ state: 'online', error: null });
       void this.syncNow();
     } else if (msg.t === 'ring') {
       this.opts.onRing?.(msg.handoff);
@@ -235,7 +258,7 @@ export class SyncClient {
   }
 
   isOnline(): boolean {
-    return this.status.state === 'online' && this.ws?.readyState === WebSocket.OPEN;
+    return this.linked && this.ws?.readyState === WebSocket.OPEN;
   }
 
   /** One request to the server over the socket; fails fast when the link is down. */
@@ -246,7 +269,7 @@ export class SyncClient {
   /** The same, with the parameters already written as JSON (as text, or as bytes). */
   private rpcJson(method: ServerMethod, paramsJson: string | JsonBytes, timeoutMs: number): Promise<unknown> {
     const ws = this.ws;
-    if (!ws || ws.readyState !== WebSocket.OPEN || this.status.state !== 'online') {
+    if (!ws || ws.readyState !== WebSocket.OPEN || !this.linked) {
       return Promise.reject(new RpcError('unavailable', 'The sync server cannot be reached'));
     }
     const id = this.nextId++;
@@ -334,8 +357,10 @@ export class SyncClient {
     }
     this.pulling = true;
     const store = this.opts.store;
+    // After a change of scope (ReplicaStore.adoptScope) the first full pull takes our own ops too.
+    const pullOwn = store.metaGet('pullOwn') === '1';
     const ask = (cursor: number) => {
-      const response = this.rpc('pull', { cursor, limit: this.opts.pullPage ?? 5000, excludeOwn: true }, 30_000);
+      const response = this.rpc('pull', { cursor, limit: this.opts.pullPage ?? 5000, excludeOwn: !pullOwn }, 30_000);
       response.catch(() => undefined);
       return response;
     };
@@ -348,9 +373,15 @@ export class SyncClient {
           const res = parsePullResponse(await pending);
           pending = res.more && this.isOnline() ? ask(res.cursor) : null;
           // The server leaves our own ops out; one that comes back anyway is already applied here.
-          const foreign = res.ops.filter((op) => op.replica !== store.replicaId);
-          // Never back: a push acknowledged meanwhile may have moved it past this page.
-          store.applyRemote(foreign, () => store.metaSet('cursor', String(Math.max(res.cursor, this.cursor()))));
+          const foreign = pullOwn ? res.ops : res.ops.filter((op) => op.replica !== store.replicaId);
+          // Never back: a push acknowledged meanwhile may have moved it past this page. An op that
+          // fails its check is set aside in the same transaction, and the cursor moves past it.
+          store.applyRemote(foreign, () => {
+            store.quarantine(res.quarantined);
+            store.metaSet('cursor', String(Math.max(res.cursor, this.cursor())));
+            if (pullOwn && !res.more) store.metaSet('pullOwn', '0');
+          });
+          if (res.quarantined.length) void this.reportQuarantine();
           if (foreign.length) this.opts.onRemoteOps(foreign);
           this.markSynced();
         }
@@ -362,18 +393,64 @@ export class SyncClient {
     }
   }
 
+  /** Tells the server which pulled ops were set aside here, so that someone can act on them. */
+  private async reportQuarantine(): Promise<void> {
+    const rows = this.opts.store.unreportedQuarantine(100);
+    if (!rows.length || !this.isOnline()) return;
+    try {
+      await this.rpc('sync.report', { quarantined: rows.map(([, cursor, reason]) => ({ cursor, reason: reason.slice(0, 1000) })) });
+      this.opts.store.markQuarantineReported(rows[rows.length - 1][0]);
+    } catch {
+      // Reported with the next one.
+    }
+  }
+
   private markSynced(): void {
     const at = new Date(this.now()).toISOString();
     this.opts.store.metaSet('lastSyncedAt', at);
-    this.setStatus({ lastSyncedAt: at });
+    const recovered = this.failures > 0 || this.status.state === 'failing';
+    this.failures = 0;
+    this.lastFailure = null;
+    if (recovered && this.isOnline()) this.setStatus({ lastSyncedAt: at, state: 'online', error: null });
+    else this.setStatus({ lastSyncedAt: at });
+  }
+
+  /** One more attempt that ended without progress; after FAILING_AFTER in a row the status says so. */
+  private failed(reason: string): void {
+    this.failures++;
+    this.lastFailure = reason;
+    if (this.failures >= FAILING_AFTER) this.setStatus({ state: 'failing', error: reason });
+  }
+
+  /** Tries push and pull again after a backoff that grows with each failure in a row. */
+  private scheduleRetry(): void {
+    if (this.retryTimer || this.stopped) return;
+    const delay = Math.min(250 * 2 ** Math.min(this.failures, 10), this.opts.maxBackoffMs ?? 5000);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      if (this.isOnline()) void this.syncNow();
+    }, delay);
   }
 
   private reportTransient(err: unknown): void {
-    // A dropped link is handled by reconnect; anything else is shown but does not stop work.
-    if (err instanceof RpcError && err.code === 'unavailable') return;
-    this.setStatus({ error: (err as Error).message });
+    // A dropped link is handled by reconnect (and counted there); anything else is counted and shown.
+    if (err instanceof RpcError && err.code === 'unavailable' && !this.isOnline()) return;
+    const message = (err as Error).message;
+    this.failed(message);
+    if (this.status.state !== 'failing') this.setStatus({ error: message });
+    this.scheduleRetry();
   }
 }
+
+/** Failed attempts in a row after which the status says "sync failing" rather than online. */
+export const FAILING_AFTER = 3;
+
+const CLOSE_REASONS: Record<number, string> = {
+  1006: 'dropped',
+  1009: 'a message was larger than the limit',
+  1011: 'server error',
+  4401: 'session ended',
+};
 
 /** The server's error code as the contract knows it; one it does not (e.g. `gap`) is `internal`. */
 function toRpcCode(code: string): RpcErrorCode {

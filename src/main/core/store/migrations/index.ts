@@ -1,10 +1,11 @@
 import type { Migration } from '../../../../node/migrate';
 import { baseline } from './0001-baseline';
+import { syncQuarantine } from './0002-sync-quarantine';
 
 /**
  * The case store's migrations, in order: one file each (NNNN-what.ts), added to this list.
  * Never edit one that has shipped: add the next.
  */
-export const MIGRATIONS: readonly Migration[] = [baseline];
+export const MIGRATIONS: readonly Migration[] = [baseline, syncQuarantine];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

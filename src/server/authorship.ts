@@ -1,0 +1,128 @@
+import { ENTITIES, type EntityName } from '../shared/entities';
+import { decodeHlc } from '../shared/hlc';
+import { may } from '../shared/roles';
+import type { User } from '../shared/contract';
+import type { Op } from '../shared/sync/protocol';
+import type { RowAuthor, StorageTx } from './storage/types';
+
+/**
+ * Authorship is the server's word (issue 13). A console says who wrote an op and when; the
+ * server checks it against the session that pushed it, before the op reaches the change log:
+ *
+ * - author fields name the signed-in user: case_event.authorId/authorName are refused otherwise,
+ *   incident.createdBy is stamped with the user's name;
+ * - append-only rows (timeline events, notes, screenings) are created once, whole, and never
+ *   written again: a second op on the same id is refused (a correction is a new event), so
+ *   "earliest wins" can never hand a row to a forger;
+ * - a case's owner changes only by its owner, by anyone taking up an unowned case for
+ *   themselves, or by a role with `case.reassign`;
+ * - an op's HLC lies within [now − OP_MAX_AGE_MS, now + maxDriftMs] of the server's clock, and
+ *   its timestamp fields (at, createdAt, updatedAt…) no later than now + maxDriftMs;
+ * - CAD fields (source 'eido', eidoRaw, eidoUpdatedAt) come only from CAD intake, which writes
+ *   as the server itself: a console op cannot set them.
+ */
+
+/** Oldest op timestamp accepted: a console offline for longer has its ops refused (and kept, locally, as refused). */
+export const OP_MAX_AGE_MS = 7 * 24 * 3600_000;
+
+/** Incident fields only CAD intake (POST /eido, drop folder, CLI import) writes. */
+export const CAD_FIELDS = ['eidoRaw', 'eidoUpdatedAt'] as const;
+
+/** Fields holding a point in time, per entity: none may be later than the server's clock plus skew. */
+const TIME_FIELDS: Partial<Record<EntityName, string[]>> = {
+  incident: ['createdAt', 'updatedAt'],
+  person: ['createdAt'],
+  case: ['createdAt', 'updatedAt', 'closedAt'],
+  case_event: ['at'],
+  referral: ['createdAt', 'updatedAt'],
+  task: ['createdAt', 'doneAt'],
+};
+
+export interface AuthorshipBounds {
+  nowMs: number;
+  maxDriftMs: number;
+}
+
+/** What the push records once the op is applied (who wrote the row, who owns it now). */
+export type AuthorshipRecord = { entity: EntityName; id: string; author: RowAuthor } | null;
+
+export async function checkAuthorship(
+  tx: StorageTx,
+  user: User,
+  op: Op,
+  bounds: AuthorshipBounds,
+): Promise<{ reason: string } | { record: AuthorshipRecord; stamp?: Record<string, unknown> }> {
+  const { nowMs, maxDriftMs } = bounds;
+  const skewS = Math.round(maxDriftMs / 1000);
+  const h = decodeHlc(op.hlc);
+  if (h.ms > nowMs + maxDriftMs) return { reason: `timestamp ${new Date(h.ms).toISOString()} is more than ${skewS} s ahead of the server's clock` };
+  if (h.ms < nowMs - OP_MAX_AGE_MS) return { reason: `timestamp ${new Date(h.ms).toISOString()} is older than the ${OP_MAX_AGE_MS / 3600_000} h the server accepts` };
+  for (const f of TIME_FIELDS[op.entity] ?? []) {
+    const v = op.fields[f];
+    if (typeof v === 'string' && Date.parse(v) > nowMs + maxDriftMs) {
+      return { reason: `${op.entity}.${f} ${v} is more than ${skewS} s ahead of the server's clock` };
+    }
+  }
+
+  switch (op.entity) {
+    case 'incident':
+      return checkIncident(tx, user, op);
+    case 'case_event':
+      return checkAppendOnly(tx, user, op);
+    case 'case':
+      return checkCase(tx, user, op);
+    default:
+      if (ENTITIES[op.entity].appendOnly) return checkAppendOnly(tx, user, op);
+      return { record: null };
+  }
+}
+
+async function checkIncident(tx: StorageTx, user: User, op: Op): Promise<{ reason: string } | { record: AuthorshipRecord; stamp?: Record<string, unknown> }> {
+  const existing = await tx.getEntity('incident', op.id);
+  // A console's new incident carries them empty (null); nothing else may touch them.
+  const set = CAD_FIELDS.filter((f) => f in op.fields && (existing || op.fields[f] !== null));
+  if (set.length) return { reason: `incident ${set.join(', ')} come only from CAD intake; a console may not set them` };
+  if (op.fields.source !== undefined && (op.fields.source !== 'manual' || existing)) {
+    return { reason: `incident source comes only from CAD intake; a console may only create a 'manual' incident, not set source '${String(op.fields.source)}'` };
+  }
+  if (existing) {
+    if ('createdBy' in op.fields && op.fields.createdBy !== existing.data.createdBy) return { reason: `incident ${op.id}: createdBy cannot be changed` };
+    if ('createdAt' in op.fields && op.fields.createdAt !== existing.data.createdAt) return { reason: `incident ${op.id}: createdAt cannot be changed` };
+    return { record: null };
+  }
+  // The creator is the signed-in user, whatever the console wrote.
+  return { record: null, stamp: 'createdBy' in op.fields ? { createdBy: user.name } : undefined };
+}
+
+async function checkAppendOnly(tx: StorageTx, user: User, op: Op): Promise<{ reason: string } | { record: AuthorshipRecord }> {
+  const existing = await tx.getRowAuthor(op.entity, op.id);
+  if (existing) {
+    return { reason: `${op.entity} ${op.id} already exists and is append-only: it is never changed (add a correction as a new event)` };
+  }
+  const missing = Object.keys(ENTITIES[op.entity].fields).filter((f) => !(f in op.fields));
+  if (missing.length) return { reason: `a new ${op.entity} must be written whole (missing ${missing.join(', ')})` };
+  if (op.entity === 'case_event') {
+    if (op.fields.authorId !== user.id) return { reason: `case_event authorId must be the signed-in user (${user.id}), not ${JSON.stringify(op.fields.authorId)}` };
+    if (op.fields.authorName !== user.name) return { reason: `case_event authorName must be the signed-in user's name (${user.name})` };
+  }
+  return { record: { entity: op.entity, id: op.id, author: { authorId: user.id, ownerId: null } } };
+}
+
+async function checkCase(tx: StorageTx, user: User, op: Op): Promise<{ reason: string } | { record: AuthorshipRecord }> {
+  const existing = await tx.getRowAuthor('case', op.id);
+  const reassign = may(user.role, 'case.reassign');
+  if (!existing) {
+    const owner = (op.fields.ownerId as string | null | undefined) ?? null;
+    if (owner !== null && owner !== user.id && !reassign) return { reason: `a ${user.role} may not create a case owned by someone else (${owner})` };
+    return { record: { entity: 'case', id: op.id, author: { authorId: user.id, ownerId: owner } } };
+  }
+  if (!('ownerId' in op.fields)) return { record: null };
+  const to = (op.fields.ownerId as string | null) ?? null;
+  if (to === existing.ownerId) return { record: null };
+  const ownsIt = existing.ownerId === user.id;
+  const takesUnowned = existing.ownerId === null && to === user.id;
+  if (!ownsIt && !takesUnowned && !reassign) {
+    return { reason: `case ${op.id} is owned by ${existing.ownerId ?? 'nobody'}: only its owner or a supervisor may change its owner` };
+  }
+  return { record: { entity: 'case', id: op.id, author: { authorId: existing.authorId, ownerId: to } } };
+}
