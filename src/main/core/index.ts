@@ -108,7 +108,7 @@ export async function createCore(config: CoreConfig) {
   handoffs = handoffService(ctx, { completed: (h, info) => cadOutcome.handoffCompleted(h, info) });
   const cases = caseService(ctx);
   const caseload = caseloadService(ctx);
-  const directory = directoryService(ctx);
+  const directory = directoryService(ctx, { problemsDir: path.join(config.profileDir, 'directory-imports') });
 
   store.onChange((entities) => {
     emit('data.changed', { entities: [...entities] });
