@@ -39,7 +39,8 @@ function fresh(f: Freshness) {
 /** Where the worker's code is: the bundled .cjs beside the Electron bundle, or the .ts source under tsx and Vitest. */
 function workerModule(): { file: string; kind: 'cjs' | 'ts'; from: string } | null {
   const here = typeof __filename === 'string' ? __filename : fileURLToPath(import.meta.url);
-  const dir = path.dirname(here);
+  // Packaged, the worker is unpacked beside the archive (electron-builder.yml asarUnpack).
+  const dir = path.dirname(here).replace(/([\\/])app\.asar([\\/])/, '$1app.asar.unpacked$2');
   for (const [name, kind] of [
     ['hsds-worker.cjs', 'cjs'],
     ['hsds-worker.ts', 'ts'],
