@@ -68,6 +68,9 @@ function pkg(name: string, services = SERVICES): string {
   return writeHsdsPackage(path.join(t.dir, name), services);
 }
 
+const ids = async (q: Parameters<TestCore['call']>[1] & object) =>
+  (await t.call('directory.search', q as never)).rows.map((r) => r.id).sort();
+
 describe('directory.import', () => {
   it('imports the shipped HSDS example, and importing it again changes nothing', async () => {
     const first = await t.call('directory.import', { dir: SHIPPED });
@@ -198,6 +201,31 @@ describe('directory.import', () => {
     expect((await t.call('directory.search', { text: 'service 2999' })).rows[0]?.id).toBe('svc-2999');
   });
 
+  it('a row arriving by sync while a package is parsed is searchable after the import, as is the package', async () => {
+    const s = { ...SERVICES[0], id: 'svc-remote', name: 'Riverside Crisis Team', description: 'Mobile crisis response' };
+    const other = await startCore();
+    let op;
+    try {
+      await other.call('directory.import', { dir: writeHsdsPackage(path.join(t.dir, 'remote'), [s]) });
+      op = other.core.store.outboxBatch(10).find((o) => o.id === 'svc-remote')!;
+    } finally {
+      other.close();
+    }
+    await t.call('directory.search', {}); // the directory in hand before the import
+    let applied = false;
+    const off = t.core.on('directory.import.progress', (p) => {
+      if (p.stage === 'parsing' && !applied) {
+        applied = true;
+        t.core.store.applyRemote([op]);
+      }
+    });
+    await t.call('directory.import', { dir: pkg('a') });
+    off();
+    expect(applied).toBe(true);
+    expect(await ids({ text: 'riverside' })).toEqual(['svc-remote']);
+    expect(await ids({ text: 'counsel' })).toEqual(['svc-harbor']);
+  });
+
   it('tells a failed import as failed', async () => {
     const seen: string[] = [];
     const off = t.core.on('directory.import.progress', (p) => seen.push(`${p.stage}: ${p.step}`));
@@ -222,8 +250,6 @@ describe('directory.search', () => {
   beforeEach(async () => {
     await t.call('directory.import', { dir: pkg('a') });
   });
-  const ids = async (q: Parameters<TestCore['call']>[1] & object) =>
-    (await t.call('directory.search', q as never)).rows.map((r) => r.id).sort();
 
   it('by free text and by need', async () => {
     expect(await ids({ text: 'counsel' })).toEqual(['svc-harbor']);

@@ -123,14 +123,29 @@ export function directoryService(ctx: CoreContext, opts: DirectoryServiceOptions
   /** The directory and its search index, rebuilt when resource_service rows change (locally or by sync). */
   let cache: Directory | null = null;
   let invalid = 0;
+  /** Counts the changes to resource_service rows (local or by sync), to know whether a directory in hand is still the store's. */
+  let generation = 0;
   ctx.store.onChange((entities) => {
-    if (entities.has('resource_service')) cache = null;
+    if (entities.has('resource_service')) {
+      cache = null;
+      generation++;
+    }
   });
-  function all(): Directory {
+  /**
+   * The directory from the store. `known`: services just imported (already checked), used
+   * as they are rather than read back and checked again (the bulk of a large import's
+   * indexing time); every other row is read from the store.
+   */
+  function all(known?: ReadonlyMap<string, ResourceService>): Directory {
     if (cache) return cache;
     const byId = new Map<string, ResourceService>();
     invalid = 0;
     for (const row of directoryRecords(ctx.store.reads)) {
+      const mine = known?.get(row.id);
+      if (mine) {
+        byId.set(row.id, mine);
+        continue;
+      }
       try {
         const parsed = ResourceService.safeParse(JSON.parse(row.record ?? 'null'));
         if (parsed.success) byId.set(row.id, parsed.data);
@@ -255,6 +270,9 @@ export function directoryService(ctx: CoreContext, opts: DirectoryServiceOptions
     const onParse = (p: PackageProgress) =>
       progress(p.stage === 'reading' ? { stage: 'reading', step: p.step, done: p.done, total: p.total } : { stage: 'parsing', step: p.step, done: p.done, total: p.total });
     try {
+      // The directory before the import, to build the one after it without reading every row back.
+      const before = all();
+      const beforeGeneration = generation;
       progress({ stage: 'reading', step: 'opening the package', done: 0, total: 1 });
       let parsed: HsdsParseResult;
       const onWorker = opts.worker === false ? null : parseOnWorker(dir, onParse);
@@ -294,7 +312,13 @@ export function directoryService(ctx: CoreContext, opts: DirectoryServiceOptions
       let notInPackage = 0;
       for (const id of existing.keys()) if (!inPackage.has(id)) notInPackage++;
       progress({ stage: 'indexing', step: 'making the directory searchable', done: 0, total: 1 });
-      all();
+      const written = added + updated > 0 ? 1 : 0;
+      if (!cache && generation - beforeGeneration === written) {
+        // Nothing but this import changed the directory since `before`: it plus the package is the store's directory.
+        const byId = new Map(before.byId);
+        for (const x of parsed.services) byId.set(x.id, x);
+        cache = { index: new ServiceSearchIndex([...byId.values()]), byId };
+      } else all(new Map(parsed.services.map((x) => [x.id, x])));
       const problemsFile = writeProblems(parsed, startedAt);
       const s = parsed.summary;
       const report: DirectoryImportReport = {
