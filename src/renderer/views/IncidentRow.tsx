@@ -3,7 +3,7 @@ import type { Handoff, HandoffMode, Incident } from '../../shared/entities';
 import { useNow } from '../hooks/useNow';
 import { formatClock } from '../logic/format';
 import { blocksNewRequest, describeHandoff } from '../logic/handoff';
-import { eligibilityBadge } from '../logic/incidents';
+import { eligibilityBadge, intakeRepairs } from '../logic/incidents';
 import { fallbackDirectLine } from '../logic/status';
 import { useData, useStores } from '../state/context';
 import { CautionList, Kbd } from './common';
@@ -26,6 +26,24 @@ function HandoffLine({ handoff, incidentId }: { handoff: Handoff; incidentId: st
         </button>
       )}
     </div>
+  );
+}
+
+/** On the selected CAD incident: what Tandem repaired to read CAD's document, for the dispatcher reviewing it. */
+function IntakeRepairs({ incident }: { incident: Incident }) {
+  const repairs = intakeRepairs(incident);
+  if (repairs.length === 0) return null;
+  return (
+    <details className="intake-repairs">
+      <summary className="muted">
+        Repaired on intake from CAD: {repairs.length === 1 ? '1 problem' : `${repairs.length} problems`} in the document
+      </summary>
+      <ul>
+        {repairs.map((r, i) => (
+          <li key={i}>{r}</li>
+        ))}
+      </ul>
+    </details>
   );
 }
 
@@ -75,6 +93,7 @@ export const IncidentRow = memo(
             {badge.exclusions.length > 0 && <span className="exclusions"> Exclusions: {badge.exclusions.join('; ')}</span>}
           </div>
         )}
+        {selected && <IntakeRepairs incident={incident} />}
         {pending && (
           <div className="handoff-line tone-info" role="status">
             <strong>{pending === 'live' ? 'Calling the clinician…' : 'Sending follow-up request…'}</strong>
