@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { intakeRepairs } from '../../src/renderer/logic/incidents';
+import { intakeRepairs } from '../../src/renderer/logic/intake-repairs';
 import { SAMPLE_TEXT } from './eido.fixtures';
 
 /** The dispatcher's review of a CAD incident: what Tandem repaired to read CAD's document. */

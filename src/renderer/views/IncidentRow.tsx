@@ -1,9 +1,9 @@
-import { forwardRef, memo } from 'react';
+import { forwardRef, memo, useEffect, useState } from 'react';
 import type { Handoff, HandoffMode, Incident } from '../../shared/entities';
 import { useNow } from '../hooks/useNow';
 import { formatClock } from '../logic/format';
 import { blocksNewRequest, describeHandoff } from '../logic/handoff';
-import { eligibilityBadge, intakeRepairs } from '../logic/incidents';
+import { eligibilityBadge } from '../logic/incidents';
 import { fallbackDirectLine } from '../logic/status';
 import { useData, useStores } from '../state/context';
 import { CautionList, Kbd } from './common';
@@ -31,7 +31,21 @@ function HandoffLine({ handoff, incidentId }: { handoff: Handoff; incidentId: st
 
 /** On the selected CAD incident: what Tandem repaired to read CAD's document, for the dispatcher reviewing it. */
 function IntakeRepairs({ incident }: { incident: Incident }) {
-  const repairs = intakeRepairs(incident);
+  const [repairs, setRepairs] = useState<string[]>([]);
+  const cad = incident.source === 'eido' && !!incident.eidoRaw;
+  useEffect(() => {
+    let live = true;
+    setRepairs([]);
+    if (cad) {
+      void import('../logic/intake-repairs').then(
+        (m) => live && setRepairs(m.intakeRepairs(incident)),
+        () => undefined, // the review line is extra: without it the incident still shows
+      );
+    }
+    return () => {
+      live = false;
+    };
+  }, [cad, incident]);
   if (repairs.length === 0) return null;
   return (
     <details className="intake-repairs">
