@@ -28,6 +28,7 @@ async function main(): Promise<void> {
       single: { type: 'boolean', default: false },
       clinicians: { type: 'string', default: '1' },
       'eido-drop': { type: 'string' },
+      'eido-strict': { type: 'boolean', default: false },
     },
   });
   const port = values.port ? Number(values.port) : 5170;
@@ -40,7 +41,7 @@ async function main(): Promise<void> {
   if (values.single) {
     const dir = path.join(profile, 'console');
     const eidoDropDir = values['eido-drop'] ? path.resolve(values['eido-drop']) : null;
-    const core = await createCore({ profileDir: dir, key: hostKey(dir), demo: true, clinicianDirectLine: DEMO_DIRECT_LINE, eidoDropDir });
+    const core = await createCore({ profileDir: dir, key: hostKey(dir), demo: true, clinicianDirectLine: DEMO_DIRECT_LINE, eidoDropDir, eidoStrict: values['eido-strict'] });
     if (eidoDropDir) console.log(`EIDO drop folder: ${eidoDropDir}`);
     await seedDemo(core, ['dispatcher', 'clinician'], { hsdsDir: HSDS_DIR });
     closers.push(() => core.close());

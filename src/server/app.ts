@@ -57,6 +57,8 @@ export interface SyncServerConfig {
   eligibilityRulesFile?: string;
   /** Largest EIDO document POST /eido accepts, bytes. Default 1 MiB. */
   eidoMaxBytes?: number;
+  /** Refuse EIDO documents with any problem, even ones Tandem could repair (a site's policy: serve --eido-strict). Default false. */
+  eidoStrict?: boolean;
   /** Every time the server reads or waits on (sessions, tokens, handoff timeouts, stored timestamps). Default: the system clock. */
   clock?: Clock;
 }
@@ -226,7 +228,7 @@ export async function createSyncServer(config: SyncServerConfig): Promise<SyncSe
       const page = await sync.pullJson(caller(req), { cursor: num(q.cursor) ?? 0, limit: num(q.limit) });
       return reply.type('application/json; charset=utf-8').send(page.bytes());
     });
-    const eido = new EidoIntake({ storage, sync, rules: eligibilityRules, logger, now, committed, maxBytes: config.eidoMaxBytes });
+    const eido = new EidoIntake({ storage, sync, rules: eligibilityRules, logger, now, committed, maxBytes: config.eidoMaxBytes, strict: config.eidoStrict === true });
     await registerEidoRoutes(fastify, eido, logger);
 
     await fastify.ready();

@@ -18,8 +18,10 @@ const USAGE = `Usage: npm run server -- <command> [options]
 
 Commands:
   serve [--port N] [--host H] [--data DIR] [--cert FILE --key FILE]
-        [--handoff-timeout MS] [--direct-line NUMBER] [--eligibility-rules FILE]
-                                  run the sync server (default 127.0.0.1, port 8443 with TLS, else 8080)
+        [--handoff-timeout MS] [--direct-line NUMBER] [--eligibility-rules FILE] [--eido-strict]
+                                  run the sync server (default 127.0.0.1, port 8443 with TLS, else 8080);
+                                  --eido-strict: POST /eido refuses a document with any problem,
+                                  even one Tandem could repair (a site's policy)
   user add <username> --role ROLE --name "Full Name" [--password P] [--direct-line NUMBER]
                                   add a user (password from --password or $TANDEM_PASSWORD)
                                   ROLE is one of ${ROLES.join(', ')}
@@ -80,7 +82,10 @@ async function withStorage<T>(dir: string, fn: (storage: SqliteStorage) => Promi
   }
 }
 
-async function serve(args: string[]): Promise<void> {
+async function serve(allArgs: string[]): Promise<void> {
+  // The one flag without a value: a site's policy to refuse any EIDO document with a problem.
+  const eidoStrict = allArgs.includes('--eido-strict');
+  const args = allArgs.filter((a) => a !== '--eido-strict');
   const { values, positionals } = parse(args, ['port', 'host', 'cert', 'key', 'handoff-timeout', 'direct-line', 'eligibility-rules']);
   if (positionals.length) throw new UsageError(`serve takes no arguments, got ${positionals.join(' ')}`);
   if (Boolean(values.cert) !== Boolean(values.key)) throw new UsageError('--cert and --key go together');
@@ -97,7 +102,9 @@ async function serve(args: string[]): Promise<void> {
     clinicianDirectLine: values['direct-line'] ?? process.env.TANDEM_CLINICIAN_DIRECT_LINE ?? null,
     logger,
     eligibilityRulesFile: values['eligibility-rules'],
+    eidoStrict,
   });
+  if (eidoStrict) logger.info('EIDO intake is strict: a document with any problem is refused, even one Tandem could repair');
   if (!tls) logger.warn('TLS is off: use --cert and --key anywhere but a single machine');
   process.stdout.write(`Tandem sync server listening on ${server.url}\n`);
   let stopping = false;

@@ -201,6 +201,36 @@ export const DirectoryFacets = z.object({
 export type DirectoryFacets = z.infer<typeof DirectoryFacets>;
 
 export const ImportProblem = z.object({ file: z.string(), line: z.number().int(), reason: z.string() });
+const ReasonCount = z.object({ reason: z.string(), count: z.number().int(), lines: z.array(z.number().int()) });
+/** One table of an HSDS import: rows read, imported (repaired ones included), repaired, rejected, ignored, and why. */
+export const DirectoryTableSummary = z.object({
+  table: z.string(),
+  file: z.string(),
+  read: z.number().int(),
+  imported: z.number().int(),
+  repaired: z.number().int(),
+  rejected: z.number().int(),
+  ignored: z.number().int(),
+  rejections: z.array(ReasonCount),
+  repairs: z.array(ReasonCount),
+  ignoredBecause: z.array(ReasonCount),
+});
+export const DirectoryImportSummary = z.object({
+  layout: z.string(),
+  tables: z.array(DirectoryTableSummary),
+  ignoredFiles: z.array(z.object({ file: z.string(), reason: z.string() })),
+  notes: z.array(z.string()),
+  services: z.object({
+    imported: z.number().int(),
+    withPhone: z.number().int(),
+    withAddress: z.number().int(),
+    withHours: z.number().int(),
+    organizationUnknown: z.number().int(),
+  }),
+});
+export type DirectoryImportSummary = z.infer<typeof DirectoryImportSummary>;
+/** At most this many rejected rows and repairs travel in a report; the problems file has them all. */
+export const IMPORT_PROBLEMS_SHOWN = 200;
 export const DirectoryImportReport = z.object({
   dir: z.string(),
   /** Valid services in the package. */
@@ -208,12 +238,34 @@ export const DirectoryImportReport = z.object({
   added: z.number().int(),
   updated: z.number().int(),
   unchanged: z.number().int(),
+  /** The first IMPORT_PROBLEMS_SHOWN rejected rows, by file and line; `rejectedCount` counts them all. */
   rejected: z.array(ImportProblem),
+  rejectedCount: z.number().int(),
+  /** The first IMPORT_PROBLEMS_SHOWN repairs; `warningCount` counts them all. */
   warnings: z.array(ImportProblem),
+  warningCount: z.number().int(),
   /** Services already in the directory that this package does not list (left as they are). */
   notInPackage: z.number().int(),
+  /** Imported services with no opening hours: never "open now", shown as "hours unknown". */
+  hoursUnknown: z.number().int(),
+  /** Per table: read, imported, repaired, rejected, ignored, with the reasons counted. */
+  summary: DirectoryImportSummary,
+  /** Every problem (table, file, line, outcome, reason) as CSV on this workstation; null when there were none or it could not be written. */
+  problemsFile: z.string().nullable(),
+  /** How long the import took, ms. */
+  ms: z.number(),
 });
 export type DirectoryImportReport = z.infer<typeof DirectoryImportReport>;
+
+export const DirectoryImportProgress = z.object({
+  dir: z.string(),
+  stage: z.enum(['reading', 'parsing', 'writing', 'indexing', 'done', 'failed']),
+  /** What is being done, for a person ("reading phones.csv", "writing 40,000 services"). */
+  step: z.string(),
+  done: z.number(),
+  total: z.number(),
+});
+export type DirectoryImportProgress = z.infer<typeof DirectoryImportProgress>;
 
 const ok = z.object({ ok: z.literal(true) });
 const byId = z.object({ id: z.string().min(1) });
@@ -373,6 +425,8 @@ export const events = {
   'handoff.ringing': Handoff,
   'handoff.updated': Handoff,
   'session.changed': SessionInfo,
+  /** A directory import under way on this console: which stage, and how far (done of total). */
+  'directory.import.progress': DirectoryImportProgress,
 } as const;
 export type Events = typeof events;
 export type EventName = keyof Events;

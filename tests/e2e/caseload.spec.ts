@@ -4,7 +4,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startHost, tempProfile, type Host } from './helpers';
-import { requireReference } from '../../src/launch/reference-data';
 
 /**
  * The clinician's caseload, end to end in Chromium against a real headless host: open the
@@ -15,7 +14,7 @@ import { requireReference } from '../../src/launch/reference-data';
  */
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SHOTS = path.join(ROOT, 'test-results');
-const HSDS = requireReference(ROOT, 'hsdsCsv');
+const LEGACY = path.join(ROOT, 'tests', 'fixtures', 'hsds-1x');
 
 let host: Host;
 let profile: string;
@@ -163,12 +162,12 @@ test('clinician works an overdue case by keyboard: contact, PHQ-9, referral, clo
   expect(errors).toEqual([]);
 });
 
-test('a supervisor imports an HSDS package into the shared directory and sees the rows it rejected', async ({ page }) => {
-  // A damaged copy: one service without a name (line 3).
-  const pkg = path.join(profile, 'hsds-damaged');
+test('a supervisor imports an older (1.x) HSDS package from the console and reports every table, repair and rejection', async ({ page }) => {
+  // A package written for Tandem in the HSDS 1.x layout: addresses, regular schedules, taxonomy,
+  // rows without ids, a service whose organization is missing, a schedule on "Funday".
+  const pkg = path.join(profile, 'hsds-1x');
   fs.mkdirSync(pkg);
-  for (const name of fs.readdirSync(HSDS)) fs.writeFileSync(path.join(pkg, name), fs.readFileSync(path.join(HSDS, name)));
-  fs.appendFileSync(path.join(pkg, 'services.csv'), 'svc-noname,d9d5e0f5-d3ce-4f73-9a2f-4dd0ecc6c610,,,,,,,active\n');
+  for (const name of fs.readdirSync(LEGACY)) fs.writeFileSync(path.join(pkg, name), fs.readFileSync(path.join(LEGACY, name)));
   const errors = collectErrors(page);
   await page.goto(host.url);
   // The directory reaches every console: a supervisor manages it (issue 13).
@@ -180,9 +179,26 @@ test('a supervisor imports an HSDS package into the shared directory and sees th
   await page.getByText('Import an HSDS package').click();
   await page.getByLabel(/Folder of the package/).fill(pkg);
   await page.getByRole('button', { name: 'Import', exact: true }).click();
-  const report = page.locator('.import-report');
-  await expect(report).toContainText('1 service in the package: 0 added, 0 updated, 1 unchanged');
-  await expect(report).toContainText('services.csv line 3: missing name');
-  await shot(page, 'directory-import');
+  const report = page.getByRole('region', { name: 'Directory import report' });
+  await expect(report).toContainText(`5 services imported from ${pkg} (HSDS 1.x/2.x)`);
+  await expect(report).toContainText('5 added, 0 updated, 0 unchanged');
+  await expect(report).toContainText(/services with hours unknown: shown as "Hours unknown", never as open now/);
+  await expect(report).toContainText('1 service with the organization unknown');
+  // Per table: read, imported, repaired, rejected, ignored.
+  const phones = report.locator('tr[data-table="phones"]');
+  await expect(phones.locator('td')).toHaveText(['6', '4', '1', '1', '1']);
+  for (const table of ['physical_addresses', 'regular_schedules', 'taxonomy', 'service_at_location']) {
+    await expect(report.locator(`tr[data-table="${table}"]`)).toBeVisible();
+  }
+  await expect(report).toContainText('rejected 1 row: linked to no service, location or organization (phones.csv line 7)');
+  await expect(report).toContainText("repaired 1 row: organization not in the package: imported with the organization unknown (services.csv line 5)");
+  await expect(report).toContainText(/Every problem .* is listed in .*directory-imports.*-problems\.csv/);
+  await shot(page, 'directory-import-report');
+  await report.screenshot({ path: path.join(SHOTS, 'caseload-directory-import-report-full.png') });
+  // The directory now answers from it; the services without hours are never "open now".
+  const unknownHours = page.locator('.svc-list .svc', { hasText: 'Hours unknown' });
+  await expect(unknownHours.first()).toBeVisible();
+  await page.getByLabel(/Open now/).check();
+  await expect(unknownHours).toHaveCount(0);
   expect(errors).toEqual([]);
 });

@@ -10,6 +10,7 @@ import { SAMPLE_TEXT, mentalHealthIncident } from '../unit/eido.fixtures';
  * the real CLI); a real dispatcher console (headless host) in Chromium shows the incident
  * within a second, flagged with its eligibility reasons, cautions and location.
  */
+const FIXTURES = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../fixtures/eido');
 let server: SyncServerProcess | null = null;
 let host: Host | null = null;
 const dirs: string[] = [];
@@ -87,8 +88,26 @@ test('an EIDO posted to the server is on the dispatcher console within a second,
   expect(bad.status).toBe(400);
   expect(bad.body.code).toBe('not_json');
 
+  // A near miss (keys in the wrong case, NIEM names in camel case...) comes through repaired; the
+  // dispatcher reviewing it sees what Tandem repaired, as CAD was told.
+  const near = await postEido(server.url, key, fs.readFileSync(path.join(FIXTURES, 'near-miss.eido.json'), 'utf8'));
+  expect(near.status).toBe(201);
+  const repairedCount = (near.body as { warningCount: number }).warningCount;
+  expect(repairedCount).toBeGreaterThan(1);
+  const nearRow = page.locator('li.incident', { hasText: 'CAM-25-0314-0199' });
+  await expect(nearRow).toBeVisible();
+  await expect(nearRow.locator('.intake-repairs')).toHaveCount(0); // shown on the selected incident
+  await nearRow.locator('.incident-main').click();
+  const repairs = nearRow.locator('.intake-repairs');
+  await expect(repairs).toContainText(`Repaired on intake from CAD: ${repairedCount} problems in the document`);
+  await repairs.locator('summary').click();
+  await expect(repairs.locator('li')).toHaveCount(repairedCount);
+  await expect(repairs).toContainText('did you mean "lastUpdateTimeStamp"');
+  await nearRow.screenshot({ path: path.join('test-results', 'eido-incident-repaired.png') });
+
   await row.locator('.incident-main').click();
   await expect(row).toHaveClass(/is-selected/);
+  await expect(row.locator('.intake-repairs')).toHaveCount(0); // a clean document: nothing repaired
   await row.scrollIntoViewIfNeeded();
   await page.screenshot({ path: path.join('test-results', 'eido-incident.png') });
   await row.screenshot({ path: path.join('test-results', 'eido-incident-row.png') });

@@ -7,6 +7,7 @@ import { rejection, startCore, type TestCore } from './caseload.helpers';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const SHIPPED = shippedHsdsDir(REPO);
+const LEGACY = path.resolve(__dirname, '..', 'fixtures', 'hsds-1x');
 const SHIPPED_ID = 'ac148810-d857-441c-9679-408f346de14b';
 
 let t: TestCore;
@@ -68,6 +69,9 @@ function pkg(name: string, services = SERVICES): string {
   return writeHsdsPackage(path.join(t.dir, name), services);
 }
 
+const ids = async (q: Parameters<TestCore['call']>[1] & object) =>
+  (await t.call('directory.search', q as never)).rows.map((r) => r.id).sort();
+
 describe('directory.import', () => {
   it('imports the shipped HSDS example, and importing it again changes nothing', async () => {
     const first = await t.call('directory.import', { dir: SHIPPED });
@@ -127,6 +131,110 @@ describe('directory.import', () => {
     expect((await t.call('directory.get', { id: 'svc-ok' })).service.description).toBe('Two lines\nof description');
   });
 
+  it('ends with a per-table summary, the services with hours unknown, and every problem in a file (1.x package)', async () => {
+    const report = await t.call('directory.import', { dir: LEGACY });
+    expect(report.summary.layout).toBe('HSDS 1.x/2.x');
+    const table = (name: string) => report.summary.tables.find((x) => x.table === name);
+    // Every row of every table is accounted for: imported (some repaired), rejected or ignored.
+    for (const x of report.summary.tables) expect(x.imported + x.rejected + x.ignored, x.table).toBe(x.read);
+    expect(table('services')).toMatchObject({ read: 5, rejected: 0, imported: 5 });
+    expect(table('regular_schedules')).toMatchObject({ read: 7 });
+    expect(table('regular_schedules')!.rejected).toBeGreaterThan(0); // "Funday"
+    expect(table('taxonomy')).toBeDefined();
+    expect(table('physical_addresses')).toBeDefined();
+    expect(report.summary.services.organizationUnknown).toBe(1);
+    expect(report.hoursUnknown).toBe(report.summary.services.imported - report.summary.services.withHours);
+    expect(report.hoursUnknown).toBeGreaterThan(0);
+    expect(report.rejectedCount).toBe(report.rejected.length);
+    expect(report.warningCount).toBe(report.warnings.length);
+    // The full list: a CSV in the console's profile, one line per problem.
+    expect(report.problemsFile).toBeTruthy();
+    const csv = fs.readFileSync(report.problemsFile!, 'utf8').trim().split('\n');
+    expect(csv[0]).toBe('table,file,line,outcome,reason');
+    expect(csv.length - 1).toBeGreaterThanOrEqual(report.rejectedCount + report.warningCount);
+    expect(csv.some((l) => /regular_schedules\.csv,8,rejected,/.test(l))).toBe(true);
+    expect(path.dirname(report.problemsFile!)).toBe(path.join(t.dir, 'directory-imports'));
+    // Unknown hours are never "open now".
+    const open = await t.call('directory.search', { openNow: true, limit: 500 });
+    expect(open.rows.every((r) => r.open === true)).toBe(true);
+  });
+
+  it('tells its progress, keeps answering the console while it parses, and runs one import at a time', async () => {
+    const many: SyntheticService[] = Array.from({ length: 3000 }, (_, i) => ({
+      id: `svc-${i}`,
+      name: `Service ${i}`,
+      description: 'Counselling and food help for families across the county',
+      phone: `617-555-${String(i % 10000).padStart(4, '0')}`,
+      address: `${i} Main St`,
+      terms: [i % 2 ? MH : FOOD],
+      schedule: i % 3 ? { byday: 'MO,TU,WE,TH,FR', opens: '09:00', closes: '17:00', timezone: 'America/New_York' } : undefined,
+    }));
+    const dir = pkg('big', many);
+    const seen: string[] = [];
+    // Turns of the core's event loop: parsed inline, reading to writing would take none.
+    let turns = 0;
+    let turning = true;
+    const turn = () => {
+      turns++;
+      if (turning) setImmediate(turn);
+    };
+    setImmediate(turn);
+    const turnsAt: Record<string, number> = {};
+    const off = t.core.on('directory.import.progress', (p) => {
+      expect(p.dir).toBe(dir);
+      seen.push(p.stage);
+      turnsAt[p.stage] ??= turns;
+    });
+    const importing = t.call('directory.import', { dir });
+    // Another import while this one runs is refused, naming the one under way.
+    const second = await rejection(t.call('directory.import', { dir: pkg('a') }));
+    expect(second.code).toBe('conflict');
+    expect(second.message).toMatch(/already under way/);
+    const report = await importing;
+    turning = false;
+    off();
+    expect(turnsAt.writing! - turnsAt.reading!).toBeGreaterThan(0);
+    expect(report).toMatchObject({ services: 3000, added: 3000, hoursUnknown: 1000 });
+    expect(report.summary.services).toMatchObject({ imported: 3000, withPhone: 3000, withAddress: 3000, withHours: 2000 });
+    expect(seen[0]).toBe('reading');
+    expect(seen).toEqual(expect.arrayContaining(['reading', 'parsing', 'writing', 'indexing']));
+    expect(seen.at(-1)).toBe('done');
+    expect((await t.call('directory.search', { text: 'service 2999' })).rows[0]?.id).toBe('svc-2999');
+  });
+
+  it('a row arriving by sync while a package is parsed is searchable after the import, as is the package', async () => {
+    const s = { ...SERVICES[0], id: 'svc-remote', name: 'Riverside Crisis Team', description: 'Mobile crisis response' };
+    const other = await startCore();
+    let op;
+    try {
+      await other.call('directory.import', { dir: writeHsdsPackage(path.join(t.dir, 'remote'), [s]) });
+      op = other.core.store.outboxBatch(10).find((o) => o.id === 'svc-remote')!;
+    } finally {
+      other.close();
+    }
+    await t.call('directory.search', {}); // the directory in hand before the import
+    let applied = false;
+    const off = t.core.on('directory.import.progress', (p) => {
+      if (p.stage === 'parsing' && !applied) {
+        applied = true;
+        t.core.store.applyRemote([op]);
+      }
+    });
+    await t.call('directory.import', { dir: pkg('a') });
+    off();
+    expect(applied).toBe(true);
+    expect(await ids({ text: 'riverside' })).toEqual(['svc-remote']);
+    expect(await ids({ text: 'counsel' })).toEqual(['svc-harbor']);
+  });
+
+  it('tells a failed import as failed', async () => {
+    const seen: string[] = [];
+    const off = t.core.on('directory.import.progress', (p) => seen.push(`${p.stage}: ${p.step}`));
+    await rejection(t.call('directory.import', { dir: path.join(t.dir, 'nope') }));
+    off();
+    expect(seen.at(-1)).toMatch(/^failed: Cannot read the folder/);
+  });
+
   it('refuses a folder without the required tables, naming the problem, and writes nothing', async () => {
     const dir = path.join(t.dir, 'empty');
     fs.mkdirSync(dir);
@@ -143,8 +251,6 @@ describe('directory.search', () => {
   beforeEach(async () => {
     await t.call('directory.import', { dir: pkg('a') });
   });
-  const ids = async (q: Parameters<TestCore['call']>[1] & object) =>
-    (await t.call('directory.search', q as never)).rows.map((r) => r.id).sort();
 
   it('by free text and by need', async () => {
     expect(await ids({ text: 'counsel' })).toEqual(['svc-harbor']);
@@ -173,15 +279,17 @@ describe('directory.search', () => {
     expect(await ids({ age: 40 })).toEqual(['svc-harbor', 'svc-pantry']);
   });
 
-  it('open now, from the schedules; unknown hours still shown', async () => {
+  it('open now, from the schedules; unknown hours are never open now, and are shown as unknown', async () => {
     // Monday 11:00 in Boston: Harbor is open, Teen Line (weekends) closed, the pantry has no hours.
-    expect(await ids({ openNow: true })).toEqual(['svc-harbor', 'svc-pantry']);
+    expect(await ids({ openNow: true })).toEqual(['svc-harbor']);
     const all = await t.call('directory.search', {});
     expect(Object.fromEntries(all.rows.map((r) => [r.id, r.open]))).toEqual({ 'svc-harbor': true, 'svc-teen': false, 'svc-pantry': null });
     // Open first.
     expect(all.rows[0].id).toBe('svc-harbor');
     clock = Date.parse('2025-03-15T23:30:00Z'); // Saturday 19:30 in Boston
-    expect(await ids({ openNow: true })).toEqual(['svc-pantry', 'svc-teen']);
+    expect(await ids({ openNow: true })).toEqual(['svc-teen']);
+    expect(await ids({ need: 'food', openNow: true })).toEqual([]);
+    expect(await ids({ need: 'food' })).toEqual(['svc-pantry']);
   });
 
   it('shows how fresh each entry is', async () => {
@@ -216,9 +324,8 @@ describe('directory.search', () => {
     await t.call('directory.import', { dir: pkg('many', many) });
     const reference = parseHsdsPackage(hsdsFiles(many)).services.concat(parseHsdsPackage(hsdsFiles(SERVICES)).services);
     const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-    // { text: 'pantry', openNow: true } left out until the core's open-now filter, like the shared one, keeps only
-    // services known to be open (passesOpenNow); it still lets unknown hours through. Restore it with that change.
-    for (const q of [{}, { text: 'harbor couns' }, { need: 'mental_health' }, { text: 'pantry' }, { language: 'es', age: 20 }, { taxonomyTerm: 'BD' }, { need: 'food', text: 'hope' }]) {
+    const queries = [{}, { text: 'harbor couns' }, { need: 'mental_health' }, { text: 'pantry' }, { text: 'pantry', openNow: true }, { openNow: true }, { language: 'es', age: 20 }, { taxonomyTerm: 'BD' }, { need: 'food', text: 'hope' }];
+    for (const q of queries) {
       const mine = (await t.call('directory.search', { ...q, limit: 500 })).rows.map((r) => r.id);
       const ref = rankServices(reference, { ...q, at: new Date(clock), timezone: zone }).map((r) => r.service.id);
       expect(mine, JSON.stringify(q)).toEqual(ref);

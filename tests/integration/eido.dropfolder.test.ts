@@ -18,7 +18,7 @@ let t: ReturnType<typeof tempDir>;
 let core: Core | null = null;
 let results: DropResult[] = [];
 
-async function start(opts: { settleMs?: number; pollMs?: number; maxFilesPerScan?: number } = {}) {
+async function start(opts: { settleMs?: number; pollMs?: number; maxFilesPerScan?: number; strict?: boolean } = {}) {
   t = tempDir('tandem-drop-');
   const drop = path.join(t.dir, 'drop');
   core = await createCore({
@@ -27,6 +27,7 @@ async function start(opts: { settleMs?: number; pollMs?: number; maxFilesPerScan
     demo: true,
     workstationName: 'DISP-1',
     eidoDropDir: drop,
+    eidoStrict: opts.strict,
     eidoDrop: { pollMs: opts.pollMs ?? 200, settleMs: opts.settleMs ?? 150, maxFilesPerScan: opts.maxFilesPerScan },
   });
   results = [];
@@ -41,6 +42,9 @@ afterEach(() => {
   t?.cleanup();
 });
 
+const FIXTURES = path.resolve(__dirname, '..', 'fixtures', 'eido');
+const NEAR_MISS = fs.readFileSync(path.join(FIXTURES, 'near-miss.eido.json'), 'utf8');
+const CONVEYANCE = fs.readFileSync(path.join(FIXTURES, 'conveyance.json'), 'utf8');
 const read = (c: Core, id: string) => c.store.read<Incident>('incident', id);
 const resultFor = (file: string) => results.find((r) => r.file === file);
 
@@ -202,5 +206,53 @@ describe('EIDO drop folder', () => {
     // Every timer and watch event ends in a scan; a closed folder's scan handles nothing.
     expect(core.cad.dropFolder!.scan()).toEqual([]);
     expect(fs.existsSync(path.join(drop, 'after-close.json'))).toBe(true);
+  });
+
+  it('takes a near-miss document repaired, with every repair and its "did you mean" in a .repairs.txt beside it', async () => {
+    const { core, drop } = await start();
+    dropAtomically(drop, 'near.json', NEAR_MISS);
+    await until(() => !!resultFor('near.json')?.movedTo, 3000, 'the near miss handled');
+    const r = resultFor('near.json')!;
+    expect(r.outcome).toBe('accepted');
+    expect(r.detail.ok && r.detail.warnings.length).toBeGreaterThan(1);
+    const id = r.detail.ok ? r.detail.incidentId : '';
+    expect(read(core, id)).toMatchObject({ source: 'eido' });
+    const repairs = fs.readFileSync(path.join(drop, 'processed', 'near.repairs.txt'), 'utf8');
+    expect(repairs).toMatch(/Document: created as .* with \d+ repairs:/);
+    expect(repairs).toMatch(/lastUpdateTimestamp.*did you mean "lastUpdateTimeStamp"/);
+    expect(repairs).toMatch(/EIDOVersion.*did you mean "eidoVersion"/);
+    // A clean document leaves no .repairs.txt.
+    dropAtomically(drop, 'clean.json', JSON.stringify(withId(mentalHealthIncident(), 'clean1')));
+    await until(() => !!resultFor('clean.json')?.movedTo, 3000, 'the clean one handled');
+    expect(fs.existsSync(path.join(drop, 'processed', 'clean.repairs.txt'))).toBe(false);
+  });
+
+  it('with --eido-strict, refuses the same near miss naming every problem at once; nothing stored', async () => {
+    const { core, drop } = await start({ strict: true });
+    dropAtomically(drop, 'near.json', NEAR_MISS);
+    await until(() => fs.existsSync(path.join(drop, 'rejected', 'near.json')), 3000, 'refused');
+    const reason = fs.readFileSync(path.join(drop, 'rejected', 'near.reason.txt'), 'utf8');
+    const problems = reason.split('\n').filter((l) => l.startsWith('  - '));
+    expect(problems.length).toBeGreaterThan(1);
+    expect(reason).toMatch(/Document: refused, \d+ problems:/);
+    expect(reason).toMatch(/\[repairable\] lastUpdateTimestamp.*did you mean "lastUpdateTimeStamp"/);
+    expect(recentIncidents(core.store.reads, true)).toEqual([]);
+  });
+
+  it('reads a conveyance event document by document: the good ones taken, the refused one named beside the file', async () => {
+    const { core, drop } = await start();
+    dropAtomically(drop, 'event.json', CONVEYANCE);
+    await until(() => !!resultFor('event.json')?.movedTo, 3000, 'the event handled');
+    const r = resultFor('event.json')!;
+    expect(r.outcome).toBe('accepted');
+    expect(r.documents.map((d) => [d.document, d.ok])).toEqual([
+      ['event.notification[0]', true],
+      ['event.notification[1]', false],
+      ['event.notification[2]', true],
+    ]);
+    for (const d of r.documents) if (d.ok) expect(read(core, d.incidentId)).not.toBeNull();
+    expect(fs.existsSync(path.join(drop, 'processed', 'event.json'))).toBe(true);
+    const repairs = fs.readFileSync(path.join(drop, 'processed', 'event.repairs.txt'), 'utf8');
+    expect(repairs).toMatch(/Document event\.notification\[1\]: refused, \d+ problems?:\n {2}- \[fatal\] \$id/);
   });
 });

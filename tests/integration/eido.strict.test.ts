@@ -8,6 +8,7 @@ import { SyncEngine } from '../../src/server/sync';
 import { DEFAULT_ELIGIBILITY_RULES } from '../../src/shared/eido/default-rules';
 import { tempDir } from '../helpers/tmp';
 import { sample } from '../unit/eido.fixtures';
+import { startCluster } from '../helpers/cluster';
 
 /** The server's strict mode (a site's policy): a document Tandem would repair is refused instead, with the same problems. */
 const t = tempDir('tandem-eido-strict-');
@@ -48,5 +49,20 @@ describe('EIDO intake strict mode', () => {
     expect(res).toMatchObject({ status: 201, body: { repaired: true, warningCount: 1 } });
     const clean = Buffer.from(JSON.stringify(sample()));
     expect((await (await intake(true)).ingest({ raw: clean, bytes: clean.length }, { source: 'http', cadKey: 'cad-test' })).status).toBe(201);
+  });
+
+  it('is the server\'s eidoStrict setting (serve --eido-strict): POST /eido then refuses a repairable document', async () => {
+    for (const strict of [true, false]) {
+      const cluster = await startCluster({ server: { eidoStrict: strict } });
+      try {
+        const key = await cluster.server.admin.addCadKey('cad-north');
+        const res = await fetch(`${cluster.server.url}/eido`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: new Uint8Array(misnamed(`server-${strict}`)) });
+        const body = (await res.json()) as { code?: string; repaired?: boolean };
+        if (strict) expect([res.status, body.code]).toEqual([422, 'misnamed_key']);
+        else expect([res.status, body.repaired]).toEqual([201, true]);
+      } finally {
+        await cluster.close();
+      }
+    }
   });
 });

@@ -20,6 +20,7 @@ import {
   CadOutcomeSender,
   DropFolder,
   defaultCoreLog,
+  ingestEidoDocumentsLocally,
   ingestEidoLocally,
   loadCoreEligibilityRules,
   type CadOutcomeConfig,
@@ -46,6 +47,8 @@ export interface CoreConfig {
   /** A folder CAD drops EIDO files into, for sites without a sync server (docs/CAD-INTAKE.md). */
   eidoDropDir?: string | null;
   eidoDrop?: DropFolderOptions;
+  /** Refuse CAD documents with any problem, even ones Tandem could repair (a site's policy: --eido-strict). Default false. */
+  eidoStrict?: boolean;
   /** Where the outcome of a handoff on a CAD incident goes back to CAD (docs/CAD-INTAKE.md). */
   cadOutcome?: CadOutcomeConfig | null;
   /** Default: warnings and errors to the console (silent under Vitest). */
@@ -108,7 +111,7 @@ export async function createCore(config: CoreConfig) {
   handoffs = handoffService(ctx, { completed: (h, info) => cadOutcome.handoffCompleted(h, info) });
   const cases = caseService(ctx);
   const caseload = caseloadService(ctx);
-  const directory = directoryService(ctx);
+  const directory = directoryService(ctx, { problemsDir: path.join(config.profileDir, 'directory-imports') });
 
   store.onChange((entities) => {
     emit('data.changed', { entities: [...entities] });
@@ -119,7 +122,7 @@ export async function createCore(config: CoreConfig) {
   });
 
   const dropFolder = config.eidoDropDir
-    ? new DropFolder(path.resolve(config.eidoDropDir), (text, file) => ingestEidoLocally(ctx, text, `CAD drop folder (${file})`), log, { now, ...config.eidoDrop })
+    ? new DropFolder(path.resolve(config.eidoDropDir), (text, file) => ingestEidoDocumentsLocally(ctx, text, `CAD drop folder (${file})`, { strict: config.eidoStrict === true, maxBytes: config.eidoDrop?.maxBytes }), log, { now, ...config.eidoDrop })
     : null;
   dropFolder?.start();
 
@@ -232,7 +235,7 @@ export async function createCore(config: CoreConfig) {
       dropFolder,
       outcome: cadOutcome,
       /** Takes one EIDO document as the drop folder does (e.g. a file a shell was asked to import). */
-      ingest: (text: string, receivedBy: string) => ingestEidoLocally(ctx, text, receivedBy),
+      ingest: (text: string, receivedBy: string) => ingestEidoLocally(ctx, text, receivedBy, { strict: config.eidoStrict === true }),
     },
     /** Every request from the UI, whichever transport carried it. */
     call(name: unknown, input: unknown): Promise<unknown> {

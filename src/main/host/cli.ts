@@ -8,7 +8,8 @@ import { hostKey } from './key';
 /**
  * One console in a browser, for development and tests:
  *   tsx src/main/host/cli.ts --profile DIR [--port N] [--server URL [--enroll TOKEN]] [--demo]
- *                            [--eido-drop DIR] [--eligibility-rules FILE] [--cad-outbox DIR] [--cad-post URL]
+ *                            [--eido-drop DIR [--eido-strict]] [--eligibility-rules FILE] [--cad-outbox DIR] [--cad-post URL]
+ * --eido-strict: the drop folder refuses a document with any problem, even one Tandem could repair.
  * Prints `Tandem console: <url>`; open it in Chromium. (`npm run start:web` runs the
  * two-console demo in src/launch/web.ts instead.)
  */
@@ -26,6 +27,7 @@ async function main(): Promise<void> {
       name: { type: 'string' },
       'direct-line': { type: 'string' },
       'eido-drop': { type: 'string' },
+      'eido-strict': { type: 'boolean', default: false },
       'eligibility-rules': { type: 'string' },
       'cad-outbox': { type: 'string' },
       'cad-post': { type: 'string' },
@@ -43,10 +45,11 @@ async function main(): Promise<void> {
     sync: values.server ? { serverUrl: values.server, enrollmentToken: values.enroll } : null,
     clinicianDirectLine: values['direct-line'] ?? null,
     eidoDropDir: values['eido-drop'] ?? null,
+    eidoStrict: values['eido-strict'],
     eligibilityRulesFile: values['eligibility-rules'] ?? null,
     cadOutcome: values['cad-outbox'] || values['cad-post'] ? { outboxDir: values['cad-outbox'], postUrl: values['cad-post'] } : null,
   });
-  if (values['eido-drop']) console.log(`EIDO drop folder: ${path.resolve(values['eido-drop'])}`);
+  if (values['eido-drop']) console.log(`EIDO drop folder: ${path.resolve(values['eido-drop'])}${values['eido-strict'] ? ' (strict: any problem refuses a document)' : ''}`);
   const host = await startHost({ rendererDir: RENDERER_DIR, port });
   console.log(`Tandem console: ${host.add(core)}`);
   const stop = async () => {

@@ -1,5 +1,5 @@
 import { memo, useEffect, useRef, useState } from 'react';
-import type { DirectoryHit, DirectoryImportReport } from '../../shared/contract';
+import type { DirectoryHit } from '../../shared/contract';
 import { NEEDS } from '../../shared/directory/search';
 import { useWindowKeys } from '../hooks/useKeys';
 import { isActivatable, isTypingTarget } from '../logic/keys';
@@ -7,6 +7,7 @@ import { Chip, Kbd } from '../views/common';
 import { useSession } from '../state/context';
 import { may } from '../../shared/roles';
 import { ActionError, useCaseAction } from './forms';
+import { DirectoryImportReport, ImportProgress } from './DirectoryImportReport';
 import { useCaseload, useCaseloadStore } from './hooks';
 
 function openChip(open: boolean | null) {
@@ -74,53 +75,39 @@ const ServiceCard = memo(function ServiceCard({
 
 /** Import an Open Referral HSDS package (a folder of CSV files on this workstation) into the directory. */
 function ImportPanel() {
-  const { busy, save } = useCaseAction('import');
-  const [dir, setDir] = useState('');
-  const [report, setReport] = useState<DirectoryImportReport | null>(null);
+  const store = useCaseloadStore();
+  const dir = useCaseload((s) => s.importDir);
+  const importing = useCaseload((s) => s.importing);
+  const progress = useCaseload((s) => s.importProgress);
+  const report = useCaseload((s) => s.importReport);
+  const error = useCaseload((s) => s.importError);
   return (
-    <details className="cl-section">
+    <details className="cl-section" open={importing || !!report || !!error || undefined}>
       <summary>
         <h2>Import an HSDS package</h2>
       </summary>
       <form
         className="form"
-        onSubmit={async (e) => {
+        onSubmit={(e) => {
           e.preventDefault();
-          setReport(null);
-          const out = await save('directory.import', { dir }, 'Directory imported');
-          if (out) setReport(out);
+          void store.getState().importDirectory();
         }}
       >
         <div className="field">
           <label htmlFor="hsds-dir">Folder of the package's CSV files, on this workstation</label>
-          <input id="hsds-dir" value={dir} maxLength={1000} placeholder="/path/to/hsds/csv" onChange={(e) => setDir(e.target.value)} />
+          <input id="hsds-dir" value={dir} maxLength={1000} placeholder="/path/to/hsds/csv" onChange={(e) => store.getState().setImportDir(e.target.value)} />
         </div>
-        <button type="submit" className="btn" disabled={busy || !dir.trim()}>
-          {busy ? 'Importing…' : 'Import'}
+        <button type="submit" className="btn" disabled={importing || !dir.trim()}>
+          {importing ? 'Importing…' : 'Import'}
         </button>
       </form>
-      <ActionError action="import" />
-      {report && (
-        <div role="status" className="import-report" ref={(el) => el?.scrollIntoView({ block: 'nearest' })}>
-          <p>
-            {report.services === 1 ? '1 service' : `${report.services} services`} in the package: {report.added} added, {report.updated} updated,{' '}
-            {report.unchanged} unchanged
-            {report.notInPackage > 0 ? `; ${report.notInPackage} already in the directory are not in this package (kept)` : ''}.
-          </p>
-          {report.rejected.length > 0 && (
-            <>
-              <p className="tone-warn">{report.rejected.length === 1 ? '1 row' : `${report.rejected.length} rows`} rejected:</p>
-              <ul className="import-problems">
-                {report.rejected.slice(0, 50).map((r, i) => (
-                  <li key={i}>
-                    {r.file} line {r.line}: {r.reason}
-                  </li>
-                ))}
-              </ul>
-            </>
-          )}
-        </div>
+      {importing && <ImportProgress progress={progress} />}
+      {error && (
+        <p className="row-error" role="alert">
+          The directory was not imported: {error}
+        </p>
       )}
+      {report && <DirectoryImportReport report={report} onDismiss={() => store.getState().dismissImportReport()} />}
     </details>
   );
 }

@@ -1,6 +1,7 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { ConsoleClient } from '../client';
 import { DIRECTORY_START, directorySlice, type DirectorySlice } from './state/directory';
+import { directoryImportSlice, type DirectoryImportSlice } from './state/directory-import';
 import { QUEUE_START, queueSlice, type QueueSlice } from './state/queue';
 import { RECORD_START, recordSlice, type RecordSlice } from './state/record';
 import { latestOnly, oneTimer } from './state/scheduling';
@@ -29,7 +30,7 @@ export interface NavigationSlice {
   reset(): void;
 }
 
-export type CaseloadState = NavigationSlice & QueueSlice & RecordSlice & DirectorySlice;
+export type CaseloadState = NavigationSlice & QueueSlice & RecordSlice & DirectorySlice & DirectoryImportSlice;
 
 export type CaseloadStore = StoreApi<CaseloadState> & { dispose(): void };
 
@@ -49,6 +50,7 @@ export function createCaseloadStore({ client }: { client: ConsoleClient }): Case
     ...queueSlice({ client, loads: queueLoads, reload: queueReload })(set, get, api),
     ...recordSlice({ client, loads: recordLoads, flashTimer })(set, get, api),
     ...directorySlice({ client, loads: directoryLoads })(set, get, api),
+    ...directoryImportSlice({ client })(set, get, api),
     screen: { kind: 'queue' },
 
     show(screen) {
@@ -88,6 +90,7 @@ export function createCaseloadStore({ client }: { client: ConsoleClient }): Case
       for (const loads of [queueLoads, recordLoads, directoryLoads]) loads.cancel();
       queueReload.cancel();
       flashTimer.cancel();
+      get().forgetImport();
       set({ ...QUEUE_START, ...RECORD_START, ...DIRECTORY_START, screen: { kind: 'queue' } });
     },
   }));

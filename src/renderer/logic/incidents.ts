@@ -46,3 +46,4 @@ export function invalidFields(details: unknown): string[] {
   }
   return out;
 }
+

@@ -1,4 +1,4 @@
-import { forwardRef, memo } from 'react';
+import { forwardRef, memo, useEffect, useState } from 'react';
 import type { Handoff, HandoffMode, Incident } from '../../shared/entities';
 import { useNow } from '../hooks/useNow';
 import { formatClock } from '../logic/format';
@@ -26,6 +26,38 @@ function HandoffLine({ handoff, incidentId }: { handoff: Handoff; incidentId: st
         </button>
       )}
     </div>
+  );
+}
+
+/** On the selected CAD incident: what Tandem repaired to read CAD's document, for the dispatcher reviewing it. */
+function IntakeRepairs({ incident }: { incident: Incident }) {
+  const [repairs, setRepairs] = useState<string[]>([]);
+  const cad = incident.source === 'eido' && !!incident.eidoRaw;
+  useEffect(() => {
+    let live = true;
+    setRepairs([]);
+    if (cad) {
+      void import('../logic/intake-repairs').then(
+        (m) => live && setRepairs(m.intakeRepairs(incident)),
+        () => undefined, // the review line is extra: without it the incident still shows
+      );
+    }
+    return () => {
+      live = false;
+    };
+  }, [cad, incident]);
+  if (repairs.length === 0) return null;
+  return (
+    <details className="intake-repairs">
+      <summary className="muted">
+        Repaired on intake from CAD: {repairs.length === 1 ? '1 problem' : `${repairs.length} problems`} in the document
+      </summary>
+      <ul>
+        {repairs.map((r, i) => (
+          <li key={i}>{r}</li>
+        ))}
+      </ul>
+    </details>
   );
 }
 
@@ -75,6 +107,7 @@ export const IncidentRow = memo(
             {badge.exclusions.length > 0 && <span className="exclusions"> Exclusions: {badge.exclusions.join('; ')}</span>}
           </div>
         )}
+        {selected && <IntakeRepairs incident={incident} />}
         {pending && (
           <div className="handoff-line tone-info" role="status">
             <strong>{pending === 'live' ? 'Calling the clinician…' : 'Sending follow-up request…'}</strong>

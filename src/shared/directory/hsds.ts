@@ -56,6 +56,20 @@ export interface HsdsParseResult {
   problems: HsdsProblem[];
 }
 
+/** How far a parse has got, for a progress display: `done` of `total` steps of the named stage. */
+export interface HsdsProgress {
+  stage: 'tables' | 'joins' | 'services';
+  /** What is being done ("reading phones.csv", "joining", "checking services"). */
+  step: string;
+  done: number;
+  total: number;
+}
+
+export interface HsdsParseOptions {
+  /** Told after each table is read, once the joins are made, and every few thousand services checked. */
+  onProgress?: (p: HsdsProgress) => void;
+}
+
 /** The name shown for a service whose organization the package does not describe. */
 export const UNKNOWN_ORGANIZATION = 'Organization unknown';
 
@@ -65,7 +79,8 @@ export const UNKNOWN_ORGANIZATION = 'Organization unknown';
  * when organizations.csv or services.csv (or their name column) is missing; any other
  * problem only affects the rows concerned.
  */
-export function parseHsdsPackage(files: Record<string, string>): HsdsParseResult {
+export function parseHsdsPackage(files: Record<string, string>, opts: HsdsParseOptions = {}): HsdsParseResult {
+  const progress = opts.onProgress ?? (() => {});
   if (typeof files !== 'object' || files === null) {
     throw new HsdsImportError('invalid_input', '', 'parseHsdsPackage expects an object of file name → CSV text');
   }
@@ -73,11 +88,13 @@ export function parseHsdsPackage(files: Record<string, string>): HsdsParseResult
   const tables = new Map<TableKey, Table>();
   const located = locateTables(files, report);
   // In TABLES order, so the summary lists tables the same way for every package.
-  for (const key of Object.keys(TABLES) as TableKey[]) {
+  const keys = (Object.keys(TABLES) as TableKey[]).filter((k) => located.has(k));
+  keys.forEach((key, i) => {
     const found = located.get(key);
     const table = found && readTable(key, found.file, found.text, report);
     if (table) tables.set(key, table);
-  }
+    progress({ stage: 'tables', step: `read ${found?.file ?? key}`, done: i + 1, total: keys.length });
+  });
   const organizations = eachRow<{ name: string }>(tables, 'organizations', 'organizations', report, ({ get }) => {
     const name = get('name');
     return name === undefined ? reject('missing name') : { name };
@@ -99,7 +116,11 @@ export function parseHsdsPackage(files: Record<string, string>): HsdsParseResult
     modified: readMetadata(bases),
   };
   const out: ResourceService[] = [];
+  const drafts = services.accepted.size;
+  progress({ stage: 'joins', step: 'joined the tables', done: 1, total: 1 });
+  let seen = 0;
   for (const draft of services.accepted.values()) {
+    if (++seen % 2000 === 0) progress({ stage: 'services', step: 'checking services', done: seen, total: drafts });
     const record = denormalize(draft, joined);
     const checked = ResourceService.safeParse(record);
     if (!checked.success) {

@@ -2,6 +2,8 @@ export * from './types';
 export { parseHsdsPackage, HsdsImportError, problemsCsv, UNKNOWN_ORGANIZATION } from './hsds';
 export type {
   HsdsParseResult,
+  HsdsParseOptions,
+  HsdsProgress,
   HsdsRejectedRow,
   HsdsWarning,
   HsdsImportErrorCode,

@@ -8,9 +8,15 @@ import {
   eidoIncidentRowId,
   evaluateEligibility,
   loadEligibilityRules as loadSharedEligibilityRules,
+  describeProblem,
   parseEido,
+  readEido,
   type EidoErrorCode,
+  type EidoProblem,
+  type EidoReadResult,
+  type EidoWarning,
   type EligibilityRules,
+  type NormalizedEidoIncident,
 } from '../../../shared/eido';
 import type { Handoff, HandoffOutcome, Incident } from '../../../shared/entities';
 import type { CoreContext } from '../context';
@@ -39,32 +45,90 @@ export function loadCoreEligibilityRules(file: string | null | undefined): Eligi
 // Intake through the replica store
 
 export type LocalIntakeResult =
-  | { ok: true; action: 'created' | 'updated' | 'ignored'; reason?: 'older' | 'same'; incidentId: string }
-  | { ok: false; code: EidoErrorCode; path: string | null; message: string };
+  | {
+      ok: true;
+      action: 'created' | 'updated' | 'ignored';
+      reason?: 'older' | 'same';
+      incidentId: string;
+      /** Where the document sat in the input ('' for the input itself, 'event.notification[1]' in a conveyance event). */
+      document: string;
+      /** Every repair Tandem made to read it. */
+      warnings: EidoWarning[];
+    }
+  | { ok: false; code: EidoErrorCode; path: string | null; message: string; document: string; problems: readonly EidoProblem[] };
 
-/** Parses one document and writes it as an incident (create, newer update, or ignore) in one store transaction. */
-export function ingestEidoLocally(ctx: CoreContext, text: string, receivedBy: string, maxBytes = DEFAULT_MAX_BYTES): LocalIntakeResult {
-  let normalized;
+export interface LocalIntakeOptions {
+  /** Largest accepted document, bytes. Default 1 MiB. */
+  maxBytes?: number;
+  /** Refuse a document with any problem, even one Tandem could repair (a site's policy). Default false. */
+  strict?: boolean;
+}
+
+function refusal(e: EidoError, document: string): LocalIntakeResult {
+  return { ok: false, code: e.code, path: e.path ?? null, message: e.message, document, problems: e.problems };
+}
+
+/**
+ * Reads every EIDO document of the text (one document, or a conveyance event holding
+ * several: readEido) and writes each accepted one as an incident (create, newer update, or
+ * ignore), each in its own store transaction; a refused document leaves the others alone.
+ */
+export function ingestEidoDocumentsLocally(ctx: CoreContext, text: string, receivedBy: string, opts: LocalIntakeOptions = {}): LocalIntakeResult[] {
+  let read: EidoReadResult;
   try {
-    normalized = parseEido(text, { maxBytes });
+    read = readEido(text, { maxBytes: opts.maxBytes ?? DEFAULT_MAX_BYTES, strict: opts.strict === true });
   } catch (err) {
-    const e = err instanceof EidoError ? err : new EidoError('invalid', 'document could not be read');
-    return { ok: false, code: e.code, path: e.path ?? null, message: e.message };
+    return [refusal(err instanceof EidoError ? err : new EidoError('invalid', 'document could not be read'), '')];
   }
+  if (read.documents.length === 0) return [refusal(new EidoError('missing_part', 'holds no EIDO document', 'event.notification'), 'event.notification')];
+  return read.documents.map((d) => (d.ok ? writeIncident(ctx, d.incident, receivedBy, d.path) : refusal(d.error, d.path)));
+}
+
+/** Takes one EIDO document (a conveyance event holding exactly one, too): its result, or the refusal. */
+export function ingestEidoLocally(ctx: CoreContext, text: string, receivedBy: string, opts: LocalIntakeOptions = {}): LocalIntakeResult {
+  const results = ingestEidoDocumentsLocally(ctx, text, receivedBy, opts);
+  if (results.length === 1) return results[0] as LocalIntakeResult;
+  const first = results.find((r) => r.ok) ?? (results[0] as LocalIntakeResult);
+  return first;
+}
+
+function writeIncident(ctx: CoreContext, normalized: NormalizedEidoIncident, receivedBy: string, document: string): LocalIntakeResult {
   const eligibility = evaluateEligibility(normalized, ctx.config.eligibilityRules);
   const receivedAt = ctx.now().toISOString();
   const id = eidoIncidentRowId(normalized.incidentId);
+  const warnings = normalized.warnings;
   return ctx.store.transaction(() => {
     const stored = ctx.store.read<Incident>('incident', id);
     const d = decideEidoIntake(normalized, stored, eligibility, { receivedAt, receivedBy });
     if (d.action === 'ignore') {
       ctx.audit('incident.eido.ignored', 'incident', id, { reason: d.reason, stored: d.storedUpdatedAt, received: normalized.lastUpdated });
-      return { ok: true, action: 'ignored', reason: d.reason, incidentId: id } as const;
+      return { ok: true, action: 'ignored', reason: d.reason, incidentId: id, document, warnings } as const;
     }
     ctx.store.write('incident', id, d.fields);
-    ctx.audit(d.action === 'create' ? 'incident.eido.create' : 'incident.eido.update', 'incident', id, { via: receivedBy, lastUpdated: normalized.lastUpdated });
-    return { ok: true, action: d.action === 'create' ? 'created' : 'updated', incidentId: id } as const;
+    ctx.audit(d.action === 'create' ? 'incident.eido.create' : 'incident.eido.update', 'incident', id, {
+      via: receivedBy,
+      lastUpdated: normalized.lastUpdated,
+      // Codes and paths only: a repair's message never quotes the document, but the audit stays short.
+      repairs: warnings.map((w) => `${w.code} ${w.path}`),
+    });
+    return { ok: true, action: d.action === 'create' ? 'created' : 'updated', incidentId: id, document, warnings } as const;
   });
+}
+
+/** What a person fixing the CAD feed reads beside a handled file: every problem, every repair, per document. */
+export function intakeReport(results: readonly LocalIntakeResult[]): string {
+  const lines: string[] = [];
+  for (const r of results) {
+    const where = r.document ? `Document ${r.document}` : 'Document';
+    if (r.ok) {
+      lines.push(`${where}: ${r.action}${r.reason ? ` (${r.reason})` : ''} as ${r.incidentId}${r.warnings.length ? `, with ${r.warnings.length} repair${r.warnings.length === 1 ? '' : 's'}:` : ''}`);
+      for (const w of r.warnings) lines.push(`  - ${describeProblem(w)}`);
+    } else {
+      lines.push(`${where}: refused, ${r.problems.length} problem${r.problems.length === 1 ? '' : 's'}:`);
+      for (const p of r.problems) lines.push(`  - [${p.fatal ? 'fatal' : 'repairable'}] ${describeProblem(p)}`);
+    }
+  }
+  return lines.join('\n');
 }
 
 // ---------------------------------------------------------------------------------------
@@ -92,9 +156,12 @@ interface Seen {
 /** Where a handled file went. */
 export interface DropResult {
   file: string;
+  /** accepted: at least one document was taken; ignored: every one was not newer than the stored one; rejected: none could be. */
   outcome: 'accepted' | 'ignored' | 'rejected';
   movedTo: string | null;
+  /** The file's (first) document; `documents` has them all (a conveyance event holds several). */
   detail: LocalIntakeResult;
+  documents: LocalIntakeResult[];
 }
 
 /**
@@ -125,7 +192,7 @@ export class DropFolder {
 
   constructor(
     readonly dir: string,
-    private readonly handle: (text: string, file: string) => LocalIntakeResult,
+    private readonly handle: (text: string, file: string) => LocalIntakeResult[],
     private readonly log: CoreLog,
     opts: DropFolderOptions = {},
   ) {
@@ -211,7 +278,7 @@ export class DropFolder {
       const prior = this.handled.get(name);
       if (prior) {
         // Handled already; only the move is left to retry.
-        const moved = this.move(file, prior.outcome === 'rejected' ? this.rejectedDir : this.processedDir, name, prior.detail);
+        const moved = this.move(file, prior.outcome === 'rejected' ? this.rejectedDir : this.processedDir, name, prior.documents);
         if (moved) this.handled.delete(name);
         continue;
       }
@@ -240,9 +307,12 @@ export class DropFolder {
 
   /** null when the file could not be handled now (unreadable, store failure): it stays and is tried again. */
   private handleFile(file: string, name: string, size: number): DropResult | null {
-    let detail: LocalIntakeResult;
+    let documents: LocalIntakeResult[];
+    const refused = (code: EidoErrorCode, message: string): LocalIntakeResult[] => [
+      { ok: false, code, path: null, message, document: '', problems: [{ path: '', code, message, fatal: true }] },
+    ];
     if (size > this.maxBytes) {
-      detail = { ok: false, code: 'oversize', path: null, message: `document is ${size} bytes; the limit is ${this.maxBytes}` };
+      documents = refused('oversize', `document is ${size} bytes; the limit is ${this.maxBytes}`);
     } else {
       let buf: Buffer;
       try {
@@ -258,40 +328,55 @@ export class DropFolder {
         text = null;
       }
       try {
-        detail = text === null ? { ok: false, code: 'not_json', path: null, message: 'the file is not UTF-8 text' } : this.handle(text, name);
+        documents = text === null ? refused('not_json', 'the file is not UTF-8 text') : this.handle(text, name);
       } catch (err) {
         // Our failure (e.g. the store), not the document's: leave the file and try again later.
         this.log('error', 'EIDO drop-folder intake failed; will retry', { file, error: (err as Error).message });
         return null;
       }
     }
-    const outcome: DropResult['outcome'] = !detail.ok ? 'rejected' : detail.action === 'ignored' ? 'ignored' : 'accepted';
-    if (detail.ok) {
-      this.log('info', `EIDO from the drop folder: ${detail.action}`, { file: name, incident: detail.incidentId, reason: detail.reason });
-    } else {
-      this.log('warn', 'EIDO document in the drop folder refused', { file: name, code: detail.code, path: detail.path, message: detail.message });
+    const taken = documents.filter((d) => d.ok);
+    const outcome: DropResult['outcome'] = taken.length === 0 ? 'rejected' : taken.every((d) => d.ok && d.action === 'ignored') ? 'ignored' : 'accepted';
+    for (const d of documents) {
+      if (d.ok) {
+        this.log('info', `EIDO from the drop folder: ${d.action}`, { file: name, document: d.document, incident: d.incidentId, reason: d.reason, repairs: d.warnings.length });
+      } else {
+        this.log('warn', 'EIDO document in the drop folder refused', { file: name, document: d.document, code: d.code, path: d.path, message: d.message, problems: d.problems.length });
+      }
     }
-    const result: DropResult = { file: name, outcome, movedTo: null, detail };
-    const movedTo = this.move(file, outcome === 'rejected' ? this.rejectedDir : this.processedDir, name, detail);
+    const detail = (documents.find((d) => d.ok) ?? documents[0]) as LocalIntakeResult;
+    const result: DropResult = { file: name, outcome, movedTo: null, detail, documents };
+    const movedTo = this.move(file, outcome === 'rejected' ? this.rejectedDir : this.processedDir, name, documents);
     if (!movedTo) this.handled.set(name, result);
     result.movedTo = movedTo;
     return result;
   }
 
-  /** Moves a handled file (and writes the reason beside a refused one); null when the move failed. */
-  private move(file: string, toDir: string, name: string, detail: LocalIntakeResult): string | null {
+  /**
+   * Moves a handled file. Beside a refused one goes `<name>.reason.txt` (the first problem,
+   * then every problem of every document); beside a taken one with repairs or refused
+   * documents, `<name>.repairs.txt`. Null when the move failed.
+   */
+  private move(file: string, toDir: string, name: string, documents: readonly LocalIntakeResult[]): string | null {
     const target = freeName(toDir, name);
+    const base = target.slice(0, -'.json'.length);
     try {
-      if (!detail.ok) {
+      const first = documents.find((d) => !d.ok);
+      const taken = documents.some((d) => d.ok);
+      if (!taken && first && !first.ok) {
         const reason = [
           `Refused by Tandem at ${new Date(this.now()).toISOString()}`,
-          `Code:   ${detail.code}`,
-          `Path:   ${detail.path ?? '(document)'}`,
-          `Reason: ${detail.message}`,
+          `Code:   ${first.code}`,
+          `Path:   ${first.path ?? '(document)'}`,
+          `Reason: ${first.message}`,
           `File:   ${name}`,
           '',
+          intakeReport(documents),
+          '',
         ].join('\n');
-        fs.writeFileSync(`${target.slice(0, -'.json'.length)}.reason.txt`, reason);
+        fs.writeFileSync(`${base}.reason.txt`, reason);
+      } else if (documents.some((d) => !d.ok || d.warnings.length > 0)) {
+        fs.writeFileSync(`${base}.repairs.txt`, [`Taken by Tandem at ${new Date(this.now()).toISOString()}`, `File:   ${name}`, '', intakeReport(documents), ''].join('\n'));
       }
       fs.renameSync(file, target);
       return target;

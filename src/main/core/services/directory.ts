@@ -1,79 +1,25 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import {
+  IMPORT_PROBLEMS_SHOWN,
   RpcError,
   type DirectoryEntry,
   type DirectoryFacets,
   type DirectoryHit,
+  type DirectoryImportProgress,
   type DirectoryImportReport,
   DirectoryQuery,
 } from '../../../shared/contract';
-import {
-  freshness,
-  HsdsImportError,
-  isOpenAt,
-  matchesQuery,
-  NEEDS,
-  needScore,
-  normalizeText,
-  queryWords,
-  textScore,
-  parseHsdsPackage,
-  ResourceService,
-  type Freshness,
-} from '../../../shared/directory';
+import { freshness, isOpenAt, problemsCsv, ResourceService, ServiceSearchIndex, type Freshness, type HsdsParseResult } from '../../../shared/directory';
 import type { z } from 'zod';
 import type { CoreContext } from '../context';
-import { directoryContentHashes, directoryRecords, directorySearchIds } from '../store/queries/directory';
+import { directoryContentHashes, directoryRecords } from '../store/queries/directory';
+import { PackageError, readAndParse, type PackageProgress } from './hsds-package';
 
 type Query = z.output<typeof DirectoryQuery>;
-
-/** Largest file of a package we read (a whole county directory is a few MB). */
-const MAX_FILE_BYTES = 64 * 1024 * 1024;
-
-function ftsWords(text: string): string[] {
-  return queryWords(text).slice(0, 12);
-}
-
-// ---------------------------------------------------------------------------------------
-// Ranking: the reference order of rankServices (src/shared/directory/search.ts), with the
-// two expensive parts (open now, freshness: luxon date arithmetic, ~0.1 ms a service) kept
-// per service for the minute and the day. tests/integration/caseload.directory.test.ts
-// checks the order against rankServices itself.
-
-interface Entry {
-  service: ResourceService;
-  nameKey: string;
-  /** Open state and the minute (epoch minutes) it was worked out for. */
-  open: boolean | null;
-  openMinute: number;
-  fresh: Freshness | null;
-  freshDay: string;
-}
-
-/**
- * FTS5 prefilter for free text and needs: a superset of what the reference search
- * (`rankServices`) accepts, which then decides and ranks. Null: no text constraint.
- */
-export function directoryFtsQuery(q: { text?: string; need?: string }): string | null {
-  const parts: string[] = [];
-  if (q.text?.trim()) {
-    const ws = ftsWords(q.text);
-    if (ws.length) parts.push(ws.map((w) => `"${w}"*`).join(' AND '));
-  }
-  if (q.need?.trim()) {
-    const key = q.need.trim().toLowerCase().replace(/[\s-]+/g, '_');
-    if (Object.prototype.hasOwnProperty.call(NEEDS, key)) {
-      const keywords = NEEDS[key as keyof typeof NEEDS].keywords.map((k) => normalizeText(k)).filter(Boolean);
-      parts.push(`(${keywords.map((k) => `"${k}"*`).join(' OR ')})`);
-    } else {
-      const ws = ftsWords(q.need);
-      if (ws.length) parts.push(ws.map((w) => `"${w}"*`).join(' AND '));
-    }
-  }
-  if (parts.length === 0) return null;
-  return parts.map((p) => `(${p})`).join(' AND ');
-}
 
 function localZone(): string {
   try {
@@ -87,81 +33,143 @@ function fresh(f: Freshness) {
   return { label: f.label, stale: f.stale, date: f.date ?? null };
 }
 
-/** The Open Referral directory: import from an HSDS package, search offline, read one entry. */
-export function directoryService(ctx: CoreContext, opts: { timezone?: string } = {}) {
-  const zone = opts.timezone ?? localZone();
-  /** Parsed records, rebuilt when resource_service rows change (locally or by sync). */
-  let cache: Map<string, Entry> | null = null;
-  let invalid = 0;
-  ctx.store.onChange((entities) => {
-    if (entities.has('resource_service')) cache = null;
+// ---------------------------------------------------------------------------------------
+// The parse on a worker thread
+
+/** Where the worker's code is: the bundled .cjs beside the Electron bundle, or the .ts source under tsx and Vitest. */
+function workerModule(): { file: string; kind: 'cjs' | 'ts'; from: string } | null {
+  const here = typeof __filename === 'string' ? __filename : fileURLToPath(import.meta.url);
+  // Packaged, the worker is unpacked beside the archive (electron-builder.yml asarUnpack).
+  const dir = path.dirname(here).replace(/([\\/])app\.asar([\\/])/, '$1app.asar.unpacked$2');
+  for (const [name, kind] of [
+    ['hsds-worker.cjs', 'cjs'],
+    ['hsds-worker.ts', 'ts'],
+  ] as const) {
+    const file = path.join(dir, name);
+    if (fs.existsSync(file)) return { file, kind, from: here };
+  }
+  return null;
+}
+
+/** Plain JavaScript run as the worker when the worker module is TypeScript: loads it through tsx. */
+const TS_WORKER_SOURCE = `
+const { workerData } = require('node:worker_threads');
+import(workerData.tsxApi).then((api) => api.tsImport(workerData.file, workerData.file));
+`;
+
+type WorkerMessage =
+  | { t: 'progress'; p: PackageProgress }
+  | { t: 'done'; result: HsdsParseResult }
+  | { t: 'refused'; message: string; details?: unknown }
+  | { t: 'failed'; message: string };
+
+/**
+ * Reads and parses the package on a worker thread, so the core keeps answering the console
+ * (searches, the queue, a ringing handoff) through a long import. Null when no worker could
+ * be started here (the caller then parses inline).
+ */
+function parseOnWorker(dir: string, onProgress: (p: PackageProgress) => void): Promise<HsdsParseResult> | null {
+  const mod = workerModule();
+  if (!mod) return null;
+  let worker: Worker;
+  try {
+    if (mod.kind === 'cjs') worker = new Worker(mod.file, { workerData: { dir } });
+    else {
+      // tsx's ESM entry (require.resolve finds its CommonJS twin beside it).
+      const tsxApi = pathToFileURL(createRequire(mod.from).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+      worker = new Worker(TS_WORKER_SOURCE, { eval: true, workerData: { dir, file: mod.file, tsxApi } });
+    }
+  } catch {
+    return null;
+  }
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const settle = (fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      fn();
+      void worker.terminate();
+    };
+    worker.on('message', (m: WorkerMessage) => {
+      if (m.t === 'progress') onProgress(m.p);
+      else if (m.t === 'done') settle(() => resolve(m.result));
+      else if (m.t === 'refused') settle(() => reject(new RpcError('bad_request', m.message, m.details)));
+      else settle(() => reject(new Error(`The directory import failed: ${m.message}`)));
+    });
+    worker.on('error', (err) => settle(() => reject(err)));
+    worker.on('exit', (code) => settle(() => reject(new Error(`The directory import's thread stopped (exit code ${code}) before it was done`))));
   });
-  function all(): Map<string, Entry> {
+}
+
+// ---------------------------------------------------------------------------------------
+
+export interface DirectoryServiceOptions {
+  /** Zone for schedules that name none. Default: this workstation's. */
+  timezone?: string;
+  /** Where each import's full problem list is written (CSV). Null: not written. */
+  problemsDir?: string | null;
+  /** Parse on a worker thread (default true); false parses inline, blocking the core meanwhile. */
+  worker?: boolean;
+}
+
+interface Directory {
+  index: ServiceSearchIndex;
+  byId: Map<string, ResourceService>;
+}
+
+/** The Open Referral directory: import from an HSDS package, search offline, read one entry. */
+export function directoryService(ctx: CoreContext, opts: DirectoryServiceOptions = {}) {
+  const zone = opts.timezone ?? localZone();
+  /** The directory and its search index, rebuilt when resource_service rows change (locally or by sync). */
+  let cache: Directory | null = null;
+  let invalid = 0;
+  /** Counts the changes to resource_service rows (local or by sync), to know whether a directory in hand is still the store's. */
+  let generation = 0;
+  ctx.store.onChange((entities) => {
+    if (entities.has('resource_service')) {
+      cache = null;
+      generation++;
+    }
+  });
+  /**
+   * The directory from the store. `known`: services just imported (already checked), used
+   * as they are rather than read back and checked again (the bulk of a large import's
+   * indexing time); every other row is read from the store.
+   */
+  function all(known?: ReadonlyMap<string, ResourceService>): Directory {
     if (cache) return cache;
-    const rows = directoryRecords(ctx.store.reads);
-    const map = new Map<string, Entry>();
+    const byId = new Map<string, ResourceService>();
     invalid = 0;
-    for (const row of rows) {
+    for (const row of directoryRecords(ctx.store.reads)) {
+      const mine = known?.get(row.id);
+      if (mine) {
+        byId.set(row.id, mine);
+        continue;
+      }
       try {
         const parsed = ResourceService.safeParse(JSON.parse(row.record ?? 'null'));
-        if (!parsed.success) {
-          invalid++;
-          continue;
-        }
-        const service = parsed.data;
-        map.set(row.id, { service, nameKey: service.name.toLowerCase(), open: null, openMinute: -1, fresh: null, freshDay: '' });
+        if (parsed.success) byId.set(row.id, parsed.data);
+        else invalid++;
       } catch {
         invalid++;
       }
     }
-    cache = map;
-    return map;
+    cache = { index: new ServiceSearchIndex([...byId.values()]), byId };
+    return cache;
   }
 
-  /** Entries whose open state or freshness is a minute (a day) old: brought up to date after the answer went out. */
-  const stale: Entry[] = [];
-  let refreshing = false;
-  function refreshLater(): void {
-    if (refreshing || stale.length === 0) return;
-    refreshing = true;
-    const step = () => {
-      const now = ctx.now();
-      const minute = Math.floor(now.getTime() / 60_000);
-      const day = now.toISOString().slice(0, 10);
-      for (const e of stale.splice(0, 100)) {
-        if (e.openMinute !== minute) openOf(e, now, minute, true);
-        if (e.freshDay !== day) freshOf(e, now, day, true);
-      }
-      if (stale.length) setImmediate(step);
-      else refreshing = false;
-    };
-    setImmediate(step);
+  /** Freshness is worked out with luxon (~0.1 ms a service): kept per service for the day. */
+  const freshKept = new WeakMap<ResourceService, { day: string; f: Freshness }>();
+  function freshOf(s: ResourceService, at: Date): Freshness {
+    const day = at.toISOString().slice(0, 10);
+    const kept = freshKept.get(s);
+    if (kept && kept.day === day) return kept.f;
+    const f = freshness(s, at);
+    freshKept.set(s, { day, f });
+    return f;
   }
 
-  function openOf(e: Entry, at: Date, minute: number, exact = false): boolean | null {
-    if (e.openMinute === minute) return e.open;
-    // Serve last minute's answer and refresh right after (hours are given to the minute).
-    if (!exact && e.openMinute === minute - 1) {
-      stale.push(e);
-      return e.open;
-    }
-    e.open = isOpenAt(e.service.schedules, at, e.service.timezone ?? zone);
-    e.openMinute = minute;
-    return e.open;
-  }
-
-  function freshOf(e: Entry, at: Date, day: string, exact = false): Freshness {
-    if (e.fresh && (e.freshDay === day || !exact)) {
-      if (e.freshDay !== day) stale.push(e);
-      return e.fresh;
-    }
-    e.fresh = freshness(e.service, at);
-    e.freshDay = day;
-    return e.fresh;
-  }
-
-  function hit(e: Entry, open: boolean | null, f: Freshness): DirectoryHit {
-    const s = e.service;
+  function hit(s: ResourceService, open: boolean | null, f: Freshness): DirectoryHit {
     const voice = s.phones[0];
     const place = s.locations.find((l) => l.address) ?? s.locations[0];
     return {
@@ -182,166 +190,161 @@ export function directoryService(ctx: CoreContext, opts: { timezone?: string } =
   }
 
   /**
-   * The services matching the query, best first, as rankServices orders them: relevance to
-   * text and need, then open (known open above unknown above closed), then fresh above
-   * stale, then by name and id. Free text and needs first narrow the candidates through the
-   * resource_search FTS index.
+   * The services matching the query, best first, exactly as the shared reference
+   * (rankServices) orders them: relevance to text and need, then open (known open above
+   * unknown above closed), then fresh above stale, then by name and id. Open now keeps only
+   * services known to be open: unknown hours are "hours unknown", never "open now".
    */
   function search(q: Query): { rows: DirectoryHit[]; total: number; size: number } {
-    const entries = all();
+    const { index } = all();
     const at = ctx.now();
-    const minute = Math.floor(at.getTime() / 60_000);
-    const day = at.toISOString().slice(0, 10);
-    const match = directoryFtsQuery(q);
-    let candidates: Iterable<Entry>;
-    if (match) {
-      const list: Entry[] = [];
-      for (const id of directorySearchIds(ctx.store.reads, match)) {
-        const e = entries.get(id);
-        if (e) list.push(e);
-      }
-      candidates = list;
-    } else candidates = entries.values();
-    // Taxonomy, language, age and status through the reference matcher (cheap without open-now).
-    const structural = {
-      taxonomyTerm: q.taxonomyTerm || undefined,
-      language: q.language || undefined,
-      age: q.age,
-      includeInactive: q.includeInactive,
-      at,
-    };
-    const ranked: { e: Entry; score: number; open: boolean | null; fresh: Freshness }[] = [];
-    for (const e of candidates) {
-      let score = 0;
-      if (q.text?.trim()) {
-        const t = textScore(e.service, q.text);
-        if (t === null) continue;
-        score += t;
-      }
-      if (q.need?.trim()) {
-        const n = needScore(e.service, q.need);
-        if (n === null) continue;
-        score += n;
-      }
-      if (!matchesQuery(e.service, structural)) continue;
-      const open = openOf(e, at, minute);
-      if (q.openNow && open === false) continue;
-      const f = freshOf(e, at, day);
-      if (open === true) score += 6;
-      else if (open === false) score -= 6;
-      if (f.stale) score -= 2;
-      ranked.push({ e, score, open, fresh: f });
-    }
-    ranked.sort(
-      (a, b) =>
-        b.score - a.score ||
-        (a.e.nameKey < b.e.nameKey ? -1 : a.e.nameKey > b.e.nameKey ? 1 : 0) ||
-        (a.e.service.id < b.e.service.id ? -1 : a.e.service.id > b.e.service.id ? 1 : 0),
+    const { results, total } = index.search(
+      {
+        text: q.text || undefined,
+        need: q.need || undefined,
+        taxonomyTerm: q.taxonomyTerm || undefined,
+        language: q.language || undefined,
+        age: q.age,
+        openNow: q.openNow,
+        includeInactive: q.includeInactive,
+        at,
+        timezone: zone,
+      },
+      q.limit,
     );
-    refreshLater();
-    return { rows: ranked.slice(0, q.limit).map((r) => hit(r.e, r.open, r.fresh)), total: ranked.length, size: entries.size };
+    return { rows: results.map((r) => hit(r.service, r.open, freshOf(r.service, at))), total, size: index.size };
   }
 
   function get(id: string): DirectoryEntry {
-    const e = all().get(id);
-    if (!e) throw new RpcError('not_found', `No service ${id} in the directory`);
+    const s = all().byId.get(id);
+    if (!s) throw new RpcError('not_found', `No service ${id} in the directory`);
     const at = ctx.now();
-    const open = openOf(e, at, Math.floor(at.getTime() / 60_000), true);
-    return { service: e.service, open, freshness: fresh(freshOf(e, at, at.toISOString().slice(0, 10), true)) };
+    return { service: s, open: isOpenAt(s.schedules, at, s.timezone ?? zone), freshness: fresh(freshness(s, at)) };
   }
 
   function facets(): DirectoryFacets {
     const languages = new Set<string>();
     const terms = new Map<string, { id: string; name: string; code: string | null }>();
-    for (const { service: s } of all().values()) {
+    const { byId } = all();
+    for (const s of byId.values()) {
       for (const l of s.languages) languages.add(l);
       for (const t of s.taxonomyTerms) if (!terms.has(t.id)) terms.set(t.id, { id: t.id, name: t.name, code: t.code ?? null });
     }
     return {
-      services: all().size,
+      services: byId.size,
       languages: [...languages].sort((a, b) => a.localeCompare(b)),
       taxonomyTerms: [...terms.values()].sort((a, b) => a.name.localeCompare(b.name)),
     };
   }
 
-  /** Reads the CSV files (and datapackage.json) of one folder, not its subfolders. */
-  function readPackage(dir: string): Record<string, string> {
-    let entries: fs.Dirent[];
+  /** The full problem list of one import, as CSV in the problems folder; null when there is none or it could not be written. */
+  function writeProblems(parsed: HsdsParseResult, startedAt: Date): string | null {
+    if (!opts.problemsDir || parsed.problems.length === 0) return null;
+    const file = path.join(opts.problemsDir, `hsds-import-${startedAt.toISOString().replace(/[:.]/g, '-')}-problems.csv`);
     try {
-      if (!fs.statSync(dir).isDirectory()) throw new RpcError('bad_request', `${dir} is not a folder`);
-      entries = fs.readdirSync(dir, { withFileTypes: true });
+      fs.mkdirSync(opts.problemsDir, { recursive: true });
+      fs.writeFileSync(file, problemsCsv(parsed.problems));
+      return file;
     } catch (err) {
-      if (err instanceof RpcError) throw err;
-      throw new RpcError('bad_request', `Cannot read the folder ${dir}: ${(err as Error).message}`);
+      ctx.log('warn', 'could not write the directory import problems file', { file, error: (err as Error).message });
+      return null;
     }
-    const files: Record<string, string> = {};
-    for (const e of entries) {
-      if (!e.isFile()) continue;
-      const lower = e.name.toLowerCase();
-      if (!lower.endsWith('.csv') && lower !== 'datapackage.json') continue;
-      const file = path.join(dir, e.name);
-      const size = fs.statSync(file).size;
-      if (size > MAX_FILE_BYTES) throw new RpcError('bad_request', `${e.name} is ${Math.round(size / 1e6)} MB; the limit is ${MAX_FILE_BYTES / 1e6} MB`);
-      files[e.name] = fs.readFileSync(file, 'utf8');
-    }
-    if (Object.keys(files).length === 0) throw new RpcError('bad_request', `No HSDS CSV files in ${dir}`);
-    return files;
   }
+
+  let importing: string | null = null;
 
   /**
    * Imports a package through the replica store, so the directory syncs like any other
-   * row. A service whose content hash is unchanged is not written at all: importing the
-   * same package twice changes nothing and sends nothing.
+   * row. The package is read and parsed on a worker thread, with progress told as
+   * `directory.import.progress` events; then every changed service is written in one
+   * transaction (all or nothing). A service whose content hash is unchanged is not written
+   * at all: importing the same package twice changes nothing and sends nothing.
    */
-  function importPackage(dirInput: string): DirectoryImportReport {
+  async function importPackage(dirInput: string): Promise<DirectoryImportReport> {
     const dir = path.resolve(dirInput);
-    const files = readPackage(dir);
-    let parsed: ReturnType<typeof parseHsdsPackage>;
+    if (importing) throw new RpcError('conflict', `A directory import is already under way on this console (${importing}); wait for it to finish`);
+    importing = dir;
+    const started = performance.now();
+    const startedAt = ctx.now();
+    const progress = (p: Omit<DirectoryImportProgress, 'dir'>) => ctx.emit('directory.import.progress', { dir, ...p });
+    const onParse = (p: PackageProgress) =>
+      progress(p.stage === 'reading' ? { stage: 'reading', step: p.step, done: p.done, total: p.total } : { stage: 'parsing', step: p.step, done: p.done, total: p.total });
     try {
-      parsed = parseHsdsPackage(files);
-    } catch (err) {
-      if (err instanceof HsdsImportError) {
-        throw new RpcError('bad_request', `This package cannot be imported: ${err.message}`, { file: err.file, code: err.code });
+      // The directory before the import, to build the one after it without reading every row back.
+      const before = all();
+      const beforeGeneration = generation;
+      progress({ stage: 'reading', step: 'opening the package', done: 0, total: 1 });
+      let parsed: HsdsParseResult;
+      const onWorker = opts.worker === false ? null : parseOnWorker(dir, onParse);
+      try {
+        parsed = onWorker ? await onWorker : readAndParse(dir, onParse);
+      } catch (err) {
+        if (err instanceof PackageError) throw new RpcError('bad_request', err.message, err.details);
+        throw err;
       }
-      throw err;
-    }
-    const existing = directoryContentHashes(ctx.store.reads);
-    let added = 0;
-    let updated = 0;
-    let unchanged = 0;
-    const inPackage = new Set<string>();
-    ctx.store.transaction(() => {
-      for (const s of parsed.services) {
-        inPackage.add(s.id);
-        const hash = existing.get(s.id);
-        if (hash === s.contentHash) {
-          unchanged++;
-          continue;
+      progress({ stage: 'writing', step: `writing ${parsed.services.length.toLocaleString('en-US')} services`, done: 0, total: parsed.services.length });
+      const existing = directoryContentHashes(ctx.store.reads);
+      let added = 0;
+      let updated = 0;
+      let unchanged = 0;
+      const inPackage = new Set<string>();
+      ctx.store.transaction(() => {
+        for (const s of parsed.services) {
+          inPackage.add(s.id);
+          const hash = existing.get(s.id);
+          if (hash === s.contentHash) {
+            unchanged++;
+            continue;
+          }
+          ctx.store.write('resource_service', s.id, { name: s.name, record: s, contentHash: s.contentHash });
+          if (hash === undefined) added++;
+          else updated++;
         }
-        ctx.store.write('resource_service', s.id, { name: s.name, record: s, contentHash: s.contentHash });
-        if (hash === undefined) added++;
-        else updated++;
-      }
-      ctx.audit('directory.import', 'resource_service', null, {
+        ctx.audit('directory.import', 'resource_service', null, {
+          dir,
+          added,
+          updated,
+          unchanged,
+          rejected: parsed.rejected.length,
+          repaired: parsed.warnings.length,
+        });
+      });
+      let notInPackage = 0;
+      for (const id of existing.keys()) if (!inPackage.has(id)) notInPackage++;
+      progress({ stage: 'indexing', step: 'making the directory searchable', done: 0, total: 1 });
+      const written = added + updated > 0 ? 1 : 0;
+      if (!cache && generation - beforeGeneration === written) {
+        // Nothing but this import changed the directory since `before`: it plus the package is the store's directory.
+        const byId = new Map(before.byId);
+        for (const x of parsed.services) byId.set(x.id, x);
+        cache = { index: new ServiceSearchIndex([...byId.values()]), byId };
+      } else all(new Map(parsed.services.map((x) => [x.id, x])));
+      const problemsFile = writeProblems(parsed, startedAt);
+      const s = parsed.summary;
+      const report: DirectoryImportReport = {
         dir,
+        services: parsed.services.length,
         added,
         updated,
         unchanged,
-        rejected: parsed.rejected.length,
-      });
-    });
-    let notInPackage = 0;
-    for (const id of existing.keys()) if (!inPackage.has(id)) notInPackage++;
-    return {
-      dir,
-      services: parsed.services.length,
-      added,
-      updated,
-      unchanged,
-      rejected: parsed.rejected,
-      warnings: parsed.warnings,
-      notInPackage,
-    };
+        rejected: parsed.rejected.slice(0, IMPORT_PROBLEMS_SHOWN),
+        rejectedCount: parsed.rejected.length,
+        warnings: parsed.warnings.slice(0, IMPORT_PROBLEMS_SHOWN),
+        warningCount: parsed.warnings.length,
+        notInPackage,
+        hoursUnknown: s.services.imported - s.services.withHours,
+        summary: s,
+        problemsFile,
+        ms: Math.round(performance.now() - started),
+      };
+      progress({ stage: 'done', step: `${report.services} services imported`, done: 1, total: 1 });
+      return report;
+    } catch (err) {
+      progress({ stage: 'failed', step: err instanceof Error ? err.message : 'the import failed', done: 0, total: 1 });
+      throw err;
+    } finally {
+      importing = null;
+    }
   }
 
   return {
@@ -353,4 +356,3 @@ export function directoryService(ctx: CoreContext, opts: { timezone?: string } =
     invalidCount: () => (all(), invalid),
   };
 }
-

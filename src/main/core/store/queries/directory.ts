@@ -11,9 +11,3 @@ export function directoryContentHashes(r: ReadHandle): Map<string, string | null
   return new Map(rows);
 }
 
-/** The ids of the entries whose search text matches an FTS5 query. */
-export function directorySearchIds(r: ReadHandle, match: string): string[] {
-  return r
-    .statement<[string], string>('SELECT d.serviceId FROM resource_search s JOIN resource_search_doc d ON d.docid = s.rowid WHERE resource_search MATCH ?', 'value')
-    .all(match);
-}
