@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
 import { checkpointInBackground, type Checkpointer } from '../../node/checkpointer';
-import { migrate, MigrationError, type Migration } from '../../node/migrate';
+import { latestVersion, migrate, MigrationError, type Migration } from '../../node/migrate';
 import type { EntityName } from '../../shared/entities';
 import type { Role } from '../../shared/roles';
 import type { RowState } from '../../shared/sync/merge';
@@ -19,6 +19,7 @@ import {
   type ServerStorage,
   type SessionRecord,
   type StorageCounts,
+  type StorageHealth,
   type StorageTx,
   type StoredChange,
   type StoredEidoRejection,
@@ -454,7 +455,8 @@ export class SqliteStorage implements ServerStorage {
       db.pragma('synchronous = FULL');
       db.pragma('foreign_keys = ON');
       db.pragma('busy_timeout = 5000');
-      migrateDatabase(db, opts.migrations ?? SQLITE_MIGRATIONS, location);
+      this.migrations = opts.migrations ?? SQLITE_MIGRATIONS;
+      migrateDatabase(db, this.migrations, location);
       this.s = prepare(db);
     } catch (err) {
       db.close();
@@ -469,6 +471,14 @@ export class SqliteStorage implements ServerStorage {
   }
 
   private readonly checkpointer: Checkpointer | null;
+  private readonly migrations: readonly Migration[];
+
+  async health(): Promise<StorageHealth> {
+    if (this.closed) throw new ServerStorageError('closed', 'The server storage is closed');
+    // Read from the file, not remembered: a restore or a newer server may have changed it.
+    const schema = this.db.pragma('user_version', { simple: true }) as number;
+    return { schema, latest: latestVersion(this.migrations) };
+  }
 
   /** Runs `job` after every job queued before it. */
   private exclusive<T>(job: () => Promise<T>): Promise<T> {

@@ -25,8 +25,19 @@ export interface ServerStorage {
   /** Where the data lives, for logs and `status` (a file path or a redacted URL). */
   readonly location: string;
   transaction<T>(fn: (tx: StorageTx) => Promise<T>, opts?: { readOnly?: boolean }): Promise<T>;
+  /**
+   * For a load balancer's health check: rejects when the database cannot be reached, else the
+   * schema version the database is at and the latest this server knows (they differ when
+   * another instance migrated it further, or it was never migrated).
+   */
+  health(): Promise<StorageHealth>;
   /** Waits for running transactions, then releases the database. Idempotent. */
   close(): Promise<void>;
+}
+
+export interface StorageHealth {
+  schema: number;
+  latest: number;
 }
 
 export interface UserRecord {
