@@ -219,7 +219,7 @@ export async function createSyncServer(config: SyncServerConfig): Promise<SyncSe
     const caller = guardRoutes(fastify, auth);
 
     fastify.get('/v1/health', async (_req, reply) => {
-      const report = await checkHealth(storage, SERVER_VERSION, config.healthTimeoutMs);
+      const report = await checkHealth(storage, SERVER_VERSION, config.healthTimeoutMs, (err) => logger.warn({ err }, 'health: the database did not answer'));
       if (!report.ok) logger.warn({ database: report.database, reason: report.message }, 'health check failed');
       return reply.status(report.ok ? 200 : 503).send(report);
     });

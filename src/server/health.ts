@@ -18,7 +18,13 @@ export interface HealthReport {
 
 export const HEALTH_TIMEOUT_MS = 2_000;
 
-export async function checkHealth(storage: ServerStorage, version: string, timeoutMs = HEALTH_TIMEOUT_MS): Promise<HealthReport> {
+/** `onError` gets the cause of an unreachable database (for the log; the answer never carries it). */
+export async function checkHealth(
+  storage: ServerStorage,
+  version: string,
+  timeoutMs = HEALTH_TIMEOUT_MS,
+  onError: (err: Error) => void = () => undefined,
+): Promise<HealthReport> {
   const kind = storage.kind;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -36,6 +42,7 @@ export async function checkHealth(storage: ServerStorage, version: string, timeo
     const cursor = await Promise.race([storage.transaction((tx) => tx.getCursor(), { readOnly: true }), timeout]);
     return { ok: true, version, cursor, database: { kind, reachable: true, schema, latest } };
   } catch (err) {
+    onError(err as Error);
     const message = (err as Error).message?.startsWith('The database did not answer') ? (err as Error).message : 'The database cannot be reached';
     return { ok: false, version, database: { kind, reachable: false }, message };
   } finally {
