@@ -150,3 +150,34 @@ describe('the sync server on PostgreSQL', () => {
     expect((await pull(again, dispatcher)).ops).toHaveLength(4); // the session lives in the database too
   });
 });
+
+describe('npm run server -- … --database', () => {
+  it('runs the admin commands on PostgreSQL, from --database or TANDEM_DATABASE_URL, and says what is wrong', { timeout: 180_000 }, async () => {
+    const { spawnSync } = await import('node:child_process');
+    const path = await import('node:path');
+    const root = path.resolve(__dirname, '../..');
+    const url = await cluster.createDatabase();
+    const cli = (args: string[], env: Record<string, string> = {}) =>
+      spawnSync(path.join(root, 'node_modules', '.bin', 'tsx'), [path.join(root, 'src', 'server', 'cli.ts'), ...args], {
+        encoding: 'utf8',
+        timeout: 60_000,
+        env: { ...process.env, TANDEM_LOG_LEVEL: 'silent', TANDEM_DATABASE_URL: '', ...env },
+      });
+    const add = cli(['user', 'add', 'maria', '--role', 'clinician', '--name', 'Maria Lopez', '--password', 'long enough pw', '--database', url]);
+    expect(add.stderr).toBe('');
+    expect(add.stdout).toContain('Added clinician maria (Maria Lopez)');
+    const status = cli(['status'], { TANDEM_DATABASE_URL: url.replace('tandem@', 'tandem:pw@') });
+    expect(status.status).toBe(0);
+    expect(status.stdout).toMatch(/users:\s+1/);
+    expect(status.stdout).toContain(`data:          ${url.replace('tandem@', 'tandem:***@')}`);
+    const backup = cli(['backup', '/tmp/x.db', '--database', url]);
+    expect(backup.status).toBe(2);
+    expect(backup.stderr).toMatch(/backup is for the SQLite database; on PostgreSQL use pg_dump/);
+    const notPg = cli(['status', '--database', 'mysql://root@db/tandem']);
+    expect(notPg.status).toBe(1);
+    expect(notPg.stderr).toMatch(/--database takes a postgres:\/\/ or postgresql:\/\/ URL/);
+    const both = cli(['status', '--database', url, '--data', '/tmp']);
+    expect(both.status).toBe(2);
+    expect(both.stderr).toMatch(/--data and --database are two different databases/);
+  });
+});

@@ -78,6 +78,6 @@ describe('PostgresStorage', () => {
   });
 
   it('says plainly when the database cannot be reached', async () => {
-    await expect(PostgresStorage.open(`postgres://tandem@127.0.0.1:1/none`, { connectTimeoutMs: 2000 })).rejects.toThrow(/ECONNREFUSED|connect/);
+    await expect(PostgresStorage.open(`postgres://tandem@127.0.0.1:1/none`, { connectTimeoutMs: 2000 })).rejects.toThrow(/^Cannot open the server database postgres:\/\/tandem@127\.0\.0\.1:1\/none: .*ECONNREFUSED/);
   });
 });

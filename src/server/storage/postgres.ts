@@ -511,7 +511,7 @@ export class PostgresStorage implements ServerStorage {
     } catch (err) {
       await pool.end().catch(() => undefined);
       if (err instanceof MigrationError) throw new ServerStorageError(err.code, err.message);
-      throw err;
+      throw new Error(`Cannot open the server database ${storage.location}: ${(err as Error).message}`, { cause: err });
     }
     return storage;
   }
