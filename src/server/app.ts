@@ -131,6 +131,7 @@ export async function createSyncServer(config: SyncServerConfig): Promise<SyncSe
   let app: FastifyInstance | null = null;
   let hub: Hub | null = null;
   let arbiter: HandoffArbiter | null = null;
+  let stopListening: (() => void) | null = null;
   try {
     const auth = new Auth(storage, {
       sessionTtlMs: config.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS,
@@ -141,6 +142,8 @@ export async function createSyncServer(config: SyncServerConfig): Promise<SyncSe
     await sync.init();
 
     const committed = (cursor: number) => hub?.committed(cursor);
+    // Another instance on the same database committed: poke this instance's consoles too.
+    stopListening = storage.onCommitted?.((cursor) => committed(cursor)) ?? null;
     const arb = new HandoffArbiter({
       storage,
       sync,
@@ -274,6 +277,7 @@ export async function createSyncServer(config: SyncServerConfig): Promise<SyncSe
       close: () =>
         (closing ??= (async () => {
           arb.stop();
+          stopListening?.();
           await theHub.close();
           await fastify.close();
           if (ownsStorage) await storage.close();
@@ -282,6 +286,7 @@ export async function createSyncServer(config: SyncServerConfig): Promise<SyncSe
     };
   } catch (err) {
     arbiter?.stop();
+    stopListening?.();
     await hub?.close().catch(() => undefined);
     await app?.close().catch(() => undefined);
     if (ownsStorage) await storage.close().catch(() => undefined);

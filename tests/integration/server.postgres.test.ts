@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Handoff } from '../../src/shared/entities';
 import type { PullResponse, PushResponse } from '../../src/shared/sync/protocol';
@@ -7,8 +8,7 @@ import { Client, http, incidentFields, newReplica, op, signedIn, startServer, ty
 
 /**
  * The sync server on PostgreSQL, and two instances of it on one database: what a console can
- * rely on whichever instance it reaches. (Pokes across instances are not here yet: a console
- * sees another instance's writes on its next pull.)
+ * rely on whichever instance it reaches.
  */
 let cluster: PgCluster;
 beforeAll(async () => {
@@ -148,6 +148,50 @@ describe('the sync server on PostgreSQL', () => {
       await storage.close();
     }
     expect((await pull(again, dispatcher)).ops).toHaveLength(4); // the session lives in the database too
+  });
+});
+
+describe('pokes across instances (LISTEN/NOTIFY)', () => {
+  const pokedTo = (c: Client, cursor: number, timeoutMs = 3000) => c.next((m) => m.t === 'poke' && m.cursor >= cursor, timeoutMs);
+
+  it('a push to one instance pokes the consoles connected to the other', async () => {
+    const [a, b] = await instances(2);
+    const dispatcher = await signedIn(a.server, 'dispatcher');
+    const clinician = await signedIn(b.server, 'clinician');
+    const onB = await Client.connect(b.server, clinician.headers);
+    clients.push(onB);
+    const r = newReplica();
+    for (let k = 0; k < 3; k++) {
+      const poked = pokedTo(onB, k * 2 + 2);
+      const res = await push(a, dispatcher, incidents(r, k * 2 + 1, 2));
+      expect(res.body.cursor).toBe(k * 2 + 2);
+      await poked;
+      // and what it then pulls from its own instance is there
+      expect((await pull(b, clinician, k * 2)).ops.map((o) => o.seq)).toEqual([k * 2 + 1, k * 2 + 2]);
+    }
+  });
+
+  it('keeps poking after its LISTEN connection is cut, catching up on what it missed', async () => {
+    const [a, b] = await instances(2);
+    const dispatcher = await signedIn(a.server, 'dispatcher');
+    const clinician = await signedIn(b.server, 'clinician');
+    const onB = await Client.connect(b.server, clinician.headers);
+    clients.push(onB);
+    const admin = new pg.Client({ connectionString: cluster.adminUrl });
+    await admin.connect();
+    try {
+      const cut = await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'tandem-server listen'");
+      expect(cut.rowCount).toBeGreaterThanOrEqual(2);
+      const r = newReplica();
+      const poked = pokedTo(onB, 5, 8000);
+      expect((await push(a, dispatcher, incidents(r, 1, 5))).status).toBe(200);
+      await poked;
+      const later = pokedTo(onB, 6, 8000);
+      expect((await push(a, dispatcher, incidents(r, 6, 1))).status).toBe(200);
+      await later;
+    } finally {
+      await admin.end();
+    }
   });
 });
 

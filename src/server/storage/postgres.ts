@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { checkNumbering, latestVersion, MigrationError, type Migration } from '../../node/migrate';
 import type { EntityName } from '../../shared/entities';
@@ -54,6 +55,9 @@ export { POSTGRES_MIGRATIONS };
 const WRITE_LOCK = '7305808013475500033'; // 'tandem' + 1
 const MIGRATION_LOCK = '7305808013475500034';
 
+/** The channel an instance announces its commits on ("<instance> <cursor>"), for the others' pokes. */
+const COMMITS_CHANNEL = 'tandem_commits';
+
 /** int8 (counts, cursors, seqs) as JS numbers: every value Tandem stores is a safe integer. */
 const INT8_OID = 20;
 function parseInt8(text: string): number {
@@ -102,6 +106,8 @@ const NOW_UTC = `to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z
 
 class PostgresTx implements StorageTx {
   active = true;
+  /** The last cursor this transaction appended (0: none), announced on commit. */
+  appended = 0;
 
   constructor(private readonly client: pg.PoolClient) {}
 
@@ -235,7 +241,8 @@ class PostgresTx implements StorageTx {
       values: [op.replica, op.seq, op.hlc, op.entity, op.id, JSON.stringify(op.fields)],
       rowMode: 'array',
     });
-    return res.rows[0][0] as number;
+    this.appended = res.rows[0][0] as number;
+    return this.appended;
   }
   async getCursor(): Promise<number> {
     return (await this.one('SELECT coalesce(max(cursor), 0) AS c FROM change_log'))!.c as number;
@@ -484,13 +491,81 @@ export class PostgresStorage implements ServerStorage {
   private readonly running = new Set<Promise<unknown>>();
   private closed = false;
   private closing: Promise<void> | null = null;
+  /** This instance, in its commit announcements (so it skips its own). */
+  private readonly instance = randomUUID();
+  private readonly listeners = new Set<(cursor: number) => void>();
+  private listening: Promise<void> | null = null;
+  private listenClient: pg.Client | null = null;
+  private wakeListener: (() => void) | null = null;
 
   private constructor(
     private readonly pool: pg.Pool,
-    url: string,
+    private readonly url: string,
     private readonly migrations: readonly Migration[],
+    private readonly opts: PostgresStorageOptions,
   ) {
     this.location = redactDatabaseUrl(url);
+  }
+
+  onCommitted(listener: (cursor: number) => void): () => void {
+    this.listeners.add(listener);
+    this.listening ??= this.listen();
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(cursor: number): void {
+    for (const l of this.listeners) {
+      try {
+        l(cursor);
+      } catch (err) {
+        this.opts.onConnectionError?.(err as Error);
+      }
+    }
+  }
+
+  /** One connection LISTENing for the other instances' commits; reconnects until closed. */
+  private async listen(): Promise<void> {
+    let backoffMs = 100;
+    while (!this.closed) {
+      const client = new pg.Client({ connectionString: this.url, types: TYPES, application_name: 'tandem-server listen', connectionTimeoutMillis: 10_000 });
+      const ended = new Promise<void>((resolve) => {
+        client.on('error', (err) => {
+          this.opts.onConnectionError?.(err);
+          resolve();
+        });
+        client.once('end', () => resolve());
+      });
+      client.on('notification', (n) => {
+        if (n.channel !== COMMITS_CHANNEL || !n.payload) return;
+        const [who, cursor] = n.payload.split(' ');
+        if (who !== this.instance && /^\d+$/.test(cursor ?? '')) this.emit(Number(cursor));
+      });
+      try {
+        await client.connect();
+        this.listenClient = client;
+        await client.query(`LISTEN ${COMMITS_CHANNEL}`);
+        // Whatever was committed while this connection was down: one poke at the head.
+        const head = (await client.query('SELECT coalesce(max(cursor), 0) AS c FROM change_log')).rows[0].c as number;
+        if (head > 0 && !this.closed) this.emit(head);
+        backoffMs = 100;
+        await ended;
+      } catch (err) {
+        if (!this.closed) this.opts.onConnectionError?.(err as Error);
+      } finally {
+        this.listenClient = null;
+        await client.end().catch(() => undefined);
+      }
+      if (this.closed) break;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, backoffMs);
+        this.wakeListener = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wakeListener = null;
+      backoffMs = Math.min(backoffMs * 2, 2_000);
+    }
   }
 
   /** Connects, brings the schema up to date (or refuses a newer one), and returns the storage. */
@@ -505,7 +580,7 @@ export class PostgresStorage implements ServerStorage {
       application_name: 'tandem-server',
     });
     pool.on('error', (err) => opts.onConnectionError?.(err));
-    const storage = new PostgresStorage(pool, url, opts.migrations ?? POSTGRES_MIGRATIONS);
+    const storage = new PostgresStorage(pool, url, opts.migrations ?? POSTGRES_MIGRATIONS, opts);
     try {
       await migratePostgres(pool, storage.migrations, { subject: `The server database ${storage.location}`, app: 'Tandem server' });
     } catch (err) {
@@ -538,7 +613,9 @@ export class PostgresStorage implements ServerStorage {
       try {
         const result = await fn(tx);
         tx.active = false;
-        await client.query('COMMIT');
+        // NOTIFY is transactional: the other instances hear of the change when, and only if, it
+        // commits. (Both values are ours: a UUID and an integer.)
+        await client.query(tx.appended ? `SELECT pg_notify('${COMMITS_CHANNEL}', '${this.instance} ${tx.appended}'); COMMIT` : 'COMMIT');
         return result;
       } catch (err) {
         tx.active = false;
@@ -568,6 +645,10 @@ export class PostgresStorage implements ServerStorage {
   close(): Promise<void> {
     return (this.closing ??= (async () => {
       this.closed = true;
+      this.listeners.clear();
+      this.wakeListener?.();
+      await this.listenClient?.end().catch(() => undefined);
+      await this.listening;
       await Promise.allSettled([...this.running]);
       await this.pool.end();
     })());

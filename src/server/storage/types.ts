@@ -31,6 +31,13 @@ export interface ServerStorage {
    * another instance migrated it further, or it was never migrated).
    */
   health(): Promise<StorageHealth>;
+  /**
+   * Several server instances on one database: calls `listener` with the change log's head when
+   * another instance commits a change (and once after each (re)connection, for any it missed),
+   * so that this instance can poke its own consoles. Absent where one process owns the
+   * database (SQLite). Returns the unsubscribe.
+   */
+  onCommitted?(listener: (cursor: number) => void): () => void;
   /** Waits for running transactions, then releases the database. Idempotent. */
   close(): Promise<void>;
 }
