@@ -2,7 +2,9 @@ import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Handoff } from '../../src/shared/entities';
 import type { PullResponse, PushResponse } from '../../src/shared/sync/protocol';
+import pino from 'pino';
 import { PostgresStorage } from '../../src/server/storage/postgres';
+import { SyncEngine } from '../../src/server/sync';
 import { startPgCluster, type PgCluster } from '../helpers/pg-cluster';
 import { Client, http, incidentFields, newReplica, op, signedIn, startServer, type Res, type Session, type TestServer } from './server-helpers';
 
@@ -148,6 +150,27 @@ describe('the sync server on PostgreSQL', () => {
       await storage.close();
     }
     expect((await pull(again, dispatcher)).ops).toHaveLength(4); // the session lives in the database too
+  });
+});
+
+describe('server-written ops across instances with skewed clocks', () => {
+  it("a later decision by an instance whose clock is behind still wins over the other instance's earlier one", async () => {
+    const url = await cluster.createDatabase();
+    const [sa, sb] = [await PostgresStorage.open(url), await PostgresStorage.open(url)];
+    try {
+      const t0 = Date.now();
+      const silent = pino({ level: 'silent' });
+      const a = new SyncEngine(sa, { maxDriftMs: 300_000, now: () => t0, logger: silent });
+      const b = new SyncEngine(sb, { maxDriftMs: 300_000, now: () => t0 - 1500, logger: silent }); // 1.5 s behind
+      await a.init();
+      await b.init();
+      await sa.transaction((tx) => a.writeServerOp(tx, 'handoff', 'h1', { state: 'ringing' }));
+      await sb.transaction((tx) => b.writeServerOp(tx, 'handoff', 'h1', { state: 'accepted' }));
+      expect((await sa.transaction((tx) => tx.getEntity('handoff', 'h1')))?.data).toMatchObject({ state: 'accepted' });
+    } finally {
+      await sa.close();
+      await sb.close();
+    }
   });
 });
 
