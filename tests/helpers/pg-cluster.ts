@@ -74,6 +74,19 @@ function killOnExit(child: ChildProcess): void {
   });
 }
 
+/**
+ * If this process dies without running its exit hooks (SIGKILL, a crashed worker), a tiny shell
+ * still holding our pipe sees it close and stops the cluster: no service outlives the tests.
+ */
+function watchdog(pid: number, dir: string, ids: { uid?: number; gid?: number }): { release(): void } {
+  const script = `cat >/dev/null; kill -QUIT ${pid} 2>/dev/null; while kill -0 ${pid} 2>/dev/null; do sleep 0.1; done; rm -rf "$0"`;
+  const dog = spawn('sh', ['-c', script, dir], { ...ids, stdio: ['pipe', 'ignore', 'ignore'] });
+  dog.on('error', () => undefined);
+  dog.unref();
+  (dog.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+  return { release: () => dog.stdin?.end() };
+}
+
 let databases = 0;
 
 export async function startPgCluster(): Promise<PgCluster> {
@@ -97,6 +110,7 @@ export async function startPgCluster(): Promise<PgCluster> {
   }
 
   let child: ChildProcess | null = null;
+  let dog: { release(): void } | null = null;
   let port = 0;
   let log = '';
   for (let attempt = 0; attempt < 5 && !child; attempt++) {
@@ -104,7 +118,7 @@ export async function startPgCluster(): Promise<PgCluster> {
     // Durability off: a test cluster is thrown away; what is tested is the SQL, not the disk.
     const c = spawn(
       path.join(bin, 'postgres'),
-      ['-D', data, '-h', '127.0.0.1', '-p', String(port), '-k', dir, '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200'],
+      ['-D', data, '-h', '127.0.0.1', '-p', String(port), '-k', dir, '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200', '-c', 'shared_buffers=32MB'],
       { ...ids, cwd: dir, env, stdio: ['ignore', 'ignore', 'pipe'] },
     );
     killOnExit(c);
@@ -118,7 +132,10 @@ export async function startPgCluster(): Promise<PgCluster> {
       },
       { what: `PostgreSQL to accept connections on port ${port}`, timeout: 30_000, every: 50 },
     );
-    if (ready === 'ready') child = c;
+    if (ready === 'ready') {
+      child = c;
+      dog = watchdog(c.pid!, dir, ids);
+    }
     else if (!/could not bind|Address already in use/i.test(log)) throw new Error(`PostgreSQL exited at start:\n${log}`);
   }
   if (!child) throw new Error(`PostgreSQL found no free port:\n${log}`);
@@ -147,6 +164,7 @@ export async function startPgCluster(): Promise<PgCluster> {
           await gone;
         }
         fs.rmSync(dir, { recursive: true, force: true });
+        dog?.release();
       })()),
   };
 }
