@@ -6,6 +6,8 @@
  * target. The floor, measured in the same run: inserting the same rows into a fresh SQLite
  * file in one transaction, plus sending the same bytes over a loopback WebSocket.
  * Then an incremental sync: 1,000 ops made on one console until applied on the other.
+ * `npm run bench:sync -- --database postgres` runs the server on a throwaway PostgreSQL cluster
+ * (durable: fsync on, as SQLite's synchronous = FULL) instead of its SQLite file; same floor.
  * Environment: BENCH_CASES, BENCH_EVENTS_PER_CASE; TANDEM_CHILD_NODE_ARGS passes Node flags to
  * the server and source processes (see tests/helpers/fork-ts.ts). For diagnosis:
  * BENCH_CPU_TIMELINE=1 prints each process's CPU share every 250 ms of the full sync, and
@@ -16,6 +18,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
 import { WebSocketServer, WebSocket } from 'ws';
 import { startCluster, until } from '../tests/helpers/cluster';
+import { startPgCluster, type PgCluster } from '../tests/helpers/pg-cluster';
 import { forkTs } from '../tests/helpers/fork-ts';
 import { randomKey, tempDir } from '../tests/helpers/tmp';
 import { childPids, machine, round, watchCpu } from './lib';
@@ -40,8 +43,27 @@ function startSource(config: object) {
   return { child, next, send: (m: object) => child.send(m) };
 }
 
+function engineArg(): 'sqlite' | 'postgres' {
+  const i = process.argv.indexOf('--database');
+  const v = i >= 0 ? process.argv[i + 1] : 'sqlite';
+  if (v !== 'sqlite' && v !== 'postgres') throw new Error(`--database takes sqlite or postgres, got ${JSON.stringify(v)}`);
+  return v;
+}
+
 async function main(): Promise<void> {
-  const cluster = await startCluster({ serverProcess: true });
+  const engine = engineArg();
+  let pgCluster: PgCluster | null = null;
+  if (engine === 'postgres') pgCluster = await startPgCluster({ durable: true });
+  try {
+    await run(engine, pgCluster ? await pgCluster.createDatabase('bench') : null, pgCluster?.pids ?? []);
+  } finally {
+    await pgCluster?.stop();
+  }
+}
+
+/** `notServer`: child processes that are not the server (the PostgreSQL cluster's), left out of its CPU figure. */
+async function run(engine: 'sqlite' | 'postgres', databaseUrl: string | null, notServer: number[]): Promise<void> {
+  const cluster = await startCluster({ serverProcess: true, server: databaseUrl ? { databaseUrl } : {} });
   await cluster.addUser('chris', 'clinician', 'Chris Okafor');
   await cluster.addUser('sam', 'clinician', 'Sam Patel');
   const source = startSource({
@@ -78,7 +100,7 @@ async function main(): Promise<void> {
   let pushed = 0;
   void source.next('drained').then(() => (pushed = performance.now()));
   const off = target.on('data.changed', check);
-  const serverPid = childPids().find((pid) => pid !== source.child.pid) ?? -1;
+  const serverPid = childPids().find((pid) => pid !== source.child.pid && !notServer.includes(pid)) ?? -1;
   const cpu = watchCpu({ server: serverPid, source: source.child.pid ?? -1, target: process.pid }, Boolean(process.env.BENCH_CPU_TIMELINE));
   const start = performance.now();
   if (process.env.BENCH_WINDOW) console.error(`window_start_us=${process.hrtime.bigint() / 1000n}`);
@@ -147,7 +169,7 @@ async function main(): Promise<void> {
 
   floorTmp.cleanup();
   console.error(`machine: ${machine()}; floor: sqlite ${round(sqliteFloor)} s + websocket ${round(wsFloor)} s`);
-  console.log(`bench=sync rows=${rows} sync_s=${round(syncS)} floor_s=${round(floorS)} ratio=${round(syncS / floorS)} incremental_1k_ms=${round(incMs, 1)}`);
+  console.log(`bench=sync database=${engine} rows=${rows} sync_s=${round(syncS)} floor_s=${round(floorS)} ratio=${round(syncS / floorS)} incremental_1k_ms=${round(incMs, 1)}`);
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {

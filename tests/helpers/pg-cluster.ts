@@ -20,6 +20,8 @@ export interface PgCluster {
   /** A superuser URL for the cluster's `postgres` database. */
   adminUrl: string;
   port: number;
+  /** The processes this cluster runs as children of this one (postgres, its watchdog). */
+  pids: number[];
   /** Creates an empty database and returns its URL. */
   createDatabase(name?: string): Promise<string>;
   /** Fast shutdown, then the folder is removed. Idempotent. */
@@ -78,18 +80,19 @@ function killOnExit(child: ChildProcess): void {
  * If this process dies without running its exit hooks (SIGKILL, a crashed worker), a tiny shell
  * still holding our pipe sees it close and stops the cluster: no service outlives the tests.
  */
-function watchdog(pid: number, dir: string, ids: { uid?: number; gid?: number }): { release(): void } {
+function watchdog(pid: number, dir: string, ids: { uid?: number; gid?: number }): { pid: number; release(): void } {
   const script = `cat >/dev/null; kill -QUIT ${pid} 2>/dev/null; while kill -0 ${pid} 2>/dev/null; do sleep 0.1; done; rm -rf "$0"`;
   const dog = spawn('sh', ['-c', script, dir], { ...ids, stdio: ['pipe', 'ignore', 'ignore'] });
   dog.on('error', () => undefined);
   dog.unref();
   (dog.stdin as unknown as { unref?: () => void } | null)?.unref?.();
-  return { release: () => dog.stdin?.end() };
+  return { pid: dog.pid ?? -1, release: () => dog.stdin?.end() };
 }
 
 let databases = 0;
 
-export async function startPgCluster(): Promise<PgCluster> {
+/** `durable`: fsync and full-page writes on, as a production cluster (benchmarks); tests leave them off. */
+export async function startPgCluster(opts: { durable?: boolean } = {}): Promise<PgCluster> {
   const bin = findBinDir();
   const user = runAs();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-pg-'));
@@ -110,7 +113,7 @@ export async function startPgCluster(): Promise<PgCluster> {
   }
 
   let child: ChildProcess | null = null;
-  let dog: { release(): void } | null = null;
+  let dog: { pid: number; release(): void } | null = null;
   let port = 0;
   let log = '';
   for (let attempt = 0; attempt < 5 && !child; attempt++) {
@@ -118,7 +121,10 @@ export async function startPgCluster(): Promise<PgCluster> {
     // Durability off: a test cluster is thrown away; what is tested is the SQL, not the disk.
     const c = spawn(
       path.join(bin, 'postgres'),
-      ['-D', data, '-h', '127.0.0.1', '-p', String(port), '-k', dir, '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200', '-c', 'shared_buffers=32MB'],
+      [
+        ...['-D', data, '-h', '127.0.0.1', '-p', String(port), '-k', dir, '-c', 'max_connections=200'],
+        ...(opts.durable ? ['-c', 'shared_buffers=128MB'] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'shared_buffers=32MB']),
+      ],
       { ...ids, cwd: dir, env, stdio: ['ignore', 'ignore', 'pipe'] },
     );
     killOnExit(c);
@@ -146,6 +152,7 @@ export async function startPgCluster(): Promise<PgCluster> {
   return {
     adminUrl,
     port,
+    pids: [server.pid ?? -1, dog?.pid ?? -1],
     async createDatabase(name = `t${process.pid}_${++databases}`) {
       const client = new pg.Client({ connectionString: adminUrl });
       await client.connect();
