@@ -9,6 +9,8 @@
  * Throughout the full sync the receiving console also makes single local case writes (one every
  * 5 ms, as a clinician typing): local_write_p99_ms is the p99 of each write's own time, and
  * local_write_failed how many threw (SQLITE_BUSY from a checkpoint, say): issue 13 wants 0.
+ * `npm run bench:sync -- --database postgres` runs the server on a throwaway PostgreSQL cluster
+ * (durable: fsync on, as SQLite's synchronous = FULL) instead of its SQLite file; same floor.
  * Environment: BENCH_CASES, BENCH_EVENTS_PER_CASE; TANDEM_CHILD_NODE_ARGS passes Node flags to
  * the server and source processes (see tests/helpers/fork-ts.ts). For diagnosis:
  * BENCH_CPU_TIMELINE=1 prints each process's CPU share every 250 ms of the full sync, and
@@ -19,6 +21,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
 import { WebSocketServer, WebSocket } from 'ws';
 import { startCluster, until } from '../tests/helpers/cluster';
+import { startPgCluster, type PgCluster } from '../tests/helpers/pg-cluster';
 import { forkTs } from '../tests/helpers/fork-ts';
 import { randomKey, tempDir } from '../tests/helpers/tmp';
 import { childPids, machine, round, watchCpu } from './lib';
@@ -43,8 +46,27 @@ function startSource(config: object) {
   return { child, next, send: (m: object) => child.send(m) };
 }
 
+function engineArg(): 'sqlite' | 'postgres' {
+  const i = process.argv.indexOf('--database');
+  const v = i >= 0 ? process.argv[i + 1] : 'sqlite';
+  if (v !== 'sqlite' && v !== 'postgres') throw new Error(`--database takes sqlite or postgres, got ${JSON.stringify(v)}`);
+  return v;
+}
+
 async function main(): Promise<void> {
-  const cluster = await startCluster({ serverProcess: true });
+  const engine = engineArg();
+  let pgCluster: PgCluster | null = null;
+  if (engine === 'postgres') pgCluster = await startPgCluster({ durable: true });
+  try {
+    await run(engine, pgCluster ? await pgCluster.createDatabase('bench') : null, pgCluster?.pids ?? []);
+  } finally {
+    await pgCluster?.stop();
+  }
+}
+
+/** `notServer`: child processes that are not the server (the PostgreSQL cluster's), left out of its CPU figure. */
+async function run(engine: 'sqlite' | 'postgres', databaseUrl: string | null, notServer: number[]): Promise<void> {
+  const cluster = await startCluster({ serverProcess: true, server: databaseUrl ? { databaseUrl } : {} });
   await cluster.addUser('chris', 'clinician', 'Chris Okafor');
   await cluster.addUser('sam', 'clinician', 'Sam Patel');
   const source = startSource({
@@ -81,7 +103,7 @@ async function main(): Promise<void> {
   let pushed = 0;
   void source.next('drained').then(() => (pushed = performance.now()));
   const off = target.on('data.changed', check);
-  const serverPid = childPids().find((pid) => pid !== source.child.pid) ?? -1;
+  const serverPid = childPids().find((pid) => pid !== source.child.pid && !notServer.includes(pid)) ?? -1;
   const cpu = watchCpu({ server: serverPid, source: source.child.pid ?? -1, target: process.pid }, Boolean(process.env.BENCH_CPU_TIMELINE));
   // Local writes on the receiving console while it applies the initial sync.
   const writeMs: number[] = [];
@@ -171,7 +193,7 @@ async function main(): Promise<void> {
 
   floorTmp.cleanup();
   console.error(`machine: ${machine()}; floor: sqlite ${round(sqliteFloor)} s + websocket ${round(wsFloor)} s`);
-  console.log(`bench=sync rows=${rows} sync_s=${round(syncS)} floor_s=${round(floorS)} ratio=${round(syncS / floorS)} incremental_1k_ms=${round(incMs, 1)} local_writes=${localWrites} local_write_p99_ms=${round(writeP99, 1)} local_write_failed=${writeFailed}`);
+  console.log(`bench=sync database=${engine} rows=${rows} sync_s=${round(syncS)} floor_s=${round(floorS)} ratio=${round(syncS / floorS)} incremental_1k_ms=${round(incMs, 1)} local_writes=${localWrites} local_write_p99_ms=${round(writeP99, 1)} local_write_failed=${writeFailed}`);
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {

@@ -79,7 +79,7 @@ export function migrate(db: Database.Database, migrations: readonly Migration[],
 }
 
 /** A list with a gap or a repeat is a mistake in the code, never in the database: said before anything runs. */
-function checkNumbering(migrations: readonly Migration[]): void {
+export function checkNumbering(migrations: readonly Migration[]): void {
   migrations.forEach((m, i) => {
     if (m.version !== i + 1) {
       throw new Error(`Migrations must be numbered 1, 2, 3… in order: found ${m.version} (${m.name}) at position ${i + 1}`);

@@ -15,7 +15,9 @@ import { EidoIntake, registerEidoRoutes } from './eido';
 import { loadEligibilityRules as loadSharedEligibilityRules, type EligibilityRules } from '../shared/eido';
 import { ServerError } from './errors';
 import { HandoffArbiter } from './handoff';
+import { checkHealth } from './health';
 import { Hub, RawJson, type MethodHandler } from './socket';
+import { PostgresStorage, redactDatabaseUrl } from './storage/postgres';
 import { SqliteStorage } from './storage/sqlite';
 import type { ServerStorage } from './storage/types';
 import { SyncEngine } from './sync';
@@ -31,7 +33,9 @@ export interface SyncServerConfig {
   dataDir?: string;
   /** The SQLite file itself, instead of dataDir. */
   dbFile?: string;
-  /** Storage opened by the caller (e.g. PostgreSQL later); the server does not close it. */
+  /** A PostgreSQL URL (postgres://…): the server runs on PostgreSQL instead of the SQLite file. */
+  databaseUrl?: string;
+  /** Storage opened by the caller; the server does not close it. */
   storage?: ServerStorage;
   /** Default 127.0.0.1. */
   host?: string;
@@ -59,6 +63,8 @@ export interface SyncServerConfig {
   eidoMaxBytes?: number;
   /** Refuse EIDO documents with any problem, even ones Tandem could repair (a site's policy: serve --eido-strict). Default false. */
   eidoStrict?: boolean;
+  /** GET /v1/health answers 503 when the database takes longer than this. Default 2 s. */
+  healthTimeoutMs?: number;
   /** Every time the server reads or waits on (sessions, tokens, handoff timeouts, stored timestamps). Default: the system clock. */
   clock?: Clock;
 }
@@ -90,6 +96,18 @@ function urlHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
+/** Opens the PostgreSQL storage a `postgres://` URL names (migrating it), logging dropped idle connections. */
+export function openDatabase(url: string, logger: Logger): Promise<ServerStorage> {
+  if (!isPostgresUrl(url)) {
+    throw new ServerError('bad_request', `--database takes a postgres:// or postgresql:// URL (the SQLite default needs none: use --data DIR); got ${JSON.stringify(redactDatabaseUrl(url))}`);
+  }
+  return PostgresStorage.open(url, { onConnectionError: (err) => logger.warn({ err }, 'a pooled PostgreSQL connection failed; it is replaced on next use') });
+}
+
+export function isPostgresUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(url);
+}
+
 export async function createSyncServer(config: SyncServerConfig): Promise<SyncServer> {
   const logger = config.logger ?? defaultLogger();
   const clock = config.clock ?? systemClock;
@@ -101,7 +119,10 @@ export async function createSyncServer(config: SyncServerConfig): Promise<SyncSe
   let ownsStorage = false;
   let storage: ServerStorage;
   if (config.storage) storage = config.storage;
-  else {
+  else if (config.databaseUrl) {
+    storage = await openDatabase(config.databaseUrl, logger);
+    ownsStorage = true;
+  } else {
     const file = config.dbFile ?? (config.dataDir ? path.join(config.dataDir, DB_FILE_NAME) : null);
     if (!file) throw new Error('createSyncServer needs dataDir, dbFile or storage');
     storage = new SqliteStorage(file, {
@@ -113,6 +134,7 @@ export async function createSyncServer(config: SyncServerConfig): Promise<SyncSe
   let app: FastifyInstance | null = null;
   let hub: Hub | null = null;
   let arbiter: HandoffArbiter | null = null;
+  let stopListening: (() => void) | null = null;
   try {
     const auth = new Auth(storage, {
       sessionTtlMs: config.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS,
@@ -123,6 +145,8 @@ export async function createSyncServer(config: SyncServerConfig): Promise<SyncSe
     await sync.init();
 
     const committed = (cursor: number) => hub?.committed(cursor);
+    // Another instance on the same database committed: poke this instance's consoles too.
+    stopListening = storage.onCommitted?.((cursor) => committed(cursor)) ?? null;
     const arb = new HandoffArbiter({
       storage,
       sync,
@@ -201,7 +225,11 @@ export async function createSyncServer(config: SyncServerConfig): Promise<SyncSe
 
     const caller = guardRoutes(fastify, auth);
 
-    fastify.get('/v1/health', async () => ({ ok: true, cursor: await cursor(), version: SERVER_VERSION }));
+    fastify.get('/v1/health', async (_req, reply) => {
+      const report = await checkHealth(storage, SERVER_VERSION, config.healthTimeoutMs, (err) => logger.warn({ err }, 'health: the database did not answer'));
+      if (!report.ok) logger.warn({ database: report.database, reason: report.message }, 'health check failed');
+      return reply.status(report.ok ? 200 : 503).send(report);
+    });
     fastify.post('/v1/enroll', async (req) => {
       const res = await auth.enroll(req.body);
       logger.info({ workstation: res.workstationId }, 'workstation enrolled');
@@ -253,6 +281,7 @@ export async function createSyncServer(config: SyncServerConfig): Promise<SyncSe
       close: () =>
         (closing ??= (async () => {
           arb.stop();
+          stopListening?.();
           await theHub.close();
           await fastify.close();
           if (ownsStorage) await storage.close();
@@ -261,6 +290,7 @@ export async function createSyncServer(config: SyncServerConfig): Promise<SyncSe
     };
   } catch (err) {
     arbiter?.stop();
+    stopListening?.();
     await hub?.close().catch(() => undefined);
     await app?.close().catch(() => undefined);
     if (ownsStorage) await storage.close().catch(() => undefined);

@@ -4,11 +4,12 @@ import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { ROLES, Role } from '../shared/roles';
 import { createAdmin } from './admin';
-import { createSyncServer, DB_FILE_NAME, loadEligibilityRules } from './app';
+import { createSyncServer, DB_FILE_NAME, loadEligibilityRules, openDatabase } from './app';
 import { importEidoFile, importJson, importText, postEidoFile } from './import-eido';
 import { ServerError } from './errors';
 import { importHsds, importHsdsText, writeProblemsCsv } from './import-hsds';
-import { SqliteStorage } from './storage/sqlite';
+import { backupSqliteDatabase, restoreSqliteDatabase, SqliteStorage } from './storage/sqlite';
+import type { ServerStorage } from './storage/types';
 
 /**
  * `npm run server -- <command>`: serve, user add, workstation enroll|list|revoke, status.
@@ -17,7 +18,7 @@ import { SqliteStorage } from './storage/sqlite';
 const USAGE = `Usage: npm run server -- <command> [options]
 
 Commands:
-  serve [--port N] [--host H] [--data DIR] [--cert FILE --key FILE]
+  serve [--port N] [--host H] [--data DIR | --database URL] [--cert FILE --key FILE]
         [--handoff-timeout MS] [--direct-line NUMBER] [--eligibility-rules FILE] [--eido-strict]
                                   run the sync server (default 127.0.0.1, port 8443 with TLS, else 8080);
                                   --eido-strict: POST /eido refuses a document with any problem,
@@ -30,6 +31,9 @@ Commands:
   workstation list                list enrolled workstations
   workstation revoke <id>         revoke a workstation and end its sessions
   status                          users, workstations and change-log counts
+  backup <file>                   copy the SQLite database to <file> while the server runs (online backup)
+  restore <file>                  put a backup in place of the SQLite database (stop the server first;
+                                  the database it replaces is kept beside it)
   cad-key add <name>              print a new API key for a CAD's POST /eido (shown once)
   cad-key list                    list CAD keys (name, created, last used, revoked)
   cad-key revoke <name>           revoke a CAD key
@@ -46,7 +50,10 @@ Commands:
                                   repaired, rejected and ignored, with the reasons counted; --problems
                                   writes every problem (table, file, line, outcome, reason) as CSV
 
-Every command takes --data DIR (default $TANDEM_SERVER_DATA or ./.tandem-server).`;
+Every command takes --data DIR (default $TANDEM_SERVER_DATA or ./.tandem-server), or
+--database postgres://user@host:port/db (default $TANDEM_DATABASE_URL) to run on PostgreSQL
+instead of SQLite; keep the password out of the command line (PGPASSWORD or ~/.pgpass).
+For PostgreSQL use pg_dump and a streaming replica instead of backup/restore (src/server/README.md).`;
 
 class UsageError extends Error {}
 
@@ -62,19 +69,28 @@ function intOption(name: string, v: string | undefined, min: number, max: number
 }
 
 /** Every option is a string option; `--data` is always accepted. */
-function parse<K extends string>(args: string[], names: readonly K[]): { values: Partial<Record<K | 'data', string>>; positionals: string[] } {
-  const options: Record<string, { type: 'string' }> = { data: { type: 'string' } };
+function parse<K extends string>(args: string[], names: readonly K[]): { values: Partial<Record<K | 'data' | 'database', string>>; positionals: string[] } {
+  const options: Record<string, { type: 'string' }> = { data: { type: 'string' }, database: { type: 'string' } };
   for (const n of names) options[n] = { type: 'string' };
   try {
     const { values, positionals } = parseArgs({ args, options, allowPositionals: true, strict: true });
-    return { values: values as Partial<Record<K | 'data', string>>, positionals };
+    return { values: values as Partial<Record<K | 'data' | 'database', string>>, positionals };
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
 }
 
-async function withStorage<T>(dir: string, fn: (storage: SqliteStorage) => Promise<T>): Promise<T> {
-  const storage = new SqliteStorage(path.join(dir, DB_FILE_NAME));
+/** The PostgreSQL URL when one is given (--database, else $TANDEM_DATABASE_URL); null for the SQLite default. */
+function databaseUrl(values: { database?: string; data?: string }): string | null {
+  const url = values.database ?? process.env.TANDEM_DATABASE_URL ?? null;
+  if (url === null || url === '') return null;
+  if (values.database !== undefined && values.data !== undefined) throw new UsageError('--data and --database are two different databases: give one');
+  return url;
+}
+
+async function withStorage<T>(values: { data?: string; database?: string }, fn: (storage: ServerStorage) => Promise<T>): Promise<T> {
+  const url = databaseUrl(values);
+  const storage = url ? await openDatabase(url, pino({ level: process.env.TANDEM_LOG_LEVEL ?? 'warn', name: 'tandem-server' })) : new SqliteStorage(path.join(dataDir(values), DB_FILE_NAME));
   try {
     return await fn(storage);
   } finally {
@@ -93,8 +109,9 @@ async function serve(allArgs: string[]): Promise<void> {
   const port = intOption('port', values.port, 0, 65535) ?? (tls ? 8443 : 8080);
   const handoffTimeoutMs = intOption('handoff-timeout', values['handoff-timeout'], 1000, 600_000);
   const logger = pino({ level: process.env.TANDEM_LOG_LEVEL ?? 'info', name: 'tandem-server' });
+  const url = databaseUrl(values);
   const server = await createSyncServer({
-    dataDir: dataDir(values),
+    ...(url ? { databaseUrl: url } : { dataDir: dataDir(values) }),
     host: values.host ?? '127.0.0.1',
     port,
     tls,
@@ -128,7 +145,7 @@ async function user(args: string[]): Promise<void> {
   const { values, positionals } = parse(args, ['role', 'name', 'password', 'direct-line']);
   const [sub, username, ...rest] = positionals;
   if (sub === 'list') {
-    await withStorage(dataDir(values), async (storage) => {
+    await withStorage(values, async (storage) => {
       for (const u of await createAdmin(storage).listUsers()) {
         process.stdout.write(`${u.username}\t${u.role}\t${u.name}${u.directLine ? `\t${u.directLine}` : ''}\n`);
       }
@@ -142,7 +159,7 @@ async function user(args: string[]): Promise<void> {
   if (!values.name) throw new UsageError('--name "Full Name" is required');
   const password = values.password ?? process.env.TANDEM_PASSWORD;
   if (!password) throw new UsageError('Give a password with --password or the TANDEM_PASSWORD environment variable');
-  await withStorage(dataDir(values), async (storage) => {
+  await withStorage(values, async (storage) => {
     const u = await createAdmin(storage).addUser({ username, password, name: values.name ?? '', role: role.data, directLine: values['direct-line'] ?? null });
     process.stdout.write(`Added ${u.role} ${u.username} (${u.name}), id ${u.id}\n`);
   });
@@ -151,7 +168,7 @@ async function user(args: string[]): Promise<void> {
 async function workstation(args: string[]): Promise<void> {
   const { values, positionals } = parse(args, ['name']);
   const [sub, id, ...rest] = positionals;
-  await withStorage(dataDir(values), async (storage) => {
+  await withStorage(values, async (storage) => {
     const admin = createAdmin(storage);
     if (sub === 'enroll') {
       if (id) throw new UsageError('workstation enroll takes no arguments; name it with --name');
@@ -176,8 +193,10 @@ async function status(args: string[]): Promise<void> {
   const { values, positionals } = parse(args, []);
   if (positionals.length) throw new UsageError('status takes no arguments');
   const dir = dataDir(values);
-  if (!fs.existsSync(path.join(dir, DB_FILE_NAME))) throw new UsageError(`No server data in ${dir} (run "serve" or "user add" first, or pass --data)`);
-  await withStorage(dir, async (storage) => {
+  if (!databaseUrl(values) && !fs.existsSync(path.join(dir, DB_FILE_NAME))) {
+    throw new UsageError(`No server data in ${dir} (run "serve" or "user add" first, or pass --data or --database)`);
+  }
+  await withStorage(values, async (storage) => {
     const s = await createAdmin(storage).status();
     process.stdout.write(
       [
@@ -193,11 +212,31 @@ async function status(args: string[]): Promise<void> {
   });
 }
 
+async function backupOrRestore(command: 'backup' | 'restore', args: string[]): Promise<void> {
+  const { values, positionals } = parse(args, []);
+  if (positionals.length !== 1) throw new UsageError(`Usage: ${command} <file> [--data DIR]`);
+  if (databaseUrl(values)) {
+    throw new UsageError(`${command} is for the SQLite database; on PostgreSQL use pg_dump / pg_restore and a streaming replica (src/server/README.md)`);
+  }
+  const file = path.resolve(positionals[0]);
+  const db = path.join(dataDir(values), DB_FILE_NAME);
+  if (command === 'backup') {
+    const r = await backupSqliteDatabase(db, file);
+    process.stdout.write(`Backed up ${db} to ${r.file}: schema ${r.schema}, change log up to cursor ${r.cursor}, ${r.bytes} bytes\n`);
+    return;
+  }
+  const r = await restoreSqliteDatabase(file, db);
+  process.stdout.write(
+    `Restored ${db} from ${file}: schema ${r.schema}, change log up to cursor ${r.cursor}; new ops continue after cursor ${r.nextCursorAfter}\n` +
+      (r.keptAs ? `The database it replaced is kept as ${r.keptAs}\n` : ''),
+  );
+}
+
 async function cadKey(args: string[]): Promise<void> {
   const { values, positionals } = parse(args, []);
   const [sub, name, ...rest] = positionals;
   if (rest.length) throw new UsageError(`cad-key ${sub} takes one name`);
-  await withStorage(dataDir(values), async (storage) => {
+  await withStorage(values, async (storage) => {
     const admin = createAdmin(storage);
     if (sub === 'add') {
       if (!name) throw new UsageError('Usage: cad-key add <name>');
@@ -224,7 +263,7 @@ async function eidoRejected(args: string[]): Promise<void> {
   if (positionals.length) throw new UsageError('eido-rejected takes no arguments');
   const limit = intOption('limit', values.limit, 1, 10_000) ?? 20;
   const rawId = intOption('raw', values.raw, 1, Number.MAX_SAFE_INTEGER);
-  await withStorage(dataDir(values), async (storage) => {
+  await withStorage(values, async (storage) => {
     const rows = await createAdmin(storage).eidoRejections(rawId ? 10_000 : limit);
     if (rawId) {
       const row = rows.find((r) => r.id === rawId);
@@ -244,7 +283,7 @@ async function importHsdsCommand(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, ['problems']);
   if (positionals.length !== 1) throw new UsageError('Usage: import-hsds <dir> [--problems FILE]');
   const dir = path.resolve(positionals[0]);
-  const report = await withStorage(dataDir(values), (storage) => importHsds(storage, dir));
+  const report = await withStorage(values, (storage) => importHsds(storage, dir));
   process.stdout.write(`${importHsdsText(dir, report)}\n`);
   if (values.problems) {
     writeProblemsCsv(values.problems, report.problems);
@@ -311,6 +350,10 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       case 'status':
         await status(args);
+        return 0;
+      case 'backup':
+      case 'restore':
+        await backupOrRestore(command, args);
         return 0;
       case 'cad-key':
         await cadKey(args);

@@ -212,6 +212,11 @@ export class SyncEngine {
     const rep = await tx.getReplica(SERVER_REPLICA);
     const seq = (rep?.lastSeq ?? 0) + 1;
     if (!rep) await tx.insertReplica({ replica: SERVER_REPLICA, workstationId: null, lastSeq: 0 });
+    // Another server instance on the same database (its clock a little behind or ahead of this
+    // one's) may have written this row last: stamp after every clock on it, so the server's
+    // own later decision (an accept after a ring) never loses to its earlier one.
+    const current = await tx.getEntity(entity, id);
+    for (const hlc of Object.values(current?.clocks ?? {})) this.observe(hlc);
     const op: Op = { replica: SERVER_REPLICA, seq, hlc: this.clock.tick(), entity, id, fields };
     // The same check every pull makes: the server never writes what a console would set aside.
     const shape = opShapeProblem(op);

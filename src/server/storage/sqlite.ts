@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
 import { checkpointInBackground, type Checkpointer } from '../../node/checkpointer';
-import { migrate, MigrationError, type Migration } from '../../node/migrate';
+import { latestVersion, migrate, MigrationError, type Migration } from '../../node/migrate';
 import type { EntityName } from '../../shared/entities';
 import type { Role } from '../../shared/roles';
 import type { RowState } from '../../shared/sync/merge';
@@ -20,6 +20,7 @@ import {
   type ServerStorage,
   type SessionRecord,
   type StorageCounts,
+  type StorageHealth,
   type StorageTx,
   type StoredChange,
   type StoredEidoRejection,
@@ -468,7 +469,8 @@ export class SqliteStorage implements ServerStorage {
       db.pragma('synchronous = FULL');
       db.pragma('foreign_keys = ON');
       db.pragma('busy_timeout = 5000');
-      migrateDatabase(db, opts.migrations ?? SQLITE_MIGRATIONS, location);
+      this.migrations = opts.migrations ?? SQLITE_MIGRATIONS;
+      migrateDatabase(db, this.migrations, location);
       this.s = prepare(db);
     } catch (err) {
       db.close();
@@ -483,6 +485,14 @@ export class SqliteStorage implements ServerStorage {
   }
 
   private readonly checkpointer: Checkpointer | null;
+  private readonly migrations: readonly Migration[];
+
+  async health(): Promise<StorageHealth> {
+    if (this.closed) throw new ServerStorageError('closed', 'The server storage is closed');
+    // Read from the file, not remembered: a restore or a newer server may have changed it.
+    const schema = this.db.pragma('user_version', { simple: true }) as number;
+    return { schema, latest: latestVersion(this.migrations) };
+  }
 
   /** Runs `job` after every job queued before it. */
   private exclusive<T>(job: () => Promise<T>): Promise<T> {
@@ -531,4 +541,183 @@ export class SqliteStorage implements ServerStorage {
 
 export function openSqliteStorage(file: string, opts?: SqliteStorageOptions): SqliteStorage {
   return new SqliteStorage(file, opts);
+}
+
+/** What `backup` and `restore` report. */
+export interface SqliteCopyReport {
+  file: string;
+  schema: number;
+  /** The change log's head in the copy. */
+  cursor: number;
+  bytes: number;
+}
+
+/** Opens a file read-only and checks it is a whole Tandem server database this version can run. */
+function inspectServerDatabase(file: string, migrations: readonly Migration[]): { schema: number; cursor: number } {
+  let db: Db;
+  try {
+    db = new Database(file, { readonly: true, fileMustExist: true });
+  } catch (err) {
+    throw new ServerStorageError('migration_failed', `${file} cannot be opened: ${(err as Error).message}`);
+  }
+  try {
+    let check: string;
+    let schema: number;
+    let hasLog: boolean;
+    try {
+      check = (db.pragma('integrity_check', { simple: true }) as string) ?? 'no answer';
+      schema = db.pragma('user_version', { simple: true }) as number;
+      hasLog = Boolean(db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'change_log'").get());
+    } catch (err) {
+      throw new ServerStorageError('migration_failed', `${file} is not a readable SQLite database: ${(err as Error).message}`);
+    }
+    if (check !== 'ok') throw new ServerStorageError('migration_failed', `${file} is damaged (integrity check: ${check})`);
+    if (schema < 1 || !hasLog) throw new ServerStorageError('migration_failed', `${file} is not a Tandem server database`);
+    const latest = latestVersion(migrations);
+    if (schema > latest) {
+      throw new ServerStorageError('newer_schema', `${file} was written by a newer Tandem server (schema ${schema}; this version knows up to ${latest})`);
+    }
+    const cursor = (db.prepare('SELECT coalesce(max(cursor), 0) AS c FROM change_log').get() as { c: number }).c;
+    return { schema, cursor };
+  } finally {
+    db.close();
+  }
+}
+
+function fsyncFile(file: string): void {
+  const fd = fs.openSync(file, 'r');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Moves `tmp` to `dest` only if `dest` does not exist (link, then unlink: never overwrites). */
+function publishNew(tmp: string, dest: string): void {
+  fs.linkSync(tmp, dest);
+  fs.unlinkSync(tmp);
+  try {
+    const dir = fs.openSync(path.dirname(dest), 'r');
+    fs.fsyncSync(dir);
+    fs.closeSync(dir);
+  } catch {
+    // fsync of a directory is not supported everywhere; the file itself is synced
+  }
+}
+
+/**
+ * `npm run server -- backup <file>`: a consistent copy of the live database through SQLite's
+ * online backup API, safe while the server runs (it reads a snapshot; writes go on). The copy is
+ * written beside its destination, checked (integrity, schema), synced, and only then given its
+ * name: a failed backup leaves no file that looks like one. An existing file is never overwritten.
+ */
+export async function backupSqliteDatabase(source: string, dest: string, migrations: readonly Migration[] = SQLITE_MIGRATIONS): Promise<SqliteCopyReport> {
+  if (!fs.existsSync(source)) throw new ServerStorageError('closed', `No server database at ${source}`);
+  if (fs.existsSync(dest)) throw new ServerStorageError('closed', `${dest} already exists; a backup never overwrites a file`);
+  fs.mkdirSync(path.dirname(path.resolve(dest)), { recursive: true });
+  const tmp = `${dest}.partial-${process.pid}`;
+  const db = new Database(source, { readonly: true, fileMustExist: true });
+  try {
+    db.pragma('busy_timeout = 5000');
+    await db.backup(tmp);
+    // One self-contained file: the copy carries the live database's WAL mode; take it out of it.
+    const copy = new Database(tmp, { fileMustExist: true });
+    try {
+      copy.pragma('journal_mode = DELETE');
+    } finally {
+      copy.close();
+    }
+  } catch (err) {
+    for (const side of ['', '-wal', '-shm', '-journal']) fs.rmSync(tmp + side, { force: true });
+    throw err;
+  } finally {
+    db.close();
+  }
+  try {
+    const { schema, cursor } = inspectServerDatabase(tmp, migrations);
+    fsyncFile(tmp);
+    publishNew(tmp, dest);
+    return { file: dest, schema, cursor, bytes: fs.statSync(dest).size };
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    throw err;
+  }
+}
+
+/**
+ * `npm run server -- restore <file>`: puts a backup in place of the server database. The server
+ * must be stopped (an exclusive lock on the database proves it; a running server is refused).
+ * The backup is checked first; the database it replaces is kept beside it
+ * (`<db>.before-restore-<time>`), never deleted. Cursors handed out after the backup was taken
+ * must never be handed out again (a console that pulled up to one would skip the new ops that
+ * reuse it): the change log's next cursor continues after the replaced database's head, or, if
+ * that database is missing or unreadable, a trillion past the backup's.
+ */
+export async function restoreSqliteDatabase(
+  backup: string,
+  target: string,
+  now: () => Date = () => new Date(),
+  migrations: readonly Migration[] = SQLITE_MIGRATIONS,
+): Promise<SqliteCopyReport & { keptAs: string | null; nextCursorAfter: number }> {
+  if (!fs.existsSync(backup)) throw new ServerStorageError('closed', `No backup at ${backup}`);
+  const restored = inspectServerDatabase(backup, migrations);
+  fs.mkdirSync(path.dirname(path.resolve(target)), { recursive: true });
+
+  let keptAs: string | null = null;
+  let oldHead: number | null = null;
+  if (fs.existsSync(target)) {
+    const db = new Database(target, { fileMustExist: true });
+    try {
+      db.pragma('busy_timeout = 0');
+      db.pragma('locking_mode = EXCLUSIVE');
+      try {
+        db.exec('BEGIN EXCLUSIVE');
+        db.exec('COMMIT');
+      } catch (err) {
+        if ((err as { code?: string }).code?.startsWith('SQLITE_BUSY')) {
+          throw new ServerStorageError('closed', `${target} is in use: stop the server before restoring (nothing was changed)`);
+        }
+        throw err;
+      }
+      try {
+        oldHead = (db.prepare('SELECT coalesce(max(cursor), 0) AS c FROM change_log').get() as { c: number }).c;
+        db.pragma('wal_checkpoint(TRUNCATE)');
+      } catch {
+        oldHead = null; // damaged or not ours: it is kept aside all the same
+      }
+    } finally {
+      db.close();
+    }
+    keptAs = `${target}.before-restore-${now().toISOString().replace(/[:.]/g, '-')}`;
+    fs.renameSync(target, keptAs);
+    for (const side of ['-wal', '-shm']) if (fs.existsSync(target + side)) fs.renameSync(target + side, keptAs + side);
+  }
+
+  const tmp = `${target}.restoring-${process.pid}`;
+  try {
+    fs.copyFileSync(backup, tmp, fs.constants.COPYFILE_EXCL);
+    const db = new Database(tmp, { fileMustExist: true });
+    let nextCursorAfter: number;
+    try {
+      nextCursorAfter = oldHead !== null ? Math.max(oldHead, restored.cursor) : restored.cursor + 1_000_000_000_000;
+      db.prepare("UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = 'change_log'").run(nextCursorAfter);
+      db.prepare("INSERT INTO sqlite_sequence(name, seq) SELECT 'change_log', ? WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'change_log')").run(
+        nextCursorAfter,
+      );
+      db.pragma('journal_mode = DELETE');
+    } finally {
+      db.close();
+    }
+    fsyncFile(tmp);
+    publishNew(tmp, target);
+    return { file: target, schema: restored.schema, cursor: restored.cursor, bytes: fs.statSync(target).size, keptAs, nextCursorAfter };
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    if (keptAs && !fs.existsSync(target)) {
+      fs.renameSync(keptAs, target); // put the original back
+      for (const side of ['-wal', '-shm']) if (fs.existsSync(keptAs + side)) fs.renameSync(keptAs + side, target + side);
+    }
+    throw err;
+  }
 }

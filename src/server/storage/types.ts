@@ -25,8 +25,26 @@ export interface ServerStorage {
   /** Where the data lives, for logs and `status` (a file path or a redacted URL). */
   readonly location: string;
   transaction<T>(fn: (tx: StorageTx) => Promise<T>, opts?: { readOnly?: boolean }): Promise<T>;
+  /**
+   * For a load balancer's health check: rejects when the database cannot be reached, else the
+   * schema version the database is at and the latest this server knows (they differ when
+   * another instance migrated it further, or it was never migrated).
+   */
+  health(): Promise<StorageHealth>;
+  /**
+   * Several server instances on one database: calls `listener` with the change log's head when
+   * another instance commits a change (and once after each (re)connection, for any it missed),
+   * so that this instance can poke its own consoles. Absent where one process owns the
+   * database (SQLite). Returns the unsubscribe.
+   */
+  onCommitted?(listener: (cursor: number) => void): () => void;
   /** Waits for running transactions, then releases the database. Idempotent. */
   close(): Promise<void>;
+}
+
+export interface StorageHealth {
+  schema: number;
+  latest: number;
 }
 
 export interface UserRecord {

@@ -1,0 +1,83 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { POSTGRES_MIGRATIONS, PostgresStorage } from '../../src/server/storage/postgres';
+import { startPgCluster, type PgCluster } from '../helpers/pg-cluster';
+import { describeStorageConformance } from './server-storage-conformance';
+
+/** The same conformance suite as SQLite's (server.storage.test.ts), on a throwaway PostgreSQL cluster. */
+let cluster: PgCluster;
+beforeAll(async () => {
+  cluster = await startPgCluster();
+});
+afterAll(() => cluster?.stop());
+
+describeStorageConformance('postgres', async () => {
+  const storage = await PostgresStorage.open(await cluster.createDatabase());
+  return { storage, cleanup: () => storage.close() };
+});
+
+async function query<T>(url: string, text: string): Promise<T[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(text)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}
+
+describe('PostgresStorage', () => {
+  const latest = POSTGRES_MIGRATIONS[POSTGRES_MIGRATIONS.length - 1].version;
+
+  it('creates the schema at the latest version, and two instances opening it at once migrate it once', async () => {
+    const url = await cluster.createDatabase();
+    const [a, b] = await Promise.all([PostgresStorage.open(url), PostgresStorage.open(url)]);
+    expect(await a.health()).toEqual({ schema: latest, latest });
+    expect(await b.health()).toEqual({ schema: latest, latest });
+    const tables = await query<{ tablename: string }>(url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename");
+    expect(tables.map((t) => t.tablename)).toEqual(
+      ['cad_keys', 'change_log', 'eido_rejected', 'enrollment_tokens', 'entity_state', 'refused_ops', 'replicas', 'sessions', 'tandem_schema', 'users', 'workstations'],
+    );
+    expect(a.location).toBe(url);
+    await a.close();
+    await b.close();
+  });
+
+  it('refuses a database written by a newer server, and leaves it unchanged', async () => {
+    const url = await cluster.createDatabase();
+    await (await PostgresStorage.open(url)).close();
+    await query(url, 'UPDATE tandem_schema SET version = 99');
+    await expect(PostgresStorage.open(url)).rejects.toThrow(/newer Tandem server \(schema 99/);
+    expect(await query(url, 'SELECT version FROM tandem_schema')).toEqual([{ version: 99 }]);
+  });
+
+  it('rolls back a failed migration whole', async () => {
+    const url = await cluster.createDatabase();
+    const broken = [...POSTGRES_MIGRATIONS, { version: latest + 1, name: 'broken', sql: 'CREATE TABLE half (x INTEGER); SELECT * FROM no_such_table;' }];
+    await expect(PostgresStorage.open(url, { migrations: broken })).rejects.toThrow(new RegExp(`Migration ${latest + 1} \\(broken\\) failed.*left at schema ${latest}`));
+    expect(await query(url, 'SELECT version FROM tandem_schema')).toEqual([{ version: latest }]);
+    expect(await query(url, "SELECT tablename FROM pg_tables WHERE tablename = 'half'")).toEqual([]);
+  });
+
+  it('refuses a nested transaction instead of deadlocking, and a closed storage', async () => {
+    const storage = await PostgresStorage.open(await cluster.createDatabase());
+    await expect(storage.transaction(() => storage.transaction((tx) => tx.getCursor()))).rejects.toThrow(/inside another/);
+    expect(await storage.transaction((tx) => tx.getCursor())).toBe(0);
+    await storage.close();
+    await storage.close();
+    await expect(storage.transaction((tx) => tx.getCursor())).rejects.toThrow(/closed/);
+    await expect(storage.health()).rejects.toThrow(/closed/);
+  });
+
+  it('hides the password in its location', async () => {
+    const url = (await cluster.createDatabase()).replace('tandem@', 'tandem:s3cret@');
+    const storage = await PostgresStorage.open(url);
+    expect(storage.location).not.toContain('s3cret');
+    expect(storage.location).toContain('***');
+    await storage.close();
+  });
+
+  it('says plainly when the database cannot be reached', async () => {
+    await expect(PostgresStorage.open(`postgres://tandem@127.0.0.1:1/none`, { connectTimeoutMs: 2000 })).rejects.toThrow(/^Cannot open the server database postgres:\/\/tandem@127\.0\.0\.1:1\/none: .*ECONNREFUSED/);
+  });
+});

@@ -1,0 +1,232 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3-multiple-ciphers';
+import pino from 'pino';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrateStore } from '../../src/main/core/store/open';
+import { ReplicaStore } from '../../src/main/core/store/replica';
+import { fromStored } from '../../src/main/core/store/stored';
+import { SyncEngine } from '../../src/server/sync';
+import pg from 'pg';
+import { PostgresStorage } from '../../src/server/storage/postgres';
+import { startPgCluster, type PgCluster } from '../helpers/pg-cluster';
+import { decodeChange } from '../../src/server/storage/types';
+import type { Caller } from '../../src/server/auth';
+import { ENTITIES, type EntityName } from '../../src/shared/entities';
+import { parsePullResponse, type PullResponse, type PushResponse, type Op } from '../../src/shared/sync/protocol';
+import { expandClocks, mergeOp, type RowState } from '../../src/shared/sync/merge';
+import { tempDir } from '../helpers/tmp';
+
+/**
+ * sync.property.test.ts with the server as two instances on one PostgreSQL database (issue 17):
+ * three replicas make random edits while an unreliable network delivers their pushes and pulls
+ * in any order, duplicated or dropped, each message to either instance (a console may fail over
+ * between any two requests). After a final reliable sync, all replicas and the change log must
+ * hold the same rows. Real stores: the workstation's ReplicaStore, two SyncEngines each on its
+ * own PostgresStorage (its own pool) over one throwaway cluster.
+ */
+const RUNS = Number(process.env.SYNC_PROPERTY_PG_RUNS ?? 60);
+const tmp = tempDir('tandem-prop-pg-');
+let cluster: PgCluster;
+let admin: pg.Client;
+/** The two instances' storages, each with its own pool, kept for every run. */
+let storages: PostgresStorage[];
+beforeAll(async () => {
+  cluster = await startPgCluster();
+  const url = await cluster.createDatabase();
+  storages = [await PostgresStorage.open(url, { poolSize: 2 }), await PostgresStorage.open(url, { poolSize: 2 })];
+  admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+});
+afterAll(async () => {
+  tmp.cleanup();
+  await admin?.end();
+  for (const s of storages ?? []) await s.close();
+  await cluster?.stop();
+});
+
+/** Back to an empty server between runs (cheaper than a database per run). */
+async function emptyDatabase(): Promise<void> {
+  await admin.query("TRUNCATE change_log, entity_state, refused_ops, sessions, enrollment_tokens RESTART IDENTITY; DELETE FROM replicas WHERE replica <> 'server'; DELETE FROM workstations");
+}
+
+const ENTITY_POOL: EntityName[] = ['case', 'person', 'case_event'];
+const IDS = ['a', 'b', 'c'];
+const FIELDS: Record<string, { field: string; values: unknown[] }[]> = {
+  case: [
+    { field: 'risk', values: ['low', 'moderate', 'high', 'unknown'] },
+    { field: 'status', values: ['open', 'waiting', 'closed'] },
+    { field: 'reason', values: ['call back', 'housing', 'shelter'] },
+  ],
+  person: [
+    { field: 'name', values: ['Ana', 'Bo', 'Cy'] },
+    { field: 'phones', values: [['617'], ['508', '781'], null] },
+  ],
+  case_event: [{ field: 'body', values: [{ text: 'first' }, { text: 'second' }] }],
+};
+
+/** Whole rows, as a create writes them (every field at one timestamp, stored as `{"*": hlc}`). */
+const WHOLE: Record<string, (v: number) => Record<string, unknown>> = {
+  case: (v) => ({
+    personId: 'a', incidentId: null, incidentNumber: `M-${v}`, origin: 'live_call', reason: ['call back', 'housing'][v % 2], status: 'open',
+    risk: 'low', ownerId: null, ownerName: null, dueAt: null, consent: null, safetyAlert: null, closedAt: null, closureReason: null,
+    createdAt: '2026-11-27T10:00:00.000Z', updatedAt: `2026-11-27T10:0${v}:00.000Z`,
+  }),
+  person: (v) => ({ name: ['Ana', 'Bo', 'Cy', 'Di'][v], dob: null, phones: ['617'], address: null, language: 'en', safetyFlags: null, createdAt: '2026-11-27T10:00:00.000Z' }),
+  case_event: (v) => ({ caseId: 'a', at: '2026-11-27T10:00:00.000Z', kind: 'note', authorId: 'u', authorName: 'U', body: { text: `whole ${v}` }, corrects: null }),
+};
+
+type Msg =
+  | { kind: 'push'; r: number; ops: Op[]; via: number }
+  | { kind: 'pull'; r: number; cursor: number; via: number }
+  | { kind: 'pushRes'; r: number; res: PushResponse }
+  | { kind: 'pullRes'; r: number; res: PullResponse };
+
+const Action = fc.oneof(
+  { weight: 4, arbitrary: fc.record({ t: fc.constant('edit' as const), r: fc.nat(2), e: fc.nat(2), id: fc.nat(2), f: fc.nat(2), v: fc.nat(3) }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant('create' as const), r: fc.nat(2), e: fc.nat(2), id: fc.nat(2), v: fc.nat(3) }) },
+  { weight: 2, arbitrary: fc.record({ t: fc.constant('sendPush' as const), r: fc.nat(2), via: fc.nat(1) }) },
+  { weight: 2, arbitrary: fc.record({ t: fc.constant('sendPull' as const), r: fc.nat(2), via: fc.nat(1) }) },
+  { weight: 4, arbitrary: fc.record({ t: fc.constant('deliver' as const), i: fc.nat(20), dup: fc.boolean() }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant('drop' as const), i: fc.nat(20) }) },
+);
+
+/** A migrated empty store, copied for each replica of each run (migrating thousands of times is slow). */
+const template = (() => {
+  const db = new Database(':memory:');
+  migrateStore(db);
+  const bytes = db.serialize();
+  db.close();
+  return bytes;
+})();
+
+function memoryReplica(n: number, clockMs: { now: number }): ReplicaStore {
+  const db = new Database(template);
+  db.prepare("INSERT INTO meta(key, value) VALUES ('replicaId', ?)").run(`r${n}`);
+  return new ReplicaStore(db, () => clockMs.now + n); // slightly different wall clocks
+}
+
+function caller(n: number): Caller {
+  return {
+    workstation: { id: `w${n}`, name: `w${n}`, secretHash: 'x', enrolledAt: '2026-01-01T00:00:00Z', revoked: false, revokedAt: null },
+    user: { id: `u${n}`, username: `u${n}`, name: `U${n}`, role: 'clinician', directLine: null },
+    sessionHash: 'x',
+    expiresAt: Number.MAX_SAFE_INTEGER,
+  };
+}
+
+/** Every row of a replica, decoded, keyed entity/id. */
+function replicaRows(store: ReplicaStore): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const e of ENTITY_POOL) {
+    for (const row of store.db.prepare(`SELECT * FROM ${ENTITIES[e].table} ORDER BY id`).all() as Record<string, string | null>[]) {
+      const decoded = fromStored(e, row);
+      const data = Object.fromEntries(Object.entries(decoded).filter(([k, v]) => k !== 'id' && v !== null));
+      out[`${e}/${row.id}`] = { data, clocks: expandClocks(e, JSON.parse(row._clocks ?? '{}')) };
+    }
+  }
+  return out;
+}
+
+describe('sync convergence over two PostgreSQL instances (property)', () => {
+  it(`converges for ${RUNS} random histories of edits and an unreliable network`, async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(Action, { minLength: 5, maxLength: 45 }), async (actions) => {
+        const clock = { now: 1_800_000_000_000 };
+        await emptyDatabase();
+        const storage = storages[0];
+        const engines = storages.map((s) => new SyncEngine(s, { maxDriftMs: 300_000, now: () => clock.now, logger: pino({ level: 'silent' }) }));
+        for (const e of engines) await e.init();
+        await storage.transaction(async (tx) => {
+          for (const n of [0, 1, 2]) await tx.insertWorkstation(caller(n).workstation);
+        });
+        const replicas = [0, 1, 2].map((n) => memoryReplica(n, clock));
+        const cursors = [0, 0, 0];
+        const net: Msg[] = [];
+        try {
+          const serve = async (m: Msg): Promise<Msg | null> => {
+            if (m.kind === 'push') {
+              const out = await engines[m.via].push(caller(m.r), { ops: m.ops });
+              return { kind: 'pushRes', r: m.r, res: out.response };
+            }
+            if (m.kind === 'pull') return { kind: 'pullRes', r: m.r, res: parsePullResponse(JSON.parse((await engines[m.via].pullJson(caller(m.r), { cursor: m.cursor, limit: 7 })).bytes().toString('utf8'))) };
+            if (m.kind === 'pushRes') replicas[m.r].acknowledge(m.res.lastSeq, m.res.refused);
+            else {
+              replicas[m.r].applyRemote(m.res.ops);
+              cursors[m.r] = m.res.cursor; // a stale response may move it back: that only costs a re-pull
+            }
+            return null;
+          };
+
+          for (const a of actions) {
+            clock.now += 3;
+            if (a.t === 'edit') {
+              const entity = ENTITY_POOL[a.e];
+              const spec = FIELDS[entity][a.f % FIELDS[entity].length];
+              replicas[a.r].write(entity, IDS[a.id], { [spec.field]: spec.values[a.v % spec.values.length] });
+            } else if (a.t === 'create') {
+              const entity = ENTITY_POOL[a.e];
+              replicas[a.r].write(entity, IDS[a.id], WHOLE[entity](a.v));
+            } else if (a.t === 'sendPush') {
+              const ops = replicas[a.r].outboxBatch(5);
+              if (ops.length) net.push({ kind: 'push', r: a.r, ops, via: a.via });
+            } else if (a.t === 'sendPull') {
+              net.push({ kind: 'pull', r: a.r, cursor: cursors[a.r], via: a.via });
+            } else if (net.length) {
+              const i = a.i % net.length;
+              const m = net[i];
+              if (a.t === 'drop' || !a.dup) net.splice(i, 1);
+              if (a.t === 'deliver') {
+                const reply = await serve(m);
+                if (reply) net.push(reply);
+              }
+            }
+          }
+
+          // The network heals: everyone pushes everything, then pulls everything, twice over.
+          for (let round = 0; round < 2; round++) {
+            for (let r = 0; r < 3; r++) {
+              for (let guard = 0; guard < 100 && replicas[r].pendingCount() > 0; guard++) {
+                await serve((await serve({ kind: 'push', r, ops: replicas[r].outboxBatch(5), via: (r + guard) % 2 }))!);
+              }
+            }
+            for (let r = 0; r < 3; r++) {
+              for (let guard = 0; guard < 100; guard++) {
+                const reply = (await serve({ kind: 'pull', r, cursor: cursors[r], via: (r + guard + round) % 2 })) as Extract<Msg, { kind: 'pullRes' }>;
+                await serve(reply);
+                if (!reply.res.more) break;
+              }
+            }
+          }
+
+          // The server keeps these entities in its change log only: what a new console would
+          // build from it is what every replica must hold.
+          const server: Record<string, unknown> = {};
+          await storage.transaction(async (tx) => {
+            const folded = new Map<string, RowState>();
+            for (const op of (await tx.readChanges(0, 100_000, null)).map(decodeChange)) {
+              const key = `${op.entity}/${op.id}`;
+              folded.set(key, mergeOp(op.entity, folded.get(key) ?? null, op.hlc, op.fields).state);
+            }
+            for (const [key, row] of folded) {
+              const e = key.split('/')[0] as EntityName;
+              const data = Object.fromEntries(Object.entries(row.data).filter(([, v]) => v !== null));
+              server[key] = { data, clocks: expandClocks(e, row.clocks) };
+            }
+          }, { readOnly: true });
+          const states = replicas.map(replicaRows);
+          expect(states[1]).toEqual(states[0]);
+          expect(states[2]).toEqual(states[0]);
+          expect(states[0]).toEqual(server);
+          for (const r of replicas) expect(r.pendingCount()).toBe(0);
+        } finally {
+          replicas.forEach((r) => r.db.close());
+          for (const f of fs.readdirSync(tmp.dir)) fs.rmSync(path.join(tmp.dir, f), { force: true });
+        }
+      }),
+      { numRuns: RUNS },
+    );
+    // A hang guard, not a speed bound.
+  }, 1_800_000);
+});
