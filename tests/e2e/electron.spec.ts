@@ -31,7 +31,7 @@ test.describe('Electron shell', () => {
     const app = await electron.launch({
       executablePath: binary!,
       args: ['.', `--user-data-dir=${userData}`],
-      env: { ...process.env, TANDEM_POLICY: path.join(userData, 'no-policy.json') },
+      env: { ...process.env, TANDEM_POLICY: path.join(userData, 'no-policy.json'), TANDEM_DEMO: '1' },
     });
     const page = await app.firstWindow();
     await expect(page).toHaveURL(/^app:\/\/tandem\//);
@@ -60,6 +60,20 @@ test.describe('Electron shell', () => {
     await page.keyboard.press('Enter');
     await expect(page.getByText('10 Electron Way')).toBeVisible();
     await page.screenshot({ path: 'test-results/electron-dispatcher.png' });
+    await app.close();
+  });
+
+  test('without a machine policy or the developer flag it shows "not configured", not the demo', async () => {
+    const build = spawnSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
+    expect(build.status).toBe(0);
+    const userData = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-electron-'));
+    const env: Record<string, string | undefined> = { ...process.env, TANDEM_POLICY: path.join(userData, 'no-policy.json') };
+    delete env.TANDEM_DEMO;
+    const app = await electron.launch({ executablePath: binary!, args: ['.', `--user-data-dir=${userData}`], env });
+    const page = await app.firstWindow();
+    await expect(page.getByRole('heading', { name: 'Tandem is not configured on this machine' })).toBeVisible();
+    await expect(page.getByRole('button', { name: /dispatcher/i })).toHaveCount(0);
+    expect(await page.evaluate(() => typeof (window as unknown as { tandem?: unknown }).tandem).catch(() => 'undefined')).toBe('undefined');
     await app.close();
   });
 });

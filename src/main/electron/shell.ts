@@ -20,6 +20,9 @@ export interface ShellOptions {
   preloadPath: string;
   /** Builds the core once the store key is unwrapped. */
   createCore(key: Buffer, userData: string): Promise<ShellCore>;
+  /** The page shown instead of the console when it cannot start (the error's message). */
+  failurePage(message: string): string;
+  log?(level: 'info' | 'warn' | 'error', message: string): void;
 }
 
 // Must run before the app is ready: our scheme behaves like https (secure, fetch, CSP).
@@ -37,6 +40,25 @@ function hardenContents(): void {
     contents.setWindowOpenHandler(() => ({ action: 'deny' }));
     contents.on('will-attach-webview', (event) => event.preventDefault());
   });
+}
+
+const SCREEN_WINDOW = { width: 900, height: 700, backgroundColor: '#0b0f14', title: 'Tandem' } as const;
+
+/**
+ * A console that must not start (no machine policy, a bad one, a store it cannot open) shows
+ * why in a window with no preload, no IPC and no script, instead of vanishing.
+ */
+export async function startBlockedShell(html: string): Promise<void> {
+  if (!app.requestSingleInstanceLock()) {
+    app.quit();
+    return;
+  }
+  hardenContents();
+  await app.whenReady();
+  protocol.handle(APP_SCHEME, () => new Response(html, { headers: { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'" } }));
+  const win = new BrowserWindow({ ...SCREEN_WINDOW, webPreferences: { contextIsolation: true, sandbox: true, nodeIntegration: false, javascript: false } });
+  await win.loadURL(`${APP_ORIGIN}/not-configured`);
+  app.on('window-all-closed', () => app.quit());
 }
 
 export async function startShell(opts: ShellOptions): Promise<void> {
@@ -60,8 +82,21 @@ export async function startShell(opts: ShellOptions): Promise<void> {
   });
 
   const userData = app.getPath('userData');
-  const key = loadOrCreateStoreKey(path.join(userData, 'store.key'), safeStorage);
-  const core = await opts.createCore(key, userData);
+  let core: ShellCore;
+  try {
+    const key = loadOrCreateStoreKey(path.join(userData, 'store.key'), safeStorage);
+    core = await opts.createCore(key, userData);
+  } catch (err) {
+    const message = (err as Error).message;
+    opts.log?.('error', `Tandem could not start: ${message}`);
+    const html = opts.failurePage(message);
+    protocol.unhandle(APP_SCHEME);
+    protocol.handle(APP_SCHEME, () => new Response(html, { headers: { 'content-type': 'text/html; charset=utf-8' } }));
+    const win = new BrowserWindow({ ...SCREEN_WINDOW, webPreferences: { contextIsolation: true, sandbox: true, nodeIntegration: false, javascript: false } });
+    await win.loadURL(`${APP_ORIGIN}/failed`);
+    app.on('window-all-closed', () => app.quit());
+    return;
+  }
 
   // The one IPC entry point, wrapped once: a sender that is not our main frame gets nothing.
   ipcMain.handle('tandem:call', async (event: IpcMainInvokeEvent, name: unknown, input: unknown) => {

@@ -1,0 +1,67 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { app } from 'electron';
+import log from 'electron-log/main';
+import type { PolicyMachine } from './machine-policy';
+
+/** The machine the Electron app runs on, as the policy loader sees it. */
+export function electronMachine(): PolicyMachine {
+  return {
+    platform: process.platform,
+    env: process.env,
+    packaged: app.isPackaged,
+    readFile(file) {
+      try {
+        return fs.readFileSync(file);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+        throw new Error(`${file} cannot be read: ${(err as Error).message}`);
+      }
+    },
+    readRegistry(key) {
+      try {
+        return execFileSync('reg', ['query', key], { encoding: 'utf8', windowsHide: true, timeout: 10_000 });
+      } catch {
+        return null; // The key does not exist (reg exits 1).
+      }
+    },
+  };
+}
+
+/** Machine-wide folders (created by the installer): data and logs shared by every OS user. */
+export function machineDirs(platform: NodeJS.Platform, env: NodeJS.ProcessEnv): { data: string; logs: string } {
+  if (platform === 'win32') {
+    const root = path.win32.join(env.ProgramData ?? 'C:\\ProgramData', 'Tandem');
+    return { data: path.win32.join(root, 'data'), logs: path.win32.join(root, 'logs') };
+  }
+  if (platform === 'darwin') return { data: '/Library/Application Support/Tandem/data', logs: '/Library/Logs/Tandem' };
+  return { data: '/var/lib/tandem', logs: '/var/log/tandem' };
+}
+
+function writable(dir: string): boolean {
+  try {
+    fs.accessSync(dir, fs.constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export type ShellLog = (level: 'info' | 'warn' | 'error', message: string) => void;
+
+/**
+ * Rotating workstation log (electron-log: tandem.log, 5 MB, then tandem.old.log) in the
+ * machine's log folder when the installer made it writable, else in the user's log folder.
+ * Messages are operational; callers never log clinical text.
+ */
+export function startLog(): { log: ShellLog; file: string } {
+  const dirs = machineDirs(process.platform, process.env);
+  const dir = writable(dirs.logs) ? dirs.logs : app.getPath('logs');
+  const file = path.join(dir, `tandem-${process.env.USER ?? process.env.USERNAME ?? 'user'}.log`);
+  log.transports.file.resolvePathFn = () => file;
+  log.transports.file.maxSize = 5 * 1024 * 1024;
+  log.initialize();
+  log.info(`Tandem ${app.getVersion()} (Electron ${process.versions.electron}, Node ${process.versions.node}) starting; log ${file}`);
+  return { log: (level, message) => log[level](message), file };
+}
