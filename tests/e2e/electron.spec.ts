@@ -67,8 +67,8 @@ test.describe('Electron shell', () => {
     const build = spawnSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
     expect(build.status).toBe(0);
     const userData = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-electron-'));
-    const env: Record<string, string | undefined> = { ...process.env, TANDEM_POLICY: path.join(userData, 'no-policy.json') };
-    delete env.TANDEM_DEMO;
+    // Everything but the developer's demo flag.
+    const env = Object.fromEntries(Object.entries({ ...process.env, TANDEM_POLICY: path.join(userData, 'no-policy.json') }).filter((e): e is [string, string] => e[0] !== 'TANDEM_DEMO' && e[1] !== undefined));
     const app = await electron.launch({ executablePath: binary!, args: ['.', `--user-data-dir=${userData}`], env });
     const page = await app.firstWindow();
     await expect(page.getByRole('heading', { name: 'Tandem is not configured on this machine' })).toBeVisible();
