@@ -41,7 +41,7 @@ async function main(): Promise<void> {
           profileDir: path.join(userData, 'profile'),
           key,
           workstationName: policy.workstationName,
-          sync: { serverUrl: policy.serverUrl, enrollmentToken: policy.enrollmentToken, ca: policy.caFile ? fs.readFileSync(policy.caFile, 'utf8') : undefined },
+          sync: { serverUrl: policy.serverUrl, enrollmentToken: policy.enrollmentToken, ca: policy.caFile ? fs.readFileSync(policy.caFile, 'utf8') : undefined, caSource: policy.caFile },
           clinicianDirectLine: policy.clinicianDirectLine ?? null,
           lockAfterMinutes: policy.lockAfterMinutes,
         });

@@ -36,7 +36,7 @@ export interface CoreConfig {
   /** Demo profile: one-click sign-in as the demo users. */
   demo?: boolean;
   /** The ECC sync server. Without one the console works alone. */
-  sync?: { serverUrl: string; enrollmentToken?: string; ca?: string } | null;
+  sync?: { serverUrl: string; enrollmentToken?: string; enrollmentKey?: string; ca?: string; caSource?: string } | null;
   clinicianDirectLine?: string | null;
   /** Minutes of inactivity before the console locks (at most 30). */
   lockAfterMinutes?: number;
@@ -78,7 +78,7 @@ export async function createCore(config: CoreConfig) {
         enrollmentToken: config.sync.enrollmentToken,
         workstationName: workstation,
         store,
-        tls: config.sync.ca ? { ca: config.sync.ca } : undefined,
+        tls: config.sync.ca ? { ca: config.sync.ca, caSource: config.sync.caSource } : undefined,
         now,
         onStatus: (status: SyncStatus) => {
           emit('sync.status', status);

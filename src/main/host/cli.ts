@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
@@ -7,7 +8,7 @@ import { hostKey } from './key';
 
 /**
  * One console in a browser, for development and tests:
- *   tsx src/main/host/cli.ts --profile DIR [--port N] [--server URL [--enroll TOKEN]] [--demo]
+ *   tsx src/main/host/cli.ts --profile DIR [--port N] [--server URL [--enroll TOKEN | --enroll-key KEY] [--ca FILE]] [--demo]
  *                            [--eido-drop DIR] [--eligibility-rules FILE] [--cad-outbox DIR] [--cad-post URL]
  * Prints `Tandem console: <url>`; open it in Chromium. (`npm run start:web` runs the
  * two-console demo in src/launch/web.ts instead.)
@@ -22,6 +23,8 @@ async function main(): Promise<void> {
       port: { type: 'string' },
       server: { type: 'string' },
       enroll: { type: 'string' },
+      'enroll-key': { type: 'string' },
+      ca: { type: 'string' },
       demo: { type: 'boolean', default: false },
       name: { type: 'string' },
       'direct-line': { type: 'string' },
@@ -40,7 +43,9 @@ async function main(): Promise<void> {
     key: hostKey(profileDir),
     demo: values.demo,
     workstationName: values.name,
-    sync: values.server ? { serverUrl: values.server, enrollmentToken: values.enroll } : null,
+    sync: values.server
+      ? { serverUrl: values.server, enrollmentToken: values.enroll, enrollmentKey: values['enroll-key'], ca: values.ca ? fs.readFileSync(values.ca, 'utf8') : undefined, caSource: values.ca }
+      : null,
     clinicianDirectLine: values['direct-line'] ?? null,
     eidoDropDir: values['eido-drop'] ?? null,
     eligibilityRulesFile: values['eligibility-rules'] ?? null,

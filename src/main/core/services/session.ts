@@ -43,10 +43,13 @@ export function sessionService(deps: SessionDeps) {
     });
   }
 
-  async function signInOffline(username: string, password: string): Promise<{ user: User; token: string | null }> {
+  /** Signs in from the cached credentials; `why` is the reason the server could not check them. */
+  async function signInOffline(username: string, password: string, why: string): Promise<{ user: User; token: string | null }> {
     const row = cachedUser(deps.store.reads, username);
     if (!row || !(await verify(row.passwordHash, password))) {
-      throw new RpcError('unauthenticated', 'The sync server cannot be reached, and this username and password have not signed in here before');
+      // A certificate problem is IT's to fix and says so; anything else is the network.
+      const reason = why.startsWith('Certificate problem') ? `${why}. ` : 'The sync server cannot be reached, and ';
+      throw new RpcError('unauthenticated', `${reason}${reason.endsWith('. ') ? 'T' : 't'}his username and password have not signed in here before`);
     }
     const user: User = { id: row.id, username, name: row.name, role: row.role, directLine: row.directLine };
     return { user, token: deps.store.metaGet(`sessionToken:${username}`) ?? null };
@@ -70,7 +73,7 @@ export function sessionService(deps: SessionDeps) {
         current = { user: session.user, token: session.token };
       } catch (err) {
         if (!(err instanceof RpcError) || err.code !== 'unavailable') throw err;
-        current = await signInOffline(username, password);
+        current = await signInOffline(username, password, err.message);
       }
       if (current.token) deps.sync.start({ token: current.token, user: current.user });
       return current.user;

@@ -14,6 +14,7 @@ import type { Handoff } from '../../../shared/entities';
 import type { ReplicaStore } from '../store/replica';
 import type { JsonBytes } from '../../../node/json-bytes';
 import { textOf } from '../../../node/text';
+import { describeCertificateError, isCertificateError, requestJson, trustedCa, type JsonResponse, type Trust } from '../../../node/trusted-http';
 
 /**
  * Keeps one workstation replica in step with the ECC sync server: pushes the outbox,
@@ -36,7 +37,8 @@ export interface SyncClientOptions {
   pullPage?: number;
   /** Longest wait between reconnect attempts. */
   maxBackoffMs?: number;
-  tls?: { ca?: string | Buffer };
+  /** The private CA (caFile) every connection to the server trusts besides the system's. */
+  tls?: Trust;
 }
 
 interface Pending {
@@ -109,14 +111,19 @@ export class SyncClient {
     if (!this.opts.enrollmentToken) {
       throw new RpcError('unavailable', 'This workstation is not enrolled with the sync server: ask IT for an enrollment token');
     }
-    const res = await fetch(this.httpUrl('/v1/enroll'), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ token: this.opts.enrollmentToken, name: this.opts.workstationName }),
-      signal: AbortSignal.timeout(5000),
-    });
-    if (!res.ok) throw new RpcError('unavailable', `Enrollment refused: ${await errorText(res)}`);
-    const body = EnrollResponse.parse(await res.json());
+    let res: JsonResponse;
+    try {
+      res = await requestJson(this.httpUrl('/v1/enroll'), {
+        method: 'POST',
+        body: { token: this.opts.enrollmentToken, name: this.opts.workstationName },
+        timeoutMs: 5000,
+        trust: this.opts.tls,
+      });
+    } catch (err) {
+      throw await this.unreachable(err);
+    }
+    if (!res.ok) throw new RpcError('unavailable', `Enrollment refused: ${errorText(res)}`);
+    const body = EnrollResponse.parse(res.body);
     this.opts.store.metaSet('workstationId', body.workstationId);
     this.opts.store.metaSet('workstationSecret', body.secret);
     return { id: body.workstationId, secret: body.secret };
@@ -125,23 +132,30 @@ export class SyncClient {
   /** Signs in against the server; throws RpcError('unavailable') when it cannot be reached. */
   async signIn(username: string, password: string): Promise<{ token: string; user: User }> {
     let creds: { id: string; secret: string };
-    let res: Response;
+    let res: JsonResponse;
     try {
       creds = await this.ensureEnrolled();
-      res = await fetch(this.httpUrl('/v1/session'), {
+      res = await requestJson(this.httpUrl('/v1/session'), {
         method: 'POST',
-        headers: { 'content-type': 'application/json', [HEADER_WORKSTATION]: creds.id, [HEADER_SECRET]: creds.secret },
-        body: JSON.stringify({ username, password }),
-        signal: AbortSignal.timeout(5000),
+        headers: { [HEADER_WORKSTATION]: creds.id, [HEADER_SECRET]: creds.secret },
+        body: { username, password },
+        timeoutMs: 5000,
+        trust: this.opts.tls,
       });
     } catch (err) {
       if (err instanceof RpcError) throw err;
-      throw new RpcError('unavailable', `Cannot reach the sync server at ${this.opts.serverUrl}`);
+      throw await this.unreachable(err);
     }
-    if (res.status === 401 || res.status === 403) throw new RpcError('unauthenticated', await errorText(res));
-    if (!res.ok) throw new RpcError('unavailable', `Sync server error: ${await errorText(res)}`);
-    const body = SessionResponse.parse(await res.json());
+    if (res.status === 401 || res.status === 403) throw new RpcError('unauthenticated', errorText(res));
+    if (!res.ok) throw new RpcError('unavailable', `Sync server error: ${errorText(res)}`);
+    const body = SessionResponse.parse(res.body);
     return { token: body.token, user: body.user };
+  }
+
+  /** Why the server could not be reached: a certificate problem named as one, else the network. */
+  private async unreachable(err: unknown): Promise<RpcError> {
+    if (isCertificateError(err)) return new RpcError('unavailable', await describeCertificateError(err, this.opts.serverUrl, this.opts.tls));
+    return new RpcError('unavailable', `Cannot reach the sync server at ${this.opts.serverUrl}`);
   }
 
   /** Starts (or restarts) the link for a signed-in user. */
@@ -169,14 +183,18 @@ export class SyncClient {
     const url = this.httpUrl(WIRE_PATH).replace(/^http/, 'ws');
     const ws = new WebSocket(url, {
       headers: { [HEADER_WORKSTATION]: creds.id, [HEADER_SECRET]: creds.secret, authorization: `Bearer ${this.session.token}` },
-      ca: this.opts.tls?.ca,
+      ca: trustedCa(this.opts.tls),
       handshakeTimeout: 3000,
     });
     this.ws = ws;
     ws.on('message', (data) => this.onMessage(ws, textOf(data)));
     ws.on('close', () => this.onClose(ws));
-    ws.on('error', () => {
-      /* 'close' follows and schedules the reconnect */
+    ws.on('error', (err) => {
+      // 'close' follows and schedules the reconnect; a certificate problem is said as one.
+      if (!isCertificateError(err)) return;
+      void describeCertificateError(err, this.opts.serverUrl, this.opts.tls).then((message) => {
+        if (this.ws === ws || this.ws === null) this.setStatus({ state: 'error', error: message });
+      });
     });
     ws.on('unexpected-response', (_req, res) => {
       if (res.statusCode === 401) this.setStatus({ state: 'error', error: 'The sync server refused this session: sign in again' });
@@ -381,11 +399,8 @@ function toRpcCode(code: string): RpcErrorCode {
   return known.success ? known.data : 'internal';
 }
 
-async function errorText(res: Response): Promise<string> {
-  try {
-    const body = (await res.json()) as { message?: string; error?: string };
-    return body.message ?? body.error ?? `HTTP ${res.status}`;
-  } catch {
-    return `HTTP ${res.status}`;
-  }
+function errorText(res: JsonResponse): string {
+  const body = res.body as { message?: unknown; error?: unknown } | null;
+  const text = body?.message ?? body?.error;
+  return typeof text === 'string' ? text : `HTTP ${res.status}`;
 }
