@@ -1,9 +1,10 @@
 import path from 'node:path';
 import fs from 'node:fs';
 import { startBlockedShell, startShell } from '../main/electron/shell';
-import { demoAllowed, loadMachinePolicy, policyScreenHtml } from '../main/electron/machine-policy';
-import { electronMachine, startLog } from '../main/electron/machine';
+import { demoAllowed, loadMachinePolicy, policyScreenHtml, syncConfigFromPolicy } from '../main/electron/machine-policy';
+import { electronMachine, keepUserDataLocal, startLog } from '../main/electron/machine';
 import { createCore } from '../main/core';
+import { machineId } from '../node/machine-id';
 import { startDemoServer, DEMO_DIRECT_LINE } from './demo-server';
 import { seedDemo } from './demo-seed';
 
@@ -14,6 +15,7 @@ import { seedDemo } from './demo-seed';
  * only when a developer asks for it (`npm start` sets TANDEM_DEMO=1 in a development build).
  */
 const here = __dirname;
+keepUserDataLocal();
 const { log } = startLog();
 const machine = electronMachine();
 
@@ -41,7 +43,7 @@ async function main(): Promise<void> {
           profileDir: path.join(userData, 'profile'),
           key,
           workstationName: policy.workstationName,
-          sync: { serverUrl: policy.serverUrl, enrollmentToken: policy.enrollmentToken, ca: policy.caFile ? fs.readFileSync(policy.caFile, 'utf8') : undefined, caSource: policy.caFile },
+          sync: syncConfigFromPolicy(policy, (f) => fs.readFileSync(f, 'utf8'), machineId()),
           clinicianDirectLine: policy.clinicianDirectLine ?? null,
           lockAfterMinutes: policy.lockAfterMinutes,
         });

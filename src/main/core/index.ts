@@ -36,7 +36,7 @@ export interface CoreConfig {
   /** Demo profile: one-click sign-in as the demo users. */
   demo?: boolean;
   /** The ECC sync server. Without one the console works alone. */
-  sync?: { serverUrl: string; enrollmentToken?: string; enrollmentKey?: string; ca?: string; caSource?: string } | null;
+  sync?: { serverUrl: string; enrollmentToken?: string; enrollmentKey?: string; ca?: string; caSource?: string; machineId?: string | null } | null;
   clinicianDirectLine?: string | null;
   /** Minutes of inactivity before the console locks (at most 30). */
   lockAfterMinutes?: number;
@@ -76,6 +76,8 @@ export async function createCore(config: CoreConfig) {
     ? new SyncClient({
         serverUrl: config.sync.serverUrl,
         enrollmentToken: config.sync.enrollmentToken,
+        enrollmentKey: config.sync.enrollmentKey,
+        machineId: config.sync.machineId,
         workstationName: workstation,
         store,
         tls: config.sync.ca ? { ca: config.sync.ca, caSource: config.sync.caSource } : undefined,

@@ -251,3 +251,19 @@ export function policyScreenHtml(result: Exclude<PolicyResult, { state: 'configu
 <p>See DEPLOYMENT.md in the installation folder. Example <code>policy.json</code>:</p>
 <pre><code>{ "serverUrl": "https://sync.ecc.example:8443", "enrollmentKey": "…", "caFile": "C:\\\\ProgramData\\\\Tandem\\\\ecc-ca.pem" }</code></pre></main></body></html>`;
 }
+
+/** The core's sync settings from a policy: what src/launch/electron.ts gives the core, tested as is. */
+export function syncConfigFromPolicy(
+  policy: MachinePolicy,
+  readText: (file: string) => string,
+  machineId: string | null,
+): { serverUrl: string; enrollmentToken?: string; enrollmentKey?: string; ca?: string; caSource?: string; machineId: string | null } {
+  return {
+    serverUrl: policy.serverUrl,
+    enrollmentToken: policy.enrollmentToken,
+    enrollmentKey: policy.enrollmentKey,
+    ca: policy.caFile ? readText(policy.caFile) : undefined,
+    caSource: policy.caFile,
+    machineId,
+  };
+}

@@ -29,6 +29,15 @@ export function electronMachine(): PolicyMachine {
   };
 }
 
+/**
+ * On Windows, Electron's userData is in the roaming profile (%APPDATA%), which would carry
+ * the encrypted store and the console's identity to other machines; keep it in the local,
+ * non-roaming profile instead. Must run before the app is ready.
+ */
+export function keepUserDataLocal(): void {
+  if (process.platform === 'win32' && process.env.LOCALAPPDATA) app.setPath('userData', path.win32.join(process.env.LOCALAPPDATA, 'Tandem'));
+}
+
 /** Machine-wide folders (created by the installer): data and logs shared by every OS user. */
 export function machineDirs(platform: NodeJS.Platform, env: NodeJS.ProcessEnv): { data: string; logs: string } {
   if (platform === 'win32') {

@@ -47,9 +47,10 @@ export function sessionService(deps: SessionDeps) {
   async function signInOffline(username: string, password: string, why: string): Promise<{ user: User; token: string | null }> {
     const row = cachedUser(deps.store.reads, username);
     if (!row || !(await verify(row.passwordHash, password))) {
-      // A certificate problem is IT's to fix and says so; anything else is the network.
-      const reason = why.startsWith('Certificate problem') ? `${why}. ` : 'The sync server cannot be reached, and ';
-      throw new RpcError('unauthenticated', `${reason}${reason.endsWith('. ') ? 'T' : 't'}his username and password have not signed in here before`);
+      // A plain network failure says so; anything IT must fix (a certificate, an enrollment
+      // refused) is said as it is.
+      if (why.startsWith('Cannot reach the sync server')) throw new RpcError('unauthenticated', 'The sync server cannot be reached, and this username and password have not signed in here before');
+      throw new RpcError('unauthenticated', `${why.replace(/\.$/, '')}. This username and password have not signed in here before`);
     }
     const user: User = { id: row.id, username, name: row.name, role: row.role, directLine: row.directLine };
     return { user, token: deps.store.metaGet(`sessionToken:${username}`) ?? null };

@@ -2,6 +2,7 @@ import WebSocket from 'ws';
 import {
   WIRE_PATH,
   ServerMessage,
+  HEADER_MACHINE,
   HEADER_SECRET,
   HEADER_WORKSTATION,
   EnrollResponse,
@@ -25,6 +26,10 @@ export interface SyncClientOptions {
   serverUrl: string;
   store: ReplicaStore;
   enrollmentToken?: string;
+  /** A site enrollment key from the machine policy: the console enrolls itself on first start. */
+  enrollmentKey?: string;
+  /** SHA-256 of this machine's id (src/node/machine-id.ts): the identity is bound to it. */
+  machineId?: string | null;
   workstationName: string;
   onRemoteOps: (ops: LoggedOp[]) => void;
   /** The server says a live handoff is ringing (ahead of the change log). */
@@ -101,21 +106,35 @@ export class SyncClient {
   private credentials(): { id: string; secret: string } | null {
     const id = this.opts.store.metaGet('workstationId');
     const secret = this.opts.store.metaGet('workstationSecret');
-    return id && secret ? { id, secret } : null;
+    if (!id || !secret) return null;
+    // An identity enrolled on another machine (a copied or roaming profile) is not this one's.
+    const boundTo = this.opts.store.metaGet('workstationMachine');
+    if (boundTo && this.opts.machineId && boundTo !== this.opts.machineId) return null;
+    return { id, secret };
   }
 
-  /** Enrolls this workstation once with a one-time token; the secret lives in the encrypted store. */
+  /** Headers naming this workstation (and its machine) to the server. */
+  private identityHeaders(creds: { id: string; secret: string }): Record<string, string> {
+    return { [HEADER_WORKSTATION]: creds.id, [HEADER_SECRET]: creds.secret, ...(this.opts.machineId ? { [HEADER_MACHINE]: this.opts.machineId } : {}) };
+  }
+
+  /**
+   * Enrolls this workstation once, with the fleet's site key from the machine policy or a
+   * one-time token; the secret lives in the encrypted store, bound to this machine.
+   */
   async ensureEnrolled(): Promise<{ id: string; secret: string }> {
     const existing = this.credentials();
     if (existing) return existing;
-    if (!this.opts.enrollmentToken) {
-      throw new RpcError('unavailable', 'This workstation is not enrolled with the sync server: ask IT for an enrollment token');
+    const { enrollmentKey, enrollmentToken, machineId } = this.opts;
+    if (!enrollmentKey && !enrollmentToken) {
+      throw new RpcError('unavailable', 'This workstation is not enrolled with the sync server: IT must set enrollmentKey (a fleet) or enrollmentToken (one machine) in the machine policy');
     }
+    const credential = enrollmentKey ? { key: enrollmentKey } : { token: enrollmentToken };
     let res: JsonResponse;
     try {
       res = await requestJson(this.httpUrl('/v1/enroll'), {
         method: 'POST',
-        body: { token: this.opts.enrollmentToken, name: this.opts.workstationName },
+        body: { ...credential, name: this.opts.workstationName, ...(machineId ? { machineId } : {}) },
         timeoutMs: 5000,
         trust: this.opts.tls,
       });
@@ -126,6 +145,7 @@ export class SyncClient {
     const body = EnrollResponse.parse(res.body);
     this.opts.store.metaSet('workstationId', body.workstationId);
     this.opts.store.metaSet('workstationSecret', body.secret);
+    if (machineId) this.opts.store.metaSet('workstationMachine', machineId);
     return { id: body.workstationId, secret: body.secret };
   }
 
@@ -137,7 +157,7 @@ export class SyncClient {
       creds = await this.ensureEnrolled();
       res = await requestJson(this.httpUrl('/v1/session'), {
         method: 'POST',
-        headers: { [HEADER_WORKSTATION]: creds.id, [HEADER_SECRET]: creds.secret },
+        headers: this.identityHeaders(creds),
         body: { username, password },
         timeoutMs: 5000,
         trust: this.opts.tls,
@@ -182,7 +202,7 @@ export class SyncClient {
     this.setStatus({ state: this.status.state === 'online' ? 'connecting' : this.status.state === 'error' ? 'error' : 'offline' });
     const url = this.httpUrl(WIRE_PATH).replace(/^http/, 'ws');
     const ws = new WebSocket(url, {
-      headers: { [HEADER_WORKSTATION]: creds.id, [HEADER_SECRET]: creds.secret, authorization: `Bearer ${this.session.token}` },
+      headers: { ...this.identityHeaders(creds), authorization: `Bearer ${this.session.token}` },
       ca: trustedCa(this.opts.tls),
       handshakeTimeout: 3000,
     });
