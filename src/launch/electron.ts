@@ -38,6 +38,7 @@ async function main(): Promise<void> {
       preloadPath: path.join(here, 'preload.cjs'),
       failurePage,
       log,
+      globalHotkey: policy.globalHotkey,
       async createCore(key, userData) {
         return createCore({
           profileDir: path.join(userData, 'profile'),

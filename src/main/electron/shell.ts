@@ -1,6 +1,6 @@
 import path from 'node:path';
 import fs from 'node:fs';
-import { app, BrowserWindow, ipcMain, net, protocol, safeStorage, screen, session, Notification, type IpcMainInvokeEvent } from 'electron';
+import { app, BrowserWindow, globalShortcut, ipcMain, net, protocol, safeStorage, screen, session, Notification, type IpcMainInvokeEvent } from 'electron';
 import { pathToFileURL } from 'node:url';
 import { RpcError } from '../../shared/contract';
 import { forwardEvents } from './forward';
@@ -23,6 +23,8 @@ export interface ShellOptions {
   /** The page shown instead of the console when it cannot start (the error's message). */
   failurePage(message: string): string;
   log?(level: 'info' | 'warn' | 'error', message: string): void;
+  /** Policy's globalHotkey: an accelerator that acts as F9 (conference) while CAD has focus. */
+  globalHotkey?: string;
 }
 
 // Must run before the app is ready: our scheme behaves like https (secure, fetch, CSP).
@@ -145,6 +147,26 @@ export async function startShell(opts: ShellOptions): Promise<void> {
     },
   );
   await win.loadURL(`${APP_ORIGIN}/index.html`);
+
+  // The conference key while another application (CAD) has focus: the console gets the same
+  // F9 a dispatcher would press in it, so it acts on the selected incident exactly as F9 does,
+  // without taking focus from CAD.
+  if (opts.globalHotkey) {
+    const ok = globalShortcut.register(opts.globalHotkey, () => {
+      if (win.isDestroyed()) return;
+      win.webContents.sendInputEvent({ type: 'keyDown', keyCode: 'F9' });
+      win.webContents.sendInputEvent({ type: 'keyUp', keyCode: 'F9' });
+    });
+    opts.log?.(ok ? 'info' : 'warn', ok ? `Global conference key ${opts.globalHotkey} registered` : `Global conference key ${opts.globalHotkey} is held by another application; F9 works only while Tandem has focus`);
+    app.on('will-quit', () => globalShortcut.unregisterAll());
+  }
+  // A renderer that dies (crash, out of memory, killed) is reloaded. Saved work is in the
+  // core; conference drafts are in the page's local storage on disk (renderer/storage.ts), so
+  // the clinician comes back to them.
+  win.webContents.on('render-process-gone', (_e, details) => {
+    opts.log?.('error', `The console window's renderer is gone (${details.reason}, exit ${details.exitCode}); reloading`);
+    if (details.reason !== 'clean-exit' && !win.isDestroyed()) void win.loadURL(`${APP_ORIGIN}/index.html`);
+  });
 
   app.on('window-all-closed', () => {
     off();
