@@ -113,6 +113,8 @@ export interface JsonResponse {
   ok: boolean;
   /** The parsed body, or null when it was not JSON. */
   body: unknown;
+  /** A response header (lower-case name). */
+  header(name: string): string | undefined;
 }
 
 /** One JSON request over http or https with the policy's trust; rejects with Node's error (code kept). */
@@ -141,7 +143,11 @@ export function requestJson(
           body = null;
         }
         const status = res.statusCode ?? 0;
-        resolve({ status, ok: status >= 200 && status < 300, body });
+        const header = (name: string) => {
+          const v = res.headers[name.toLowerCase()];
+          return Array.isArray(v) ? v[0] : v;
+        };
+        resolve({ status, ok: status >= 200 && status < 300, body, header });
       });
     };
     const opts = { method: init.method, headers, timeout: init.timeoutMs ?? 5000 };

@@ -15,6 +15,7 @@ import type { Handoff } from '../../../shared/entities';
 import type { ReplicaStore } from '../store/replica';
 import type { JsonBytes } from '../../../node/json-bytes';
 import { textOf } from '../../../node/text';
+import { HEADER_PROTOCOL, HEADER_VERSION, MIN_SERVER_PROTOCOL, PROTOCOL, TANDEM_VERSION, peerFromHeaders, serverRefusal, type Peer } from '../../../shared/version';
 import { describeCertificateError, isCertificateError, requestJson, trustedCa, type JsonResponse, type Trust } from '../../../node/trusted-http';
 
 /**
@@ -44,6 +45,8 @@ export interface SyncClientOptions {
   maxBackoffMs?: number;
   /** The private CA (caFile) every connection to the server trusts besides the system's. */
   tls?: Trust;
+  /** This console's release and protocol, and the oldest server protocol it works with (tests of the exchange only). */
+  protocol?: { self: Peer; minServer: number };
 }
 
 interface Pending {
@@ -115,7 +118,20 @@ export class SyncClient {
 
   /** Headers naming this workstation (and its machine) to the server. */
   private identityHeaders(creds: { id: string; secret: string }): Record<string, string> {
-    return { [HEADER_WORKSTATION]: creds.id, [HEADER_SECRET]: creds.secret, ...(this.opts.machineId ? { [HEADER_MACHINE]: this.opts.machineId } : {}) };
+    return { [HEADER_WORKSTATION]: creds.id, [HEADER_SECRET]: creds.secret, ...(this.opts.machineId ? { [HEADER_MACHINE]: this.opts.machineId } : {}), ...this.versionHeaders() };
+  }
+
+  private versionHeaders(): Record<string, string> {
+    const self = this.opts.protocol?.self ?? { version: TANDEM_VERSION, protocol: PROTOCOL };
+    return { [HEADER_VERSION]: self.version, [HEADER_PROTOCOL]: String(self.protocol) };
+  }
+
+  /** The version exchange: a server that refused this console (426), or one too old for it, is said as such. */
+  private checkVersions(res: JsonResponse): void {
+    if (res.status === 426) throw new RpcError('conflict', errorText(res));
+    const self = this.opts.protocol?.self ?? { version: TANDEM_VERSION, protocol: PROTOCOL };
+    const refusal = serverRefusal(peerFromHeaders((n) => res.header(n)), self, this.opts.protocol?.minServer ?? MIN_SERVER_PROTOCOL);
+    if (refusal) throw new RpcError('conflict', refusal);
   }
 
   /**
@@ -134,6 +150,7 @@ export class SyncClient {
     try {
       res = await requestJson(this.httpUrl('/v1/enroll'), {
         method: 'POST',
+        headers: this.versionHeaders(),
         body: { ...credential, name: this.opts.workstationName, ...(machineId ? { machineId } : {}) },
         timeoutMs: 5000,
         trust: this.opts.tls,
@@ -141,6 +158,7 @@ export class SyncClient {
     } catch (err) {
       throw await this.unreachable(err);
     }
+    this.checkVersions(res);
     if (!res.ok) throw new RpcError('unavailable', `Enrollment refused: ${errorText(res)}`);
     const body = EnrollResponse.parse(res.body);
     this.opts.store.metaSet('workstationId', body.workstationId);
@@ -166,6 +184,7 @@ export class SyncClient {
       if (err instanceof RpcError) throw err;
       throw await this.unreachable(err);
     }
+    this.checkVersions(res);
     if (res.status === 401 || res.status === 403) throw new RpcError('unauthenticated', errorText(res));
     if (!res.ok) throw new RpcError('unavailable', `Sync server error: ${errorText(res)}`);
     const body = SessionResponse.parse(res.body);
