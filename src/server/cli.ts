@@ -28,6 +28,7 @@ Commands:
   workstation list                list enrolled workstations
   workstation revoke <id>         revoke a workstation and end its sessions
   status                          users, workstations and change-log counts
+  backup <file>                   a consistent copy of the server database (safe while serving)
   enrollment-key add <name>       print a site enrollment key for a fleet's machine policy (shown once)
   enrollment-key rotate <name> [--grace-days N]
                                   a new key under that name; the old one enrolls N more days (default 7)
@@ -170,6 +171,20 @@ async function workstation(args: string[]): Promise<void> {
     } else {
       throw new UsageError(`Unknown workstation command ${JSON.stringify(sub ?? '')}; use enroll, list or revoke`);
     }
+  });
+}
+
+async function backup(args: string[]): Promise<void> {
+  const { values, positionals } = parse(args, []);
+  const [file, ...rest] = positionals;
+  if (!file || rest.length) throw new UsageError('Usage: backup <file>');
+  const dir = dataDir(values);
+  if (!fs.existsSync(path.join(dir, DB_FILE_NAME))) throw new UsageError(`No server data in ${dir} (pass --data)`);
+  const target = path.resolve(file);
+  if (fs.existsSync(target)) throw new UsageError(`${target} exists; back up to a new file`);
+  await withStorage(dir, async (storage) => {
+    const r = await storage.backup(target);
+    process.stdout.write(`Backed up ${path.join(dir, DB_FILE_NAME)} to ${target} (${r.pages} pages)\n`);
   });
 }
 
@@ -348,6 +363,9 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       case 'status':
         await status(args);
+        return 0;
+      case 'backup':
+        await backup(args);
         return 0;
       case 'cad-key':
         await cadKey(args);

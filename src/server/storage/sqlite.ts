@@ -556,6 +556,20 @@ export class SqliteStorage implements ServerStorage {
     );
   }
 
+  /**
+   * A consistent copy of the whole database to `file` while the server runs (SQLite's online
+   * backup, between transactions); the copy is written beside and renamed, never half there.
+   */
+  backup(file: string): Promise<{ pages: number }> {
+    return this.exclusive(async () => {
+      if (this.closed) throw new ServerStorageError('closed', 'The server storage is closed');
+      const tmp = `${file}.partial`;
+      const r = await this.db.backup(tmp);
+      fs.renameSync(tmp, file);
+      return { pages: r.totalPages };
+    });
+  }
+
   close(): Promise<void> {
     return this.exclusive(async () => {
       if (this.closed) return;
