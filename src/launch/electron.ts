@@ -5,6 +5,8 @@ import { demoAllowed, loadMachinePolicy, policyScreenHtml, syncConfigFromPolicy 
 import { electronMachine, keepUserDataLocal, startLog } from '../main/electron/machine';
 import { createCore } from '../main/core';
 import { machineId } from '../node/machine-id';
+import { diagnosticsReport } from '../main/electron/diagnostics';
+import { PROTOCOL, TANDEM_VERSION } from '../shared/version';
 import { startDemoServer, DEMO_DIRECT_LINE } from './demo-server';
 import { seedDemo } from './demo-seed';
 
@@ -16,8 +18,25 @@ import { seedDemo } from './demo-seed';
  */
 const here = __dirname;
 keepUserDataLocal();
-const { log } = startLog();
+const { log, file: logFile } = startLog();
 const machine = electronMachine();
+
+/** The last `bytes` of a file ('' when there is none). */
+function readTail(file: string, bytes: number): string {
+  try {
+    const size = fs.statSync(file).size;
+    const fd = fs.openSync(file, 'r');
+    try {
+      const buf = Buffer.alloc(Math.min(size, bytes));
+      fs.readSync(fd, buf, 0, buf.length, size - buf.length);
+      return buf.toString('utf8');
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return '';
+  }
+}
 
 async function main(): Promise<void> {
   const result = loadMachinePolicy(machine);
@@ -39,6 +58,15 @@ async function main(): Promise<void> {
       failurePage,
       log,
       globalHotkey: policy.globalHotkey,
+      diagnostics: () =>
+        diagnosticsReport({
+          now: new Date(),
+          versions: { tandem: TANDEM_VERSION, protocol: String(PROTOCOL), electron: process.versions.electron, chrome: process.versions.chrome, node: process.versions.node },
+          platform: `${process.platform} ${process.arch}`,
+          policy: result,
+          logFile,
+          log: readTail(logFile, 256 * 1024),
+        }),
       async createCore(key, userData) {
         return createCore({
           profileDir: path.join(userData, 'profile'),

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import fs from 'node:fs';
-import { app, BrowserWindow, globalShortcut, ipcMain, net, protocol, safeStorage, screen, session, Notification, type IpcMainInvokeEvent } from 'electron';
+import { app, BrowserWindow, dialog, globalShortcut, ipcMain, Menu, net, protocol, safeStorage, screen, session, Notification, type IpcMainInvokeEvent } from 'electron';
 import { pathToFileURL } from 'node:url';
 import { RpcError } from '../../shared/contract';
 import { forwardEvents } from './forward';
@@ -25,6 +25,40 @@ export interface ShellOptions {
   log?(level: 'info' | 'warn' | 'error', message: string): void;
   /** Policy's globalHotkey: an accelerator that acts as F9 (conference) while CAD has focus. */
   globalHotkey?: string;
+  /** The "Save diagnostics" report (versions, policy, log; no secrets, no clinical data). */
+  diagnostics?(): string;
+}
+
+/**
+ * The app menu: editing keys for the forms, zoom, and Help → Save diagnostics for IT. No
+ * reload or developer tools in a packaged app.
+ */
+function installMenu(opts: ShellOptions, win: () => BrowserWindow | null): void {
+  const dev = !app.isPackaged;
+  Menu.setApplicationMenu(
+    Menu.buildFromTemplate([
+      { label: 'File', submenu: [{ role: 'quit' }] },
+      { label: 'Edit', submenu: [{ role: 'undo' }, { role: 'redo' }, { type: 'separator' }, { role: 'cut' }, { role: 'copy' }, { role: 'paste' }, { role: 'selectAll' }] },
+      { label: 'View', submenu: [{ role: 'resetZoom' }, { role: 'zoomIn' }, { role: 'zoomOut' }, ...(dev ? [{ role: 'reload' as const }, { role: 'toggleDevTools' as const }] : [])] },
+      {
+        label: 'Help',
+        submenu: [
+          {
+            label: 'Save diagnostics…',
+            enabled: !!opts.diagnostics,
+            click: async () => {
+              const w = win();
+              const options = { title: 'Save Tandem diagnostics', defaultPath: `tandem-diagnostics-${new Date().toISOString().slice(0, 10)}.txt` };
+              const r = w ? await dialog.showSaveDialog(w, options) : await dialog.showSaveDialog(options);
+              if (r.canceled || !r.filePath || !opts.diagnostics) return;
+              fs.writeFileSync(r.filePath, opts.diagnostics(), { mode: 0o600 });
+              opts.log?.('info', `Diagnostics saved to ${r.filePath}`);
+            },
+          },
+        ],
+      },
+    ]),
+  );
 }
 
 // Must run before the app is ready: our scheme behaves like https (secure, fetch, CSP).
@@ -112,6 +146,8 @@ export async function startShell(opts: ShellOptions): Promise<void> {
     }
   });
 
+  let mainWindow: BrowserWindow | null = null;
+  installMenu(opts, () => mainWindow);
   const stateFile = path.join(userData, 'window-state.json');
   const bounds = visibleBounds(loadWindowState(stateFile), screen.getAllDisplays().map((d) => d.workArea));
   const win = new BrowserWindow({
@@ -129,6 +165,7 @@ export async function startShell(opts: ShellOptions): Promise<void> {
       spellcheck: false,
     },
   });
+  mainWindow = win;
   const remember = () => {
     const b = win.getBounds();
     saveWindowState(stateFile, { ...b, displayId: screen.getDisplayMatching(b).id });
