@@ -76,4 +76,19 @@ test.describe('Electron shell', () => {
     expect(await page.evaluate(() => typeof (window as unknown as { tandem?: unknown }).tandem).catch(() => 'undefined')).toBe('undefined');
     await app.close();
   });
+
+  test('a bad machine policy lists every problem and never falls back to the demo', async () => {
+    const build = spawnSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
+    expect(build.status).toBe(0);
+    const userData = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-electron-'));
+    const policy = path.join(userData, 'policy.json');
+    // As PowerShell 5 writes it: UTF-16 LE with a BOM.
+    fs.writeFileSync(policy, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(JSON.stringify({ serverUrl: 'http://localhost:1@evil.example/', demo: true }), 'utf16le')]));
+    const app = await electron.launch({ executablePath: binary!, args: ['.', `--user-data-dir=${userData}`], env: { ...process.env, TANDEM_POLICY: policy, TANDEM_DEMO: '1' } });
+    const page = await app.firstWindow();
+    await expect(page.getByRole('heading', { name: "Tandem's machine policy has problems" })).toBeVisible();
+    await expect(page.locator('.problems li')).toHaveCount(3);
+    await expect(page.getByRole('button', { name: /dispatcher/i })).toHaveCount(0);
+    await app.close();
+  });
 });
