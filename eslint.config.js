@@ -21,7 +21,7 @@ export const PACKAGE_CLASSES = {
   'DOM-only': ['react', 'react-dom', '@tanstack/react-virtual'],
   // Needs Node (native addons, sockets, files, process streams).
   'node-only': ['better-sqlite3-multiple-ciphers', '@node-rs/argon2', 'bufferutil', 'fastify', 'pino', 'ws'],
-  'electron-only': ['electron', 'electron-log'],
+  'electron-only': ['electron', 'electron-log', 'electron-updater'],
   // Builds, packages, lints and tests; never part of a running layer. @types/* are types of
   // packages named above, never imported by their own name.
   'build/test-only': [

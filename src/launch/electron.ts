@@ -2,7 +2,7 @@ import path from 'node:path';
 import fs from 'node:fs';
 import { startBlockedShell, startShell } from '../main/electron/shell';
 import { demoAllowed, loadMachinePolicy, policyScreenHtml, syncConfigFromPolicy } from '../main/electron/machine-policy';
-import { electronMachine, keepUserDataLocal, startLog } from '../main/electron/machine';
+import { electronMachine, keepUserDataLocal, startLog, startUpdates } from '../main/electron/machine';
 import { createCore } from '../main/core';
 import { machineId } from '../node/machine-id';
 import { diagnosticsReport } from '../main/electron/diagnostics';
@@ -52,6 +52,7 @@ async function main(): Promise<void> {
   if (result.state === 'configured') {
     const policy = result.policy;
     log('info', `Machine policy from ${result.sources.join(', ')}: server ${policy.serverUrl}`);
+    startUpdates(policy.updates, log);
     return startShell({
       rendererDir: path.join(here, '../renderer'),
       preloadPath: path.join(here, 'preload.cjs'),

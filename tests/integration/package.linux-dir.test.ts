@@ -59,12 +59,14 @@ const walk = (dir: string): string[] =>
 
 describe('the --linux dir package', () => {
   it('holds the bundles, the renderer and the runtime dependencies', () => {
-    for (const f of ['/dist/electron/main.cjs', '/dist/electron/preload.cjs', '/dist/renderer/index.html', '/package.json', '/node_modules/zod/package.json', '/node_modules/electron-log/package.json', '/node_modules/better-sqlite3-multiple-ciphers/lib/index.js']) {
+    for (const f of ['/dist/electron/main.cjs', '/dist/electron/preload.cjs', '/dist/renderer/index.html', '/package.json', '/node_modules/zod/package.json', '/node_modules/electron-log/package.json', '/node_modules/electron-updater/package.json', '/node_modules/better-sqlite3-multiple-ciphers/lib/index.js']) {
       expect(asar, f).toContain(f);
     }
     expect(fs.existsSync(path.join(app, 'tandem'))).toBe(true);
     expect(fs.readFileSync(path.join(resources, 'DEPLOYMENT.md'), 'utf8')).toMatch(/^# Deploying Tandem/);
     expect(fs.existsSync(path.join(resources, 'admx/Tandem.admx'))).toBe(true);
+    // electron-updater refuses a Windows update not signed by this publisher (it skips the check without this file).
+    expect(fs.readFileSync(path.join(resources, 'app-update.yml'), 'utf8')).toMatch(/publisherName:\n\s+- Tandem/);
   });
 
   it('carries nothing build-only, no sources, no tests, no renderer libraries the bundle already has', () => {

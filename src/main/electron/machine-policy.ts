@@ -37,6 +37,10 @@ export function urlProblems(value: string, what: string, opts: { allowPath: bool
 const serverUrl = z.string({ error: (i) => (i.input === undefined ? 'required: the sync server, e.g. https://sync.ecc.example:8443' : 'must be text') }).superRefine((v, ctx) => {
   for (const message of urlProblems(v, 'serverUrl', { allowPath: false })) ctx.addIssue({ code: 'custom', message });
 });
+const updatesUrl = z.string().superRefine((v, ctx) => {
+  for (const message of urlProblems(v, 'updates.url', { allowPath: true })) ctx.addIssue({ code: 'custom', message });
+});
+
 /** An Electron accelerator for the conference key: a function key, optionally with modifiers. */
 export const HOTKEY = /^((CommandOrControl|Control|Ctrl|Alt|Shift|Super)\+)*(F([1-9]|1[0-9]|2[0-4]))$/;
 
@@ -55,6 +59,8 @@ export const MachinePolicy = z
     workstationName: z.string().min(1).max(100).optional(),
     /** The conference key while another application (CAD) has focus; off unless set. */
     globalHotkey: z.string().regex(HOTKEY, 'globalHotkey must be a function key such as "F9" or "Ctrl+Shift+F9"').optional(),
+    /** Self-updates from the ECC's update server (electron-updater, generic provider); off unless set. */
+    updates: z.object({ url: updatesUrl, channel: z.enum(['latest', 'pilot']).default('latest') }).strict().optional(),
   })
   .strict();
 export type MachinePolicy = z.infer<typeof MachinePolicy>;
@@ -69,6 +75,7 @@ export const POLICY_KEYS: Record<keyof MachinePolicy, string> = {
   clinicianDirectLine: "the clinician's direct line, shown when a handoff cannot go through",
   workstationName: 'the name this console enrolls under (default: the host name)',
   globalHotkey: 'the conference key while CAD has focus, e.g. "F9" (off unless set)',
+  updates: 'self-updates: { "url": "https://updates.ecc.example/tandem/", "channel": "latest" | "pilot" } (off unless set)',
 };
 
 export type PolicyResult =
@@ -99,6 +106,7 @@ export function decodePolicyBytes(bytes: Uint8Array): { text: string } | { probl
 function issuesOf(error: z.ZodError): string[] {
   return error.issues.map((i) => {
     if (i.code === 'unrecognized_keys') {
+      if (i.path.length > 0) return i.keys.map((k) => `${[...i.path, k].join('.')}: not a key of ${i.path.join('.')}`).join('\n');
       return i.keys
         .map((k) => (k === 'demo' ? 'demo: the demo cannot be turned on by a machine policy (developers run `npm start`)' : `${k}: not a policy key (known keys: ${Object.keys(POLICY_KEYS).join(', ')})`))
         .join('\n');

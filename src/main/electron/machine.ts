@@ -3,6 +3,7 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { app } from 'electron';
 import log from 'electron-log/main';
+import { autoUpdater } from 'electron-updater';
 import type { PolicyMachine } from './machine-policy';
 
 /** The machine the Electron app runs on, as the policy loader sees it. */
@@ -73,4 +74,34 @@ export function startLog(): { log: ShellLog; file: string } {
   log.initialize();
   log.info(`Tandem ${app.getVersion()} (Electron ${process.versions.electron}, Node ${process.versions.node}) starting; log ${file}`);
   return { log: (level, message) => log[level](message), file };
+}
+
+/**
+ * Self-updates from the ECC's update server (policy `updates`; off unless set), with
+ * electron-updater's generic provider: the download is checked against the SHA-512 in the
+ * feed's latest.yml and, on Windows, its Authenticode signature must name the publisher in
+ * resources/app-update.yml. An update downloads in the background and installs when Tandem
+ * quits: never a restart in the middle of a call. The update server's certificate must be
+ * trusted by the OS (electron-updater uses Chromium's network stack, not caFile).
+ */
+export function startUpdates(updates: { url: string; channel: 'latest' | 'pilot' } | undefined, say: ShellLog): void {
+  if (!updates) return;
+  if (!app.isPackaged) {
+    say('info', `Updates from ${updates.url} are for installed builds; this is a development build`);
+    return;
+  }
+  autoUpdater.logger = log;
+  autoUpdater.autoDownload = true;
+  autoUpdater.autoInstallOnAppQuit = true;
+  autoUpdater.allowDowngrade = false;
+  autoUpdater.allowPrerelease = updates.channel === 'pilot';
+  autoUpdater.channel = updates.channel;
+  autoUpdater.setFeedURL({ provider: 'generic', url: updates.url, channel: updates.channel });
+  autoUpdater.on('update-downloaded', (info) => say('info', `Tandem ${info.version} downloaded; it installs when Tandem quits`));
+  autoUpdater.on('error', (err) => say('warn', `Update check failed: ${err.message}`));
+  const check = () => void autoUpdater.checkForUpdates().catch((err: Error) => say('warn', `Update check failed: ${err.message}`));
+  void app.whenReady().then(() => {
+    check();
+    setInterval(check, 4 * 60 * 60_000).unref();
+  });
 }
