@@ -73,6 +73,10 @@ function hardenContents(): void {
     contents.on('will-redirect', (event, url) => {
       if (!isAllowedNavigation(url)) event.preventDefault();
     });
+    // Sub-frames too (will-navigate covers only the main frame).
+    contents.on('will-frame-navigate', (event) => {
+      if (!isAllowedNavigation(event.url)) event.preventDefault();
+    });
     contents.setWindowOpenHandler(() => ({ action: 'deny' }));
     contents.on('will-attach-webview', (event) => event.preventDefault());
   });
@@ -91,6 +95,8 @@ export async function startBlockedShell(html: string): Promise<void> {
   }
   hardenContents();
   await app.whenReady();
+  // Also reached when the console failed after it had started serving its own pages.
+  if (protocol.isProtocolHandled(APP_SCHEME)) protocol.unhandle(APP_SCHEME);
   protocol.handle(APP_SCHEME, () => new Response(html, { headers: { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'" } }));
   const win = new BrowserWindow({ ...SCREEN_WINDOW, webPreferences: { contextIsolation: true, sandbox: true, nodeIntegration: false, javascript: false } });
   await win.loadURL(`${APP_ORIGIN}/not-configured`);
