@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listPackage } from '@electron/asar';
 import { getCurrentFuseWire, FuseV1Options } from '@electron/fuses';
 import { tempDir } from '../helpers/tmp';
@@ -53,6 +53,8 @@ beforeAll(() => {
   production = new Set(ls.stdout.split('\n').filter((p) => p.includes('node_modules')).map((p) => p.replace(/\\/g, '/').split('node_modules/').pop()!));
   asar = listPackage(path.join(resources, 'app.asar'), { isPack: false }).map((p) => p.replace(/\\/g, '/'));
 }, 400_000);
+
+afterAll(() => t.cleanup());
 
 const walk = (dir: string): string[] =>
   fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.relative(resources, path.join(dir, e.name)).replace(/\\/g, '/')]));
