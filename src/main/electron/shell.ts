@@ -169,6 +169,8 @@ export async function startShell(opts: ShellOptions): Promise<void> {
       webSecurity: true,
       webviewTag: false,
       spellcheck: false,
+      // No developer tools in an installed console (no menu entry, no shortcut, no API).
+      devTools: !app.isPackaged,
     },
   });
   mainWindow = win;
