@@ -21,11 +21,11 @@ export const PACKAGE_CLASSES = {
   'DOM-only': ['react', 'react-dom', '@tanstack/react-virtual'],
   // Needs Node (native addons, sockets, files, process streams).
   'node-only': ['better-sqlite3-multiple-ciphers', '@node-rs/argon2', 'bufferutil', 'fastify', 'pg', 'pino', 'ws'],
-  'electron-only': ['electron'],
+  'electron-only': ['electron', 'electron-log', 'electron-updater'],
   // Builds, packages, lints and tests; never part of a running layer. @types/* are types of
   // packages named above, never imported by their own name.
   'build/test-only': [
-    '@electron/fuses', '@eslint/js', '@playwright/test', '@vitejs/plugin-react', 'electron-builder', 'esbuild',
+    '@electron/fuses', '@eslint/js', '@playwright/test', '@vitejs/plugin-react', 'ajv', 'electron-builder', 'esbuild', 'js-yaml', 'node-abi',
     'eslint', 'eslint-plugin-boundaries', 'fast-check', 'tsx', 'typescript', 'typescript-eslint', 'vite', 'vitest',
     '@types/better-sqlite3', '@types/luxon', '@types/node', '@types/pg', '@types/react', '@types/react-dom', '@types/ws',
   ],

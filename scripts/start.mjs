@@ -17,7 +17,8 @@ try {
   electronPath = null;
 }
 if (typeof electronPath === 'string') {
-  const child = spawn(electronPath, ['.'], { stdio: 'inherit' });
+  // The demo is a developer's choice, never a machine's default: the app runs it only when asked.
+  const child = spawn(electronPath, ['.'], { stdio: 'inherit', env: { ...process.env, TANDEM_DEMO: '1' } });
   child.on('exit', (code) => process.exit(code ?? 0));
 } else {
   console.log('No Electron binary is installed here (installed with ELECTRON_SKIP_BINARY_DOWNLOAD=1).');

@@ -1,58 +1,115 @@
 import path from 'node:path';
 import fs from 'node:fs';
-import { startShell } from '../main/electron/shell';
-import { parsePolicy, policyPath, type MachinePolicy } from '../main/electron/policy';
+import { startBlockedShell, startShell } from '../main/electron/shell';
+import { demoAllowed, loadMachinePolicy, policyScreenHtml, syncConfigFromPolicy } from '../main/electron/machine-policy';
+import { electronMachine, keepUserDataLocal, startLog, startUpdates } from '../main/electron/machine';
 import { createCore } from '../main/core';
+import { machineId } from '../node/machine-id';
+import { diagnosticsReport } from '../main/electron/diagnostics';
+import { PROTOCOL, TANDEM_VERSION } from '../shared/version';
 import { startDemoServer, DEMO_DIRECT_LINE } from './demo-server';
 import { seedDemo } from './demo-seed';
 
 /**
- * The Electron app's entry point (bundled to dist/electron/main.cjs). With a machine policy
- * it connects to the ECC's sync server; without one (a developer's `npm start`) it runs the
- * embedded demo: an in-process sync server and one console with sample data.
+ * The Electron app's entry point (bundled to dist/electron/main.cjs), fail-closed: with a
+ * machine policy it connects to the ECC's sync server; without one it shows "not
+ * configured" (what IT must set); with a bad one, every problem. The embedded demo runs
+ * only when a developer asks for it (`npm start` sets TANDEM_DEMO=1 in a development build).
  */
-function readPolicy(): MachinePolicy | null {
-  const file = process.env.TANDEM_POLICY ?? policyPath(process.platform, process.env);
-  if (!fs.existsSync(file)) return null;
-  return parsePolicy(fs.readFileSync(file, 'utf8'), file);
+const here = __dirname;
+keepUserDataLocal();
+const { log, file: logFile } = startLog();
+const machine = electronMachine();
+
+/** The last `bytes` of a file ('' when there is none). */
+function readTail(file: string, bytes: number): string {
+  try {
+    const size = fs.statSync(file).size;
+    const fd = fs.openSync(file, 'r');
+    try {
+      const buf = Buffer.alloc(Math.min(size, bytes));
+      fs.readSync(fd, buf, 0, buf.length, size - buf.length);
+      return buf.toString('utf8');
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return '';
+  }
 }
 
-const here = __dirname;
-void startShell({
-  rendererDir: path.join(here, '../renderer'),
-  preloadPath: path.join(here, 'preload.cjs'),
-  async createCore(key, userData) {
-    const policy = readPolicy();
-    if (policy && !policy.demo) {
-      return createCore({
-        profileDir: path.join(userData, 'profile'),
-        key,
-        workstationName: policy.workstationName,
-        sync: { serverUrl: policy.serverUrl, enrollmentToken: policy.enrollmentToken, ca: policy.caFile ? fs.readFileSync(policy.caFile, 'utf8') : undefined },
-        clinicianDirectLine: policy.clinicianDirectLine ?? null,
-        lockAfterMinutes: policy.lockAfterMinutes,
-      });
-    }
-    const server = await startDemoServer(path.join(userData, 'demo-server'));
-    const core = await createCore({
-      profileDir: path.join(userData, 'demo-profile'),
-      key,
-      demo: true,
-      workstationName: 'demo-electron',
-      sync: { serverUrl: server.url, enrollmentToken: await server.enrollmentToken('demo-electron') },
-      clinicianDirectLine: DEMO_DIRECT_LINE,
-    });
-    await seedDemo(core, ['dispatcher', 'clinician']);
-    return {
-      call: core.call,
-      onAny: core.onAny,
-      close: () => {
-        core.close();
-        void server.close();
+async function main(): Promise<void> {
+  const result = loadMachinePolicy(machine);
+  if (result.state === 'invalid') {
+    log('error', `Machine policy (${result.sources.join(', ')}) cannot be used:\n  ${result.problems.join('\n  ')}`);
+    return startBlockedShell(policyScreenHtml(result));
+  }
+  if (result.state === 'not-configured' && !demoAllowed(machine, result)) {
+    log('error', `Tandem is not configured: no machine policy in ${result.looked.join(', ')}`);
+    return startBlockedShell(policyScreenHtml(result));
+  }
+  const failurePage = (message: string) => policyScreenHtml({ state: 'failed', problems: [message] });
+  if (result.state === 'configured') {
+    const policy = result.policy;
+    log('info', `Machine policy from ${result.sources.join(', ')}: server ${policy.serverUrl}`);
+    startUpdates(policy.updates, log);
+    return startShell({
+      rendererDir: path.join(here, '../renderer'),
+      preloadPath: path.join(here, 'preload.cjs'),
+      failurePage,
+      log,
+      globalHotkey: policy.globalHotkey,
+      diagnostics: () =>
+        diagnosticsReport({
+          now: new Date(),
+          versions: { tandem: TANDEM_VERSION, protocol: String(PROTOCOL), electron: process.versions.electron, chrome: process.versions.chrome, node: process.versions.node },
+          platform: `${process.platform} ${process.arch}`,
+          policy: result,
+          logFile,
+          log: readTail(logFile, 256 * 1024),
+        }),
+      async createCore(key, userData) {
+        return createCore({
+          profileDir: path.join(userData, 'profile'),
+          key,
+          workstationName: policy.workstationName,
+          sync: syncConfigFromPolicy(policy, (f) => fs.readFileSync(f, 'utf8'), machineId()),
+          clinicianDirectLine: policy.clinicianDirectLine ?? null,
+          lockAfterMinutes: policy.lockAfterMinutes,
+        });
       },
-    };
-  },
-}).catch((err) => {
-  console.error(`Tandem could not start: ${(err as Error).message}`);
-  process.exit(1);
+    });
+  }
+  log('warn', 'No machine policy: running the embedded demo (TANDEM_DEMO=1, development build)');
+  return startShell({
+    rendererDir: path.join(here, '../renderer'),
+    preloadPath: path.join(here, 'preload.cjs'),
+    failurePage,
+    log,
+    async createCore(key, userData) {
+      const server = await startDemoServer(path.join(userData, 'demo-server'));
+      const core = await createCore({
+        profileDir: path.join(userData, 'demo-profile'),
+        key,
+        demo: true,
+        workstationName: 'demo-electron',
+        sync: { serverUrl: server.url, enrollmentToken: await server.enrollmentToken('demo-electron') },
+        clinicianDirectLine: DEMO_DIRECT_LINE,
+      });
+      await seedDemo(core, ['dispatcher', 'clinician']);
+      return {
+        call: core.call,
+        onAny: core.onAny,
+        close: () => {
+          core.close();
+          void server.close();
+        },
+      };
+    },
+  });
+}
+
+main().catch((err) => {
+  log('error', `Tandem could not start: ${(err as Error).stack ?? (err as Error).message}`);
+  void startBlockedShell(policyScreenHtml({ state: 'failed', problems: [(err as Error).message] })).catch(() => process.exit(1));
 });

@@ -1,5 +1,5 @@
 import type { User } from '../shared/contract';
-import { Auth, toUser, type NewUser } from './auth';
+import { Auth, toUser, type EnrollmentKeyInfo, type NewUser } from './auth';
 import { cadKeyAdmin } from './eido';
 import type { CadKeyRecord, ServerStorage, StorageCounts, StoredEidoRejection, StoredRefusal } from './storage/types';
 
@@ -13,6 +13,10 @@ export interface WorkstationInfo {
   enrolledAt: string;
   revoked: boolean;
   revokedAt: string | null;
+  /** The site enrollment key that enrolled it, or null for a one-time token. */
+  enrollmentKeyId: string | null;
+  /** Bound to the machine it enrolled on. */
+  machineBound: boolean;
 }
 
 export interface ServerStatus extends StorageCounts {
@@ -24,6 +28,13 @@ export interface ServerAdmin {
   addUser(input: NewUser): Promise<User>;
   /** A one-time enrollment token (shown once; only its hash is stored). */
   createEnrollmentToken(name?: string): Promise<string>;
+  /** A site enrollment key for a fleet's machine policy (shown once). */
+  addEnrollmentKey(name: string): Promise<{ key: string; info: EnrollmentKeyInfo }>;
+  /** A new key under the name; the old ones enroll for `graceMs` more, then stop. */
+  rotateEnrollmentKey(name: string, graceMs: number): Promise<{ key: string; info: EnrollmentKeyInfo; expiredOld: number }>;
+  /** Revokes the key(s) with this id or name; with `workstations`, also every workstation they enrolled. */
+  revokeEnrollmentKey(idOrName: string, opts?: { workstations?: boolean }): Promise<{ keys: string[]; workstations: string[] }>;
+  listEnrollmentKeys(): Promise<EnrollmentKeyInfo[]>;
   listUsers(): Promise<User[]>;
   listWorkstations(): Promise<WorkstationInfo[]>;
   /** Revokes a workstation and ends its sessions; false when there is no such workstation. */
@@ -62,11 +73,31 @@ export function createAdmin(
         enrolledAt: w.enrolledAt,
         revoked: w.revoked,
         revokedAt: w.revokedAt,
+        enrollmentKeyId: w.enrollmentKeyId ?? null,
+        machineBound: !!w.machineId,
       })),
     revokeWorkstation: async (id) => {
       const ok = await auth.revokeWorkstation(id);
       if (ok) onRevoke(id);
       return ok;
+    },
+    addEnrollmentKey: (name) => auth.createEnrollmentKey(name),
+    rotateEnrollmentKey: (name, graceMs) => auth.rotateEnrollmentKey(name, graceMs),
+    listEnrollmentKeys: () => auth.listEnrollmentKeys(),
+    revokeEnrollmentKey: async (idOrName, o = {}) => {
+      const keys = await auth.revokeEnrollmentKey(idOrName);
+      const workstations: string[] = [];
+      if (o.workstations) {
+        for (const k of keys) {
+          for (const w of await auth.workstationsEnrolledWith(k)) {
+            if (!w.revoked && (await auth.revokeWorkstation(w.id))) {
+              onRevoke(w.id);
+              workstations.push(w.id);
+            }
+          }
+        }
+      }
+      return { keys, workstations };
     },
     refusedOps: (limit = 100) => storage.transaction((tx) => tx.listRefused(Math.max(1, Math.min(limit, 10_000))), { readOnly: true }),
     status: async () => {

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { consoleRefusal, HEADER_PROTOCOL, HEADER_VERSION, MIN_CONSOLE_PROTOCOL, peerFromHeaders, PROTOCOL, TANDEM_VERSION, type Peer } from '../shared/version';
 import type { AddressInfo } from 'node:net';
 import type http from 'node:http';
 import type https from 'node:https';
@@ -22,7 +23,7 @@ import { SqliteStorage } from './storage/sqlite';
 import type { ServerStorage } from './storage/types';
 import { SyncEngine } from './sync';
 
-export const SERVER_VERSION = '0.1.0';
+export const SERVER_VERSION = TANDEM_VERSION;
 export const DEFAULT_HANDOFF_TIMEOUT_MS = 30_000;
 export const DEFAULT_MAX_DRIFT_MS = 5 * 60_000;
 export const DB_FILE_NAME = 'tandem-server.db';
@@ -65,6 +66,8 @@ export interface SyncServerConfig {
   eidoStrict?: boolean;
   /** GET /v1/health answers 503 when the database takes longer than this. Default 2 s. */
   healthTimeoutMs?: number;
+  /** This server's release and protocol, and the oldest console protocol it accepts (tests of the exchange only). */
+  protocol?: { self: Peer; minConsole: number };
   /** Every time the server reads or waits on (sessions, tokens, handoff timeouts, stored timestamps). Default: the system clock. */
   clock?: Clock;
 }
@@ -223,12 +226,27 @@ export async function createSyncServer(config: SyncServerConfig): Promise<SyncSe
       reply.status(404).send({ code: 'not_found', message: `No route ${req.method} ${req.url.split('?')[0]}` });
     });
 
+    // The version exchange: every answer names this server; a console that names itself
+    // too old is told so (426) before anything else happens.
+    const self = config.protocol?.self ?? { version: TANDEM_VERSION, protocol: PROTOCOL };
+    const minConsole = config.protocol?.minConsole ?? MIN_CONSOLE_PROTOCOL;
+    fastify.addHook('onRequest', async (req, reply) => {
+      reply.header(HEADER_VERSION, self.version);
+      reply.header(HEADER_PROTOCOL, String(self.protocol));
+      const peer = peerFromHeaders((n) => {
+        const v = req.headers[n];
+        return Array.isArray(v) ? v[0] : v;
+      });
+      const refusal = peer ? consoleRefusal(peer, self, minConsole) : null;
+      if (refusal) return reply.status(426).send({ code: 'upgrade_required', message: refusal });
+    });
+
     const caller = guardRoutes(fastify, auth);
 
     fastify.get('/v1/health', async (_req, reply) => {
-      const report = await checkHealth(storage, SERVER_VERSION, config.healthTimeoutMs, (err) => logger.warn({ err }, 'health: the database did not answer'));
+      const report = await checkHealth(storage, self.version, config.healthTimeoutMs, (err) => logger.warn({ err }, 'health: the database did not answer'));
       if (!report.ok) logger.warn({ database: report.database, reason: report.message }, 'health check failed');
-      return reply.status(report.ok ? 200 : 503).send(report);
+      return reply.status(report.ok ? 200 : 503).send({ ...report, protocol: self.protocol, minConsoleProtocol: minConsole });
     });
     fastify.post('/v1/enroll', async (req) => {
       const res = await auth.enroll(req.body);

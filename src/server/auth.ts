@@ -1,10 +1,10 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { z } from 'zod';
 import type { User } from '../shared/contract';
-import { HEADER_SECRET, HEADER_WORKSTATION } from '../shared/sync/wire';
+import { HEADER_MACHINE, HEADER_SECRET, HEADER_WORKSTATION } from '../shared/sync/wire';
 import { ServerError, describeZodIssues } from './errors';
 import { hashPassword, newId, randomToken, sameHash, sha256, verifyPassword } from './secrets';
-import type { ServerStorage, UserRecord, WorkstationRecord } from './storage/types';
+import type { EnrollmentKeyRecord, ServerStorage, UserRecord, WorkstationRecord } from './storage/types';
 import { Role } from '../shared/roles';
 
 /**
@@ -19,7 +19,30 @@ export interface Caller {
   expiresAt: number;
 }
 
-export const EnrollBody = z.object({ token: z.string().min(1).max(200), name: z.string().trim().min(1).max(200).optional() });
+const MachineId = z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 in hex');
+export const EnrollBody = z
+  .object({
+    /** A one-time token (one machine). */
+    token: z.string().min(1).max(200).optional(),
+    /** A site enrollment key (a fleet). */
+    key: z.string().min(1).max(200).optional(),
+    name: z.string().trim().min(1).max(200).optional(),
+    machineId: MachineId.optional(),
+  })
+  .refine((b) => (b.token === undefined) !== (b.key === undefined), { message: 'give either token or key' });
+
+/** A site key as printed: the prefix says what it is when it turns up in a policy file or a ticket. */
+const KEY_PREFIX = 'tnd-site-';
+export interface EnrollmentKeyInfo {
+  id: string;
+  name: string;
+  createdAt: string;
+  expiresAt: string | null;
+  revokedAt: string | null;
+  uses: number;
+  lastUsedAt: string | null;
+}
+const keyInfo = ({ keyHash: _hash, ...info }: EnrollmentKeyRecord): EnrollmentKeyInfo => info;
 export const SessionBody = z.object({ username: z.string().min(1).max(100), password: z.string().min(1).max(200) });
 
 export const NewUser = z.object({
@@ -93,14 +116,83 @@ export class Auth {
     return { token, expiresAt };
   }
 
+  /** A site enrollment key for a fleet's machine policy, shown once; only its hash is kept. */
+  async createEnrollmentKey(name: string, opts: { expiresAt?: string | null } = {}): Promise<{ key: string; info: EnrollmentKeyInfo }> {
+    const clean = name.trim();
+    if (!/^[A-Za-z0-9_.-]{1,100}$/.test(clean)) throw new ServerError('bad_request', 'An enrollment key name is 1-100 letters, digits, _ . or -');
+    const key = `${KEY_PREFIX}${randomToken()}`;
+    const rec: EnrollmentKeyRecord = {
+      id: newId('enk'),
+      keyHash: sha256(key),
+      name: clean,
+      createdAt: new Date(this.opts.now()).toISOString(),
+      expiresAt: opts.expiresAt ?? null,
+      revokedAt: null,
+      uses: 0,
+      lastUsedAt: null,
+    };
+    await this.storage.transaction((tx) => tx.insertEnrollmentKey(rec));
+    return { key, info: keyInfo(rec) };
+  }
+
+  /**
+   * A new key under the same name; the old ones keep enrolling for `graceMs` (while the new
+   * policy reaches every machine), then stop. Machines already enrolled are not affected.
+   */
+  async rotateEnrollmentKey(name: string, graceMs: number): Promise<{ key: string; info: EnrollmentKeyInfo; expiredOld: number }> {
+    const at = new Date(this.opts.now() + Math.max(0, graceMs)).toISOString();
+    const known = await this.storage.transaction((tx) => tx.listEnrollmentKeys(), { readOnly: true });
+    if (!known.some((k) => k.name === name && !k.revokedAt)) throw new ServerError('not_found', `No live enrollment key named ${name}; create one with "enrollment-key add ${name}"`);
+    const expiredOld = await this.storage.transaction((tx) => tx.expireEnrollmentKeys(name, at));
+    const made = await this.createEnrollmentKey(name);
+    return { ...made, expiredOld };
+  }
+
+  /** Revokes the key(s) with this id or name at once; returns the ids revoked. */
+  async revokeEnrollmentKey(idOrName: string): Promise<string[]> {
+    return this.storage.transaction((tx) => tx.revokeEnrollmentKeys(idOrName, new Date(this.opts.now()).toISOString()));
+  }
+
+  async listEnrollmentKeys(): Promise<EnrollmentKeyInfo[]> {
+    return (await this.storage.transaction((tx) => tx.listEnrollmentKeys(), { readOnly: true })).map(keyInfo);
+  }
+
+  async workstationsEnrolledWith(keyId: string): Promise<WorkstationRecord[]> {
+    return this.storage.transaction((tx) => tx.workstationsEnrolledWith(keyId), { readOnly: true });
+  }
+
   async enroll(body: unknown): Promise<{ workstationId: string; secret: string }> {
     const parsed = EnrollBody.safeParse(body);
     if (!parsed.success) throw new ServerError('bad_request', `Invalid enrollment: ${describeZodIssues(parsed.error.issues)}`);
-    const tokenHash = sha256(parsed.data.token);
     const secret = randomToken();
     const workstationId = newId('wst');
     const now = this.opts.now();
     const at = new Date(now).toISOString();
+    const machineId = parsed.data.machineId ?? null;
+    if (parsed.data.key !== undefined) {
+      const keyHash = sha256(parsed.data.key);
+      await this.storage.transaction(async (tx) => {
+        const key = await tx.getEnrollmentKeyByHash(keyHash);
+        if (!key) throw new ServerError('unauthenticated', 'Unknown enrollment key: check enrollmentKey in the machine policy against "enrollment-key list" on the server');
+        if (key.revokedAt) throw new ServerError('unauthenticated', `The enrollment key "${key.name}" was revoked at ${key.revokedAt}; IT must push the current key in the machine policy`);
+        if (key.expiresAt && Date.parse(key.expiresAt) <= now) {
+          throw new ServerError('unauthenticated', `The enrollment key "${key.name}" was rotated out at ${key.expiresAt}; IT must push the current key in the machine policy`);
+        }
+        await tx.insertWorkstation({
+          id: workstationId,
+          name: parsed.data.name ?? 'Workstation',
+          secretHash: sha256(secret),
+          enrolledAt: at,
+          revoked: false,
+          revokedAt: null,
+          enrollmentKeyId: key.id,
+          machineId,
+        });
+        await tx.touchEnrollmentKey(key.id, at);
+      });
+      return { workstationId, secret };
+    }
+    const tokenHash = sha256(parsed.data.token!);
     await this.storage.transaction(async (tx) => {
       const token = await tx.getEnrollmentToken(tokenHash);
       if (!token) throw new ServerError('unauthenticated', 'Unknown enrollment token; ask IT for a new one');
@@ -115,6 +207,8 @@ export class Auth {
         enrolledAt: at,
         revoked: false,
         revokedAt: null,
+        enrollmentKeyId: null,
+        machineId,
       });
       if (!(await tx.useEnrollmentToken(tokenHash, at, workstationId))) {
         throw new ServerError('unauthenticated', 'This enrollment token has already been used; ask IT for a new one');
@@ -133,6 +227,10 @@ export class Auth {
     const ws = await this.storage.transaction((tx) => tx.getWorkstation(id), { readOnly: true });
     if (!ws || !sameHash(ws.secretHash, sha256(secret))) throw new ServerError('unauthenticated', 'This workstation is not enrolled with this server');
     if (ws.revoked) throw new ServerError('unauthenticated', "This workstation's enrollment was revoked; ask IT to enroll it again");
+    // An identity enrolled on one machine does not work from another (a copied or roaming profile).
+    if (ws.machineId && header(headers, HEADER_MACHINE) !== ws.machineId) {
+      throw new ServerError('unauthenticated', "This workstation's identity belongs to another machine (a copied or roaming profile); this machine must enroll itself");
+    }
     return ws;
   }
 

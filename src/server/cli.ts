@@ -12,7 +12,7 @@ import { backupSqliteDatabase, restoreSqliteDatabase, SqliteStorage } from './st
 import type { ServerStorage } from './storage/types';
 
 /**
- * `npm run server -- <command>`: serve, user add, workstation enroll|list|revoke, status.
+ * `npm run server -- <command>`: serve, user add, workstation enroll|list|revoke, enrollment-key add|rotate|revoke|list, status.
  * Data lives in --data DIR, else $TANDEM_SERVER_DATA, else ./.tandem-server.
  */
 const USAGE = `Usage: npm run server -- <command> [options]
@@ -34,6 +34,13 @@ Commands:
   backup <file>                   copy the SQLite database to <file> while the server runs (online backup)
   restore <file>                  put a backup in place of the SQLite database (stop the server first;
                                   the database it replaces is kept beside it)
+  enrollment-key add <name>       print a site enrollment key for a fleet's machine policy (shown once)
+  enrollment-key rotate <name> [--grace-days N]
+                                  a new key under that name; the old one enrolls N more days (default 7)
+  enrollment-key revoke <name|id> [--workstations revoke]
+                                  stop a key enrolling now; with --workstations revoke, also revoke
+                                  every workstation it enrolled
+  enrollment-key list             keys: name, id, created, uses, last used, expiry, revoked
   cad-key add <name>              print a new API key for a CAD's POST /eido (shown once)
   cad-key list                    list CAD keys (name, created, last used, revoked)
   cad-key revoke <name>           revoke a CAD key
@@ -177,7 +184,8 @@ async function workstation(args: string[]): Promise<void> {
       process.stderr.write('One-time enrollment token (valid 24 hours). Enter it on the workstation.\n');
     } else if (sub === 'list') {
       for (const w of await admin.listWorkstations()) {
-        process.stdout.write(`${w.id}\t${w.name}\tenrolled ${w.enrolledAt}${w.revoked ? `\tREVOKED ${w.revokedAt}` : ''}\n`);
+        const how = w.enrollmentKeyId ? `key ${w.enrollmentKeyId}` : 'one-time token';
+        process.stdout.write(`${w.id}\t${w.name}\tenrolled ${w.enrolledAt} (${how}${w.machineBound ? ', machine-bound' : ''})${w.revoked ? `\tREVOKED ${w.revokedAt}` : ''}\n`);
       }
     } else if (sub === 'revoke') {
       if (!id || rest.length) throw new UsageError('Usage: workstation revoke <id>');
@@ -254,6 +262,42 @@ async function cadKey(args: string[]): Promise<void> {
       process.stdout.write(`Revoked CAD key ${name}\n`);
     } else {
       throw new UsageError(`Unknown cad-key command ${JSON.stringify(sub ?? '')}; use add, list or revoke`);
+    }
+  });
+}
+
+async function enrollmentKey(args: string[]): Promise<void> {
+  const { values, positionals } = parse(args, ['grace-days', 'workstations']);
+  const [sub, name, ...rest] = positionals;
+  if (rest.length) throw new UsageError(`enrollment-key ${sub} takes one name`);
+  await withStorage(dataDir(values), async (storage) => {
+    const admin = createAdmin(storage);
+    if (sub === 'add') {
+      if (!name) throw new UsageError('Usage: enrollment-key add <name>');
+      const { key, info } = await admin.addEnrollmentKey(name);
+      process.stdout.write(`${key}\n`);
+      process.stderr.write(`Site enrollment key "${info.name}" (${info.id}): shown once, only its hash is kept. Put it in the machine policy as "enrollmentKey".\n`);
+    } else if (sub === 'rotate') {
+      if (!name) throw new UsageError('Usage: enrollment-key rotate <name> [--grace-days N]');
+      const days = intOption('grace-days', values['grace-days'], 0, 90) ?? 7;
+      const { key, info, expiredOld } = await admin.rotateEnrollmentKey(name, days * 86_400_000);
+      process.stdout.write(`${key}\n`);
+      process.stderr.write(`New key for "${info.name}" (${info.id}). ${expiredOld} older key(s) stop enrolling in ${days} day(s); enrolled machines are not affected.\n`);
+    } else if (sub === 'revoke') {
+      if (!name) throw new UsageError('Usage: enrollment-key revoke <name|id> [--workstations revoke]');
+      if (values.workstations !== undefined && values.workstations !== 'revoke') throw new UsageError('--workstations takes the word "revoke"');
+      const r = await admin.revokeEnrollmentKey(name, { workstations: values.workstations === 'revoke' });
+      if (r.keys.length === 0) throw new UsageError(`No enrollment key ${name}`);
+      process.stdout.write(`Revoked enrollment key(s) ${r.keys.join(', ')}${values.workstations ? `; revoked ${r.workstations.length} workstation(s)` : ''}\n`);
+    } else if (sub === 'list') {
+      if (name) throw new UsageError('enrollment-key list takes no arguments');
+      for (const k of await admin.listEnrollmentKeys()) {
+        process.stdout.write(
+          `${k.name}\t${k.id}\tcreated ${k.createdAt}\tused ${k.uses}x, last ${k.lastUsedAt ?? 'never'}${k.expiresAt ? `\texpires ${k.expiresAt}` : ''}${k.revokedAt ? `\tREVOKED ${k.revokedAt}` : ''}\n`,
+        );
+      }
+    } else {
+      throw new UsageError(`Unknown enrollment-key command ${JSON.stringify(sub ?? '')}; use add, rotate, revoke or list`);
     }
   });
 }
@@ -357,6 +401,9 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       case 'cad-key':
         await cadKey(args);
+        return 0;
+      case 'enrollment-key':
+        await enrollmentKey(args);
         return 0;
       case 'eido-rejected':
         await eidoRejected(args);

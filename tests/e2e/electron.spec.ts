@@ -31,7 +31,7 @@ test.describe('Electron shell', () => {
     const app = await electron.launch({
       executablePath: binary!,
       args: ['.', `--user-data-dir=${userData}`],
-      env: { ...process.env, TANDEM_POLICY: path.join(userData, 'no-policy.json') },
+      env: { ...process.env, TANDEM_POLICY: path.join(userData, 'no-policy.json'), TANDEM_DEMO: '1' },
     });
     const page = await app.firstWindow();
     await expect(page).toHaveURL(/^app:\/\/tandem\//);
@@ -60,6 +60,35 @@ test.describe('Electron shell', () => {
     await page.keyboard.press('Enter');
     await expect(page.getByText('10 Electron Way')).toBeVisible();
     await page.screenshot({ path: 'test-results/electron-dispatcher.png' });
+    await app.close();
+  });
+
+  test('without a machine policy or the developer flag it shows "not configured", not the demo', async () => {
+    const build = spawnSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
+    expect(build.status).toBe(0);
+    const userData = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-electron-'));
+    // Everything but the developer's demo flag.
+    const env = Object.fromEntries(Object.entries({ ...process.env, TANDEM_POLICY: path.join(userData, 'no-policy.json') }).filter((e): e is [string, string] => e[0] !== 'TANDEM_DEMO' && e[1] !== undefined));
+    const app = await electron.launch({ executablePath: binary!, args: ['.', `--user-data-dir=${userData}`], env });
+    const page = await app.firstWindow();
+    await expect(page.getByRole('heading', { name: 'Tandem is not configured on this machine' })).toBeVisible();
+    await expect(page.getByRole('button', { name: /dispatcher/i })).toHaveCount(0);
+    expect(await page.evaluate(() => typeof (window as unknown as { tandem?: unknown }).tandem).catch(() => 'undefined')).toBe('undefined');
+    await app.close();
+  });
+
+  test('a bad machine policy lists every problem and never falls back to the demo', async () => {
+    const build = spawnSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
+    expect(build.status).toBe(0);
+    const userData = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-electron-'));
+    const policy = path.join(userData, 'policy.json');
+    // As PowerShell 5 writes it: UTF-16 LE with a BOM.
+    fs.writeFileSync(policy, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(JSON.stringify({ serverUrl: 'http://localhost:1@evil.example/', demo: true }), 'utf16le')]));
+    const app = await electron.launch({ executablePath: binary!, args: ['.', `--user-data-dir=${userData}`], env: { ...process.env, TANDEM_POLICY: policy, TANDEM_DEMO: '1' } });
+    const page = await app.firstWindow();
+    await expect(page.getByRole('heading', { name: "Tandem's machine policy has problems" })).toBeVisible();
+    await expect(page.locator('.problems li')).toHaveCount(3);
+    await expect(page.getByRole('button', { name: /dispatcher/i })).toHaveCount(0);
     await app.close();
   });
 });

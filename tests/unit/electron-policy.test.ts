@@ -5,8 +5,6 @@ import {
   isAllowedNavigation,
   isTrustedSender,
   resolveAppFile,
-  parsePolicy,
-  policyPath,
   isSafeStorageBackendAcceptable,
   permissionAllowed,
   ELECTRON_CSP,
@@ -46,17 +44,6 @@ describe('Electron shell policy', () => {
     for (const p of ['media', 'geolocation', 'notifications', 'clipboard-read', 'openExternal']) expect(permissionAllowed(p)).toBe(false);
     expect(ELECTRON_CSP).toContain("script-src 'self'");
     expect(ELECTRON_CSP).not.toContain('unsafe-eval');
-  });
-
-  it('reads machine policy strictly, naming the bad field', () => {
-    const ok = parsePolicy(JSON.stringify({ serverUrl: 'https://sync.ecc.example:8443', lockAfterMinutes: 15 }), 'policy.json');
-    expect(ok.lockAfterMinutes).toBe(15);
-    expect(() => parsePolicy('{', 'policy.json')).toThrow(/policy.json is not valid JSON/);
-    expect(() => parsePolicy(JSON.stringify({ serverUrl: 'https://x.example', lockAfterMinutes: 45 }), 'p')).toThrow(/lockAfterMinutes/);
-    expect(() => parsePolicy(JSON.stringify({ serverUrl: 'http://sync.example' }), 'p')).toThrow(/must use https/);
-    expect(() => parsePolicy(JSON.stringify({ serverUrl: 'https://x.example', surprise: 1 }), 'p')).toThrow(/surprise|Unrecognized/);
-    expect(policyPath('linux', {})).toBe('/etc/tandem/policy.json');
-    expect(policyPath('win32', { ProgramData: 'D:\\PD' })).toBe('D:\\PD\\Tandem\\policy.json');
   });
 
   it('refuses Linux safeStorage without a real keyring', () => {

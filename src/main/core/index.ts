@@ -5,7 +5,7 @@ import type { Handoff } from '../../shared/entities';
 import type { LoggedOp } from '../../shared/sync/protocol';
 import { checkpointStoreInBackground, openStore } from './store/open';
 import { ReplicaStore } from './store/replica';
-import { SyncClient } from './sync/client';
+import { SyncClient, type SyncClientOptions } from './sync/client';
 import { createRouter, type Handlers } from './router';
 import { createEventBus } from './events';
 import { createAuditLog } from './audit';
@@ -37,7 +37,7 @@ export interface CoreConfig {
   /** Demo profile: one-click sign-in as the demo users. */
   demo?: boolean;
   /** The ECC sync server. Without one the console works alone. */
-  sync?: { serverUrl: string; enrollmentToken?: string; ca?: string } | null;
+  sync?: { serverUrl: string; enrollmentToken?: string; enrollmentKey?: string; ca?: string; caSource?: string; machineId?: string | null; protocol?: SyncClientOptions['protocol'] } | null;
   clinicianDirectLine?: string | null;
   /** Minutes of inactivity before the console locks (at most 30). */
   lockAfterMinutes?: number;
@@ -79,9 +79,12 @@ export async function createCore(config: CoreConfig) {
     ? new SyncClient({
         serverUrl: config.sync.serverUrl,
         enrollmentToken: config.sync.enrollmentToken,
+        enrollmentKey: config.sync.enrollmentKey,
+        machineId: config.sync.machineId,
+        protocol: config.sync.protocol,
         workstationName: workstation,
         store,
-        tls: config.sync.ca ? { ca: config.sync.ca } : undefined,
+        tls: config.sync.ca ? { ca: config.sync.ca, caSource: config.sync.caSource } : undefined,
         now,
         onStatus: (status: SyncStatus) => {
           emit('sync.status', status);

@@ -1,5 +1,4 @@
 import path from 'node:path';
-import { z } from 'zod';
 
 /**
  * The Electron shell's security decisions as plain functions, so they are unit-tested
@@ -55,48 +54,6 @@ export const ELECTRON_CSP = [
 /** Every permission a page can ask for (camera, notifications via web API, geolocation…) is refused. */
 export function permissionAllowed(_permission: string): boolean {
   return false;
-}
-
-/**
- * Machine-wide policy, set by IT: /etc/tandem/policy.json on Linux,
- * %ProgramData%\Tandem\policy.json on Windows. It overrides anything a user could set.
- */
-export const MachinePolicy = z
-  .object({
-    serverUrl: z.string().url().refine((u) => /^https:\/\//.test(u) || /^http:\/\/(127\.0\.0\.1|localhost)[:/]/.test(u), {
-      message: 'serverUrl must use https (plain http only for a server on this machine)',
-    }),
-    enrollmentToken: z.string().min(8).optional(),
-    caFile: z.string().optional(),
-    lockAfterMinutes: z.number().int().min(1).max(30).default(10),
-    clinicianDirectLine: z.string().max(64).optional(),
-    workstationName: z.string().max(100).optional(),
-    updates: z.object({ channel: z.enum(['stable', 'pilot']).default('stable'), url: z.string().url().optional() }).optional(),
-    demo: z.boolean().default(false),
-  })
-  .strict();
-export type MachinePolicy = z.infer<typeof MachinePolicy>;
-
-export function policyPath(platform: NodeJS.Platform, env: NodeJS.ProcessEnv): string {
-  if (platform === 'win32') return path.win32.join(env.ProgramData ?? 'C:\\ProgramData', 'Tandem', 'policy.json');
-  if (platform === 'darwin') return '/Library/Application Support/Tandem/policy.json';
-  return '/etc/tandem/policy.json';
-}
-
-/** Parses the policy file's text; a bad file is an error naming the field, never a silent default. */
-export function parsePolicy(text: string, source: string): MachinePolicy {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new Error(`${source} is not valid JSON: ${(err as Error).message}`);
-  }
-  const parsed = MachinePolicy.safeParse(json);
-  if (!parsed.success) {
-    const i = parsed.error.issues[0];
-    throw new Error(`${source}: ${i.path.join('.') || 'policy'}: ${i.message}`);
-  }
-  return parsed.data;
 }
 
 /** safeStorage on Linux without a keyring falls back to a hard-coded key; refuse it, as Signal-Desktop does. */

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import fs from 'node:fs';
-import { app, BrowserWindow, ipcMain, net, protocol, safeStorage, screen, session, Notification, type IpcMainInvokeEvent } from 'electron';
+import { app, BrowserWindow, dialog, globalShortcut, ipcMain, Menu, net, protocol, safeStorage, screen, session, Notification, type IpcMainInvokeEvent } from 'electron';
 import { pathToFileURL } from 'node:url';
 import { RpcError } from '../../shared/contract';
 import { forwardEvents } from './forward';
@@ -20,6 +20,45 @@ export interface ShellOptions {
   preloadPath: string;
   /** Builds the core once the store key is unwrapped. */
   createCore(key: Buffer, userData: string): Promise<ShellCore>;
+  /** The page shown instead of the console when it cannot start (the error's message). */
+  failurePage(message: string): string;
+  log?(level: 'info' | 'warn' | 'error', message: string): void;
+  /** Policy's globalHotkey: an accelerator that acts as F9 (conference) while CAD has focus. */
+  globalHotkey?: string;
+  /** The "Save diagnostics" report (versions, policy, log; no secrets, no clinical data). */
+  diagnostics?(): string;
+}
+
+/**
+ * The app menu: editing keys for the forms, zoom, and Help → Save diagnostics for IT. No
+ * reload or developer tools in a packaged app.
+ */
+function installMenu(opts: ShellOptions, win: () => BrowserWindow | null): void {
+  const dev = !app.isPackaged;
+  Menu.setApplicationMenu(
+    Menu.buildFromTemplate([
+      { label: 'File', submenu: [{ role: 'quit' }] },
+      { label: 'Edit', submenu: [{ role: 'undo' }, { role: 'redo' }, { type: 'separator' }, { role: 'cut' }, { role: 'copy' }, { role: 'paste' }, { role: 'selectAll' }] },
+      { label: 'View', submenu: [{ role: 'resetZoom' }, { role: 'zoomIn' }, { role: 'zoomOut' }, ...(dev ? [{ role: 'reload' as const }, { role: 'toggleDevTools' as const }] : [])] },
+      {
+        label: 'Help',
+        submenu: [
+          {
+            label: 'Save diagnostics…',
+            enabled: !!opts.diagnostics,
+            click: async () => {
+              const w = win();
+              const options = { title: 'Save Tandem diagnostics', defaultPath: `tandem-diagnostics-${new Date().toISOString().slice(0, 10)}.txt` };
+              const r = w ? await dialog.showSaveDialog(w, options) : await dialog.showSaveDialog(options);
+              if (r.canceled || !r.filePath || !opts.diagnostics) return;
+              fs.writeFileSync(r.filePath, opts.diagnostics(), { mode: 0o600 });
+              opts.log?.('info', `Diagnostics saved to ${r.filePath}`);
+            },
+          },
+        ],
+      },
+    ]),
+  );
 }
 
 // Must run before the app is ready: our scheme behaves like https (secure, fetch, CSP).
@@ -34,9 +73,34 @@ function hardenContents(): void {
     contents.on('will-redirect', (event, url) => {
       if (!isAllowedNavigation(url)) event.preventDefault();
     });
+    // Sub-frames too (will-navigate covers only the main frame).
+    contents.on('will-frame-navigate', (event) => {
+      if (!isAllowedNavigation(event.url)) event.preventDefault();
+    });
     contents.setWindowOpenHandler(() => ({ action: 'deny' }));
     contents.on('will-attach-webview', (event) => event.preventDefault());
   });
+}
+
+const SCREEN_WINDOW = { width: 900, height: 700, backgroundColor: '#0b0f14', title: 'Tandem' } as const;
+
+/**
+ * A console that must not start (no machine policy, a bad one, a store it cannot open) shows
+ * why in a window with no preload, no IPC and no script, instead of vanishing.
+ */
+export async function startBlockedShell(html: string): Promise<void> {
+  if (!app.requestSingleInstanceLock()) {
+    app.quit();
+    return;
+  }
+  hardenContents();
+  await app.whenReady();
+  // Also reached when the console failed after it had started serving its own pages.
+  if (protocol.isProtocolHandled(APP_SCHEME)) protocol.unhandle(APP_SCHEME);
+  protocol.handle(APP_SCHEME, () => new Response(html, { headers: { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'" } }));
+  const win = new BrowserWindow({ ...SCREEN_WINDOW, webPreferences: { contextIsolation: true, sandbox: true, nodeIntegration: false, javascript: false } });
+  await win.loadURL(`${APP_ORIGIN}/not-configured`);
+  app.on('window-all-closed', () => app.quit());
 }
 
 export async function startShell(opts: ShellOptions): Promise<void> {
@@ -60,8 +124,21 @@ export async function startShell(opts: ShellOptions): Promise<void> {
   });
 
   const userData = app.getPath('userData');
-  const key = loadOrCreateStoreKey(path.join(userData, 'store.key'), safeStorage);
-  const core = await opts.createCore(key, userData);
+  let core: ShellCore;
+  try {
+    const key = loadOrCreateStoreKey(path.join(userData, 'store.key'), safeStorage);
+    core = await opts.createCore(key, userData);
+  } catch (err) {
+    const message = (err as Error).message;
+    opts.log?.('error', `Tandem could not start: ${message}`);
+    const html = opts.failurePage(message);
+    protocol.unhandle(APP_SCHEME);
+    protocol.handle(APP_SCHEME, () => new Response(html, { headers: { 'content-type': 'text/html; charset=utf-8' } }));
+    const win = new BrowserWindow({ ...SCREEN_WINDOW, webPreferences: { contextIsolation: true, sandbox: true, nodeIntegration: false, javascript: false } });
+    await win.loadURL(`${APP_ORIGIN}/failed`);
+    app.on('window-all-closed', () => app.quit());
+    return;
+  }
 
   // The one IPC entry point, wrapped once: a sender that is not our main frame gets nothing.
   ipcMain.handle('tandem:call', async (event: IpcMainInvokeEvent, name: unknown, input: unknown) => {
@@ -75,6 +152,8 @@ export async function startShell(opts: ShellOptions): Promise<void> {
     }
   });
 
+  let mainWindow: BrowserWindow | null = null;
+  installMenu(opts, () => mainWindow);
   const stateFile = path.join(userData, 'window-state.json');
   const bounds = visibleBounds(loadWindowState(stateFile), screen.getAllDisplays().map((d) => d.workArea));
   const win = new BrowserWindow({
@@ -90,8 +169,11 @@ export async function startShell(opts: ShellOptions): Promise<void> {
       webSecurity: true,
       webviewTag: false,
       spellcheck: false,
+      // No developer tools in an installed console (no menu entry, no shortcut, no API).
+      devTools: !app.isPackaged,
     },
   });
+  mainWindow = win;
   const remember = () => {
     const b = win.getBounds();
     saveWindowState(stateFile, { ...b, displayId: screen.getDisplayMatching(b).id });
@@ -110,6 +192,26 @@ export async function startShell(opts: ShellOptions): Promise<void> {
     },
   );
   await win.loadURL(`${APP_ORIGIN}/index.html`);
+
+  // The conference key while another application (CAD) has focus: the console gets the same
+  // F9 a dispatcher would press in it, so it acts on the selected incident exactly as F9 does,
+  // without taking focus from CAD.
+  if (opts.globalHotkey) {
+    const ok = globalShortcut.register(opts.globalHotkey, () => {
+      if (win.isDestroyed()) return;
+      win.webContents.sendInputEvent({ type: 'keyDown', keyCode: 'F9' });
+      win.webContents.sendInputEvent({ type: 'keyUp', keyCode: 'F9' });
+    });
+    opts.log?.(ok ? 'info' : 'warn', ok ? `Global conference key ${opts.globalHotkey} registered` : `Global conference key ${opts.globalHotkey} is held by another application; F9 works only while Tandem has focus`);
+    app.on('will-quit', () => globalShortcut.unregisterAll());
+  }
+  // A renderer that dies (crash, out of memory, killed) is reloaded. Saved work is in the
+  // core; conference drafts are in the page's local storage on disk (renderer/storage.ts), so
+  // the clinician comes back to them.
+  win.webContents.on('render-process-gone', (_e, details) => {
+    opts.log?.('error', `The console window's renderer is gone (${details.reason}, exit ${details.exitCode}); reloading`);
+    if (details.reason !== 'clean-exit' && !win.isDestroyed()) void win.loadURL(`${APP_ORIGIN}/index.html`);
+  });
 
   app.on('window-all-closed', () => {
     off();

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
@@ -7,7 +8,7 @@ import { hostKey } from './key';
 
 /**
  * One console in a browser, for development and tests:
- *   tsx src/main/host/cli.ts --profile DIR [--port N] [--server URL [--enroll TOKEN]] [--demo]
+ *   tsx src/main/host/cli.ts --profile DIR [--port N] [--server URL [--enroll TOKEN | --enroll-key KEY] [--ca FILE]] [--demo]
  *                            [--eido-drop DIR [--eido-strict]] [--eligibility-rules FILE] [--cad-outbox DIR] [--cad-post URL]
  * --eido-strict: the drop folder refuses a document with any problem, even one Tandem could repair.
  * Prints `Tandem console: <url>`; open it in Chromium. (`npm run start:web` runs the
@@ -23,6 +24,8 @@ async function main(): Promise<void> {
       port: { type: 'string' },
       server: { type: 'string' },
       enroll: { type: 'string' },
+      'enroll-key': { type: 'string' },
+      ca: { type: 'string' },
       demo: { type: 'boolean', default: false },
       name: { type: 'string' },
       'direct-line': { type: 'string' },
@@ -42,7 +45,9 @@ async function main(): Promise<void> {
     key: hostKey(profileDir),
     demo: values.demo,
     workstationName: values.name,
-    sync: values.server ? { serverUrl: values.server, enrollmentToken: values.enroll } : null,
+    sync: values.server
+      ? { serverUrl: values.server, enrollmentToken: values.enroll, enrollmentKey: values['enroll-key'], ca: values.ca ? fs.readFileSync(values.ca, 'utf8') : undefined, caSource: values.ca }
+      : null,
     clinicianDirectLine: values['direct-line'] ?? null,
     eidoDropDir: values['eido-drop'] ?? null,
     eidoStrict: values['eido-strict'],

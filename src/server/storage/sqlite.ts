@@ -13,6 +13,7 @@ import {
   type CadKeyRecord,
   type EidoRejectionRecord,
   type EnrollmentTokenRecord,
+  type EnrollmentKeyRecord,
   type EntityRow,
   type RefusedOpRecord,
   type ReplicaRecord,
@@ -80,6 +81,19 @@ const toWorkstation = (r: Row): WorkstationRecord => ({
   enrolledAt: r.enrolled_at as string,
   revoked: r.revoked === 1,
   revokedAt: (r.revoked_at as string | null) ?? null,
+  enrollmentKeyId: (r.enrollment_key_id as string | null) ?? null,
+  machineId: (r.machine_id as string | null) ?? null,
+});
+
+const toEnrollmentKey = (r: Row): EnrollmentKeyRecord => ({
+  id: r.id as string,
+  keyHash: r.key_hash as string,
+  name: r.name as string,
+  createdAt: r.created_at as string,
+  expiresAt: (r.expires_at as string | null) ?? null,
+  revokedAt: (r.revoked_at as string | null) ?? null,
+  uses: r.uses as number,
+  lastUsedAt: (r.last_used_at as string | null) ?? null,
 });
 
 const toCadKey = (r: Row): CadKeyRecord => ({
@@ -117,9 +131,22 @@ function prepare(db: Db) {
     userById: db.prepare('SELECT * FROM users WHERE id = ?'),
     users: db.prepare('SELECT * FROM users ORDER BY username'),
     insertWorkstation: db.prepare(
-      `INSERT INTO workstations(id, name, secret_hash, enrolled_at, revoked, revoked_at)
-       VALUES (@id, @name, @secretHash, @enrolledAt, @revoked, @revokedAt)`,
+      `INSERT INTO workstations(id, name, secret_hash, enrolled_at, revoked, revoked_at, enrollment_key_id, machine_id)
+       VALUES (@id, @name, @secretHash, @enrolledAt, @revoked, @revokedAt, @enrollmentKeyId, @machineId)`,
     ),
+    insertEnrollmentKey: db.prepare(
+      `INSERT INTO enrollment_keys(id, key_hash, name, created_at, expires_at, revoked_at, uses, last_used_at)
+       VALUES (@id, @keyHash, @name, @createdAt, @expiresAt, @revokedAt, @uses, @lastUsedAt)`,
+    ),
+    enrollmentKeyByHash: db.prepare('SELECT * FROM enrollment_keys WHERE key_hash = ?'),
+    enrollmentKeys: db.prepare('SELECT * FROM enrollment_keys ORDER BY created_at, id'),
+    expireEnrollmentKeys: db.prepare(
+      `UPDATE enrollment_keys SET expires_at = CASE WHEN expires_at IS NULL OR expires_at > @at THEN @at ELSE expires_at END
+       WHERE name = @name AND revoked_at IS NULL`,
+    ),
+    revokeEnrollmentKeys: db.prepare('UPDATE enrollment_keys SET revoked_at = coalesce(revoked_at, @at) WHERE id = @key OR name = @key RETURNING id'),
+    touchEnrollmentKey: db.prepare('UPDATE enrollment_keys SET uses = uses + 1, last_used_at = ? WHERE id = ?'),
+    workstationsOfKey: db.prepare('SELECT * FROM workstations WHERE enrollment_key_id = ? ORDER BY enrolled_at, id'),
     workstation: db.prepare('SELECT * FROM workstations WHERE id = ?'),
     workstations: db.prepare('SELECT * FROM workstations ORDER BY enrolled_at, id'),
     revokeWorkstation: db.prepare('UPDATE workstations SET revoked = 1, revoked_at = coalesce(revoked_at, ?) WHERE id = ?'),
@@ -224,7 +251,36 @@ class SqliteTx implements StorageTx {
 
   async insertWorkstation(w: WorkstationRecord): Promise<void> {
     this.check();
-    this.s.insertWorkstation.run({ ...w, revoked: w.revoked ? 1 : 0 });
+    this.s.insertWorkstation.run({ ...w, revoked: w.revoked ? 1 : 0, enrollmentKeyId: w.enrollmentKeyId ?? null, machineId: w.machineId ?? null });
+  }
+  async insertEnrollmentKey(k: EnrollmentKeyRecord): Promise<void> {
+    this.check();
+    this.s.insertEnrollmentKey.run({ ...k });
+  }
+  async getEnrollmentKeyByHash(keyHash: string): Promise<EnrollmentKeyRecord | null> {
+    this.check();
+    const r = this.s.enrollmentKeyByHash.get(keyHash) as Row | undefined;
+    return r ? toEnrollmentKey(r) : null;
+  }
+  async listEnrollmentKeys(): Promise<EnrollmentKeyRecord[]> {
+    this.check();
+    return (this.s.enrollmentKeys.all() as Row[]).map(toEnrollmentKey);
+  }
+  async expireEnrollmentKeys(name: string, at: string): Promise<number> {
+    this.check();
+    return this.s.expireEnrollmentKeys.run({ name, at }).changes;
+  }
+  async revokeEnrollmentKeys(idOrName: string, at: string): Promise<string[]> {
+    this.check();
+    return (this.s.revokeEnrollmentKeys.all({ key: idOrName, at }) as Row[]).map((r) => r.id as string);
+  }
+  async touchEnrollmentKey(id: string, at: string): Promise<void> {
+    this.check();
+    this.s.touchEnrollmentKey.run(at, id);
+  }
+  async workstationsEnrolledWith(keyId: string): Promise<WorkstationRecord[]> {
+    this.check();
+    return (this.s.workstationsOfKey.all(keyId) as Row[]).map(toWorkstation);
   }
   async getWorkstation(id: string): Promise<WorkstationRecord | null> {
     this.check();

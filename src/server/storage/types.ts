@@ -65,6 +65,23 @@ export interface WorkstationRecord {
   enrolledAt: string;
   revoked: boolean;
   revokedAt: string | null;
+  /** The site enrollment key that enrolled it (null: a one-time token). */
+  enrollmentKeyId?: string | null;
+  /** SHA-256 of the machine's id, when the console sent one: the identity is bound to it. */
+  machineId?: string | null;
+}
+
+/** A site enrollment key a fleet's machine policy carries; only its SHA-256 is kept. */
+export interface EnrollmentKeyRecord {
+  id: string;
+  keyHash: string;
+  name: string;
+  createdAt: string;
+  /** After this it enrolls nothing (set when rotated out, after the grace period). */
+  expiresAt: string | null;
+  revokedAt: string | null;
+  uses: number;
+  lastUsedAt: string | null;
 }
 
 export interface EnrollmentTokenRecord {
@@ -185,6 +202,15 @@ export interface StorageTx {
   getEnrollmentToken(tokenHash: string): Promise<EnrollmentTokenRecord | null>;
   /** Marks an unused token used; false when it was already used (the check and the write are one statement). */
   useEnrollmentToken(tokenHash: string, at: string, workstationId: string): Promise<boolean>;
+  insertEnrollmentKey(key: EnrollmentKeyRecord): Promise<void>;
+  getEnrollmentKeyByHash(keyHash: string): Promise<EnrollmentKeyRecord | null>;
+  listEnrollmentKeys(): Promise<EnrollmentKeyRecord[]>;
+  /** Sets expires_at to the earlier of its own and `at` for every live key of that name; returns how many. */
+  expireEnrollmentKeys(name: string, at: string): Promise<number>;
+  /** Revokes every key with this id or name; returns the ids revoked. */
+  revokeEnrollmentKeys(idOrName: string, at: string): Promise<string[]>;
+  touchEnrollmentKey(id: string, at: string): Promise<void>;
+  workstationsEnrolledWith(keyId: string): Promise<WorkstationRecord[]>;
 
   // sessions
   insertSession(session: SessionRecord): Promise<void>;

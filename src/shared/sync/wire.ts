@@ -60,6 +60,8 @@ export type ServerMessage = z.infer<typeof ServerMessage>;
 
 export const HEADER_WORKSTATION = 'x-tandem-workstation';
 export const HEADER_SECRET = 'x-tandem-secret';
+/** SHA-256 (hex) of the OS's machine id: a workstation enrolled with one is accepted only from that machine. */
+export const HEADER_MACHINE = 'x-tandem-machine';
 
 /** Parameters of the server-side handoff methods (the server is the arbiter of live handoff). */
 const rowId = z.string().min(1).max(OP_LIMITS.idMaxLength).regex(ID_PATTERN, 'may hold only letters, digits and . _ : @ ~ + = -');

@@ -44,10 +44,14 @@ export function sessionService(deps: SessionDeps) {
     });
   }
 
-  async function signInOffline(username: string, password: string): Promise<{ user: User; token: string | null }> {
+  /** Signs in from the cached credentials; `why` is the reason the server could not check them. */
+  async function signInOffline(username: string, password: string, why: string): Promise<{ user: User; token: string | null }> {
     const row = cachedUser(deps.store.reads, username);
     if (!row || !(await verify(row.passwordHash, password))) {
-      throw new RpcError('unauthenticated', 'The sync server cannot be reached, and this username and password have not signed in here before');
+      // A plain network failure says so; anything IT must fix (a certificate, an enrollment
+      // refused) is said as it is.
+      if (why.startsWith('Cannot reach the sync server')) throw new RpcError('unauthenticated', 'The sync server cannot be reached, and this username and password have not signed in here before');
+      throw new RpcError('unauthenticated', `${why.replace(/\.$/, '')}. This username and password have not signed in here before`);
     }
     const user: User = { id: row.id, username, name: row.name, role: row.role, directLine: row.directLine };
     return { user, token: deps.store.metaGet(`sessionToken:${username}`) ?? null };
@@ -71,7 +75,7 @@ export function sessionService(deps: SessionDeps) {
         current = { user: session.user, token: session.token };
       } catch (err) {
         if (!(err instanceof RpcError) || err.code !== 'unavailable') throw err;
-        current = await signInOffline(username, password);
+        current = await signInOffline(username, password, err.message);
       }
       // What the store holds follows who is signed in (online or offline): issue 13.
       deps.store.adoptScope(ENTITY_NAMES.filter((e) => roleMayReceive(current!.user.role, e)));

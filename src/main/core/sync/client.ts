@@ -2,6 +2,7 @@ import WebSocket from 'ws';
 import {
   WIRE_PATH,
   ServerMessage,
+  HEADER_MACHINE,
   HEADER_SECRET,
   HEADER_WORKSTATION,
   EnrollResponse,
@@ -14,6 +15,8 @@ import type { Handoff } from '../../../shared/entities';
 import type { ReplicaStore } from '../store/replica';
 import type { JsonBytes } from '../../../node/json-bytes';
 import { textOf } from '../../../node/text';
+import { HEADER_PROTOCOL, HEADER_VERSION, MIN_SERVER_PROTOCOL, PROTOCOL, TANDEM_VERSION, peerFromHeaders, serverRefusal, type Peer } from '../../../shared/version';
+import { describeCertificateError, isCertificateError, requestJson, trustedCa, type JsonResponse, type Trust } from '../../../node/trusted-http';
 
 /**
  * Keeps one workstation replica in step with the ECC sync server: pushes the outbox,
@@ -24,6 +27,10 @@ export interface SyncClientOptions {
   serverUrl: string;
   store: ReplicaStore;
   enrollmentToken?: string;
+  /** A site enrollment key from the machine policy: the console enrolls itself on first start. */
+  enrollmentKey?: string;
+  /** SHA-256 of this machine's id (src/node/machine-id.ts): the identity is bound to it. */
+  machineId?: string | null;
   workstationName: string;
   onRemoteOps: (ops: LoggedOp[]) => void;
   /** The server says a live handoff is ringing (ahead of the change log). */
@@ -36,7 +43,10 @@ export interface SyncClientOptions {
   pullPage?: number;
   /** Longest wait between reconnect attempts. */
   maxBackoffMs?: number;
-  tls?: { ca?: string | Buffer };
+  /** The private CA (caFile) every connection to the server trusts besides the system's. */
+  tls?: Trust;
+  /** This console's release and protocol, and the oldest server protocol it works with (tests of the exchange only). */
+  protocol?: { self: Peer; minServer: number };
 }
 
 interface Pending {
@@ -107,49 +117,92 @@ export class SyncClient {
   private credentials(): { id: string; secret: string } | null {
     const id = this.opts.store.metaGet('workstationId');
     const secret = this.opts.store.metaGet('workstationSecret');
-    return id && secret ? { id, secret } : null;
+    if (!id || !secret) return null;
+    // An identity enrolled on another machine (a copied or roaming profile) is not this one's.
+    const boundTo = this.opts.store.metaGet('workstationMachine');
+    if (boundTo && this.opts.machineId && boundTo !== this.opts.machineId) return null;
+    return { id, secret };
   }
 
-  /** Enrolls this workstation once with a one-time token; the secret lives in the encrypted store. */
+  /** Headers naming this workstation (and its machine) to the server. */
+  private identityHeaders(creds: { id: string; secret: string }): Record<string, string> {
+    return { [HEADER_WORKSTATION]: creds.id, [HEADER_SECRET]: creds.secret, ...(this.opts.machineId ? { [HEADER_MACHINE]: this.opts.machineId } : {}), ...this.versionHeaders() };
+  }
+
+  private versionHeaders(): Record<string, string> {
+    const self = this.opts.protocol?.self ?? { version: TANDEM_VERSION, protocol: PROTOCOL };
+    return { [HEADER_VERSION]: self.version, [HEADER_PROTOCOL]: String(self.protocol) };
+  }
+
+  /** The version exchange: a server that refused this console (426), or one too old for it, is said as such. */
+  private checkVersions(res: JsonResponse): void {
+    if (res.status === 426) throw new RpcError('conflict', errorText(res));
+    const self = this.opts.protocol?.self ?? { version: TANDEM_VERSION, protocol: PROTOCOL };
+    const refusal = serverRefusal(peerFromHeaders((n) => res.header(n)), self, this.opts.protocol?.minServer ?? MIN_SERVER_PROTOCOL);
+    if (refusal) throw new RpcError('conflict', refusal);
+  }
+
+  /**
+   * Enrolls this workstation once, with the fleet's site key from the machine policy or a
+   * one-time token; the secret lives in the encrypted store, bound to this machine.
+   */
   async ensureEnrolled(): Promise<{ id: string; secret: string }> {
     const existing = this.credentials();
     if (existing) return existing;
-    if (!this.opts.enrollmentToken) {
-      throw new RpcError('unavailable', 'This workstation is not enrolled with the sync server: ask IT for an enrollment token');
+    const { enrollmentKey, enrollmentToken, machineId } = this.opts;
+    if (!enrollmentKey && !enrollmentToken) {
+      throw new RpcError('unavailable', 'This workstation is not enrolled with the sync server: IT must set enrollmentKey (a fleet) or enrollmentToken (one machine) in the machine policy');
     }
-    const res = await fetch(this.httpUrl('/v1/enroll'), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ token: this.opts.enrollmentToken, name: this.opts.workstationName }),
-      signal: AbortSignal.timeout(5000),
-    });
-    if (!res.ok) throw new RpcError('unavailable', `Enrollment refused: ${await errorText(res)}`);
-    const body = EnrollResponse.parse(await res.json());
+    const credential = enrollmentKey ? { key: enrollmentKey } : { token: enrollmentToken };
+    let res: JsonResponse;
+    try {
+      res = await requestJson(this.httpUrl('/v1/enroll'), {
+        method: 'POST',
+        headers: this.versionHeaders(),
+        body: { ...credential, name: this.opts.workstationName, ...(machineId ? { machineId } : {}) },
+        timeoutMs: 5000,
+        trust: this.opts.tls,
+      });
+    } catch (err) {
+      throw await this.unreachable(err);
+    }
+    this.checkVersions(res);
+    if (!res.ok) throw new RpcError('unavailable', `Enrollment refused: ${errorText(res)}`);
+    const body = EnrollResponse.parse(res.body);
     this.opts.store.metaSet('workstationId', body.workstationId);
     this.opts.store.metaSet('workstationSecret', body.secret);
+    if (machineId) this.opts.store.metaSet('workstationMachine', machineId);
     return { id: body.workstationId, secret: body.secret };
   }
 
   /** Signs in against the server; throws RpcError('unavailable') when it cannot be reached. */
   async signIn(username: string, password: string): Promise<{ token: string; user: User }> {
     let creds: { id: string; secret: string };
-    let res: Response;
+    let res: JsonResponse;
     try {
       creds = await this.ensureEnrolled();
-      res = await fetch(this.httpUrl('/v1/session'), {
+      res = await requestJson(this.httpUrl('/v1/session'), {
         method: 'POST',
-        headers: { 'content-type': 'application/json', [HEADER_WORKSTATION]: creds.id, [HEADER_SECRET]: creds.secret },
-        body: JSON.stringify({ username, password }),
-        signal: AbortSignal.timeout(5000),
+        headers: this.identityHeaders(creds),
+        body: { username, password },
+        timeoutMs: 5000,
+        trust: this.opts.tls,
       });
     } catch (err) {
       if (err instanceof RpcError) throw err;
-      throw new RpcError('unavailable', `Cannot reach the sync server at ${this.opts.serverUrl}`);
+      throw await this.unreachable(err);
     }
-    if (res.status === 401 || res.status === 403) throw new RpcError('unauthenticated', await errorText(res));
-    if (!res.ok) throw new RpcError('unavailable', `Sync server error: ${await errorText(res)}`);
-    const body = SessionResponse.parse(await res.json());
+    this.checkVersions(res);
+    if (res.status === 401 || res.status === 403) throw new RpcError('unauthenticated', errorText(res));
+    if (!res.ok) throw new RpcError('unavailable', `Sync server error: ${errorText(res)}`);
+    const body = SessionResponse.parse(res.body);
     return { token: body.token, user: body.user };
+  }
+
+  /** Why the server could not be reached: a certificate problem named as one, else the network. */
+  private async unreachable(err: unknown): Promise<RpcError> {
+    if (isCertificateError(err)) return new RpcError('unavailable', await describeCertificateError(err, this.opts.serverUrl, this.opts.tls));
+    return new RpcError('unavailable', `Cannot reach the sync server at ${this.opts.serverUrl}`);
   }
 
   /** Starts (or restarts) the link for a signed-in user. */
@@ -178,8 +231,8 @@ export class SyncClient {
     this.setStatus({ state: this.status.state === 'online' ? 'connecting' : this.status.state === 'error' || this.status.state === 'failing' ? this.status.state : 'offline' });
     const url = this.httpUrl(WIRE_PATH).replace(/^http/, 'ws');
     const ws = new WebSocket(url, {
-      headers: { [HEADER_WORKSTATION]: creds.id, [HEADER_SECRET]: creds.secret, authorization: `Bearer ${this.session.token}` },
-      ca: this.opts.tls?.ca,
+      headers: { ...this.identityHeaders(creds), authorization: `Bearer ${this.session.token}` },
+      ca: trustedCa(this.opts.tls),
       handshakeTimeout: 3000,
       // The same limit the server enforces; pull pages are far smaller (PULL_PAGE_MAX_BYTES).
       maxPayload: MAX_MESSAGE_BYTES,
@@ -188,8 +241,12 @@ export class SyncClient {
     this.linked = false;
     ws.on('message', (data) => this.onMessage(ws, textOf(data)));
     ws.on('close', (code, reason) => this.onClose(ws, code, reason.toString()));
-    ws.on('error', () => {
-      /* 'close' follows and schedules the reconnect */
+    ws.on('error', (err) => {
+      // 'close' follows and schedules the reconnect; a certificate problem is said as one.
+      if (!isCertificateError(err)) return;
+      void describeCertificateError(err, this.opts.serverUrl, this.opts.tls).then((message) => {
+        if (this.ws === ws || this.ws === null) this.setStatus({ state: 'error', error: message });
+      });
     });
     ws.on('unexpected-response', (_req, res) => {
       if (res.statusCode === 401) this.setStatus({ state: 'error', error: 'The sync server refused this session: sign in again' });
@@ -458,11 +515,8 @@ function toRpcCode(code: string): RpcErrorCode {
   return known.success ? known.data : 'internal';
 }
 
-async function errorText(res: Response): Promise<string> {
-  try {
-    const body = (await res.json()) as { message?: string; error?: string };
-    return body.message ?? body.error ?? `HTTP ${res.status}`;
-  } catch {
-    return `HTTP ${res.status}`;
-  }
+function errorText(res: JsonResponse): string {
+  const body = res.body as { message?: unknown; error?: unknown } | null;
+  const text = body?.message ?? body?.error;
+  return typeof text === 'string' ? text : `HTTP ${res.status}`;
 }
