@@ -270,7 +270,7 @@ async function enrollmentKey(args: string[]): Promise<void> {
   const { values, positionals } = parse(args, ['grace-days', 'workstations']);
   const [sub, name, ...rest] = positionals;
   if (rest.length) throw new UsageError(`enrollment-key ${sub} takes one name`);
-  await withStorage(dataDir(values), async (storage) => {
+  await withStorage(values, async (storage) => {
     const admin = createAdmin(storage);
     if (sub === 'add') {
       if (!name) throw new UsageError('Usage: enrollment-key add <name>');
