@@ -20,7 +20,7 @@ export const PACKAGE_CLASSES = {
   // The UI: renders to a DOM.
   'DOM-only': ['react', 'react-dom', '@tanstack/react-virtual'],
   // Needs Node (native addons, sockets, files, process streams).
-  'node-only': ['better-sqlite3-multiple-ciphers', '@node-rs/argon2', 'bufferutil', 'fastify', 'pino', 'ws'],
+  'node-only': ['better-sqlite3-multiple-ciphers', '@node-rs/argon2', 'bufferutil', 'fastify', '@fastify/rate-limit', 'pino', 'ws'],
   'electron-only': ['electron'],
   // Builds, packages, lints and tests; never part of a running layer. @types/* are types of
   // packages named above, never imported by their own name.

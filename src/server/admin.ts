@@ -1,6 +1,7 @@
 import type { User } from '../shared/contract';
 import { Auth, toUser, type NewUser } from './auth';
 import { cadKeyAdmin } from './eido';
+import { ServerError } from './errors';
 import type { CadKeyRecord, ServerStorage, StorageCounts, StoredEidoRejection, StoredRefusal } from './storage/types';
 
 /**
@@ -13,6 +14,17 @@ export interface WorkstationInfo {
   enrolledAt: string;
   revoked: boolean;
   revokedAt: string | null;
+}
+
+export interface SessionInfo {
+  /** The first 16 hex digits of the session token's SHA-256: enough to name it, useless to sign in with. */
+  id: string;
+  userId: string;
+  username: string | null;
+  workstationId: string;
+  workstationName: string | null;
+  createdAt: string;
+  expiresAt: string;
 }
 
 export interface ServerStatus extends StorageCounts {
@@ -28,6 +40,17 @@ export interface ServerAdmin {
   listWorkstations(): Promise<WorkstationInfo[]>;
   /** Revokes a workstation and ends its sessions; false when there is no such workstation. */
   revokeWorkstation(id: string): Promise<boolean>;
+  /** Disables a user and ends every session of theirs (open sockets close within a second); null when there is no such user. */
+  disableUser(username: string): Promise<User | null>;
+  enableUser(username: string): Promise<User | null>;
+  /** Sets a new password, ends the user's sessions and lifts any lockout; null when there is no such user. */
+  resetPassword(username: string, password: string): Promise<User | null>;
+  /** Lifts a username's sign-in backoff or lockout; false when it had none. */
+  unlockUser(username: string): Promise<boolean>;
+  /** Live sessions, oldest first. */
+  listSessions(): Promise<SessionInfo[]>;
+  /** Ends the sessions whose id (see SessionInfo) starts with `id` (at least 8 hex digits); how many ended. */
+  revokeSession(id: string): Promise<number>;
   /** The most recent refused ops, newest first, for review. */
   refusedOps(limit?: number): Promise<StoredRefusal[]>;
   status(): Promise<ServerStatus>;
@@ -45,11 +68,21 @@ export const DEFAULT_ENROLLMENT_TTL_MS = 24 * 60 * 60_000;
 
 export function createAdmin(
   storage: ServerStorage,
-  opts: { auth?: Auth; now?: () => number; onRevoke?: (workstationId: string) => void } = {},
+  opts: {
+    auth?: Auth;
+    now?: () => number;
+    onRevoke?: (workstationId: string) => void;
+    /** A user, session or workstation lost its access: the running server closes their sockets now. */
+    onAccessChanged?: () => void;
+  } = {},
 ): ServerAdmin {
   const now = opts.now ?? Date.now;
   const auth = opts.auth ?? new Auth(storage, { sessionTtlMs: DEFAULT_SESSION_TTL_MS, enrollmentTtlMs: DEFAULT_ENROLLMENT_TTL_MS, now });
   const onRevoke = opts.onRevoke ?? (() => {});
+  const changed = <T>(v: T): T => {
+    opts.onAccessChanged?.();
+    return v;
+  };
   const cad = cadKeyAdmin(storage, now);
   return {
     addUser: (input) => auth.addUser(input),
@@ -66,7 +99,41 @@ export function createAdmin(
     revokeWorkstation: async (id) => {
       const ok = await auth.revokeWorkstation(id);
       if (ok) onRevoke(id);
-      return ok;
+      return changed(ok);
+    },
+    disableUser: async (username) => changed(await auth.setDisabled(username, true)),
+    enableUser: (username) => auth.setDisabled(username, false),
+    resetPassword: async (username, password) => changed(await auth.resetPassword(username, password)),
+    unlockUser: (username) => auth.unlock(username),
+    listSessions: () =>
+      storage.transaction(
+        async (tx) => {
+          const out: SessionInfo[] = [];
+          for (const s of await tx.listSessions(new Date(now()).toISOString())) {
+            const [u, w] = [await tx.getUser(s.userId), await tx.getWorkstation(s.workstationId)];
+            out.push({
+              id: s.tokenHash.slice(0, 16),
+              userId: s.userId,
+              username: u?.username ?? null,
+              workstationId: s.workstationId,
+              workstationName: w?.name ?? null,
+              createdAt: s.createdAt,
+              expiresAt: s.expiresAt,
+            });
+          }
+          return out;
+        },
+        { readOnly: true },
+      ),
+    revokeSession: async (id) => {
+      if (!/^[0-9a-f]{8,64}$/.test(id)) throw new ServerError('bad_request', `A session id is 8 to 64 lower-case hex digits (see "session list"), got ${JSON.stringify(id)}`);
+      const n = await storage.transaction(async (tx) => {
+        const hits = (await tx.listSessions(new Date(0).toISOString())).filter((s) => s.tokenHash.startsWith(id));
+        if (hits.length > 1) throw new ServerError('conflict', `${hits.length} sessions start with ${id}; give more digits`);
+        for (const h of hits) await tx.deleteSession(h.tokenHash);
+        return hits.length;
+      });
+      return changed(n);
     },
     refusedOps: (limit = 100) => storage.transaction((tx) => tx.listRefused(Math.max(1, Math.min(limit, 10_000))), { readOnly: true }),
     status: async () => {

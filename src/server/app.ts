@@ -9,11 +9,12 @@ import { WIRE_PATH, type ServerMethod } from '../shared/sync/wire';
 import { systemClock, type Clock } from '../node/clock';
 import { guardRoutes } from './access';
 import { createAdmin, DEFAULT_ENROLLMENT_TTL_MS, DEFAULT_SESSION_TTL_MS, type ServerAdmin } from './admin';
-import { Auth } from './auth';
+import { Auth, type SignInPolicy } from './auth';
 import { EidoIntake, registerEidoRoutes } from './eido';
 import { loadEligibilityRules as loadSharedEligibilityRules, type EligibilityRules } from '../shared/eido';
 import { ServerError } from './errors';
 import { HandoffArbiter } from './handoff';
+import { registerLimits, type RateLimits } from './limits';
 import { Hub, RawJson, type MethodHandler } from './socket';
 import { SqliteStorage } from './storage/sqlite';
 import type { ServerStorage } from './storage/types';
@@ -56,6 +57,12 @@ export interface SyncServerConfig {
   eligibilityRulesFile?: string;
   /** Largest EIDO document POST /eido accepts, bytes. Default 1 MiB. */
   eidoMaxBytes?: number;
+  /** How often open sockets are checked for revocation (session, user, workstation). Default 500 ms. */
+  revocationCheckMs?: number;
+  /** Sign-in backoff and lockout per username (auth.ts DEFAULT_SIGN_IN_POLICY). */
+  signInPolicy?: SignInPolicy;
+  /** Per-workstation (or per-address) request limits; `false` turns them off (benchmarks). */
+  rateLimits?: Partial<RateLimits> | false;
   /** Every time the server reads or waits on (sessions, tokens, handoff timeouts, stored timestamps). Default: the system clock. */
   clock?: Clock;
 }
@@ -115,6 +122,7 @@ export async function createSyncServer(config: SyncServerConfig): Promise<SyncSe
       sessionTtlMs: config.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS,
       enrollmentTtlMs: config.enrollmentTtlMs ?? DEFAULT_ENROLLMENT_TTL_MS,
       now,
+      signIn: config.signInPolicy,
     });
     const sync = new SyncEngine(storage, { maxDriftMs, now, logger });
     await sync.init();
@@ -163,6 +171,7 @@ export async function createSyncServer(config: SyncServerConfig): Promise<SyncSe
       now,
       logger,
       maxPayload: MAX_BODY_BYTES,
+      revocationCheckMs: config.revocationCheckMs,
       answererLeft: () => {
         arb.answererLeft().catch((err) => logger.error({ err }, 'handoff re-check after a disconnect failed'));
       },
@@ -195,15 +204,16 @@ export async function createSyncServer(config: SyncServerConfig): Promise<SyncSe
       reply.status(404).send({ code: 'not_found', message: `No route ${req.method} ${req.url.split('?')[0]}` });
     });
 
+    const routeOpts = await registerLimits(fastify, config.rateLimits);
     const caller = guardRoutes(fastify, auth);
 
-    fastify.get('/v1/health', async () => ({ ok: true, cursor: await cursor(), version: SERVER_VERSION }));
-    fastify.post('/v1/enroll', async (req) => {
+    fastify.get('/v1/health', routeOpts('GET /v1/health'), async () => ({ ok: true, cursor: await cursor(), version: SERVER_VERSION }));
+    fastify.post('/v1/enroll', routeOpts('POST /v1/enroll'), async (req) => {
       const res = await auth.enroll(req.body);
       logger.info({ workstation: res.workstationId }, 'workstation enrolled');
       return res;
     });
-    fastify.post('/v1/session', async (req) => {
+    fastify.post('/v1/session', routeOpts('POST /v1/session'), async (req) => {
       try {
         const res = await auth.signIn(req.headers, req.body);
         logger.info({ user: res.user.id }, 'signed in');
@@ -213,12 +223,14 @@ export async function createSyncServer(config: SyncServerConfig): Promise<SyncSe
         throw err;
       }
     });
-    fastify.delete('/v1/session', async (req) => {
+    fastify.delete('/v1/session', routeOpts('DELETE /v1/session'), async (req) => {
       await storage.transaction((tx) => tx.deleteSession(caller(req).sessionHash));
+      // The session's open sockets close now, not at the next sweep.
+      await theHub.sweep();
       return { ok: true };
     });
-    fastify.post('/v1/push', async (req) => push(caller(req), req.body));
-    fastify.get('/v1/pull', async (req, reply) => {
+    fastify.post('/v1/push', routeOpts('POST /v1/push'), async (req) => push(caller(req), req.body));
+    fastify.get('/v1/pull', routeOpts('GET /v1/pull'), async (req, reply) => {
       const q = req.query as Record<string, string | undefined>;
       const num = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v));
       const page = await sync.pullJson(caller(req), { cursor: num(q.cursor) ?? 0, limit: num(q.limit) });
@@ -238,7 +250,12 @@ export async function createSyncServer(config: SyncServerConfig): Promise<SyncSe
     const wsUrl = `${config.tls ? 'wss' : 'ws'}://${urlHost(host)}:${port}${WIRE_PATH}`;
     logger.info({ url, storage: storage.location }, 'Tandem sync server listening');
 
-    const admin = createAdmin(storage, { auth, now, onRevoke: (id) => theHub.dropWorkstation(id) });
+    const admin = createAdmin(storage, {
+      auth,
+      now,
+      onRevoke: (id) => theHub.dropWorkstation(id),
+      onAccessChanged: () => void theHub.sweep(),
+    });
     let closing: Promise<void> | null = null;
     return {
       url,

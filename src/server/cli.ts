@@ -24,6 +24,12 @@ Commands:
                                   add a user (password from --password or $TANDEM_PASSWORD)
                                   ROLE is one of ${ROLES.join(', ')}
   user list                       list users
+  user disable|enable <username>  disable a user (their sessions end; open consoles are cut off within a second) or enable again
+  user reset-password <username> [--password P]
+                                  set a new password (from --password or $TANDEM_PASSWORD); their sessions end, any lockout is lifted
+  user unlock <username>          lift a sign-in backoff or lockout (after repeated wrong passwords)
+  session list                    live sessions: id, user, workstation, started, expires
+  session revoke <id>             end a session (its console is cut off within a second)
   workstation enroll [--name N]   print a one-time enrollment token
   workstation list                list enrolled workstations
   workstation revoke <id>         revoke a workstation and end its sessions
@@ -128,7 +134,29 @@ async function user(args: string[]): Promise<void> {
     });
     return;
   }
-  if (sub !== 'add') throw new UsageError(`Unknown user command ${JSON.stringify(sub ?? '')}; use "user add" or "user list"`);
+  if (sub === 'disable' || sub === 'enable' || sub === 'unlock' || sub === 'reset-password') {
+    if (!username || rest.length) throw new UsageError(`Usage: user ${sub} <username>`);
+    await withStorage(dataDir(values), async (storage) => {
+      const admin = createAdmin(storage);
+      if (sub === 'unlock') {
+        const had = await admin.unlockUser(username);
+        process.stdout.write(had ? `Unlocked sign-in for ${username}\n` : `${username} had no failed sign-ins to clear\n`);
+        return;
+      }
+      let u;
+      if (sub === 'reset-password') {
+        const password = values.password ?? process.env.TANDEM_PASSWORD;
+        if (!password) throw new UsageError('Give the new password with --password or the TANDEM_PASSWORD environment variable');
+        u = await admin.resetPassword(username, password);
+      } else u = sub === 'disable' ? await admin.disableUser(username) : await admin.enableUser(username);
+      if (!u) throw new UsageError(`No user ${username}`);
+      const done = { disable: 'Disabled', enable: 'Enabled', 'reset-password': 'New password set for' }[sub];
+      const after = sub === 'enable' ? '' : '; their sessions have ended';
+      process.stdout.write(`${done} ${u.username} (${u.name})${after}\n`);
+    });
+    return;
+  }
+  if (sub !== 'add') throw new UsageError(`Unknown user command ${JSON.stringify(sub ?? '')}; use add, list, disable, enable, reset-password or unlock`);
   if (!username || rest.length) throw new UsageError('Usage: user add <username> --role ROLE --name "Full Name" [--password P]');
   const role = Role.safeParse(values.role);
   if (!role.success) throw new UsageError(`--role must be one of ${ROLES.join(', ')}${values.role ? `, got ${JSON.stringify(values.role)}` : ''}`);
@@ -161,6 +189,29 @@ async function workstation(args: string[]): Promise<void> {
       process.stdout.write(`Revoked ${id}\n`);
     } else {
       throw new UsageError(`Unknown workstation command ${JSON.stringify(sub ?? '')}; use enroll, list or revoke`);
+    }
+  });
+}
+
+async function session(args: string[]): Promise<void> {
+  const { values, positionals } = parse(args, []);
+  const [sub, id, ...rest] = positionals;
+  await withStorage(dataDir(values), async (storage) => {
+    const admin = createAdmin(storage);
+    if (sub === 'list') {
+      if (id) throw new UsageError('session list takes no arguments');
+      for (const s of await admin.listSessions()) {
+        process.stdout.write(
+          `${s.id}\t${s.username ?? s.userId}\t${s.workstationName ?? ''} (${s.workstationId})\tstarted ${s.createdAt}\texpires ${s.expiresAt}\n`,
+        );
+      }
+    } else if (sub === 'revoke') {
+      if (!id || rest.length) throw new UsageError('Usage: session revoke <id> (the id from "session list")');
+      const n = await admin.revokeSession(id);
+      if (!n) throw new UsageError(`No live session ${id}`);
+      process.stdout.write(`Ended session ${id}\n`);
+    } else {
+      throw new UsageError(`Unknown session command ${JSON.stringify(sub ?? '')}; use list or revoke`);
     }
   });
 }
@@ -301,6 +352,9 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       case 'workstation':
         await workstation(args);
+        return 0;
+      case 'session':
+        await session(args);
         return 0;
       case 'status':
         await status(args);

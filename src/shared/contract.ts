@@ -383,6 +383,8 @@ export const RpcErrorCode = z.enum([
   'forbidden',
   'not_found',
   'conflict',
+  /** Too many attempts (sign-in, unlock): `details.retryAfterMs` says when to try again, absent when only an administrator can unlock. */
+  'rate_limited',
   'unavailable',
   'internal',
 ]);

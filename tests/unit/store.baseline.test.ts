@@ -54,7 +54,7 @@ describe('baseline migrations', () => {
 
   it("build the server's database exactly as migrations 1–2 did, with the server's own replica", () => {
     const legacy = schemaBuiltBy(LEGACY_SERVER_MIGRATIONS);
-    const baseline = schemaBuiltBy(SQLITE_MIGRATIONS);
+    const baseline = schemaBuiltBy(SQLITE_MIGRATIONS.slice(0, 1));
     expect(baseline.objects).toEqual(legacy.objects);
     expect(columns(baseline.db)).toEqual(columns(legacy.db));
     const replicas = (db: Database.Database) => db.prepare('SELECT replica, workstation_id, last_seq FROM replicas').all();

@@ -18,6 +18,7 @@ import {
   type ReplicaRecord,
   type ServerStorage,
   type SessionRecord,
+  type SignInFailureRecord,
   type StorageCounts,
   type StorageTx,
   type StoredChange,
@@ -80,6 +81,14 @@ const toWorkstation = (r: Row): WorkstationRecord => ({
   revokedAt: (r.revoked_at as string | null) ?? null,
 });
 
+const toSession = (r: Row): SessionRecord => ({
+  tokenHash: r.token_hash as string,
+  userId: r.user_id as string,
+  workstationId: r.workstation_id as string,
+  createdAt: r.created_at as string,
+  expiresAt: r.expires_at as string,
+});
+
 const toCadKey = (r: Row): CadKeyRecord => ({
   name: r.name as string,
   keyHash: r.key_hash as string,
@@ -114,6 +123,16 @@ function prepare(db: Db) {
     userByName: db.prepare('SELECT * FROM users WHERE username = ?'),
     userById: db.prepare('SELECT * FROM users WHERE id = ?'),
     users: db.prepare('SELECT * FROM users ORDER BY username'),
+    setUserDisabled: db.prepare('UPDATE users SET disabled = ? WHERE id = ?'),
+    setUserPassword: db.prepare('UPDATE users SET password_hash = ? WHERE id = ?'),
+    signInFailures: db.prepare('SELECT * FROM signin_failures WHERE username = ?'),
+    putSignInFailures: db.prepare(
+      `INSERT INTO signin_failures(username, failures, last_failed_at, locked_until, locked)
+       VALUES (@username, @failures, @lastFailedAt, @lockedUntil, @locked)
+       ON CONFLICT(username) DO UPDATE SET failures = excluded.failures, last_failed_at = excluded.last_failed_at,
+         locked_until = excluded.locked_until, locked = excluded.locked`,
+    ),
+    clearSignInFailures: db.prepare('DELETE FROM signin_failures WHERE username = ?'),
     insertWorkstation: db.prepare(
       `INSERT INTO workstations(id, name, secret_hash, enrolled_at, revoked, revoked_at)
        VALUES (@id, @name, @secretHash, @enrolledAt, @revoked, @revokedAt)`,
@@ -135,6 +154,8 @@ function prepare(db: Db) {
     deleteSession: db.prepare('DELETE FROM sessions WHERE token_hash = ?'),
     deleteExpired: db.prepare('DELETE FROM sessions WHERE expires_at < ?'),
     deleteSessionsOfWs: db.prepare('DELETE FROM sessions WHERE workstation_id = ?'),
+    deleteSessionsOfUser: db.prepare('DELETE FROM sessions WHERE user_id = ?'),
+    sessions: db.prepare('SELECT * FROM sessions WHERE expires_at >= ? ORDER BY created_at, token_hash'),
     replica: db.prepare('SELECT * FROM replicas WHERE replica = ?'),
     insertReplica: db.prepare(
       `INSERT INTO replicas(replica, workstation_id, last_seq, first_seen_at) VALUES (?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`,
@@ -215,6 +236,34 @@ class SqliteTx implements StorageTx {
     this.check();
     return (this.s.users.all() as Row[]).map(toUser);
   }
+  async setUserDisabled(id: string, disabled: boolean): Promise<boolean> {
+    this.check();
+    return this.s.setUserDisabled.run(disabled ? 1 : 0, id).changes === 1;
+  }
+  async setUserPasswordHash(id: string, passwordHash: string): Promise<void> {
+    this.check();
+    this.s.setUserPassword.run(passwordHash, id);
+  }
+  async getSignInFailures(username: string): Promise<SignInFailureRecord | null> {
+    this.check();
+    const r = this.s.signInFailures.get(username.toLowerCase()) as Row | undefined;
+    if (!r) return null;
+    return {
+      username: r.username as string,
+      failures: r.failures as number,
+      lastFailedAt: r.last_failed_at as string,
+      lockedUntil: (r.locked_until as string | null) ?? null,
+      locked: r.locked === 1,
+    };
+  }
+  async putSignInFailures(rec: SignInFailureRecord): Promise<void> {
+    this.check();
+    this.s.putSignInFailures.run({ ...rec, username: rec.username.toLowerCase(), locked: rec.locked ? 1 : 0 });
+  }
+  async clearSignInFailures(username: string): Promise<boolean> {
+    this.check();
+    return this.s.clearSignInFailures.run(username.toLowerCase()).changes > 0;
+  }
 
   async insertWorkstation(w: WorkstationRecord): Promise<void> {
     this.check();
@@ -262,14 +311,15 @@ class SqliteTx implements StorageTx {
   async getSession(tokenHash: string): Promise<SessionRecord | null> {
     this.check();
     const r = this.s.session.get(tokenHash) as Row | undefined;
-    if (!r) return null;
-    return {
-      tokenHash: r.token_hash as string,
-      userId: r.user_id as string,
-      workstationId: r.workstation_id as string,
-      createdAt: r.created_at as string,
-      expiresAt: r.expires_at as string,
-    };
+    return r ? toSession(r) : null;
+  }
+  async deleteSessionsOfUser(userId: string): Promise<number> {
+    this.check();
+    return this.s.deleteSessionsOfUser.run(userId).changes;
+  }
+  async listSessions(now: string): Promise<SessionRecord[]> {
+    this.check();
+    return (this.s.sessions.all(now) as Row[]).map(toSession);
   }
   async deleteSession(tokenHash: string): Promise<void> {
     this.check();

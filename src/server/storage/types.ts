@@ -66,6 +66,17 @@ export interface SessionRecord {
   expiresAt: string;
 }
 
+/** Consecutive failed sign-ins for one username (lower-cased), whether or not such a user exists. */
+export interface SignInFailureRecord {
+  username: string;
+  failures: number;
+  lastFailedAt: string;
+  /** No sign-in is tried before this time (backoff); null when none. */
+  lockedUntil: string | null;
+  /** Locked out until an administrator unlocks it (`user unlock`). */
+  locked: boolean;
+}
+
 export interface ReplicaRecord {
   replica: string;
   /** null only for the server's own replica, which no workstation may push as. */
@@ -156,6 +167,15 @@ export interface StorageTx {
   getUserByUsername(username: string): Promise<UserRecord | null>;
   getUser(id: string): Promise<UserRecord | null>;
   listUsers(): Promise<UserRecord[]>;
+  /** Returns false when there is no such user. */
+  setUserDisabled(id: string, disabled: boolean): Promise<boolean>;
+  setUserPasswordHash(id: string, passwordHash: string): Promise<void>;
+
+  // failed sign-ins, per username (known or not), for backoff and lockout
+  getSignInFailures(username: string): Promise<SignInFailureRecord | null>;
+  putSignInFailures(rec: SignInFailureRecord): Promise<void>;
+  /** Forgets the failures (a successful sign-in, or an administrator's unlock); false when there were none. */
+  clearSignInFailures(username: string): Promise<boolean>;
 
   // workstations and enrollment
   insertWorkstation(ws: WorkstationRecord): Promise<void>;
@@ -176,6 +196,10 @@ export interface StorageTx {
   deleteExpiredSessions(now: string): Promise<number>;
   /** Deletes every session of a workstation (on revocation). */
   deleteSessionsOfWorkstation(workstationId: string): Promise<number>;
+  /** Deletes every session of a user (disabled, or password reset). */
+  deleteSessionsOfUser(userId: string): Promise<number>;
+  /** Sessions not expired at `now`, oldest first. */
+  listSessions(now: string): Promise<SessionRecord[]>;
 
   // replicas
   getReplica(replica: string): Promise<ReplicaRecord | null>;

@@ -1,8 +1,9 @@
 import type { Migration } from '../../../node/migrate';
 import { baseline } from './0001-baseline';
+import { accessControl } from './0003-access-control';
 
 /**
  * The server database's migrations, in order: one file each (NNNN-what.ts), added to this
  * list. Never edit one that has shipped: add the next.
  */
-export const SQLITE_MIGRATIONS: readonly Migration[] = [baseline];
+export const SQLITE_MIGRATIONS: readonly Migration[] = [baseline, accessControl];
