@@ -24,6 +24,14 @@ export const SERVER_VERSION = '0.1.0';
 export const DEFAULT_HANDOFF_TIMEOUT_MS = 30_000;
 export const DEFAULT_MAX_DRIFT_MS = 5 * 60_000;
 export const DB_FILE_NAME = 'tandem-server.db';
+
+export interface Retention {
+  days: number;
+  refusedOps: number;
+  eidoRejected: number;
+}
+export const DEFAULT_RETENTION: Retention = { days: 90, refusedOps: 10_000, eidoRejected: 10_000 };
+const PRUNE_EVERY_MS = 10 * 60_000;
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
 
 export interface SyncServerConfig {
@@ -31,6 +39,13 @@ export interface SyncServerConfig {
   dataDir?: string;
   /** The SQLite file itself, instead of dataDir. */
   dbFile?: string;
+  /**
+   * How long refused ops and refused EIDO documents are kept for review, and how many at most
+   * (the newest). Default 90 days and 10,000 of each; pruned at start and every 10 minutes.
+   */
+  retention?: Partial<Retention>;
+  /** 32 bytes: the SQLite database is encrypted at rest with it (storage/key.ts). */
+  dbKey?: Buffer | null;
   /** Storage opened by the caller (e.g. PostgreSQL later); the server does not close it. */
   storage?: ServerStorage;
   /** Default 127.0.0.1. */
@@ -109,6 +124,7 @@ export async function createSyncServer(config: SyncServerConfig): Promise<SyncSe
     const file = config.dbFile ?? (config.dataDir ? path.join(config.dataDir, DB_FILE_NAME) : null);
     if (!file) throw new Error('createSyncServer needs dataDir, dbFile or storage');
     storage = new SqliteStorage(file, {
+      key: config.dbKey ?? null,
       onCheckpointFailure: (err) => logger.warn({ err }, 'background checkpoints stopped; SQLite checkpoints in commits again'),
     });
     ownsStorage = true;
@@ -244,6 +260,19 @@ export async function createSyncServer(config: SyncServerConfig): Promise<SyncSe
     await fastify.listen({ host, port: config.port ?? 0 });
     await arb.start();
 
+    const retention = { ...DEFAULT_RETENTION, ...config.retention };
+    const prune = async () => {
+      const before = new Date(now() - retention.days * 86_400_000).toISOString();
+      const [ops, docs] = await storage.transaction(async (tx) => [
+        await tx.pruneRefused(retention.refusedOps, before),
+        await tx.pruneEidoRejections(retention.eidoRejected, before),
+      ]);
+      if (ops || docs) logger.info({ refusedOps: ops, eidoRejected: docs, retention }, 'pruned kept refusals past their retention');
+    };
+    await prune();
+    const pruner = setInterval(() => prune().catch((err) => logger.warn({ err }, 'pruning refusals failed')), PRUNE_EVERY_MS);
+    pruner.unref();
+
     const port = (fastify.server.address() as AddressInfo).port;
     const scheme = config.tls ? 'https' : 'http';
     const url = `${scheme}://${urlHost(host)}:${port}`;
@@ -265,6 +294,7 @@ export async function createSyncServer(config: SyncServerConfig): Promise<SyncSe
       connections: () => theHub.connections(),
       close: () =>
         (closing ??= (async () => {
+          clearInterval(pruner);
           arb.stop();
           await theHub.close();
           await fastify.close();

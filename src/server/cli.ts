@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -8,6 +9,7 @@ import { createSyncServer, DB_FILE_NAME, loadEligibilityRules } from './app';
 import { importEidoFile, importJson, importText, postEidoFile } from './import-eido';
 import { ServerError } from './errors';
 import { importHsds, importHsdsText, writeProblemsCsv } from './import-hsds';
+import { DbKeyError, resolveDbKey, writeNewKeyFile } from './storage/key';
 import { SqliteStorage } from './storage/sqlite';
 
 /**
@@ -50,7 +52,12 @@ Commands:
                                   repaired, rejected and ignored, with the reasons counted; --problems
                                   writes every problem (table, file, line, outcome, reason) as CSV
 
-Every command takes --data DIR (default $TANDEM_SERVER_DATA or ./.tandem-server).`;
+  db-key new <file>               write a new random database key file (mode 0600)
+
+Every command takes --data DIR (default $TANDEM_SERVER_DATA or ./.tandem-server) and
+--db-key-file FILE (default $TANDEM_SERVER_DB_KEY_FILE, else a key in $TANDEM_SERVER_DB_KEY):
+the database is encrypted at rest with that key (a plain database is encrypted on first use).
+The key is never taken on the command line itself.`;
 
 class UsageError extends Error {}
 
@@ -66,19 +73,36 @@ function intOption(name: string, v: string | undefined, min: number, max: number
 }
 
 /** Every option is a string option; `--data` is always accepted. */
-function parse<K extends string>(args: string[], names: readonly K[]): { values: Partial<Record<K | 'data', string>>; positionals: string[] } {
-  const options: Record<string, { type: 'string' }> = { data: { type: 'string' } };
+function parse<K extends string>(
+  args: string[],
+  names: readonly K[],
+): { values: Partial<Record<K | 'data' | 'db-key-file', string>>; positionals: string[] } {
+  const options: Record<string, { type: 'string' }> = { data: { type: 'string' }, 'db-key-file': { type: 'string' } };
   for (const n of names) options[n] = { type: 'string' };
   try {
     const { values, positionals } = parseArgs({ args, options, allowPositionals: true, strict: true });
-    return { values: values as Partial<Record<K | 'data', string>>, positionals };
+    const v = values as Partial<Record<K | 'data' | 'db-key-file', string>>;
+    dbKeyFile = v['db-key-file'];
+    return { values: v, positionals };
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
 }
 
+/** --db-key-file of the command being run (every command takes it). */
+let dbKeyFile: string | undefined;
+
+function dbKey(): Buffer | null {
+  try {
+    return resolveDbKey(dbKeyFile);
+  } catch (err) {
+    if (err instanceof DbKeyError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
 async function withStorage<T>(dir: string, fn: (storage: SqliteStorage) => Promise<T>): Promise<T> {
-  const storage = new SqliteStorage(path.join(dir, DB_FILE_NAME));
+  const storage = new SqliteStorage(path.join(dir, DB_FILE_NAME), { key: dbKey() });
   try {
     return await fn(storage);
   } finally {
@@ -94,6 +118,7 @@ async function serve(args: string[]): Promise<void> {
   const port = intOption('port', values.port, 0, 65535) ?? (tls ? 8443 : 8080);
   const handoffTimeoutMs = intOption('handoff-timeout', values['handoff-timeout'], 1000, 600_000);
   const logger = pino({ level: process.env.TANDEM_LOG_LEVEL ?? 'info', name: 'tandem-server' });
+  const key = dbKey();
   const server = await createSyncServer({
     dataDir: dataDir(values),
     host: values.host ?? '127.0.0.1',
@@ -103,8 +128,10 @@ async function serve(args: string[]): Promise<void> {
     clinicianDirectLine: values['direct-line'] ?? process.env.TANDEM_CLINICIAN_DIRECT_LINE ?? null,
     logger,
     eligibilityRulesFile: values['eligibility-rules'],
+    dbKey: key,
   });
   if (!tls) logger.warn('TLS is off: use --cert and --key anywhere but a single machine');
+  if (!key) logger.warn('The database is not encrypted at rest: give a key with --db-key-file (npm run server -- db-key new FILE)');
   process.stdout.write(`Tandem sync server listening on ${server.url}\n`);
   let stopping = false;
   const stop = (signal: string) => {
@@ -193,6 +220,19 @@ async function workstation(args: string[]): Promise<void> {
   });
 }
 
+async function dbKeyCommand(args: string[]): Promise<void> {
+  const { positionals } = parse(args, []);
+  const [sub, file, ...rest] = positionals;
+  if (sub !== 'new' || !file || rest.length) throw new UsageError('Usage: db-key new <file>');
+  try {
+    writeNewKeyFile(path.resolve(file), (n) => crypto.randomBytes(n));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new UsageError(`${file} already exists; a key file is never overwritten`);
+    throw err;
+  }
+  process.stdout.write(`Wrote a new database key to ${path.resolve(file)} (mode 0600). Keep a copy somewhere safe: without it the database cannot be read.\n`);
+}
+
 async function session(args: string[]): Promise<void> {
   const { values, positionals } = parse(args, []);
   const [sub, id, ...rest] = positionals;
@@ -225,7 +265,7 @@ async function status(args: string[]): Promise<void> {
     const s = await createAdmin(storage).status();
     process.stdout.write(
       [
-        `data:          ${s.location}`,
+        `data:          ${s.location}${storage.encrypted ? ' (encrypted at rest)' : ' (NOT encrypted at rest)'}`,
         `users:         ${s.users}`,
         `workstations:  ${s.workstations} (${s.revokedWorkstations} revoked)`,
         `replicas:      ${s.replicas}`,
@@ -355,6 +395,9 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       case 'session':
         await session(args);
+        return 0;
+      case 'db-key':
+        await dbKeyCommand(args);
         return 0;
       case 'status':
         await status(args);

@@ -28,6 +28,7 @@ import {
   type WorkstationRecord,
 } from './types';
 import { SQLITE_MIGRATIONS } from './migrations';
+import { KEY_FILE_ENV, keyPragmas } from './key';
 
 export { SQLITE_MIGRATIONS };
 
@@ -41,7 +42,7 @@ export { SQLITE_MIGRATIONS };
 
 export class ServerStorageError extends Error {
   constructor(
-    readonly code: 'newer_schema' | 'migration_failed' | 'closed' | 'nested_transaction',
+    readonly code: 'newer_schema' | 'migration_failed' | 'closed' | 'nested_transaction' | 'wrong_key',
     message: string,
   ) {
     super(message);
@@ -174,6 +175,8 @@ function prepare(db: Db) {
        VALUES (@replica, @seq, @workstationId, @userId, @reason, @op, @refusedAt)`,
     ),
     refused: db.prepare('SELECT * FROM refused_ops ORDER BY id DESC LIMIT ?'),
+    pruneRefused: db.prepare('DELETE FROM refused_ops WHERE id <= (SELECT coalesce(max(id), 0) FROM refused_ops) - ? OR refused_at < ?'),
+    pruneEido: db.prepare('DELETE FROM eido_rejected WHERE id <= (SELECT coalesce(max(id), 0) FROM eido_rejected) - ? OR received_at < ?'),
     counts: db.prepare(
       `SELECT (SELECT count(*) FROM users) AS users,
               (SELECT count(*) FROM workstations) AS workstations,
@@ -430,6 +433,15 @@ class SqliteTx implements StorageTx {
     }));
   }
 
+  async pruneRefused(keepLast: number, before: string): Promise<number> {
+    this.check();
+    return this.s.pruneRefused.run(keepLast, before).changes;
+  }
+  async pruneEidoRejections(keepLast: number, before: string): Promise<number> {
+    this.check();
+    return this.s.pruneEido.run(keepLast, before).changes;
+  }
+
   async counts(now: string): Promise<StorageCounts> {
     this.check();
     return this.s.counts.get(now) as StorageCounts;
@@ -478,10 +490,50 @@ class SqliteTx implements StorageTx {
 }
 
 export interface SqliteStorageOptions {
+  /**
+   * 32 bytes: the database is encrypted at rest (SQLCipher format). A plain database opened
+   * with a key is encrypted in place first; an encrypted one opened without its key is refused.
+   */
+  key?: Buffer | null;
   /** Defaults to SQLITE_MIGRATIONS; tests of upgrades pass their own. */
   migrations?: readonly Migration[];
   /** The background checkpoint thread failed (SQLite then checkpoints in commits again). */
   onCheckpointFailure?: (err: Error) => void;
+}
+
+function readable(db: Db): boolean {
+  try {
+    db.prepare('SELECT count(*) FROM sqlite_master').get();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Opens the database with its key (or none). A plain database given a key is encrypted in
+ * place (WAL off for the rekey, as SQLite3MultipleCiphers requires); a wrong or missing key
+ * is refused before anything is written.
+ */
+function openWithKey(db: Db, file: string, key: Buffer | null): void {
+  if (!key) {
+    if (!readable(db)) {
+      throw new ServerStorageError('wrong_key', `The server database ${file} is encrypted: give its key (--db-key-file FILE or $${KEY_FILE_ENV}). Nothing was changed.`);
+    }
+    return;
+  }
+  const pragmas = keyPragmas(key);
+  for (const p of pragmas) db.pragma(p);
+  if (readable(db)) return;
+  // Not readable with the key: a plain database (encrypt it), or the wrong key (refuse).
+  db.pragma(`key=''`);
+  if (!readable(db)) {
+    throw new ServerStorageError('wrong_key', `Cannot open the server database ${file}: the key does not match. Nothing was changed.`);
+  }
+  db.pragma('journal_mode = DELETE');
+  for (const p of pragmas.slice(0, 2)) db.pragma(p);
+  db.pragma(`rekey="x'${key.toString('hex')}'"`);
+  if (!readable(db)) throw new ServerStorageError('wrong_key', `Encrypting the server database ${file} failed`);
 }
 
 export class SqliteStorage implements ServerStorage {
@@ -493,9 +545,17 @@ export class SqliteStorage implements ServerStorage {
   private closed = false;
 
   constructor(readonly location: string, opts: SqliteStorageOptions = {}) {
-    fs.mkdirSync(path.dirname(location), { recursive: true });
+    const memory = location === ':memory:';
+    if (!memory) {
+      if (!fs.existsSync(path.dirname(location))) fs.mkdirSync(path.dirname(location), { recursive: true, mode: 0o700 });
+      // Owner-only: SQLite gives the WAL and shared-memory files the database file's mode.
+      fs.closeSync(fs.openSync(location, 'a', 0o600));
+      fs.chmodSync(location, 0o600);
+    }
+    const key = opts.key ?? null;
     const db = new Database(location);
     try {
+      openWithKey(db, location, key);
       db.pragma('journal_mode = WAL');
       // A push is acknowledged once its transaction commits, and the console then deletes
       // those ops from its outbox: the commit must survive a power cut, not only a crash of
@@ -504,6 +564,8 @@ export class SqliteStorage implements ServerStorage {
       db.pragma('synchronous = FULL');
       db.pragma('foreign_keys = ON');
       db.pragma('busy_timeout = 5000');
+      // Sorts and statement journals stay in memory: nothing of the database lands in /tmp.
+      db.pragma('temp_store = MEMORY');
       migrateDatabase(db, opts.migrations ?? SQLITE_MIGRATIONS, location);
       this.s = prepare(db);
     } catch (err) {
@@ -511,12 +573,16 @@ export class SqliteStorage implements ServerStorage {
       throw err;
     }
     this.db = db;
+    this.encrypted = key !== null;
     // Checkpoints (copying the WAL into the database file) on a thread of their own, not inside
     // whichever commit crosses 1,000 pages: there they held up every request queued behind that
     // commit (half a second of a busy core under a large push, a ringing handoff included).
     // (None for an in-memory database, as in tests: it has no WAL.)
-    this.checkpointer = checkpointInBackground(db, { onFailure: (err) => opts.onCheckpointFailure?.(err) });
+    this.checkpointer = checkpointInBackground(db, { setup: key ? keyPragmas(key) : [], onFailure: (err) => opts.onCheckpointFailure?.(err) });
   }
+
+  /** Whether the database file is encrypted at rest. */
+  readonly encrypted: boolean;
 
   private readonly checkpointer: Checkpointer | null;
 

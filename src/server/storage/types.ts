@@ -228,6 +228,8 @@ export interface StorageTx {
   // refused ops, kept for review
   insertRefused(rec: RefusedOpRecord): Promise<void>;
   listRefused(limit: number): Promise<StoredRefusal[]>;
+  /** Keeps at most the newest `keepLast` refused ops and none refused before `before`; returns how many went. */
+  pruneRefused(keepLast: number, before: string): Promise<number>;
 
   counts(now: string): Promise<StorageCounts>;
 
@@ -246,6 +248,8 @@ export interface StorageTx {
   insertEidoRejection(rec: EidoRejectionRecord): Promise<number>;
   /** Newest first. */
   listEidoRejections(limit: number): Promise<StoredEidoRejection[]>;
+  /** Keeps at most the newest `keepLast` refused EIDO documents and none received before `before`; returns how many went. */
+  pruneEidoRejections(keepLast: number, before: string): Promise<number>;
 }
 
 /** The replica id the server writes its own ops under (handoff arbitration, presence). */
