@@ -16,7 +16,7 @@ import boundaries from 'eslint-plugin-boundaries';
  */
 export const PACKAGE_CLASSES = {
   // Runs anywhere: no Node, DOM or Electron API.
-  pure: ['zod', 'luxon', 'fast-xml-parser', 'csv-parse', 'zustand'],
+  pure: ['zod', 'luxon', 'fast-xml-parser', 'csv-parse', 'csv-stringify', 'zustand'],
   // The UI: renders to a DOM.
   'DOM-only': ['react', 'react-dom', '@tanstack/react-virtual'],
   // Needs Node (native addons, sockets, files, process streams).

@@ -1,5 +1,6 @@
 import type { User } from '../shared/contract';
 import { Auth, toUser, type NewUser } from './auth';
+import { createAuditLog, type ChainReport } from './audit';
 import { cadKeyAdmin } from './eido';
 import { ServerError } from './errors';
 import type { CadKeyRecord, ServerStorage, StorageCounts, StoredEidoRejection, StoredRefusal } from './storage/types';
@@ -51,6 +52,10 @@ export interface ServerAdmin {
   listSessions(): Promise<SessionInfo[]>;
   /** Ends the sessions whose id (see SessionInfo) starts with `id` (at least 8 hex digits); how many ended. */
   revokeSession(id: string): Promise<number>;
+  /** Checks every audit chain (recorded as an admin action). */
+  auditVerify(): Promise<ChainReport[]>;
+  /** Writes the audit entries with from <= at < to as CSV (recorded as an admin action); how many. */
+  auditExport(from: string, to: string, write: (chunk: string) => void): Promise<number>;
   /** The most recent refused ops, newest first, for review. */
   refusedOps(limit?: number): Promise<StoredRefusal[]>;
   status(): Promise<ServerStatus>;
@@ -74,6 +79,8 @@ export function createAdmin(
     onRevoke?: (workstationId: string) => void;
     /** A user, session or workstation lost its access: the running server closes their sockets now. */
     onAccessChanged?: () => void;
+    /** Who the audit log names for these actions (the CLI: `cli:<os user>`). Default `admin`. */
+    actor?: string;
   } = {},
 ): ServerAdmin {
   const now = opts.now ?? Date.now;
@@ -83,10 +90,22 @@ export function createAdmin(
     opts.onAccessChanged?.();
     return v;
   };
+  const audit = createAuditLog(storage, now);
+  const actor = opts.actor ?? 'admin';
+  /** Records the action once it is done (when it found its subject), then returns its result. */
+  const audited = async <T>(action: string, subject: string | null, run: Promise<T>, detail?: Record<string, unknown>): Promise<T> => {
+    const v = await run;
+    if (v !== null && v !== false && v !== 0) await audit.record({ action, actor, subject, detail });
+    return v;
+  };
   const cad = cadKeyAdmin(storage, now);
   return {
-    addUser: (input) => auth.addUser(input),
-    createEnrollmentToken: async (name) => (await auth.createEnrollmentToken(name)).token,
+    addUser: async (input) => {
+      const u = await auth.addUser(input);
+      await audit.record({ action: 'user.add', actor, subject: u.username, detail: { role: u.role, id: u.id } });
+      return u;
+    },
+    createEnrollmentToken: async (name) => audited('workstation.enrollment_token', name ?? null, auth.createEnrollmentToken(name).then((t) => t.token)),
     listUsers: async () => (await storage.transaction((tx) => tx.listUsers(), { readOnly: true })).map(toUser),
     listWorkstations: async () =>
       (await storage.transaction((tx) => tx.listWorkstations(), { readOnly: true })).map((w) => ({
@@ -97,14 +116,14 @@ export function createAdmin(
         revokedAt: w.revokedAt,
       })),
     revokeWorkstation: async (id) => {
-      const ok = await auth.revokeWorkstation(id);
+      const ok = await audited('workstation.revoke', id, auth.revokeWorkstation(id));
       if (ok) onRevoke(id);
       return changed(ok);
     },
-    disableUser: async (username) => changed(await auth.setDisabled(username, true)),
-    enableUser: (username) => auth.setDisabled(username, false),
-    resetPassword: async (username, password) => changed(await auth.resetPassword(username, password)),
-    unlockUser: (username) => auth.unlock(username),
+    disableUser: async (username) => changed(await audited('user.disable', username, auth.setDisabled(username, true))),
+    enableUser: (username) => audited('user.enable', username, auth.setDisabled(username, false)),
+    resetPassword: async (username, password) => changed(await audited('user.reset_password', username, auth.resetPassword(username, password))),
+    unlockUser: (username) => audited('user.unlock', username, auth.unlock(username)),
     listSessions: () =>
       storage.transaction(
         async (tx) => {
@@ -133,16 +152,27 @@ export function createAdmin(
         for (const h of hits) await tx.deleteSession(h.tokenHash);
         return hits.length;
       });
+      if (n) await audit.record({ action: 'session.revoke', actor, subject: id });
       return changed(n);
+    },
+    auditVerify: async () => {
+      const report = await audit.verify();
+      await audit.record({ action: 'audit.verify', actor, detail: { ok: report.every((r) => r.ok), chains: report.length } });
+      return report;
+    },
+    auditExport: async (from, to, write) => {
+      const n = await audit.exportCsv(from, to, write);
+      await audit.record({ action: 'audit.export', actor, detail: { from, to, entries: n } });
+      return n;
     },
     refusedOps: (limit = 100) => storage.transaction((tx) => tx.listRefused(Math.max(1, Math.min(limit, 10_000))), { readOnly: true }),
     status: async () => {
       const counts = await storage.transaction((tx) => tx.counts(new Date(now()).toISOString()), { readOnly: true });
       return { storage: storage.kind, location: storage.location, ...counts };
     },
-    addCadKey: (name) => cad.add(name),
+    addCadKey: (name) => audited('cad_key.add', name, cad.add(name)),
     listCadKeys: () => cad.list(),
-    revokeCadKey: (name) => cad.revoke(name),
+    revokeCadKey: (name) => audited('cad_key.revoke', name, cad.revoke(name)),
     eidoRejections: (limit) => cad.rejections(limit),
   };
 }

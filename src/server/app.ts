@@ -3,9 +3,10 @@ import type { AddressInfo } from 'node:net';
 import type http from 'node:http';
 import type https from 'node:https';
 import path from 'node:path';
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import pino, { type Logger } from 'pino';
-import { WIRE_PATH, type ServerMethod } from '../shared/sync/wire';
+import { HEADER_WORKSTATION, WIRE_PATH, type ServerMethod } from '../shared/sync/wire';
+import { appendAuditIn, createAuditLog, SERVER_SOURCE } from './audit';
 import { systemClock, type Clock } from '../node/clock';
 import { guardRoutes } from './access';
 import { createAdmin, DEFAULT_ENROLLMENT_TTL_MS, DEFAULT_SESSION_TTL_MS, type ServerAdmin } from './admin';
@@ -220,6 +221,11 @@ export async function createSyncServer(config: SyncServerConfig): Promise<SyncSe
       reply.status(404).send({ code: 'not_found', message: `No route ${req.method} ${req.url.split('?')[0]}` });
     });
 
+    const audit = createAuditLog(storage, now);
+    const wsId = (req: FastifyRequest): string | null => {
+      const v = req.headers[HEADER_WORKSTATION];
+      return (Array.isArray(v) ? v[0] : v)?.slice(0, 100) ?? null;
+    };
     const routeOpts = await registerLimits(fastify, config.rateLimits);
     const caller = guardRoutes(fastify, auth);
 
@@ -227,20 +233,41 @@ export async function createSyncServer(config: SyncServerConfig): Promise<SyncSe
     fastify.post('/v1/enroll', routeOpts('POST /v1/enroll'), async (req) => {
       const res = await auth.enroll(req.body);
       logger.info({ workstation: res.workstationId }, 'workstation enrolled');
+      await audit.record({ action: 'workstation.enroll', workstationId: res.workstationId, ip: req.ip });
       return res;
     });
     fastify.post('/v1/session', routeOpts('POST /v1/session'), async (req) => {
       try {
         const res = await auth.signIn(req.headers, req.body);
         logger.info({ user: res.user.id }, 'signed in');
+        await audit.record({ action: 'signin', actor: res.user.username, workstationId: wsId(req), ip: req.ip });
         return res;
       } catch (err) {
-        if (err instanceof ServerError && err.code === 'unauthenticated') logger.info({ reason: err.message, ip: req.ip }, 'sign-in refused');
+        if (err instanceof ServerError && (err.code === 'unauthenticated' || err.code === 'rate_limited')) {
+          logger.info({ reason: err.message, ip: req.ip }, 'sign-in refused');
+          const typed = (req.body as { username?: unknown } | null)?.username;
+          await audit.record({
+            action: err.code === 'rate_limited' ? 'signin.refused' : 'signin.failed',
+            subject: typeof typed === 'string' ? typed.slice(0, 100) : null,
+            workstationId: wsId(req),
+            ip: req.ip,
+            detail: { reason: err.message },
+          });
+        }
         throw err;
       }
     });
     fastify.delete('/v1/session', routeOpts('DELETE /v1/session'), async (req) => {
-      await storage.transaction((tx) => tx.deleteSession(caller(req).sessionHash));
+      const who = caller(req);
+      await storage.transaction(async (tx) => {
+        await tx.deleteSession(who.sessionHash);
+        await appendAuditIn(tx, SERVER_SOURCE, new Date(now()).toISOString(), {
+          action: 'signout',
+          actor: who.user.username,
+          workstationId: who.workstation.id,
+          ip: req.ip,
+        });
+      });
       // The session's open sockets close now, not at the next sweep.
       await theHub.sweep();
       return { ok: true };

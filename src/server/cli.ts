@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
@@ -53,6 +54,10 @@ Commands:
                                   writes every problem (table, file, line, outcome, reason) as CSV
 
   db-key new <file>               write a new random database key file (mode 0600)
+  audit verify                    check every audit hash chain; exit 1 naming the first entry deleted,
+                                  altered, out of order or cut off the end
+  audit export --from DATE --to DATE [--out FILE]
+                                  audit entries with DATE <= time < DATE as CSV (ISO dates or times, UTC)
 
 Every command takes --data DIR (default $TANDEM_SERVER_DATA or ./.tandem-server) and
 --db-key-file FILE (default $TANDEM_SERVER_DB_KEY_FILE, else a key in $TANDEM_SERVER_DB_KEY):
@@ -87,6 +92,17 @@ function parse<K extends string>(
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
+}
+
+/** The admin operations as the CLI runs them: the audit log names the operating-system user. */
+function cliAdmin(storage: SqliteStorage) {
+  let who = 'unknown';
+  try {
+    who = os.userInfo().username;
+  } catch {
+    // no passwd entry (some containers)
+  }
+  return createAdmin(storage, { actor: `cli:${who}` });
 }
 
 /** --db-key-file of the command being run (every command takes it). */
@@ -155,7 +171,7 @@ async function user(args: string[]): Promise<void> {
   const [sub, username, ...rest] = positionals;
   if (sub === 'list') {
     await withStorage(dataDir(values), async (storage) => {
-      for (const u of await createAdmin(storage).listUsers()) {
+      for (const u of await cliAdmin(storage).listUsers()) {
         process.stdout.write(`${u.username}\t${u.role}\t${u.name}${u.directLine ? `\t${u.directLine}` : ''}\n`);
       }
     });
@@ -164,7 +180,7 @@ async function user(args: string[]): Promise<void> {
   if (sub === 'disable' || sub === 'enable' || sub === 'unlock' || sub === 'reset-password') {
     if (!username || rest.length) throw new UsageError(`Usage: user ${sub} <username>`);
     await withStorage(dataDir(values), async (storage) => {
-      const admin = createAdmin(storage);
+      const admin = cliAdmin(storage);
       if (sub === 'unlock') {
         const had = await admin.unlockUser(username);
         process.stdout.write(had ? `Unlocked sign-in for ${username}\n` : `${username} had no failed sign-ins to clear\n`);
@@ -191,7 +207,7 @@ async function user(args: string[]): Promise<void> {
   const password = values.password ?? process.env.TANDEM_PASSWORD;
   if (!password) throw new UsageError('Give a password with --password or the TANDEM_PASSWORD environment variable');
   await withStorage(dataDir(values), async (storage) => {
-    const u = await createAdmin(storage).addUser({ username, password, name: values.name ?? '', role: role.data, directLine: values['direct-line'] ?? null });
+    const u = await cliAdmin(storage).addUser({ username, password, name: values.name ?? '', role: role.data, directLine: values['direct-line'] ?? null });
     process.stdout.write(`Added ${u.role} ${u.username} (${u.name}), id ${u.id}\n`);
   });
 }
@@ -200,7 +216,7 @@ async function workstation(args: string[]): Promise<void> {
   const { values, positionals } = parse(args, ['name']);
   const [sub, id, ...rest] = positionals;
   await withStorage(dataDir(values), async (storage) => {
-    const admin = createAdmin(storage);
+    const admin = cliAdmin(storage);
     if (sub === 'enroll') {
       if (id) throw new UsageError('workstation enroll takes no arguments; name it with --name');
       const token = await admin.createEnrollmentToken(values.name);
@@ -220,6 +236,44 @@ async function workstation(args: string[]): Promise<void> {
   });
 }
 
+function isoOption(name: string, v: string | undefined): string {
+  if (!v) throw new UsageError(`--${name} DATE is required (e.g. 2026-12-01 or 2026-12-01T08:00:00Z)`);
+  const ms = Date.parse(v);
+  if (Number.isNaN(ms)) throw new UsageError(`--${name} must be an ISO date or time, got ${JSON.stringify(v)}`);
+  return new Date(ms).toISOString();
+}
+
+async function auditCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, ['from', 'to', 'out']);
+  const [sub, ...rest] = positionals;
+  if (rest.length) throw new UsageError(`audit ${sub} takes no arguments`);
+  if (sub === 'verify') {
+    return withStorage(dataDir(values), async (storage) => {
+      const report = await cliAdmin(storage).auditVerify();
+      for (const r of report) {
+        process.stdout.write(`${r.ok ? 'OK      ' : 'BROKEN  '}${r.source}\t${r.entries} entries${r.problem ? `\t${r.problem.message}` : ''}\n`);
+      }
+      const bad = report.filter((r) => !r.ok).length;
+      process.stdout.write(bad ? `${bad} of ${report.length} audit chains are broken\n` : `All ${report.length} audit chains verified\n`);
+      return bad ? 1 : 0;
+    });
+  }
+  if (sub === 'export') {
+    const from = isoOption('from', values.from);
+    const to = isoOption('to', values.to);
+    if (from >= to) throw new UsageError('--from must be before --to');
+    const fd = values.out ? fs.openSync(values.out, 'wx', 0o600) : 1;
+    try {
+      const n = await withStorage(dataDir(values), (storage) => cliAdmin(storage).auditExport(from, to, (chunk) => fs.writeSync(fd, chunk)));
+      process.stderr.write(`${n} audit entries from ${from} to ${to}${values.out ? ` written to ${path.resolve(values.out)}` : ''}\n`);
+    } finally {
+      if (fd !== 1) fs.closeSync(fd);
+    }
+    return 0;
+  }
+  throw new UsageError(`Unknown audit command ${JSON.stringify(sub ?? '')}; use verify or export`);
+}
+
 async function dbKeyCommand(args: string[]): Promise<void> {
   const { positionals } = parse(args, []);
   const [sub, file, ...rest] = positionals;
@@ -237,7 +291,7 @@ async function session(args: string[]): Promise<void> {
   const { values, positionals } = parse(args, []);
   const [sub, id, ...rest] = positionals;
   await withStorage(dataDir(values), async (storage) => {
-    const admin = createAdmin(storage);
+    const admin = cliAdmin(storage);
     if (sub === 'list') {
       if (id) throw new UsageError('session list takes no arguments');
       for (const s of await admin.listSessions()) {
@@ -262,7 +316,7 @@ async function status(args: string[]): Promise<void> {
   const dir = dataDir(values);
   if (!fs.existsSync(path.join(dir, DB_FILE_NAME))) throw new UsageError(`No server data in ${dir} (run "serve" or "user add" first, or pass --data)`);
   await withStorage(dir, async (storage) => {
-    const s = await createAdmin(storage).status();
+    const s = await cliAdmin(storage).status();
     process.stdout.write(
       [
         `data:          ${s.location}${storage.encrypted ? ' (encrypted at rest)' : ' (NOT encrypted at rest)'}`,
@@ -282,7 +336,7 @@ async function cadKey(args: string[]): Promise<void> {
   const [sub, name, ...rest] = positionals;
   if (rest.length) throw new UsageError(`cad-key ${sub} takes one name`);
   await withStorage(dataDir(values), async (storage) => {
-    const admin = createAdmin(storage);
+    const admin = cliAdmin(storage);
     if (sub === 'add') {
       if (!name) throw new UsageError('Usage: cad-key add <name>');
       const key = await admin.addCadKey(name);
@@ -309,7 +363,7 @@ async function eidoRejected(args: string[]): Promise<void> {
   const limit = intOption('limit', values.limit, 1, 10_000) ?? 20;
   const rawId = intOption('raw', values.raw, 1, Number.MAX_SAFE_INTEGER);
   await withStorage(dataDir(values), async (storage) => {
-    const rows = await createAdmin(storage).eidoRejections(rawId ? 10_000 : limit);
+    const rows = await cliAdmin(storage).eidoRejections(rawId ? 10_000 : limit);
     if (rawId) {
       const row = rows.find((r) => r.id === rawId);
       if (!row) throw new UsageError(`No refused document ${rawId} among the latest 10000`);
@@ -396,6 +450,8 @@ export async function main(argv: string[]): Promise<number> {
       case 'session':
         await session(args);
         return 0;
+      case 'audit':
+        return await auditCommand(args);
       case 'db-key':
         await dbKeyCommand(args);
         return 0;

@@ -85,6 +85,18 @@ describe('server CLI', { timeout: 180_000 }, () => {
     expect(keyed(['session', 'list']).code).toBe(0);
     expect(keyed(['session', 'revoke', 'abcdef12']).err).toContain('No live session abcdef12');
     expect(keyed(['session', 'revoke', 'zz']).err).toContain('8 to 64 lower-case hex digits');
+    // Every one of those actions is in the audit log, under the operating-system user who ran it.
+    const verified = keyed(['audit', 'verify']);
+    expect(verified.code).toBe(0);
+    expect(verified.out).toMatch(/OK\s+server\t\d+ entries/);
+    const csvFile = path.join(dir, 'audit.csv');
+    const exported = keyed(['audit', 'export', '--from', '2000-01-01', '--to', '2100-01-01', '--out', csvFile]);
+    expect(exported.code).toBe(0);
+    const csv = fs.readFileSync(csvFile, 'utf8');
+    expect(csv.split('\n')[0]).toBe('at,source,seq,actor,workstation,action,subject,detail,ip,hash');
+    for (const action of ['user.add', 'user.disable', 'user.enable', 'user.reset_password', 'audit.verify']) expect(csv).toContain(`,${action},`);
+    expect(csv).toMatch(/,cli:[^,]+,,user\.disable,ana,/);
+    expect(keyed(['audit', 'export', '--from', 'yesterday', '--to', '2100-01-01']).err).toContain('--from must be an ISO date');
   });
 
   it('serves, prints where, and stops on SIGTERM', async () => {

@@ -10,6 +10,7 @@ import type { RowState } from '../../shared/sync/merge';
 import type { Op } from '../../shared/sync/protocol';
 import {
   SERVER_REPLICA,
+  type AuditRecord,
   type CadKeyRecord,
   type EidoRejectionRecord,
   type EnrollmentTokenRecord,
@@ -88,6 +89,20 @@ const toSession = (r: Row): SessionRecord => ({
   workstationId: r.workstation_id as string,
   createdAt: r.created_at as string,
   expiresAt: r.expires_at as string,
+});
+
+const toAudit = (r: Row): AuditRecord => ({
+  source: r.source as string,
+  seq: r.seq as number,
+  at: r.at as string,
+  actor: (r.actor as string | null) ?? null,
+  workstationId: (r.workstation_id as string | null) ?? null,
+  action: r.action as string,
+  subject: (r.subject as string | null) ?? null,
+  detail: (r.detail as string | null) ?? null,
+  ip: (r.ip as string | null) ?? null,
+  prevHash: r.prev_hash as string,
+  hash: r.hash as string,
 });
 
 const toCadKey = (r: Row): CadKeyRecord => ({
@@ -187,6 +202,18 @@ function prepare(db: Db) {
               (SELECT count(*) FROM refused_ops) AS refused,
               (SELECT count(*) FROM sessions WHERE expires_at >= ?) AS liveSessions`,
     ),
+    auditHead: db.prepare('SELECT seq, hash FROM audit_heads WHERE source = ?'),
+    insertAudit: db.prepare(
+      `INSERT INTO audit_log(source, seq, at, actor, workstation_id, action, subject, detail, ip, prev_hash, hash)
+       VALUES (@source, @seq, @at, @actor, @workstationId, @action, @subject, @detail, @ip, @prevHash, @hash)`,
+    ),
+    putAuditHead: db.prepare(
+      `INSERT INTO audit_heads(source, seq, hash) VALUES (?, ?, ?)
+       ON CONFLICT(source) DO UPDATE SET seq = excluded.seq, hash = excluded.hash`,
+    ),
+    auditHeads: db.prepare('SELECT source, seq, hash FROM audit_heads ORDER BY source'),
+    auditChain: db.prepare('SELECT * FROM audit_log WHERE source = ? AND seq > ? ORDER BY seq LIMIT ?'),
+    auditBetween: db.prepare('SELECT * FROM audit_log WHERE at >= ? AND at < ? AND id > ? ORDER BY id LIMIT ?'),
     insertCadKey: db.prepare(
       `INSERT INTO cad_keys(name, key_hash, created_at, revoked, revoked_at, last_used_at)
        VALUES (@name, @keyHash, @createdAt, @revoked, @revokedAt, @lastUsedAt)`,
@@ -445,6 +472,28 @@ class SqliteTx implements StorageTx {
   async counts(now: string): Promise<StorageCounts> {
     this.check();
     return this.s.counts.get(now) as StorageCounts;
+  }
+
+  async auditHead(source: string): Promise<{ seq: number; hash: string } | null> {
+    this.check();
+    return (this.s.auditHead.get(source) as { seq: number; hash: string } | undefined) ?? null;
+  }
+  async appendAudit(rec: AuditRecord): Promise<void> {
+    this.check();
+    this.s.insertAudit.run({ ...rec });
+    this.s.putAuditHead.run(rec.source, rec.seq, rec.hash);
+  }
+  async auditHeads(): Promise<{ source: string; seq: number; hash: string }[]> {
+    this.check();
+    return this.s.auditHeads.all() as { source: string; seq: number; hash: string }[];
+  }
+  async readAuditChain(source: string, afterSeq: number, limit: number): Promise<AuditRecord[]> {
+    this.check();
+    return (this.s.auditChain.all(source, afterSeq, limit) as Row[]).map(toAudit);
+  }
+  async readAuditBetween(from: string, to: string, afterId: number, limit: number): Promise<(AuditRecord & { id: number })[]> {
+    this.check();
+    return (this.s.auditBetween.all(from, to, afterId, limit) as Row[]).map((r) => ({ ...toAudit(r), id: r.id as number }));
   }
 
   async insertCadKey(k: CadKeyRecord): Promise<void> {

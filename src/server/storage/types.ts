@@ -77,6 +77,22 @@ export interface SignInFailureRecord {
   locked: boolean;
 }
 
+/** One entry of the audit log, as chained (src/server/audit.ts). */
+export interface AuditRecord {
+  source: string;
+  seq: number;
+  at: string;
+  actor: string | null;
+  workstationId: string | null;
+  action: string;
+  subject: string | null;
+  /** JSON text, or null. */
+  detail: string | null;
+  ip: string | null;
+  prevHash: string;
+  hash: string;
+}
+
 export interface ReplicaRecord {
   replica: string;
   /** null only for the server's own replica, which no workstation may push as. */
@@ -232,6 +248,17 @@ export interface StorageTx {
   pruneRefused(keepLast: number, before: string): Promise<number>;
 
   counts(now: string): Promise<StorageCounts>;
+
+  // the audit log: append-only, one hash chain per source
+  auditHead(source: string): Promise<{ seq: number; hash: string } | null>;
+  /** Appends an entry and moves its chain's head to it. */
+  appendAudit(rec: AuditRecord): Promise<void>;
+  /** Every chain's head. */
+  auditHeads(): Promise<{ source: string; seq: number; hash: string }[]>;
+  /** Entries of one source in the order stored (by seq), after `afterSeq`, at most `limit`. */
+  readAuditChain(source: string, afterSeq: number, limit: number): Promise<AuditRecord[]>;
+  /** Entries with `from` <= at < `to`, by time then source and seq, after the `afterId`-th row, at most `limit`. */
+  readAuditBetween(from: string, to: string, afterId: number, limit: number): Promise<(AuditRecord & { id: number })[]>;
 
   // CAD keys (POST /eido)
   /** Throws when the name is taken (names are never reused, even after revocation). */
