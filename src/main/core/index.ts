@@ -174,7 +174,8 @@ export async function createCore(config: CoreConfig) {
       return u;
     },
     'session.signOut': () => {
-      session.signOut();
+      // The server is asked in the background: signing out never waits on the network.
+      void session.signOut();
       emit('session.changed', sessionInfo());
       return { ok: true as const };
     },

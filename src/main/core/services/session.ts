@@ -49,7 +49,7 @@ export function sessionService(deps: SessionDeps) {
       throw new RpcError('unauthenticated', 'The sync server cannot be reached, and this username and password have not signed in here before');
     }
     const user: User = { id: row.id, username, name: row.name, role: row.role, directLine: row.directLine };
-    return { user, token: deps.store.metaGet(`sessionToken:${username}`) ?? null };
+    return { user, token: deps.store.metaGet(`sessionToken:${username}`) || null };
   }
 
   return {
@@ -105,10 +105,18 @@ export function sessionService(deps: SessionDeps) {
       locked = false;
     },
 
-    signOut(): void {
+    /**
+     * Signs out: the session ends on the server now when it can be reached, else at the next
+     * connection, and its token is no longer kept here. Resolves once the server was asked.
+     */
+    signOut(): Promise<void> {
+      const was = current;
       locked = false;
       current = null;
       deps.sync?.stop();
+      if (!was?.token || !deps.sync) return Promise.resolve();
+      deps.store.metaSet(`sessionToken:${was.user.username}`, '');
+      return deps.sync.endSession(was.token).then(() => undefined);
     },
   };
 }

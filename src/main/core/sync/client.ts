@@ -45,6 +45,9 @@ interface Pending {
   timer: NodeJS.Timeout;
 }
 
+/** Store meta key: session tokens signed out while the server could not be reached. */
+const PENDING_SIGN_OUTS = 'pendingSignOuts';
+
 export class SyncClient {
   private ws: WebSocket | null = null;
   private session: { token: string; user: User } | null = null;
@@ -141,7 +144,57 @@ export class SyncClient {
     if (res.status === 401 || res.status === 403) throw new RpcError('unauthenticated', await errorText(res));
     if (!res.ok) throw new RpcError('unavailable', `Sync server error: ${await errorText(res)}`);
     const body = SessionResponse.parse(await res.json());
+    void this.endPendingSessions();
     return { token: body.token, user: body.user };
+  }
+
+  /**
+   * Ends a session on the server (sign-out). When the server cannot be reached the token is
+   * kept in the encrypted store and ended at the next connection (`endPendingSessions`), so a
+   * token left behind never outlives the sign-out by more than the time offline.
+   */
+  async endSession(token: string): Promise<boolean> {
+    const ended = await this.deleteSession(token);
+    if (!ended) {
+      const pending = this.pendingSignOuts();
+      if (!pending.includes(token)) this.opts.store.metaSet(PENDING_SIGN_OUTS, JSON.stringify([...pending, token]));
+    }
+    return ended;
+  }
+
+  /** Ends the sessions signed out while offline; called whenever the server answers again. */
+  async endPendingSessions(): Promise<void> {
+    const pending = this.pendingSignOuts();
+    if (!pending.length) return;
+    const left: string[] = [];
+    for (const token of pending) if (!(await this.deleteSession(token))) left.push(token);
+    const now = this.pendingSignOuts().filter((t) => !pending.includes(t) || left.includes(t));
+    this.opts.store.metaSet(PENDING_SIGN_OUTS, JSON.stringify(now));
+  }
+
+  private pendingSignOuts(): string[] {
+    try {
+      const v = JSON.parse(this.opts.store.metaGet(PENDING_SIGN_OUTS) ?? '[]') as unknown;
+      return Array.isArray(v) ? v.filter((t): t is string => typeof t === 'string') : [];
+    } catch {
+      return [];
+    }
+  }
+
+  /** True once the server no longer holds the session (ended now, or already gone: 401). */
+  private async deleteSession(token: string): Promise<boolean> {
+    const creds = this.credentials();
+    if (!creds) return true;
+    try {
+      const res = await fetch(this.httpUrl('/v1/session'), {
+        method: 'DELETE',
+        headers: { [HEADER_WORKSTATION]: creds.id, [HEADER_SECRET]: creds.secret, authorization: `Bearer ${token}` },
+        signal: AbortSignal.timeout(5000),
+      });
+      return res.ok || res.status === 401;
+    } catch {
+      return false;
+    }
   }
 
   /** Starts (or restarts) the link for a signed-in user. */
@@ -174,7 +227,15 @@ export class SyncClient {
     });
     this.ws = ws;
     ws.on('message', (data) => this.onMessage(ws, textOf(data)));
-    ws.on('close', () => this.onClose(ws));
+    ws.on('close', (code, reason) => {
+      // The server ended this session (signed out elsewhere, revoked, user disabled, workstation
+      // revoked): say so, and stop knocking with a token it no longer accepts.
+      if (code === 4401 && this.ws === ws) {
+        this.stopped = true;
+        this.setStatus({ state: 'error', error: `The sync server ended this session: ${reason.toString() || 'sign in again'}` });
+      }
+      this.onClose(ws);
+    });
     ws.on('error', () => {
       /* 'close' follows and schedules the reconnect */
     });
@@ -219,6 +280,7 @@ export class SyncClient {
       }
       this.backoffMs = 250;
       this.setStatus({ state: 'online', error: null });
+      void this.endPendingSessions();
       void this.syncNow();
     } else if (msg.t === 'ring') {
       this.opts.onRing?.(msg.handoff);
