@@ -10,6 +10,10 @@ import type { SyncClient } from '../sync/client';
  * in-process sync server, with DEMO_PASSWORD.
  */
 export const DEMO_PASSWORD = 'tandem-demo';
+
+/** Console unlock and offline sign-in: wrong passwords before the first wait, and before a lockout. */
+export const LOCAL_FREE_ATTEMPTS = 5;
+export const LOCAL_LOCKOUT_AFTER = 10;
 export const DEMO_USERS: User[] = [
   { id: 'u-dana', username: 'dana', name: 'Dana Reyes', role: 'dispatcher', directLine: null },
   { id: 'u-chris', username: 'chris', name: 'Chris Okafor', role: 'clinician', directLine: '+1 555 0142' },
@@ -44,12 +48,66 @@ export function sessionService(deps: SessionDeps) {
   }
 
   async function signInOffline(username: string, password: string): Promise<{ user: User; token: string | null }> {
+    localGate(username);
     const row = cachedUser(deps.store.reads, username);
     if (!row || !(await verify(row.passwordHash, password))) {
+      localFailed(username);
       throw new RpcError('unauthenticated', 'The sync server cannot be reached, and this username and password have not signed in here before');
     }
+    localOk(username);
     const user: User = { id: row.id, username, name: row.name, role: row.role, directLine: row.directLine };
     return { user, token: deps.store.metaGet(`sessionToken:${username}`) || null };
+  }
+
+  /**
+   * Wrong passwords typed on this console (unlock, offline sign-in), per user, kept in the
+   * encrypted store so that a restart does not reset them: five free, then a wait that doubles
+   * from 30 s, and after ten only a sign-in checked by the server (online) opens it again.
+   */
+  const key = (username: string) => `localFailures:${username.toLowerCase()}`;
+  function localGate(username: string): void {
+    const f = JSON.parse(deps.store.metaGet(key(username)) || '{"failures":0,"until":0}') as { failures: number; until: number };
+    if (f.failures >= LOCAL_LOCKOUT_AFTER) {
+      throw new RpcError('rate_limited', `Locked after ${f.failures} wrong passwords on this console: sign out, and sign in again while the sync server can be reached`);
+    }
+    const wait = f.until - deps.now().getTime();
+    if (wait > 0) throw new RpcError('rate_limited', `Too many wrong passwords; try again in ${Math.ceil(wait / 1000)} s`, { retryAfterMs: wait });
+  }
+  function localFailed(username: string): void {
+    const f = JSON.parse(deps.store.metaGet(key(username)) || '{"failures":0,"until":0}') as { failures: number; until: number };
+    const failures = f.failures + 1;
+    const past = failures - LOCAL_FREE_ATTEMPTS;
+    const until = past >= 0 ? deps.now().getTime() + Math.min(15 * 60_000, 30_000 * 2 ** Math.min(past, 30)) : 0;
+    deps.store.metaSet(key(username), JSON.stringify({ failures, until }));
+  }
+  function localOk(username: string): void {
+    if (deps.store.metaGet(key(username))) deps.store.metaSet(key(username), '');
+  }
+
+  let retryTimer: ReturnType<typeof setTimeout> | null = null;
+  function stopRetry(): void {
+    if (retryTimer) clearTimeout(retryTimer);
+    retryTimer = null;
+  }
+  /** Tries the server again with backoff (up to 30 s) while this offline sign-in lasts; the password is held only until then. */
+  function retryOnline(who: { user: User; token: string | null }, password: string, delayMs = 500): void {
+    retryTimer = setTimeout(() => {
+      retryTimer = null;
+      if (current !== who || !deps.sync) return;
+      deps.sync.signIn(who.user.username, password).then(
+        async (session) => {
+          if (current !== who) return void deps.sync?.endSession(session.token);
+          await cacheUser(session.user, password, session.token);
+          who.token = session.token;
+          deps.sync?.start({ token: session.token, user: session.user });
+        },
+        (err) => {
+          // Wrong password now (changed on the server): stay offline with what was verified here.
+          if (current === who && err instanceof RpcError && err.code === 'unavailable') retryOnline(who, password, Math.min(delayMs * 2, 30_000));
+        },
+      );
+    }, delayMs);
+    (retryTimer as { unref?: () => void }).unref?.();
   }
 
   return {
@@ -64,13 +122,19 @@ export function sessionService(deps: SessionDeps) {
         current = { user: demoUser, token: null };
         return demoUser;
       }
+      stopRetry();
       try {
         const session = await deps.sync.signIn(username, password);
         await cacheUser(session.user, password, session.token);
+        // The server checked the password: wrong ones typed here before no longer count.
+        localOk(username);
         current = { user: session.user, token: session.token };
       } catch (err) {
         if (!(err instanceof RpcError) || err.code !== 'unavailable') throw err;
         current = await signInOffline(username, password);
+        // Signed in offline without a live session (signed out since, or never here with one):
+        // sign in on the server once it answers, so that what is done offline still syncs.
+        if (!current.token) retryOnline(current, password);
       }
       if (current.token) deps.sync.start({ token: current.token, user: current.user });
       return current.user;
@@ -95,13 +159,18 @@ export function sessionService(deps: SessionDeps) {
     async unlock(password: string): Promise<void> {
       if (!current) throw new RpcError('unauthenticated', 'No one is signed in');
       const username = current.user.username;
+      localGate(username);
       let ok: boolean;
       if (!deps.sync) ok = deps.demo && password === DEMO_PASSWORD;
       else {
         const row = cachedUser(deps.store.reads, username);
         ok = !!row && (await verify(row.passwordHash, password));
       }
-      if (!ok) throw new RpcError('unauthenticated', 'Wrong password');
+      if (!ok) {
+        localFailed(username);
+        throw new RpcError('unauthenticated', 'Wrong password');
+      }
+      localOk(username);
       locked = false;
     },
 
@@ -111,6 +180,7 @@ export function sessionService(deps: SessionDeps) {
      */
     signOut(): Promise<void> {
       const was = current;
+      stopRetry();
       locked = false;
       current = null;
       deps.sync?.stop();

@@ -142,6 +142,8 @@ export class SyncClient {
       throw new RpcError('unavailable', `Cannot reach the sync server at ${this.opts.serverUrl}`);
     }
     if (res.status === 401 || res.status === 403) throw new RpcError('unauthenticated', await errorText(res));
+    // Throttled: said as the server says it, never taken for "unreachable" (which would sign in offline).
+    if (res.status === 429) throw new RpcError('rate_limited', await errorText(res));
     if (!res.ok) throw new RpcError('unavailable', `Sync server error: ${await errorText(res)}`);
     const body = SessionResponse.parse(await res.json());
     void this.endPendingSessions();
