@@ -49,4 +49,28 @@ describe('console sign-out', () => {
     expect(a.syncStatus().error).toMatch(/The sync server ended this session: Your session is unknown or has ended/);
     expect(cluster.server.connections()).toEqual([]);
   });
+
+  it('offline sign-in expires after the policy days without an online one, and is wiped when the server refuses the user', async () => {
+    cluster = await startCluster();
+    await cluster.addUser('chris', 'clinician');
+    await cluster.addUser('sam', 'clinician');
+    let shift = 0;
+    const a = await cluster.console('ws-a', 'chris', { now: () => Date.now() + shift, offlineSignInDays: 7 });
+    await until(() => a.syncStatus().state === 'online', 5000, 'online');
+    await a.call('session.signOut', {});
+    await a.call('session.signIn', { username: 'sam', password: 'pw-sam-123' });
+    await a.call('session.signOut', {});
+    // The server disables Sam; Sam's next sign-in is refused there, and the verifier here goes.
+    await cluster.server.admin.disableUser('sam');
+    await expect(a.call('session.signIn', { username: 'sam', password: 'pw-sam-123' })).rejects.toMatchObject({ code: 'unauthenticated' });
+    await cluster.stopServer();
+    await expect(a.call('session.signIn', { username: 'sam', password: 'pw-sam-123' })).rejects.toThrow(/have not signed in here before/);
+    // Chris, offline, within seven days: fine. Past them: refused, and the verifier is gone.
+    shift = 6 * 86_400_000;
+    await a.call('session.signIn', { username: 'chris', password: 'pw-chris-123' });
+    await a.call('session.signOut', {});
+    shift = 8 * 86_400_000;
+    await expect(a.call('session.signIn', { username: 'chris', password: 'pw-chris-123' })).rejects.toThrow(/Offline sign-in for chris expired: it needs an online sign-in at least every 7 days/);
+    await expect(a.call('session.signIn', { username: 'chris', password: 'pw-chris-123' })).rejects.toThrow(/have not signed in here before/);
+  });
 });

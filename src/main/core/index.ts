@@ -38,6 +38,8 @@ export interface CoreConfig {
   /** The ECC sync server. Without one the console works alone. */
   sync?: { serverUrl: string; enrollmentToken?: string; ca?: string } | null;
   clinicianDirectLine?: string | null;
+  /** Days an offline sign-in stays possible after the user's last online sign-in here. Default 14. */
+  offlineSignInDays?: number;
   /** Minutes of inactivity before the console locks (at most 30). */
   lockAfterMinutes?: number;
   now?: () => number;
@@ -91,7 +93,7 @@ export async function createCore(config: CoreConfig) {
       })
     : null;
 
-  const session = sessionService({ store, sync, demo: config.demo ?? false, now: clock });
+  const session = sessionService({ store, sync, demo: config.demo ?? false, now: clock, offlineSignInDays: config.offlineSignInDays });
   const ctx: CoreContext = {
     store,
     sync,

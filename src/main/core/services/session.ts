@@ -2,7 +2,7 @@ import { hash, verify } from '@node-rs/argon2';
 import { RpcError, type User } from '../../../shared/contract';
 import type { Role } from '../../../shared/roles';
 import type { ReplicaStore } from '../store/replica';
-import { cachedUser, rememberUser } from '../store/queries/users';
+import { cachedUser, forgetUser, rememberUser } from '../store/queries/users';
 import type { SyncClient } from '../sync/client';
 
 /**
@@ -27,6 +27,8 @@ export interface SessionDeps {
   demo: boolean;
   /** The core's clock. */
   now: () => Date;
+  /** Days an offline verifier stays good after its last online sign-in. Default 14. */
+  offlineSignInDays?: number;
 }
 
 /**
@@ -50,6 +52,14 @@ export function sessionService(deps: SessionDeps) {
   async function signInOffline(username: string, password: string): Promise<{ user: User; token: string | null }> {
     localGate(username);
     const row = cachedUser(deps.store.reads, username);
+    const days = deps.offlineSignInDays ?? 14;
+    if (row && deps.now().getTime() - Date.parse(row.updatedAt) > days * 86_400_000) {
+      deps.store.writes.transaction(() => forgetUser(deps.store.writes, username));
+      throw new RpcError(
+        'unauthenticated',
+        `Offline sign-in for ${username} expired: it needs an online sign-in at least every ${days} days. Sign in while the sync server can be reached`,
+      );
+    }
     if (!row || !(await verify(row.passwordHash, password))) {
       localFailed(username);
       throw new RpcError('unauthenticated', 'The sync server cannot be reached, and this username and password have not signed in here before');
@@ -130,6 +140,9 @@ export function sessionService(deps: SessionDeps) {
         localOk(username);
         current = { user: session.user, token: session.token };
       } catch (err) {
+        // The server no longer signs these credentials in (wrong, changed, or the user disabled):
+        // the offline verifier here must not outlive that.
+        if (err instanceof RpcError && err.code === 'unauthenticated') deps.store.writes.transaction(() => forgetUser(deps.store.writes, username));
         if (!(err instanceof RpcError) || err.code !== 'unavailable') throw err;
         current = await signInOffline(username, password);
         // Signed in offline without a live session (signed out since, or never here with one):
