@@ -55,3 +55,36 @@ describe('console unlock throttling', () => {
     core.close();
   });
 });
+
+describe('the core’s own inactivity lock', () => {
+  it('locks after the idle time with no window to notice, counting from the last reported activity, and keeps the session', async () => {
+    const t = tempDir();
+    let now = Date.parse('2026-12-02T10:00:00Z');
+    const core = await createCore({ profileDir: t.dir, key: randomKey(), demo: true, lockAfterMinutes: 10, now: () => now });
+    cleanup.push(() => {
+      core.close();
+      t.cleanup();
+    });
+    const events: { locked: boolean }[] = [];
+    core.on('session.changed', (info) => events.push(info as { locked: boolean }));
+    await core.call('session.demoSignIn', { role: 'clinician' });
+    core.checkIdle();
+    now += 9 * 60_000;
+    await core.call('session.activity', {});
+    now += 9 * 60_000;
+    core.checkIdle();
+    expect(((await core.call('session.get', {})) as { locked: boolean }).locked).toBe(false);
+    now += 60_000;
+    core.checkIdle();
+    const info = (await core.call('session.get', {})) as { locked: boolean; user: { role: string } | null };
+    expect(info).toMatchObject({ locked: true, user: { role: 'clinician' } });
+    expect(events.at(-1)?.locked).toBe(true);
+    expect((await rejection(core.call('case.queue', {}))).message).toMatch(/locked/);
+    // Unlocked, the idle time starts over.
+    await core.call('session.unlock', { password: 'tandem-demo' });
+    core.checkIdle();
+    now += 9 * 60_000;
+    core.checkIdle();
+    expect(((await core.call('session.get', {})) as { locked: boolean }).locked).toBe(false);
+  });
+});
