@@ -18,7 +18,16 @@ function readPolicy(): MachinePolicy | null {
 }
 
 const here = __dirname;
+// Read once up front: the shell needs its DevTools setting before the window exists; a bad
+// policy file stops the app with its reason (below).
+let startupPolicy: MachinePolicy | null = null;
+try {
+  startupPolicy = readPolicy();
+} catch {
+  // reported by createCore, which reads it again
+}
 void startShell({
+  allowDevTools: startupPolicy?.allowDevTools ?? false,
   rendererDir: path.join(here, '../renderer'),
   preloadPath: path.join(here, 'preload.cjs'),
   async createCore(key, userData) {
@@ -31,6 +40,7 @@ void startShell({
         sync: { serverUrl: policy.serverUrl, enrollmentToken: policy.enrollmentToken, ca: policy.caFile ? fs.readFileSync(policy.caFile, 'utf8') : undefined },
         clinicianDirectLine: policy.clinicianDirectLine ?? null,
         lockAfterMinutes: policy.lockAfterMinutes,
+        offlineSignInDays: policy.offlineSignInDays,
       });
     }
     const server = await startDemoServer(path.join(userData, 'demo-server'));

@@ -30,6 +30,9 @@ test('the console page refuses an inline script', async ({ page }) => {
   });
   await page.goto(host.url);
   await expect(page.getByRole('button', { name: /^Clinician/ })).toBeVisible();
+  // The built page carries the policy itself too, whoever serves it.
+  const meta = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
+  expect(meta).toContain("script-src 'self'");
   const ran = await page.evaluate(async () => {
     const w = window as unknown as { inlineRan?: boolean };
     const blocked = new Promise<string>((resolve) => document.addEventListener('securitypolicyviolation', (e) => resolve(e.violatedDirective), { once: true }));

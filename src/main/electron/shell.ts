@@ -1,10 +1,20 @@
 import path from 'node:path';
 import fs from 'node:fs';
-import { app, BrowserWindow, ipcMain, net, protocol, safeStorage, screen, session, Notification, type IpcMainInvokeEvent } from 'electron';
+import { app, BrowserWindow, ipcMain, Menu, net, protocol, safeStorage, screen, session, Notification, type IpcMainInvokeEvent } from 'electron';
 import { pathToFileURL } from 'node:url';
 import { RpcError } from '../../shared/contract';
 import { forwardEvents } from './forward';
-import { APP_ORIGIN, APP_SCHEME, ELECTRON_CSP, isAllowedNavigation, isTrustedSender, permissionAllowed, resolveAppFile } from './policy';
+import {
+  APP_ORIGIN,
+  APP_SCHEME,
+  ELECTRON_CSP,
+  appResponseHeaders,
+  devToolsAllowed,
+  isAllowedNavigation,
+  isTrustedSender,
+  permissionAllowed,
+  resolveAppFile,
+} from './policy';
 import { loadOrCreateStoreKey } from './key';
 import { loadWindowState, saveWindowState, visibleBounds } from './window-state';
 
@@ -20,6 +30,8 @@ export interface ShellOptions {
   preloadPath: string;
   /** Builds the core once the store key is unwrapped. */
   createCore(key: Buffer, userData: string): Promise<ShellCore>;
+  /** The machine policy's say on DevTools in a packaged build (off unless it allows them). */
+  allowDevTools?: boolean;
 }
 
 // Must run before the app is ready: our scheme behaves like https (secure, fetch, CSP).
@@ -33,6 +45,10 @@ function hardenContents(): void {
     });
     contents.on('will-redirect', (event, url) => {
       if (!isAllowedNavigation(url)) event.preventDefault();
+    });
+    // Subframes too (will-navigate fires for the main frame only).
+    contents.on('will-frame-navigate', (event) => {
+      if (!isAllowedNavigation(event.url)) event.preventDefault();
     });
     contents.setWindowOpenHandler(() => ({ action: 'deny' }));
     contents.on('will-attach-webview', (event) => event.preventDefault());
@@ -53,11 +69,17 @@ export async function startShell(opts: ShellOptions): Promise<void> {
   ses.webRequest.onHeadersReceived((details, callback) => {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [ELECTRON_CSP] } });
   });
-  protocol.handle(APP_SCHEME, (request) => {
+  // The CSP travels on the app:// responses themselves: webRequest.onHeadersReceived (above,
+  // for anything else) does not fire for a custom protocol. The built page carries it as a
+  // <meta> tag too (vite.config.ts).
+  protocol.handle(APP_SCHEME, async (request) => {
     const file = resolveAppFile(request.url, opts.rendererDir);
     const target = file && fs.existsSync(file) ? file : path.join(opts.rendererDir, 'index.html');
-    return net.fetch(pathToFileURL(target).toString());
+    const res = await net.fetch(pathToFileURL(target).toString());
+    return new Response(res.body, { status: res.status, headers: appResponseHeaders(res.headers) });
   });
+  // No application menu: no accelerators for reload, DevTools or zoom.
+  Menu.setApplicationMenu(null);
 
   const userData = app.getPath('userData');
   const key = loadOrCreateStoreKey(path.join(userData, 'store.key'), safeStorage);
@@ -90,6 +112,7 @@ export async function startShell(opts: ShellOptions): Promise<void> {
       webSecurity: true,
       webviewTag: false,
       spellcheck: false,
+      devTools: devToolsAllowed(app.isPackaged, { allowDevTools: opts.allowDevTools }),
     },
   });
   const remember = () => {
