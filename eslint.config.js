@@ -16,11 +16,11 @@ import boundaries from 'eslint-plugin-boundaries';
  */
 export const PACKAGE_CLASSES = {
   // Runs anywhere: no Node, DOM or Electron API.
-  pure: ['zod', 'luxon', 'fast-xml-parser', 'csv-parse', 'zustand'],
+  pure: ['zod', 'luxon', 'fast-xml-parser', 'csv-parse', 'csv-stringify', 'zustand'],
   // The UI: renders to a DOM.
   'DOM-only': ['react', 'react-dom', '@tanstack/react-virtual'],
   // Needs Node (native addons, sockets, files, process streams).
-  'node-only': ['better-sqlite3-multiple-ciphers', '@node-rs/argon2', 'bufferutil', 'fastify', 'pg', 'pino', 'ws'],
+  'node-only': ['better-sqlite3-multiple-ciphers', '@node-rs/argon2', 'bufferutil', 'fastify', '@fastify/rate-limit', 'pg', 'pino', 'ws'],
   'electron-only': ['electron', 'electron-log', 'electron-updater'],
   // Builds, packages, lints and tests; never part of a running layer. @types/* are types of
   // packages named above, never imported by their own name.

@@ -1,5 +1,18 @@
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
+import type { Plugin } from 'vite';
+import { META_CSP } from './src/main/electron/policy';
+
+/**
+ * The built page carries the CSP as a <meta> tag as well as in the headers its servers send
+ * (Electron's app:// handler, the headless host): a page opened any other way is still held
+ * to it. Only in the build: Vite's dev server injects inline scripts.
+ */
+const cspMeta = (): Plugin => ({
+  name: 'tandem-csp-meta',
+  apply: 'build',
+  transformIndexHtml: () => [{ tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: META_CSP }, injectTo: 'head-prepend' }],
+});
 
 /**
  * The renderer build. Root is the repo root (index.html here, code in src/renderer).
@@ -14,7 +27,7 @@ const hostTarget = process.env.TANDEM_HOST;
 export default defineConfig({
   root: '.',
   base: './',
-  plugins: [react()],
+  plugins: [react(), cspMeta()],
   publicDir: false,
   build: {
     outDir: 'dist/renderer',

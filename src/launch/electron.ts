@@ -58,6 +58,7 @@ async function main(): Promise<void> {
       preloadPath: path.join(here, 'preload.cjs'),
       failurePage,
       log,
+      allowDevTools: policy.allowDevTools,
       globalHotkey: policy.globalHotkey,
       diagnostics: () =>
         diagnosticsReport({
@@ -76,6 +77,7 @@ async function main(): Promise<void> {
           sync: syncConfigFromPolicy(policy, (f) => fs.readFileSync(f, 'utf8'), machineId()),
           clinicianDirectLine: policy.clinicianDirectLine ?? null,
           lockAfterMinutes: policy.lockAfterMinutes,
+          offlineSignInDays: policy.offlineSignInDays,
         });
       },
     });

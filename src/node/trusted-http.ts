@@ -120,7 +120,7 @@ export interface JsonResponse {
 /** One JSON request over http or https with the policy's trust; rejects with Node's error (code kept). */
 export function requestJson(
   url: string,
-  init: { method: 'GET' | 'POST'; headers?: Record<string, string>; body?: unknown; timeoutMs?: number; trust?: Trust },
+  init: { method: 'GET' | 'POST' | 'DELETE'; headers?: Record<string, string>; body?: unknown; timeoutMs?: number; trust?: Trust },
 ): Promise<JsonResponse> {
   const u = new URL(url);
   const payload = init.body === undefined ? undefined : JSON.stringify(init.body);

@@ -57,13 +57,20 @@ export async function authorize(auth: Auth, headers: IncomingHttpHeaders, capabi
 export function guardRoutes(fastify: FastifyInstance, auth: Auth): (req: FastifyRequest) => Caller {
   const callers = new WeakMap<FastifyRequest, Caller>();
   fastify.addHook('onRoute', (route) => {
-    for (const method of [route.method].flat()) {
+    const methods = [route.method].flat();
+    for (const method of methods) {
       if (!routeAccess(method, route.url)) throw new Error(`${method} ${route.url} is not listed in ROUTE_ACCESS (src/server/access.ts)`);
     }
-  });
-  fastify.addHook('onRequest', async (req) => {
-    const access = req.routeOptions.url === undefined ? null : routeAccess(req.method, req.routeOptions.url);
-    if (access && isCapability(access)) callers.set(req, await authorize(auth, req.headers, access));
+    // The credential is checked in the route's own onRequest hooks, after any added before
+    // (the rate limiter counts every attempt) and before the body is read: a caller without
+    // it is answered before a byte of its body is parsed.
+    const check = async (req: FastifyRequest) => {
+      const access = routeAccess(req.method, route.url);
+      if (!access) return;
+      if (isCapability(access)) callers.set(req, await authorize(auth, req.headers, access));
+      else if (access === 'workstation') await auth.workstation(req.headers);
+    };
+    route.onRequest = [...[route.onRequest ?? []].flat(), check];
   });
   return (req) => {
     const caller = callers.get(req);

@@ -4,19 +4,21 @@ import type { AddressInfo } from 'node:net';
 import type http from 'node:http';
 import type https from 'node:https';
 import path from 'node:path';
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import pino, { type Logger } from 'pino';
-import { WIRE_PATH, type ServerMethod } from '../shared/sync/wire';
+import { HEADER_WORKSTATION, WIRE_PATH, type ServerMethod } from '../shared/sync/wire';
 import { MAX_MESSAGE_BYTES } from '../shared/sync/protocol';
+import { appendAuditIn, createAuditLog, SERVER_SOURCE } from './audit';
 import { systemClock, type Clock } from '../node/clock';
 import { guardRoutes } from './access';
 import { createAdmin, DEFAULT_ENROLLMENT_TTL_MS, DEFAULT_SESSION_TTL_MS, type ServerAdmin } from './admin';
-import { Auth } from './auth';
+import { Auth, type SignInPolicy } from './auth';
 import { EidoIntake, registerEidoRoutes } from './eido';
 import { loadEligibilityRules as loadSharedEligibilityRules, type EligibilityRules } from '../shared/eido';
 import { ServerError } from './errors';
 import { HandoffArbiter } from './handoff';
 import { checkHealth } from './health';
+import { registerLimits, type RateLimits } from './limits';
 import { Hub, RawJson, type MethodHandler } from './socket';
 import { PostgresStorage, redactDatabaseUrl } from './storage/postgres';
 import { SqliteStorage } from './storage/sqlite';
@@ -27,6 +29,14 @@ export const SERVER_VERSION = TANDEM_VERSION;
 export const DEFAULT_HANDOFF_TIMEOUT_MS = 30_000;
 export const DEFAULT_MAX_DRIFT_MS = 5 * 60_000;
 export const DB_FILE_NAME = 'tandem-server.db';
+
+export interface Retention {
+  days: number;
+  refusedOps: number;
+  eidoRejected: number;
+}
+export const DEFAULT_RETENTION: Retention = { days: 90, refusedOps: 10_000, eidoRejected: 10_000 };
+const PRUNE_EVERY_MS = 10 * 60_000;
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
 
 export interface SyncServerConfig {
@@ -34,6 +44,14 @@ export interface SyncServerConfig {
   dataDir?: string;
   /** The SQLite file itself, instead of dataDir. */
   dbFile?: string;
+  /**
+   * How long refused ops and refused EIDO documents are kept for review, and how many at most
+   * (the newest). Default 90 days and 10,000 of each; pruned at start and every 10 minutes.
+   */
+  retention?: Partial<Retention>;
+  /** 32 bytes: the SQLite database is encrypted at rest with it (storage/key.ts). */
+  dbKey?: Buffer | null;
+  /** Storage opened by the caller (e.g. PostgreSQL later); the server does not close it. */
   /** A PostgreSQL URL (postgres://…): the server runs on PostgreSQL instead of the SQLite file. */
   databaseUrl?: string;
   /** Storage opened by the caller; the server does not close it. */
@@ -68,6 +86,12 @@ export interface SyncServerConfig {
   healthTimeoutMs?: number;
   /** This server's release and protocol, and the oldest console protocol it accepts (tests of the exchange only). */
   protocol?: { self: Peer; minConsole: number };
+  /** How often open sockets are checked for revocation (session, user, workstation). Default 500 ms. */
+  revocationCheckMs?: number;
+  /** Sign-in backoff and lockout per username (auth.ts DEFAULT_SIGN_IN_POLICY). */
+  signInPolicy?: SignInPolicy;
+  /** Per-workstation (or per-address) request limits; `false` turns them off (benchmarks). */
+  rateLimits?: Partial<RateLimits> | false;
   /** Every time the server reads or waits on (sessions, tokens, handoff timeouts, stored timestamps). Default: the system clock. */
   clock?: Clock;
 }
@@ -129,6 +153,7 @@ export async function createSyncServer(config: SyncServerConfig): Promise<SyncSe
     const file = config.dbFile ?? (config.dataDir ? path.join(config.dataDir, DB_FILE_NAME) : null);
     if (!file) throw new Error('createSyncServer needs dataDir, dbFile or storage');
     storage = new SqliteStorage(file, {
+      key: config.dbKey ?? null,
       onCheckpointFailure: (err) => logger.warn({ err }, 'background checkpoints stopped; SQLite checkpoints in commits again'),
     });
     ownsStorage = true;
@@ -143,6 +168,7 @@ export async function createSyncServer(config: SyncServerConfig): Promise<SyncSe
       sessionTtlMs: config.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS,
       enrollmentTtlMs: config.enrollmentTtlMs ?? DEFAULT_ENROLLMENT_TTL_MS,
       now,
+      signIn: config.signInPolicy,
     });
     const sync = new SyncEngine(storage, { maxDriftMs, now, logger });
     await sync.init();
@@ -194,6 +220,7 @@ export async function createSyncServer(config: SyncServerConfig): Promise<SyncSe
       now,
       logger,
       maxPayload: MAX_MESSAGE_BYTES,
+      revocationCheckMs: config.revocationCheckMs,
       answererLeft: () => {
         arb.answererLeft().catch((err) => logger.error({ err }, 'handoff re-check after a disconnect failed'));
       },
@@ -241,34 +268,63 @@ export async function createSyncServer(config: SyncServerConfig): Promise<SyncSe
       if (refusal) return reply.status(426).send({ code: 'upgrade_required', message: refusal });
     });
 
+    const audit = createAuditLog(storage, now);
+    const wsId = (req: FastifyRequest): string | null => {
+      const v = req.headers[HEADER_WORKSTATION];
+      return (Array.isArray(v) ? v[0] : v)?.slice(0, 100) ?? null;
+    };
+    const routeOpts = await registerLimits(fastify, config.rateLimits);
     const caller = guardRoutes(fastify, auth);
 
-    fastify.get('/v1/health', async (_req, reply) => {
+    fastify.get('/v1/health', routeOpts('GET /v1/health'), async (_req, reply) => {
       const report = await checkHealth(storage, self.version, config.healthTimeoutMs, (err) => logger.warn({ err }, 'health: the database did not answer'));
       if (!report.ok) logger.warn({ database: report.database, reason: report.message }, 'health check failed');
       return reply.status(report.ok ? 200 : 503).send({ ...report, protocol: self.protocol, minConsoleProtocol: minConsole });
     });
-    fastify.post('/v1/enroll', async (req) => {
+    fastify.post('/v1/enroll', routeOpts('POST /v1/enroll'), async (req) => {
       const res = await auth.enroll(req.body);
       logger.info({ workstation: res.workstationId }, 'workstation enrolled');
+      await audit.record({ action: 'workstation.enroll', workstationId: res.workstationId, ip: req.ip });
       return res;
     });
-    fastify.post('/v1/session', async (req) => {
+    fastify.post('/v1/session', routeOpts('POST /v1/session'), async (req) => {
       try {
         const res = await auth.signIn(req.headers, req.body);
         logger.info({ user: res.user.id }, 'signed in');
+        await audit.record({ action: 'signin', actor: res.user.username, workstationId: wsId(req), ip: req.ip });
         return res;
       } catch (err) {
-        if (err instanceof ServerError && err.code === 'unauthenticated') logger.info({ reason: err.message, ip: req.ip }, 'sign-in refused');
+        if (err instanceof ServerError && (err.code === 'unauthenticated' || err.code === 'rate_limited')) {
+          logger.info({ reason: err.message, ip: req.ip }, 'sign-in refused');
+          const typed = (req.body as { username?: unknown } | null)?.username;
+          await audit.record({
+            action: err.code === 'rate_limited' ? 'signin.refused' : 'signin.failed',
+            subject: typeof typed === 'string' ? typed.slice(0, 100) : null,
+            workstationId: wsId(req),
+            ip: req.ip,
+            detail: { reason: err.message },
+          });
+        }
         throw err;
       }
     });
-    fastify.delete('/v1/session', async (req) => {
-      await storage.transaction((tx) => tx.deleteSession(caller(req).sessionHash));
+    fastify.delete('/v1/session', routeOpts('DELETE /v1/session'), async (req) => {
+      const who = caller(req);
+      await storage.transaction(async (tx) => {
+        await tx.deleteSession(who.sessionHash);
+        await appendAuditIn(tx, SERVER_SOURCE, new Date(now()).toISOString(), {
+          action: 'signout',
+          actor: who.user.username,
+          workstationId: who.workstation.id,
+          ip: req.ip,
+        });
+      });
+      // The session's open sockets close now, not at the next sweep.
+      await theHub.sweep();
       return { ok: true };
     });
-    fastify.post('/v1/push', async (req) => push(caller(req), req.body));
-    fastify.get('/v1/pull', async (req, reply) => {
+    fastify.post('/v1/push', routeOpts('POST /v1/push'), async (req) => push(caller(req), req.body));
+    fastify.get('/v1/pull', routeOpts('GET /v1/pull'), async (req, reply) => {
       const q = req.query as Record<string, string | undefined>;
       const num = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v));
       const page = await sync.pullJson(caller(req), { cursor: num(q.cursor) ?? 0, limit: num(q.limit) });
@@ -282,13 +338,31 @@ export async function createSyncServer(config: SyncServerConfig): Promise<SyncSe
     await fastify.listen({ host, port: config.port ?? 0 });
     await arb.start();
 
+    const retention = { ...DEFAULT_RETENTION, ...config.retention };
+    const prune = async () => {
+      const before = new Date(now() - retention.days * 86_400_000).toISOString();
+      const [ops, docs] = await storage.transaction(async (tx) => [
+        await tx.pruneRefused(retention.refusedOps, before),
+        await tx.pruneEidoRejections(retention.eidoRejected, before),
+      ]);
+      if (ops || docs) logger.info({ refusedOps: ops, eidoRejected: docs, retention }, 'pruned kept refusals past their retention');
+    };
+    await prune();
+    const pruner = setInterval(() => prune().catch((err) => logger.warn({ err }, 'pruning refusals failed')), PRUNE_EVERY_MS);
+    pruner.unref();
+
     const port = (fastify.server.address() as AddressInfo).port;
     const scheme = config.tls ? 'https' : 'http';
     const url = `${scheme}://${urlHost(host)}:${port}`;
     const wsUrl = `${config.tls ? 'wss' : 'ws'}://${urlHost(host)}:${port}${WIRE_PATH}`;
     logger.info({ url, storage: storage.location }, 'Tandem sync server listening');
 
-    const admin = createAdmin(storage, { auth, now, onRevoke: (id) => theHub.dropWorkstation(id) });
+    const admin = createAdmin(storage, {
+      auth,
+      now,
+      onRevoke: (id) => theHub.dropWorkstation(id),
+      onAccessChanged: () => void theHub.sweep(),
+    });
     let closing: Promise<void> | null = null;
     return {
       url,
@@ -298,6 +372,7 @@ export async function createSyncServer(config: SyncServerConfig): Promise<SyncSe
       connections: () => theHub.connections(),
       close: () =>
         (closing ??= (async () => {
+          clearInterval(pruner);
           arb.stop();
           stopListening?.();
           await theHub.close();

@@ -4,7 +4,7 @@ import type { User } from '../shared/contract';
 import { HEADER_MACHINE, HEADER_SECRET, HEADER_WORKSTATION } from '../shared/sync/wire';
 import { ServerError, describeZodIssues } from './errors';
 import { hashPassword, newId, randomToken, sameHash, sha256, verifyPassword } from './secrets';
-import type { EnrollmentKeyRecord, ServerStorage, UserRecord, WorkstationRecord } from './storage/types';
+import type { EnrollmentKeyRecord, ServerStorage, SessionRecord, UserRecord, WorkstationRecord } from './storage/types';
 import { Role } from '../shared/roles';
 
 /**
@@ -70,11 +70,36 @@ function header(headers: IncomingHttpHeaders, name: string): string | undefined 
 
 const WRONG_LOGIN = 'Wrong username or password';
 
+/**
+ * Backoff then lockout, per username as typed (known or not, so a lockout tells nothing about
+ * which usernames exist). Every attempt is counted before its password is checked, so attempts
+ * sent in parallel cannot all slip past the count; a right password clears it.
+ */
+export interface SignInPolicy {
+  /** Attempts in a row that may fail before the first wait. Default 5. */
+  freeAttempts: number;
+  /** The wait after the first failure past the free ones, doubled after each further one. Default 30 s. */
+  backoffMs: number;
+  /** Longest wait. Default 15 min. */
+  maxBackoffMs: number;
+  /** After this many failures in a row only an administrator can unlock (`user unlock`). Default 10. */
+  lockoutAfter: number;
+}
+
+export const DEFAULT_SIGN_IN_POLICY: SignInPolicy = { freeAttempts: 5, backoffMs: 30_000, maxBackoffMs: 15 * 60_000, lockoutAfter: 10 };
+
+/** Why a caller no longer counts, as told to its console. */
+const SESSION_GONE = 'Your session is unknown or has ended; sign in again';
+
 export class Auth {
   constructor(
     private readonly storage: ServerStorage,
-    private readonly opts: { sessionTtlMs: number; enrollmentTtlMs: number; now: () => number },
+    private readonly opts: { sessionTtlMs: number; enrollmentTtlMs: number; now: () => number; signIn?: SignInPolicy },
   ) {}
+
+  private get policy(): SignInPolicy {
+    return this.opts.signIn ?? DEFAULT_SIGN_IN_POLICY;
+  }
 
   async addUser(input: NewUser): Promise<User> {
     const parsed = NewUser.safeParse(input);
@@ -239,13 +264,14 @@ export class Auth {
     const parsed = SessionBody.safeParse(body);
     if (!parsed.success) throw new ServerError('bad_request', `Invalid sign-in: ${describeZodIssues(parsed.error.issues)}`);
     const { username, password } = parsed.data;
-    const rec = await this.storage.transaction((tx) => tx.getUserByUsername(username), { readOnly: true });
+    const rec = await this.countAttempt(username);
     const ok = await verifyPassword(rec?.passwordHash ?? null, password);
     if (!rec || !ok || rec.disabled) throw new ServerError('unauthenticated', WRONG_LOGIN);
     const token = `tnd-ses-${randomToken()}`;
     const now = this.opts.now();
     const expiresAt = new Date(now + this.opts.sessionTtlMs).toISOString();
     await this.storage.transaction(async (tx) => {
+      await tx.clearSignInFailures(username);
       await tx.deleteExpiredSessions(new Date(now).toISOString());
       await tx.insertSession({
         tokenHash: sha256(token),
@@ -256,6 +282,42 @@ export class Auth {
       });
     });
     return { token, user: toUser(rec), expiresAt };
+  }
+
+  /**
+   * Refuses the attempt (429) while the username is in backoff or locked out; otherwise counts
+   * it as a failure before the password is checked (a right password clears the count) and
+   * returns the user it names, if any.
+   */
+  private countAttempt(username: string): Promise<UserRecord | null> {
+    const p = this.policy;
+    const now = this.opts.now();
+    return this.storage.transaction(async (tx) => {
+      const prior = await tx.getSignInFailures(username);
+      if (prior?.locked) {
+        throw new ServerError(
+          'rate_limited',
+          `Locked after ${prior.failures} failed sign-ins in a row; an administrator must unlock it (npm run server -- user unlock ${username})`,
+        );
+      }
+      const until = prior?.lockedUntil ? Date.parse(prior.lockedUntil) : 0;
+      if (until > now) {
+        const retryAfterMs = until - now;
+        throw new ServerError('rate_limited', `Too many failed sign-ins; try again in ${Math.ceil(retryAfterMs / 1000)} s`, { retryAfterMs });
+      }
+      const failures = (prior?.failures ?? 0) + 1;
+      // The free attempts' last failure starts the first wait; each failure after it doubles it.
+      const past = failures - p.freeAttempts;
+      const wait = past >= 0 ? Math.min(p.maxBackoffMs, p.backoffMs * 2 ** Math.min(past, 30)) : 0;
+      await tx.putSignInFailures({
+        username,
+        failures,
+        lastFailedAt: new Date(now).toISOString(),
+        lockedUntil: wait ? new Date(now + wait).toISOString() : null,
+        locked: failures >= p.lockoutAfter,
+      });
+      return tx.getUserByUsername(username);
+    });
   }
 
   /** Workstation headers plus `authorization: Bearer <session>`; 401 otherwise. */
@@ -269,10 +331,34 @@ export class Auth {
 
   /**
    * The caller as storage has it now: since its socket opened, the session may have ended or
-   * expired, its user been removed or disabled, or given another role. A 401 when it no longer counts.
+   * expired, its user been removed or disabled, or given another role, its workstation been
+   * revoked. A 401 when it no longer counts.
    */
-  recheck(caller: Caller): Promise<Caller> {
-    return this.session(caller.workstation, caller.sessionHash);
+  async recheck(caller: Caller): Promise<Caller> {
+    const [one] = await this.recheckAll([caller]);
+    if (one instanceof ServerError) throw one;
+    return one;
+  }
+
+  /** `recheck` for many callers in one read (the open sockets, every revocation sweep). */
+  recheckAll(callers: readonly Caller[]): Promise<(Caller | ServerError)[]> {
+    const now = this.opts.now();
+    return this.storage.transaction(
+      async (tx) => {
+        const out: (Caller | ServerError)[] = [];
+        for (const c of callers) {
+          const ws = await tx.getWorkstation(c.workstation.id);
+          if (!ws || ws.revoked) {
+            out.push(new ServerError('unauthenticated', "This workstation's enrollment was revoked; ask IT to enroll it again"));
+            continue;
+          }
+          const session = await tx.getSession(c.sessionHash);
+          out.push(this.check(ws, c.sessionHash, session, session ? await tx.getUser(session.userId) : null, now));
+        }
+        return out;
+      },
+      { readOnly: true },
+    );
   }
 
   private async session(ws: WorkstationRecord, sessionHash: string): Promise<Caller> {
@@ -280,20 +366,54 @@ export class Auth {
     const found = await this.storage.transaction(
       async (tx) => {
         const session = await tx.getSession(sessionHash);
-        return session ? { session, user: await tx.getUser(session.userId) } : null;
+        return { session, user: session ? await tx.getUser(session.userId) : null };
       },
       { readOnly: true },
     );
-    if (!found || found.session.workstationId !== ws.id) {
-      throw new ServerError('unauthenticated', 'Your session is unknown or has ended; sign in again');
-    }
+    const c = this.check(ws, sessionHash, found.session, found.user, now);
+    if (c instanceof ServerError) throw c;
+    return c;
+  }
+
+  private check(ws: WorkstationRecord, sessionHash: string, session: SessionRecord | null, user: UserRecord | null, now: number): Caller | ServerError {
+    if (!session || session.workstationId !== ws.id) return new ServerError('unauthenticated', SESSION_GONE);
     // A session outliving its user (removed, or disabled) signs nobody in.
-    if (!found.user || found.user.disabled) {
-      throw new ServerError('unauthenticated', 'The user of this session no longer exists or is disabled; sign in again');
-    }
-    const expiresAt = Date.parse(found.session.expiresAt);
-    if (expiresAt <= now) throw new ServerError('unauthenticated', 'Your session has expired; sign in again');
-    return { workstation: ws, user: toUser(found.user), sessionHash, expiresAt };
+    if (!user || user.disabled) return new ServerError('unauthenticated', 'The user of this session no longer exists or is disabled; sign in again');
+    const expiresAt = Date.parse(session.expiresAt);
+    if (expiresAt <= now) return new ServerError('unauthenticated', 'Your session has expired; sign in again');
+    return { workstation: ws, user: toUser(user), sessionHash, expiresAt };
+  }
+
+  /** Disables (ending every session of) or enables a user; null when there is no such user. */
+  async setDisabled(username: string, disabled: boolean): Promise<User | null> {
+    return this.storage.transaction(async (tx) => {
+      const u = await tx.getUserByUsername(username);
+      if (!u) return null;
+      await tx.setUserDisabled(u.id, disabled);
+      if (disabled) await tx.deleteSessionsOfUser(u.id);
+      else await tx.clearSignInFailures(username);
+      return toUser({ ...u, disabled });
+    });
+  }
+
+  /** A new password: every session of the user ends and any lockout is lifted. Null when there is no such user. */
+  async resetPassword(username: string, password: string): Promise<User | null> {
+    const parsed = NewUser.shape.password.safeParse(password);
+    if (!parsed.success) throw new ServerError('bad_request', `Invalid password: ${describeZodIssues(parsed.error.issues)}`);
+    const hash = await hashPassword(parsed.data);
+    return this.storage.transaction(async (tx) => {
+      const u = await tx.getUserByUsername(username);
+      if (!u) return null;
+      await tx.setUserPasswordHash(u.id, hash);
+      await tx.deleteSessionsOfUser(u.id);
+      await tx.clearSignInFailures(username);
+      return toUser(u);
+    });
+  }
+
+  /** Lifts a username's backoff or lockout; false when it had none. */
+  unlock(username: string): Promise<boolean> {
+    return this.storage.transaction((tx) => tx.clearSignInFailures(username));
   }
 
   async revokeWorkstation(id: string): Promise<boolean> {

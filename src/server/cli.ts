@@ -1,4 +1,6 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
@@ -8,6 +10,7 @@ import { createSyncServer, DB_FILE_NAME, loadEligibilityRules, openDatabase } fr
 import { importEidoFile, importJson, importText, postEidoFile } from './import-eido';
 import { ServerError } from './errors';
 import { importHsds, importHsdsText, writeProblemsCsv } from './import-hsds';
+import { DbKeyError, resolveDbKey, writeNewKeyFile } from './storage/key';
 import { backupSqliteDatabase, restoreSqliteDatabase, SqliteStorage } from './storage/sqlite';
 import type { ServerStorage } from './storage/types';
 
@@ -27,6 +30,12 @@ Commands:
                                   add a user (password from --password or $TANDEM_PASSWORD)
                                   ROLE is one of ${ROLES.join(', ')}
   user list                       list users
+  user disable|enable <username>  disable a user (their sessions end; open consoles are cut off within a second) or enable again
+  user reset-password <username> [--password P]
+                                  set a new password (from --password or $TANDEM_PASSWORD); their sessions end, any lockout is lifted
+  user unlock <username>          lift a sign-in backoff or lockout (after repeated wrong passwords)
+  session list                    live sessions: id, user, workstation, started, expires
+  session revoke <id>             end a session (its console is cut off within a second)
   workstation enroll [--name N]   print a one-time enrollment token
   workstation list                list enrolled workstations
   workstation revoke <id>         revoke a workstation and end its sessions
@@ -57,10 +66,19 @@ Commands:
                                   repaired, rejected and ignored, with the reasons counted; --problems
                                   writes every problem (table, file, line, outcome, reason) as CSV
 
-Every command takes --data DIR (default $TANDEM_SERVER_DATA or ./.tandem-server), or
---database postgres://user@host:port/db (default $TANDEM_DATABASE_URL) to run on PostgreSQL
-instead of SQLite; keep the password out of the command line (PGPASSWORD or ~/.pgpass).
-For PostgreSQL use pg_dump and a streaming replica instead of backup/restore (src/server/README.md).`;
+  db-key new <file>               write a new random database key file (mode 0600)
+  audit verify                    check every audit hash chain; exit 1 naming the first entry deleted,
+                                  altered, out of order or cut off the end
+  audit export --from DATE --to DATE [--out FILE]
+                                  audit entries with DATE <= time < DATE as CSV (ISO dates or times, UTC)
+
+Every command takes --data DIR (default $TANDEM_SERVER_DATA or ./.tandem-server) and
+--db-key-file FILE (default $TANDEM_SERVER_DB_KEY_FILE, else a key in $TANDEM_SERVER_DB_KEY):
+the SQLite database is encrypted at rest with that key (a plain database is encrypted on first
+use). The key is never taken on the command line itself. Or --database postgres://user@host:port/db
+(default $TANDEM_DATABASE_URL) to run on PostgreSQL instead of SQLite; keep the password out of
+the command line (PGPASSWORD or ~/.pgpass). For PostgreSQL use pg_dump and a streaming replica
+instead of backup/restore (src/server/README.md).`;
 
 class UsageError extends Error {}
 
@@ -76,12 +94,17 @@ function intOption(name: string, v: string | undefined, min: number, max: number
 }
 
 /** Every option is a string option; `--data` is always accepted. */
-function parse<K extends string>(args: string[], names: readonly K[]): { values: Partial<Record<K | 'data' | 'database', string>>; positionals: string[] } {
-  const options: Record<string, { type: 'string' }> = { data: { type: 'string' }, database: { type: 'string' } };
+function parse<K extends string>(
+  args: string[],
+  names: readonly K[],
+): { values: Partial<Record<K | 'data' | 'database' | 'db-key-file', string>>; positionals: string[] } {
+  const options: Record<string, { type: 'string' }> = { data: { type: 'string' }, database: { type: 'string' }, 'db-key-file': { type: 'string' } };
   for (const n of names) options[n] = { type: 'string' };
   try {
     const { values, positionals } = parseArgs({ args, options, allowPositionals: true, strict: true });
-    return { values: values as Partial<Record<K | 'data' | 'database', string>>, positionals };
+    const v = values as Partial<Record<K | 'data' | 'database' | 'db-key-file', string>>;
+    dbKeyFile = v['db-key-file'];
+    return { values: v, positionals };
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
@@ -95,9 +118,32 @@ function databaseUrl(values: { database?: string; data?: string }): string | nul
   return url;
 }
 
+/** The admin operations as the CLI runs them: the audit log names the operating-system user. */
+function cliAdmin(storage: ServerStorage) {
+  let who = 'unknown';
+  try {
+    who = os.userInfo().username;
+  } catch {
+    // no passwd entry (some containers)
+  }
+  return createAdmin(storage, { actor: `cli:${who}` });
+}
+
+/** --db-key-file of the command being run (every command takes it). */
+let dbKeyFile: string | undefined;
+
+function dbKey(): Buffer | null {
+  try {
+    return resolveDbKey(dbKeyFile);
+  } catch (err) {
+    if (err instanceof DbKeyError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
 async function withStorage<T>(values: { data?: string; database?: string }, fn: (storage: ServerStorage) => Promise<T>): Promise<T> {
   const url = databaseUrl(values);
-  const storage = url ? await openDatabase(url, pino({ level: process.env.TANDEM_LOG_LEVEL ?? 'warn', name: 'tandem-server' })) : new SqliteStorage(path.join(dataDir(values), DB_FILE_NAME));
+  const storage = url ? await openDatabase(url, pino({ level: process.env.TANDEM_LOG_LEVEL ?? 'warn', name: 'tandem-server' })) : new SqliteStorage(path.join(dataDir(values), DB_FILE_NAME), { key: dbKey() });
   try {
     return await fn(storage);
   } finally {
@@ -117,6 +163,7 @@ async function serve(allArgs: string[]): Promise<void> {
   const handoffTimeoutMs = intOption('handoff-timeout', values['handoff-timeout'], 1000, 600_000);
   const logger = pino({ level: process.env.TANDEM_LOG_LEVEL ?? 'info', name: 'tandem-server' });
   const url = databaseUrl(values);
+  const key = dbKey();
   const server = await createSyncServer({
     ...(url ? { databaseUrl: url } : { dataDir: dataDir(values) }),
     host: values.host ?? '127.0.0.1',
@@ -127,9 +174,11 @@ async function serve(allArgs: string[]): Promise<void> {
     logger,
     eligibilityRulesFile: values['eligibility-rules'],
     eidoStrict,
+    dbKey: key,
   });
   if (eidoStrict) logger.info('EIDO intake is strict: a document with any problem is refused, even one Tandem could repair');
   if (!tls) logger.warn('TLS is off: use --cert and --key anywhere but a single machine');
+  if (!key) logger.warn('The database is not encrypted at rest: give a key with --db-key-file (npm run server -- db-key new FILE)');
   process.stdout.write(`Tandem sync server listening on ${server.url}\n`);
   let stopping = false;
   const stop = (signal: string) => {
@@ -153,13 +202,35 @@ async function user(args: string[]): Promise<void> {
   const [sub, username, ...rest] = positionals;
   if (sub === 'list') {
     await withStorage(values, async (storage) => {
-      for (const u of await createAdmin(storage).listUsers()) {
+      for (const u of await cliAdmin(storage).listUsers()) {
         process.stdout.write(`${u.username}\t${u.role}\t${u.name}${u.directLine ? `\t${u.directLine}` : ''}\n`);
       }
     });
     return;
   }
-  if (sub !== 'add') throw new UsageError(`Unknown user command ${JSON.stringify(sub ?? '')}; use "user add" or "user list"`);
+  if (sub === 'disable' || sub === 'enable' || sub === 'unlock' || sub === 'reset-password') {
+    if (!username || rest.length) throw new UsageError(`Usage: user ${sub} <username>`);
+    await withStorage(values, async (storage) => {
+      const admin = cliAdmin(storage);
+      if (sub === 'unlock') {
+        const had = await admin.unlockUser(username);
+        process.stdout.write(had ? `Unlocked sign-in for ${username}\n` : `${username} had no failed sign-ins to clear\n`);
+        return;
+      }
+      let u;
+      if (sub === 'reset-password') {
+        const password = values.password ?? process.env.TANDEM_PASSWORD;
+        if (!password) throw new UsageError('Give the new password with --password or the TANDEM_PASSWORD environment variable');
+        u = await admin.resetPassword(username, password);
+      } else u = sub === 'disable' ? await admin.disableUser(username) : await admin.enableUser(username);
+      if (!u) throw new UsageError(`No user ${username}`);
+      const done = { disable: 'Disabled', enable: 'Enabled', 'reset-password': 'New password set for' }[sub];
+      const after = sub === 'enable' ? '' : '; their sessions have ended';
+      process.stdout.write(`${done} ${u.username} (${u.name})${after}\n`);
+    });
+    return;
+  }
+  if (sub !== 'add') throw new UsageError(`Unknown user command ${JSON.stringify(sub ?? '')}; use add, list, disable, enable, reset-password or unlock`);
   if (!username || rest.length) throw new UsageError('Usage: user add <username> --role ROLE --name "Full Name" [--password P]');
   const role = Role.safeParse(values.role);
   if (!role.success) throw new UsageError(`--role must be one of ${ROLES.join(', ')}${values.role ? `, got ${JSON.stringify(values.role)}` : ''}`);
@@ -167,7 +238,7 @@ async function user(args: string[]): Promise<void> {
   const password = values.password ?? process.env.TANDEM_PASSWORD;
   if (!password) throw new UsageError('Give a password with --password or the TANDEM_PASSWORD environment variable');
   await withStorage(values, async (storage) => {
-    const u = await createAdmin(storage).addUser({ username, password, name: values.name ?? '', role: role.data, directLine: values['direct-line'] ?? null });
+    const u = await cliAdmin(storage).addUser({ username, password, name: values.name ?? '', role: role.data, directLine: values['direct-line'] ?? null });
     process.stdout.write(`Added ${u.role} ${u.username} (${u.name}), id ${u.id}\n`);
   });
 }
@@ -176,7 +247,7 @@ async function workstation(args: string[]): Promise<void> {
   const { values, positionals } = parse(args, ['name']);
   const [sub, id, ...rest] = positionals;
   await withStorage(values, async (storage) => {
-    const admin = createAdmin(storage);
+    const admin = cliAdmin(storage);
     if (sub === 'enroll') {
       if (id) throw new UsageError('workstation enroll takes no arguments; name it with --name');
       const token = await admin.createEnrollmentToken(values.name);
@@ -197,6 +268,80 @@ async function workstation(args: string[]): Promise<void> {
   });
 }
 
+function isoOption(name: string, v: string | undefined): string {
+  if (!v) throw new UsageError(`--${name} DATE is required (e.g. 2026-12-01 or 2026-12-01T08:00:00Z)`);
+  const ms = Date.parse(v);
+  if (Number.isNaN(ms)) throw new UsageError(`--${name} must be an ISO date or time, got ${JSON.stringify(v)}`);
+  return new Date(ms).toISOString();
+}
+
+async function auditCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, ['from', 'to', 'out']);
+  const [sub, ...rest] = positionals;
+  if (rest.length) throw new UsageError(`audit ${sub} takes no arguments`);
+  if (sub === 'verify') {
+    return withStorage(values, async (storage) => {
+      const report = await cliAdmin(storage).auditVerify();
+      for (const r of report) {
+        process.stdout.write(`${r.ok ? 'OK      ' : 'BROKEN  '}${r.source}\t${r.entries} entries${r.problem ? `\t${r.problem.message}` : ''}\n`);
+      }
+      const bad = report.filter((r) => !r.ok).length;
+      process.stdout.write(bad ? `${bad} of ${report.length} audit chains are broken\n` : `All ${report.length} audit chains verified\n`);
+      return bad ? 1 : 0;
+    });
+  }
+  if (sub === 'export') {
+    const from = isoOption('from', values.from);
+    const to = isoOption('to', values.to);
+    if (from >= to) throw new UsageError('--from must be before --to');
+    const fd = values.out ? fs.openSync(values.out, 'wx', 0o600) : 1;
+    try {
+      const n = await withStorage(values, (storage) => cliAdmin(storage).auditExport(from, to, (chunk) => fs.writeSync(fd, chunk)));
+      process.stderr.write(`${n} audit entries from ${from} to ${to}${values.out ? ` written to ${path.resolve(values.out)}` : ''}\n`);
+    } finally {
+      if (fd !== 1) fs.closeSync(fd);
+    }
+    return 0;
+  }
+  throw new UsageError(`Unknown audit command ${JSON.stringify(sub ?? '')}; use verify or export`);
+}
+
+async function dbKeyCommand(args: string[]): Promise<void> {
+  const { positionals } = parse(args, []);
+  const [sub, file, ...rest] = positionals;
+  if (sub !== 'new' || !file || rest.length) throw new UsageError('Usage: db-key new <file>');
+  try {
+    writeNewKeyFile(path.resolve(file), (n) => crypto.randomBytes(n));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new UsageError(`${file} already exists; a key file is never overwritten`);
+    throw err;
+  }
+  process.stdout.write(`Wrote a new database key to ${path.resolve(file)} (mode 0600). Keep a copy somewhere safe: without it the database cannot be read.\n`);
+}
+
+async function session(args: string[]): Promise<void> {
+  const { values, positionals } = parse(args, []);
+  const [sub, id, ...rest] = positionals;
+  await withStorage(values, async (storage) => {
+    const admin = cliAdmin(storage);
+    if (sub === 'list') {
+      if (id) throw new UsageError('session list takes no arguments');
+      for (const s of await admin.listSessions()) {
+        process.stdout.write(
+          `${s.id}\t${s.username ?? s.userId}\t${s.workstationName ?? ''} (${s.workstationId})\tstarted ${s.createdAt}\texpires ${s.expiresAt}\n`,
+        );
+      }
+    } else if (sub === 'revoke') {
+      if (!id || rest.length) throw new UsageError('Usage: session revoke <id> (the id from "session list")');
+      const n = await admin.revokeSession(id);
+      if (!n) throw new UsageError(`No live session ${id}`);
+      process.stdout.write(`Ended session ${id}\n`);
+    } else {
+      throw new UsageError(`Unknown session command ${JSON.stringify(sub ?? '')}; use list or revoke`);
+    }
+  });
+}
+
 async function status(args: string[]): Promise<void> {
   const { values, positionals } = parse(args, []);
   if (positionals.length) throw new UsageError('status takes no arguments');
@@ -205,10 +350,10 @@ async function status(args: string[]): Promise<void> {
     throw new UsageError(`No server data in ${dir} (run "serve" or "user add" first, or pass --data or --database)`);
   }
   await withStorage(values, async (storage) => {
-    const s = await createAdmin(storage).status();
+    const s = await cliAdmin(storage).status();
     process.stdout.write(
       [
-        `data:          ${s.location}`,
+        `data:          ${s.location}${storage.encrypted ? ' (encrypted at rest)' : ' (NOT encrypted at rest)'}`,
         `users:         ${s.users}`,
         `workstations:  ${s.workstations} (${s.revokedWorkstations} revoked)`,
         `replicas:      ${s.replicas}`,
@@ -229,11 +374,11 @@ async function backupOrRestore(command: 'backup' | 'restore', args: string[]): P
   const file = path.resolve(positionals[0]);
   const db = path.join(dataDir(values), DB_FILE_NAME);
   if (command === 'backup') {
-    const r = await backupSqliteDatabase(db, file);
+    const r = await backupSqliteDatabase(db, file, undefined, dbKey());
     process.stdout.write(`Backed up ${db} to ${r.file}: schema ${r.schema}, change log up to cursor ${r.cursor}, ${r.bytes} bytes\n`);
     return;
   }
-  const r = await restoreSqliteDatabase(file, db);
+  const r = await restoreSqliteDatabase(file, db, undefined, undefined, dbKey());
   process.stdout.write(
     `Restored ${db} from ${file}: schema ${r.schema}, change log up to cursor ${r.cursor}; new ops continue after cursor ${r.nextCursorAfter}\n` +
       (r.keptAs ? `The database it replaced is kept as ${r.keptAs}\n` : ''),
@@ -245,7 +390,7 @@ async function cadKey(args: string[]): Promise<void> {
   const [sub, name, ...rest] = positionals;
   if (rest.length) throw new UsageError(`cad-key ${sub} takes one name`);
   await withStorage(values, async (storage) => {
-    const admin = createAdmin(storage);
+    const admin = cliAdmin(storage);
     if (sub === 'add') {
       if (!name) throw new UsageError('Usage: cad-key add <name>');
       const key = await admin.addCadKey(name);
@@ -271,7 +416,7 @@ async function enrollmentKey(args: string[]): Promise<void> {
   const [sub, name, ...rest] = positionals;
   if (rest.length) throw new UsageError(`enrollment-key ${sub} takes one name`);
   await withStorage(values, async (storage) => {
-    const admin = createAdmin(storage);
+    const admin = cliAdmin(storage);
     if (sub === 'add') {
       if (!name) throw new UsageError('Usage: enrollment-key add <name>');
       const { key, info } = await admin.addEnrollmentKey(name);
@@ -308,7 +453,7 @@ async function eidoRejected(args: string[]): Promise<void> {
   const limit = intOption('limit', values.limit, 1, 10_000) ?? 20;
   const rawId = intOption('raw', values.raw, 1, Number.MAX_SAFE_INTEGER);
   await withStorage(values, async (storage) => {
-    const rows = await createAdmin(storage).eidoRejections(rawId ? 10_000 : limit);
+    const rows = await cliAdmin(storage).eidoRejections(rawId ? 10_000 : limit);
     if (rawId) {
       const row = rows.find((r) => r.id === rawId);
       if (!row) throw new UsageError(`No refused document ${rawId} among the latest 10000`);
@@ -391,6 +536,14 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       case 'workstation':
         await workstation(args);
+        return 0;
+      case 'session':
+        await session(args);
+        return 0;
+      case 'audit':
+        return await auditCommand(args);
+      case 'db-key':
+        await dbKeyCommand(args);
         return 0;
       case 'status':
         await status(args);

@@ -14,6 +14,7 @@ const STATUS: Record<ServerErrorCode, number> = {
   not_found: 404,
   conflict: 409,
   gap: 409,
+  rate_limited: 429,
   unavailable: 503,
   internal: 500,
 };

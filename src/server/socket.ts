@@ -34,6 +34,12 @@ export interface HubOptions {
   answererLeft: () => void;
   /** Largest message accepted, in bytes. */
   maxPayload: number;
+  /**
+   * How often every open socket's caller is read again from storage, so that a session ended,
+   * a user disabled or a workstation revoked (by this server or by the CLI in another process)
+   * closes its sockets within this time. Default 500 ms; 0 disables (requests still recheck).
+   */
+  revocationCheckMs?: number;
 }
 
 interface Conn {
@@ -66,6 +72,9 @@ export class Hub {
   /** Connections with messages waiting, in the order their turns come (see received). */
   private readonly turns: Conn[] = [];
   private turnScheduled = false;
+  private readonly sweeper: NodeJS.Timeout | null = null;
+  private sweeping: Promise<void> | null = null;
+  private sweepAgain = false;
 
   constructor(private readonly o: HubOptions) {
     this.wss = new WebSocketServer({ noServer: true, maxPayload: o.maxPayload, clientTracking: false });
@@ -73,6 +82,59 @@ export class Hub {
       this.pinger = setInterval(() => this.heartbeat(), o.pingIntervalMs);
       this.pinger.unref();
     }
+    const every = o.revocationCheckMs ?? 500;
+    if (every > 0) {
+      this.sweeper = setInterval(() => void this.sweep(), every);
+      this.sweeper.unref();
+    }
+  }
+
+  /**
+   * Reads every open socket's caller again (one read transaction for all of them) and closes
+   * (4401) each whose session ended or expired, whose user was removed or disabled, or whose
+   * workstation was revoked; a user given another role has that role's powers from now on.
+   * Called on a timer, and at once after an administrative change made by this process.
+   */
+  sweep(): Promise<void> {
+    if (this.sweeping) {
+      this.sweepAgain = true;
+      return this.sweeping;
+    }
+    const run = async () => {
+      do {
+        this.sweepAgain = false;
+        const conns = [...this.conns].filter((c) => c.open);
+        if (!conns.length || this.closing) continue;
+        let results;
+        try {
+          results = await this.o.auth.recheckAll(conns.map((c) => c.caller));
+        } catch (err) {
+          this.o.logger.warn({ err }, 'revocation check failed; retrying on the next tick');
+          return;
+        }
+        conns.forEach((c, i) => {
+          const r = results[i];
+          if (r instanceof ServerError) {
+            this.o.logger.info({ user: c.caller.user.id, workstation: c.caller.workstation.id, reason: r.message }, 'closing a revoked connection');
+            this.revoked(c, r);
+          } else {
+            c.caller = r;
+          }
+        });
+      } while (this.sweepAgain);
+    };
+    this.sweeping = run().finally(() => {
+      this.sweeping = null;
+    });
+    return this.sweeping;
+  }
+
+  /** Closes its socket (4401, the reason in the close frame): nothing more is answered on it. */
+  private revoked(conn: Conn, err: ServerError): void {
+    if (!conn.open) return;
+    conn.open = false;
+    conn.queue.length = 0;
+    conn.ws.close(4401, err.message.slice(0, 120));
   }
 
   /** Handles an HTTP upgrade request; wire it to the server's 'upgrade' event. */
@@ -208,7 +270,7 @@ export class Hub {
           if (e.code === 'internal') this.o.logger.error({ err, method: m }, 'request failed');
           this.fail(conn, id, e);
           // Its session or user is gone: nothing more will be answered on this socket.
-          if (e.code === 'unauthenticated') conn.ws.close(4401, 'session ended');
+          if (e.code === 'unauthenticated') this.revoked(conn, e);
         },
       )
       .finally(() => {
@@ -256,7 +318,8 @@ export class Hub {
 
   /** Closes every socket of a workstation (its enrollment was revoked). */
   dropWorkstation(workstationId: string): void {
-    for (const c of this.conns) if (c.caller.workstation.id === workstationId) c.ws.close(4401, 'workstation revoked');
+    const err = new ServerError('unauthenticated', "This workstation's enrollment was revoked; ask IT to enroll it again");
+    for (const c of this.conns) if (c.caller.workstation.id === workstationId) this.revoked(c, err);
   }
 
   private heartbeat(): void {
@@ -278,6 +341,8 @@ export class Hub {
   async close(): Promise<void> {
     this.closing = true;
     if (this.pinger) clearInterval(this.pinger);
+    if (this.sweeper) clearInterval(this.sweeper);
+    await this.sweeping;
     const waits: Promise<void>[] = [];
     for (const c of this.conns) {
       waits.push(

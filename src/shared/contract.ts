@@ -289,6 +289,8 @@ export const requests = {
   'session.demoSignIn': req(z.object({ role: Role }), User, PUBLIC),
   'session.signOut': req(z.object({}), ok, 'session.own'),
   'session.lock': req(z.object({}), ok, 'session.own'),
+  /** The person at the console did something (key, pointer): the core's idle lock counts from here. */
+  'session.activity': req(z.object({}), ok, 'session.own'),
   'session.unlock': req(z.object({ password: z.string().min(1, 'Enter your password').max(200) }), ok, 'session.own'),
   /** The link to the sync server now; later changes arrive as `sync.status` events. */
   'sync.status': req(z.object({}), SyncStatus, PUBLIC),
@@ -440,6 +442,8 @@ export const RpcErrorCode = z.enum([
   'forbidden',
   'not_found',
   'conflict',
+  /** Too many attempts (sign-in, unlock): `details.retryAfterMs` says when to try again, absent when only an administrator can unlock. */
+  'rate_limited',
   'unavailable',
   'internal',
 ]);

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,9 +29,9 @@ afterAll(async () => {
   t.cleanup();
 });
 
-function connect(u: string): Promise<{ ws: WebSocket | null; status: number | null }> {
+function connect(u: string, headers: Record<string, string> = {}): Promise<{ ws: WebSocket | null; status: number | null }> {
   return new Promise((resolve) => {
-    const ws = new WebSocket(u);
+    const ws = new WebSocket(u, { headers });
     ws.on('open', () => resolve({ ws, status: null }));
     ws.on('unexpected-response', (_req, res) => resolve({ ws: null, status: res.statusCode ?? null }));
     ws.on('error', () => resolve({ ws: null, status: -1 }));
@@ -73,5 +74,30 @@ describe('headless host', () => {
     expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
     const escape = await fetch(`http://127.0.0.1:${host.port}/..%2Fsecret.txt`);
     expect(await escape.text()).not.toContain('not for the browser');
+  });
+
+  it('accepts the bridge only from its own Origin and Host, even with the token', async () => {
+    const token = new URL(url).searchParams.get('token');
+    const bridge = `ws://127.0.0.1:${host.port}/bridge?token=${token}`;
+    expect((await connect(bridge, { origin: 'https://evil.example' })).status).toBe(403);
+    expect((await connect(bridge, { origin: `http://localhost:${host.port}` })).status).toBe(403);
+    expect((await connect(bridge, { host: `rebound.example:${host.port}` })).status).toBe(403);
+    const own = await connect(bridge, { origin: `http://127.0.0.1:${host.port}` });
+    expect(own.ws).not.toBeNull();
+    own.ws!.close();
+  });
+
+  it('answers only as its own Host, with one constant CSP whatever the request says', async () => {
+    const rebound = await new Promise<number>((resolve, reject) => {
+      const req = http.get({ host: '127.0.0.1', port: host.port, path: '/', headers: { host: `attacker.example:${host.port}` } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+    });
+    expect(rebound).toBe(421);
+    const page = await fetch(`http://127.0.0.1:${host.port}/`);
+    expect(page.headers.get('content-security-policy')).toBe(host.csp);
+    expect(host.csp).toContain(`connect-src 'self' ws://127.0.0.1:${host.port};`);
   });
 });

@@ -62,6 +62,43 @@ describe('server CLI', { timeout: 180_000 }, () => {
     expect(dup.err).toContain('already exists');
   });
 
+  it('disables, enables, resets passwords, unlocks, lists and ends sessions, and keeps the database under a key file', async () => {
+    const keyDir = path.join(dir, 'keyed');
+    const keyFile = path.join(dir, 'db.key');
+    const keyed = (args: string[], env: Record<string, string> = {}) => cli([...args, '--data', keyDir, '--db-key-file', keyFile], env);
+    expect(cli(['db-key', 'new', keyFile]).code).toBe(0);
+    expect((fs.statSync(keyFile).mode & 0o777).toString(8)).toBe('600');
+    expect(cli(['db-key', 'new', keyFile]).err).toContain('never overwritten');
+    expect(keyed(['user', 'add', 'ana', '--role', 'supervisor', '--name', 'Ana', '--password', 'long enough pw']).code).toBe(0);
+    expect(keyed(['status']).out).toContain('(encrypted at rest)');
+    // Without its key the database is refused, and says how to give it.
+    const noKey = cli(['status', '--data', keyDir]);
+    expect(noKey.code).toBe(1);
+    expect(noKey.err).toMatch(/is encrypted: give its key \(--db-key-file FILE/);
+    const disabled = keyed(['user', 'disable', 'ana']);
+    expect(disabled.out).toContain('Disabled ana (Ana); their sessions have ended');
+    expect(keyed(['user', 'enable', 'ana']).out).toContain('Enabled ana (Ana)');
+    expect(keyed(['user', 'reset-password', 'ana'], { TANDEM_PASSWORD: 'another long pw' }).out).toContain('New password set for ana');
+    expect(keyed(['user', 'reset-password', 'ana', '--password', 'short']).err).toContain('at least 8 characters');
+    expect(keyed(['user', 'unlock', 'ana']).out).toContain('ana had no failed sign-ins to clear');
+    expect(keyed(['user', 'disable', 'nobody']).err).toContain('No user nobody');
+    expect(keyed(['session', 'list']).code).toBe(0);
+    expect(keyed(['session', 'revoke', 'abcdef12']).err).toContain('No live session abcdef12');
+    expect(keyed(['session', 'revoke', 'zz']).err).toContain('8 to 64 lower-case hex digits');
+    // Every one of those actions is in the audit log, under the operating-system user who ran it.
+    const verified = keyed(['audit', 'verify']);
+    expect(verified.code).toBe(0);
+    expect(verified.out).toMatch(/OK\s+server\t\d+ entries/);
+    const csvFile = path.join(dir, 'audit.csv');
+    const exported = keyed(['audit', 'export', '--from', '2000-01-01', '--to', '2100-01-01', '--out', csvFile]);
+    expect(exported.code).toBe(0);
+    const csv = fs.readFileSync(csvFile, 'utf8');
+    expect(csv.split('\n')[0]).toBe('at,source,seq,actor,workstation,action,subject,detail,ip,hash');
+    for (const action of ['user.add', 'user.disable', 'user.enable', 'user.reset_password', 'audit.verify']) expect(csv).toContain(`,${action},`);
+    expect(csv).toMatch(/,cli:[^,]+,,user\.disable,ana,/);
+    expect(keyed(['audit', 'export', '--from', 'yesterday', '--to', '2100-01-01']).err).toContain('--from must be an ISO date');
+  });
+
   it('serves, prints where, and stops on SIGTERM', async () => {
     const child = spawn(TSX, [CLI, 'serve', '--port', '0', '--data', path.join(dir, 'data')], {
       cwd: dir,

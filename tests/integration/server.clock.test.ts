@@ -22,7 +22,9 @@ afterEach(async () => {
 
 async function start(config: { sessionTtlMs?: number; enrollmentTtlMs?: number; handoffTimeoutMs?: number } = {}): Promise<TestServer> {
   clock = manualClock();
-  t = await startServer({ clock, ...config });
+  // No revocation sweep: these tests check that each request reads its caller again; the sweep
+  // that closes revoked sockets on its own is tested in server.access.test.ts.
+  t = await startServer({ clock, revocationCheckMs: 0, ...config });
   return t;
 }
 
@@ -119,8 +121,10 @@ describe('a caller whose user is gone', () => {
     await start();
     const s = await signedIn(t!.server, 'clinician');
     const client = await Client.connect(t!.server, s.headers);
+    // Signing out closes the session's sockets at once, saying why.
+    const closed = new Promise<{ code: number; reason: string }>((resolve) => client.socket.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
     expect((await http(t!.server.url, 'DELETE', '/v1/session', { headers: s.headers })).status).toBe(200);
-    expect(await callThenClosed(client)).toEqual({ code: 'unauthenticated', message: 'Your session is unknown or has ended; sign in again', closedWith: 4401 });
+    expect(await closed).toEqual({ code: 4401, reason: 'Your session is unknown or has ended; sign in again' });
   });
 
   it('has the powers of its role as it is now, not as it was when its socket opened', async () => {

@@ -30,7 +30,7 @@ describe('SqliteStorage', () => {
       expect(db.pragma('user_version', { simple: true })).toBe(SQLITE_MIGRATIONS[SQLITE_MIGRATIONS.length - 1].version);
       const tables = db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as { name: string; sql: string }[];
       expect(tables.map((t) => t.name).sort()).toEqual(
-        ['cad_keys', 'change_log', 'eido_rejected', 'enrollment_keys', 'enrollment_tokens', 'entity_state', 'refused_ops', 'replicas', 'row_author', 'sessions', 'users', 'workstations'].sort(),
+        ['cad_keys', 'change_log', 'eido_rejected', 'enrollment_keys', 'enrollment_tokens', 'entity_state', 'refused_ops', 'replicas', 'row_author', 'sessions', 'signin_failures', 'users', 'workstations', 'audit_log', 'audit_heads'].sort(),
       );
       for (const t of tables) expect(t.sql).toMatch(/STRICT$/);
     } finally {

@@ -8,6 +8,9 @@ import {
   isSafeStorageBackendAcceptable,
   permissionAllowed,
   ELECTRON_CSP,
+  META_CSP,
+  appResponseHeaders,
+  devToolsAllowed,
 } from '../../src/main/electron/policy';
 import { loadOrCreateStoreKey, type KeyWrapper } from '../../src/main/electron/key';
 import { visibleBounds } from '../../src/main/electron/window-state';
@@ -75,5 +78,27 @@ describe('Electron shell policy', () => {
     expect(visibleBounds({ x: 1400, y: 0, width: 480, height: 1000 }, displays)).toEqual({ x: 1400, y: 0, width: 480, height: 1000 });
     // Saved on a second monitor that is gone: keep the size, let the OS place it.
     expect(visibleBounds({ x: 2500, y: 0, width: 480, height: 1000 }, displays)).toEqual({ width: 480, height: 1000 });
+  });
+});
+
+describe('issue 14: CSP on app:// responses, in the page, DevTools', () => {
+  it('sets the CSP on every app:// response, replacing whatever the file fetch had', () => {
+    const h = appResponseHeaders(new Headers({ 'content-type': 'text/html', 'content-security-policy': "default-src *" }));
+    expect(h.get('content-security-policy')).toBe(ELECTRON_CSP);
+    expect(h.get('content-type')).toBe('text/html');
+    expect(h.get('x-content-type-options')).toBe('nosniff');
+  });
+
+  it('keeps the meta CSP the header CSP but for frame-ancestors, which a meta tag may not carry', () => {
+    expect(META_CSP).not.toContain('frame-ancestors');
+    expect(ELECTRON_CSP.replace("; frame-ancestors 'none'", '')).toBe(META_CSP);
+  });
+
+  it('allows DevTools in development, and in a packaged build only by policy', () => {
+    expect(devToolsAllowed(false, null)).toBe(true);
+    expect(devToolsAllowed(true, null)).toBe(false);
+    expect(devToolsAllowed(true, { allowDevTools: false })).toBe(false);
+    expect(devToolsAllowed(true, { allowDevTools: true })).toBe(true);
+    expect(parsePolicy('{"serverUrl":"https://sync.ecc.example"}', 'policy.json').allowDevTools).toBe(false);
   });
 });

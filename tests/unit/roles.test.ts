@@ -22,6 +22,7 @@ const REQUEST_ROLES_BEFORE: Record<RequestName, Role[]> = {
   'session.demoSignIn': [],
   'session.signOut': ALL,
   'session.lock': ALL,
+  'session.activity': ALL,
   'session.unlock': ALL,
   'sync.status': [],
   'incident.list': ALL,

@@ -39,6 +39,8 @@ export interface CoreConfig {
   /** The ECC sync server. Without one the console works alone. */
   sync?: { serverUrl: string; enrollmentToken?: string; enrollmentKey?: string; ca?: string; caSource?: string; machineId?: string | null; protocol?: SyncClientOptions['protocol'] } | null;
   clinicianDirectLine?: string | null;
+  /** Days an offline sign-in stays possible after the user's last online sign-in here. Default 14. */
+  offlineSignInDays?: number;
   /** Minutes of inactivity before the console locks (at most 30). */
   lockAfterMinutes?: number;
   now?: () => number;
@@ -97,7 +99,7 @@ export async function createCore(config: CoreConfig) {
       })
     : null;
 
-  const session = sessionService({ store, sync, demo: config.demo ?? false, now: clock });
+  const session = sessionService({ store, sync, demo: config.demo ?? false, now: clock, offlineSignInDays: config.offlineSignInDays });
   const ctx: CoreContext = {
     store,
     sync,
@@ -180,7 +182,8 @@ export async function createCore(config: CoreConfig) {
       return u;
     },
     'session.signOut': () => {
-      session.signOut();
+      // The server is asked in the background: signing out never waits on the network.
+      void session.signOut();
       emit('session.changed', sessionInfo());
       return { ok: true as const };
     },
@@ -189,6 +192,10 @@ export async function createCore(config: CoreConfig) {
       session.lock();
       ctx.audit('session.lock', null, null);
       emit('session.changed', sessionInfo());
+      return { ok: true as const };
+    },
+    'session.activity': () => {
+      lastActivity = now();
       return { ok: true as const };
     },
     'session.unlock': async (i) => {
@@ -229,6 +236,29 @@ export async function createCore(config: CoreConfig) {
   };
   const dispatch = createRouter(handlers);
 
+  /**
+   * The inactivity lock lives here, not in the window: the core locks itself once nobody has
+   * touched the console (reported by the UI as `session.activity`) for the site's idle time,
+   * whether or not a renderer is there to notice; drafts stay, as with a lock by hand.
+   */
+  const idleMs = Math.min(config.lockAfterMinutes ?? 10, 30) * 60_000;
+  let lastActivity = now();
+  let lockedBefore = false;
+  function checkIdle(): void {
+    const isLocked = session.isLocked();
+    // Just unlocked, or someone new signed in: the idle time starts over.
+    if ((lockedBefore && !isLocked) || !session.current()) lastActivity = now();
+    lockedBefore = isLocked;
+    if (!session.current() || isLocked || idleMs <= 0) return;
+    if (now() - lastActivity < idleMs) return;
+    session.lock();
+    lockedBefore = true;
+    ctx.audit('session.lock', null, null, { reason: 'idle', idleMinutes: idleMs / 60_000 });
+    emit('session.changed', sessionInfo());
+  }
+  const idleTimer = setInterval(checkIdle, 5_000);
+  idleTimer.unref();
+
   return {
     store,
     sync,
@@ -248,12 +278,15 @@ export async function createCore(config: CoreConfig) {
     /** All events, for a transport that forwards them as they come. */
     onAny: bus.onAny,
     syncStatus: syncStatusNow,
+    /** Locks the console now if it has been idle for the site's time (run every 5 s; tests call it). */
+    checkIdle,
     currentUser(): User | null {
       return session.current();
     },
     /** Idempotent: a shell may close on several paths. */
     close(): void {
       if (!db.open) return;
+      clearInterval(idleTimer);
       dropFolder?.close();
       cadOutcome.close();
       sync?.stop();

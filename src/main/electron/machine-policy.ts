@@ -61,6 +61,10 @@ export const MachinePolicy = z
     globalHotkey: z.string().regex(HOTKEY, 'globalHotkey must be a function key such as "F9" or "Ctrl+Shift+F9"').optional(),
     /** Self-updates from the ECC's update server (electron-updater, generic provider); off unless set. */
     updates: z.object({ url: updatesUrl, channel: z.enum(['latest', 'pilot']).default('latest') }).strict().optional(),
+    /** DevTools in a packaged build (support sessions only); off unless set. */
+    allowDevTools: z.boolean().default(false),
+    /** Days an offline sign-in stays possible after the user's last online sign-in. */
+    offlineSignInDays: z.number().int().min(0).max(90).default(14),
   })
   .strict();
 export type MachinePolicy = z.infer<typeof MachinePolicy>;
@@ -76,6 +80,8 @@ export const POLICY_KEYS: Record<keyof MachinePolicy, string> = {
   workstationName: 'the name this console enrolls under (default: the host name)',
   globalHotkey: 'the conference key while CAD has focus, e.g. "F9" (off unless set)',
   updates: 'self-updates: { "url": "https://updates.ecc.example/tandem/", "channel": "latest" | "pilot" } (off unless set)',
+  allowDevTools: 'DevTools in the installed console, for a support session (true/false, default false)',
+  offlineSignInDays: 'days a user may still sign in offline after their last online sign-in (0-90, default 14)',
 };
 
 export type PolicyResult =

@@ -51,6 +51,26 @@ export const ELECTRON_CSP = [
   "form-action 'none'",
 ].join('; ');
 
+/** The CSP as a `<meta>` tag carries it: frame-ancestors is not allowed there (the header has it). */
+export const META_CSP = ELECTRON_CSP.split('; ')
+  .filter((d) => !d.startsWith('frame-ancestors'))
+  .join('; ');
+
+/** Headers every `app://` response carries, set by the protocol handler itself (webRequest does not see custom protocols). */
+export function appResponseHeaders(base: Headers): Headers {
+  const h = new Headers(base);
+  h.set('Content-Security-Policy', ELECTRON_CSP);
+  h.set('X-Content-Type-Options', 'nosniff');
+  h.set('Referrer-Policy', 'no-referrer');
+  h.set('Cache-Control', 'no-store');
+  return h;
+}
+
+/** DevTools: on in development; in a packaged build only when the machine policy allows them. */
+export function devToolsAllowed(isPackaged: boolean, policy: { allowDevTools?: boolean } | null): boolean {
+  return !isPackaged || policy?.allowDevTools === true;
+}
+
 /** Every permission a page can ask for (camera, notifications via web API, geolocation…) is refused. */
 export function permissionAllowed(_permission: string): boolean {
   return false;

@@ -4,7 +4,17 @@ import { app, BrowserWindow, dialog, globalShortcut, ipcMain, Menu, net, protoco
 import { pathToFileURL } from 'node:url';
 import { RpcError } from '../../shared/contract';
 import { forwardEvents } from './forward';
-import { APP_ORIGIN, APP_SCHEME, ELECTRON_CSP, isAllowedNavigation, isTrustedSender, permissionAllowed, resolveAppFile } from './policy';
+import {
+  APP_ORIGIN,
+  APP_SCHEME,
+  ELECTRON_CSP,
+  appResponseHeaders,
+  devToolsAllowed,
+  isAllowedNavigation,
+  isTrustedSender,
+  permissionAllowed,
+  resolveAppFile,
+} from './policy';
 import { loadOrCreateStoreKey } from './key';
 import { loadWindowState, saveWindowState, visibleBounds } from './window-state';
 
@@ -27,14 +37,16 @@ export interface ShellOptions {
   globalHotkey?: string;
   /** The "Save diagnostics" report (versions, policy, log; no secrets, no clinical data). */
   diagnostics?(): string;
+  /** The machine policy's say on DevTools in a packaged build (off unless it allows them). */
+  allowDevTools?: boolean;
 }
 
 /**
  * The app menu: editing keys for the forms, zoom, and Help → Save diagnostics for IT. No
- * reload or developer tools in a packaged app.
+ * reload or developer tools in a packaged app unless the machine policy allows DevTools.
  */
 function installMenu(opts: ShellOptions, win: () => BrowserWindow | null): void {
-  const dev = !app.isPackaged;
+  const dev = devToolsAllowed(app.isPackaged, { allowDevTools: opts.allowDevTools });
   Menu.setApplicationMenu(
     Menu.buildFromTemplate([
       { label: 'File', submenu: [{ role: 'quit' }] },
@@ -117,12 +129,15 @@ export async function startShell(opts: ShellOptions): Promise<void> {
   ses.webRequest.onHeadersReceived((details, callback) => {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [ELECTRON_CSP] } });
   });
-  protocol.handle(APP_SCHEME, (request) => {
+  // The CSP travels on the app:// responses themselves: webRequest.onHeadersReceived (above,
+  // for anything else) does not fire for a custom protocol. The built page carries it as a
+  // <meta> tag too (vite.config.ts).
+  protocol.handle(APP_SCHEME, async (request) => {
     const file = resolveAppFile(request.url, opts.rendererDir);
     const target = file && fs.existsSync(file) ? file : path.join(opts.rendererDir, 'index.html');
-    return net.fetch(pathToFileURL(target).toString());
+    const res = await net.fetch(pathToFileURL(target).toString());
+    return new Response(res.body, { status: res.status, headers: appResponseHeaders(res.headers) });
   });
-
   const userData = app.getPath('userData');
   let core: ShellCore;
   try {
@@ -169,8 +184,7 @@ export async function startShell(opts: ShellOptions): Promise<void> {
       webSecurity: true,
       webviewTag: false,
       spellcheck: false,
-      // No developer tools in an installed console (no menu entry, no shortcut, no API).
-      devTools: !app.isPackaged,
+      devTools: devToolsAllowed(app.isPackaged, { allowDevTools: opts.allowDevTools }),
     },
   });
   mainWindow = win;

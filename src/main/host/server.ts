@@ -31,7 +31,18 @@ export async function startHost(opts: HostOptions) {
     throw new Error(`No built renderer in ${opts.rendererDir}: run npm run build:renderer first`);
   }
 
+  // Known once listening: the host's own Host and Origin, and its CSP (a constant, never built
+  // from a request: a Host header echoed into it would let a rebinding page widen connect-src).
+  let ownHost = '';
+  let ownOrigin = '';
+  let csp = '';
+
   const server = http.createServer((req, res) => {
+    // DNS rebinding: a page served from another name that resolves to 127.0.0.1 sends that name.
+    if (req.headers.host !== ownHost) {
+      res.writeHead(421, { 'content-type': 'text/plain' }).end(`This host answers only as ${ownHost}`);
+      return;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405).end();
       return;
@@ -43,7 +54,7 @@ export async function startHost(opts: HostOptions) {
     }
     res.writeHead(200, {
       'content-type': contentType(file),
-      'content-security-policy': contentSecurityPolicy(`ws://${req.headers.host ?? '127.0.0.1'}`),
+      'content-security-policy': csp,
       'x-content-type-options': 'nosniff',
       'cache-control': 'no-store',
       'referrer-policy': 'no-referrer',
@@ -55,6 +66,13 @@ export async function startHost(opts: HostOptions) {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 8 * 1024 * 1024 });
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    // Only the host's own page may drive it: a page the user visits elsewhere, even holding a
+    // leaked token, sends its own Origin (browsers always send one on a WebSocket).
+    const origin = req.headers.origin;
+    if (req.headers.host !== ownHost || (origin !== undefined && origin !== ownOrigin)) {
+      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
+      return;
+    }
     const core = url.pathname === BRIDGE_PATH ? cores.get(url.searchParams.get('token') ?? '') : undefined;
     if (!core) {
       socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n');
@@ -95,9 +113,14 @@ export async function startHost(opts: HostOptions) {
   });
   const address = server.address() as { port: number };
   const base = `http://127.0.0.1:${address.port}`;
+  ownHost = `127.0.0.1:${address.port}`;
+  ownOrigin = base;
+  csp = contentSecurityPolicy(`ws://${ownHost}`);
 
   return {
     port: address.port,
+    /** The Content-Security-Policy every page is served with (one constant per host). */
+    csp,
     /** Serve a core; returns the URL that opens its console. */
     add(core: HostedCore): string {
       const token = crypto.randomBytes(24).toString('base64url');

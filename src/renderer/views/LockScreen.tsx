@@ -4,15 +4,21 @@ import { useData } from '../state/context';
 import { errorMessage } from '../state/errors';
 
 /**
- * The console locks after the site's inactivity time (at most 30 minutes). The core refuses
- * everything but unlocking while locked; the screen underneath — and every draft — stays.
+ * The console locks after the site's inactivity time (at most 30 minutes). The core keeps that
+ * time and locks itself (it refuses everything but unlocking while locked; the screen underneath
+ * — and every draft — stays); the window tells it, at most every 15 s, that someone is there.
+ * The window's own timer only locks sooner when it sees the idle time pass first.
  */
 export function useIdleLock(client: CoreClient, minutes: number, active: boolean): void {
   useEffect(() => {
     if (!active || minutes <= 0) return;
     let last = Date.now();
+    let lastSent = 0;
     const touch = () => {
       last = Date.now();
+      if (last - lastSent < 15_000) return;
+      lastSent = last;
+      void client.call('session.activity', {}).catch(() => undefined);
     };
     const events = ['keydown', 'pointerdown', 'pointermove', 'wheel', 'touchstart'] as const;
     for (const e of events) window.addEventListener(e, touch, { passive: true });

@@ -10,6 +10,7 @@ import type { RowState } from '../../shared/sync/merge';
 import type { Op } from '../../shared/sync/protocol';
 import {
   SERVER_REPLICA,
+  type AuditRecord,
   type CadKeyRecord,
   type EidoRejectionRecord,
   type EnrollmentTokenRecord,
@@ -20,6 +21,7 @@ import {
   type RowAuthor,
   type ServerStorage,
   type SessionRecord,
+  type SignInFailureRecord,
   type StorageCounts,
   type StorageHealth,
   type StorageTx,
@@ -30,6 +32,7 @@ import {
   type WorkstationRecord,
 } from './types';
 import { SQLITE_MIGRATIONS } from './migrations';
+import { KEY_FILE_ENV, keyPragmas } from './key';
 
 export { SQLITE_MIGRATIONS };
 
@@ -43,7 +46,7 @@ export { SQLITE_MIGRATIONS };
 
 export class ServerStorageError extends Error {
   constructor(
-    readonly code: 'newer_schema' | 'migration_failed' | 'closed' | 'nested_transaction',
+    readonly code: 'newer_schema' | 'migration_failed' | 'closed' | 'nested_transaction' | 'wrong_key',
     message: string,
   ) {
     super(message);
@@ -96,6 +99,28 @@ const toEnrollmentKey = (r: Row): EnrollmentKeyRecord => ({
   lastUsedAt: (r.last_used_at as string | null) ?? null,
 });
 
+const toSession = (r: Row): SessionRecord => ({
+  tokenHash: r.token_hash as string,
+  userId: r.user_id as string,
+  workstationId: r.workstation_id as string,
+  createdAt: r.created_at as string,
+  expiresAt: r.expires_at as string,
+});
+
+const toAudit = (r: Row): AuditRecord => ({
+  source: r.source as string,
+  seq: r.seq as number,
+  at: r.at as string,
+  actor: (r.actor as string | null) ?? null,
+  workstationId: (r.workstation_id as string | null) ?? null,
+  action: r.action as string,
+  subject: (r.subject as string | null) ?? null,
+  detail: (r.detail as string | null) ?? null,
+  ip: (r.ip as string | null) ?? null,
+  prevHash: r.prev_hash as string,
+  hash: r.hash as string,
+});
+
 const toCadKey = (r: Row): CadKeyRecord => ({
   name: r.name as string,
   keyHash: r.key_hash as string,
@@ -130,6 +155,16 @@ function prepare(db: Db) {
     userByName: db.prepare('SELECT * FROM users WHERE username = ?'),
     userById: db.prepare('SELECT * FROM users WHERE id = ?'),
     users: db.prepare('SELECT * FROM users ORDER BY username'),
+    setUserDisabled: db.prepare('UPDATE users SET disabled = ? WHERE id = ?'),
+    setUserPassword: db.prepare('UPDATE users SET password_hash = ? WHERE id = ?'),
+    signInFailures: db.prepare('SELECT * FROM signin_failures WHERE username = ?'),
+    putSignInFailures: db.prepare(
+      `INSERT INTO signin_failures(username, failures, last_failed_at, locked_until, locked)
+       VALUES (@username, @failures, @lastFailedAt, @lockedUntil, @locked)
+       ON CONFLICT(username) DO UPDATE SET failures = excluded.failures, last_failed_at = excluded.last_failed_at,
+         locked_until = excluded.locked_until, locked = excluded.locked`,
+    ),
+    clearSignInFailures: db.prepare('DELETE FROM signin_failures WHERE username = ?'),
     insertWorkstation: db.prepare(
       `INSERT INTO workstations(id, name, secret_hash, enrolled_at, revoked, revoked_at, enrollment_key_id, machine_id)
        VALUES (@id, @name, @secretHash, @enrolledAt, @revoked, @revokedAt, @enrollmentKeyId, @machineId)`,
@@ -164,6 +199,8 @@ function prepare(db: Db) {
     deleteSession: db.prepare('DELETE FROM sessions WHERE token_hash = ?'),
     deleteExpired: db.prepare('DELETE FROM sessions WHERE expires_at < ?'),
     deleteSessionsOfWs: db.prepare('DELETE FROM sessions WHERE workstation_id = ?'),
+    deleteSessionsOfUser: db.prepare('DELETE FROM sessions WHERE user_id = ?'),
+    sessions: db.prepare('SELECT * FROM sessions WHERE expires_at >= ? ORDER BY created_at, token_hash'),
     replica: db.prepare('SELECT * FROM replicas WHERE replica = ?'),
     insertReplica: db.prepare(
       `INSERT INTO replicas(replica, workstation_id, last_seq, first_seen_at) VALUES (?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`,
@@ -186,6 +223,8 @@ function prepare(db: Db) {
        VALUES (@replica, @seq, @workstationId, @userId, @reason, @op, @refusedAt)`,
     ),
     refused: db.prepare('SELECT * FROM refused_ops ORDER BY id DESC LIMIT ?'),
+    pruneRefused: db.prepare('DELETE FROM refused_ops WHERE id <= (SELECT coalesce(max(id), 0) FROM refused_ops) - ? OR refused_at < ?'),
+    pruneEido: db.prepare('DELETE FROM eido_rejected WHERE id <= (SELECT coalesce(max(id), 0) FROM eido_rejected) - ? OR received_at < ?'),
     counts: db.prepare(
       `SELECT (SELECT count(*) FROM users) AS users,
               (SELECT count(*) FROM workstations) AS workstations,
@@ -196,6 +235,18 @@ function prepare(db: Db) {
               (SELECT count(*) FROM refused_ops) AS refused,
               (SELECT count(*) FROM sessions WHERE expires_at >= ?) AS liveSessions`,
     ),
+    auditHead: db.prepare('SELECT seq, hash FROM audit_heads WHERE source = ?'),
+    insertAudit: db.prepare(
+      `INSERT INTO audit_log(source, seq, at, actor, workstation_id, action, subject, detail, ip, prev_hash, hash)
+       VALUES (@source, @seq, @at, @actor, @workstationId, @action, @subject, @detail, @ip, @prevHash, @hash)`,
+    ),
+    putAuditHead: db.prepare(
+      `INSERT INTO audit_heads(source, seq, hash) VALUES (?, ?, ?)
+       ON CONFLICT(source) DO UPDATE SET seq = excluded.seq, hash = excluded.hash`,
+    ),
+    auditHeads: db.prepare('SELECT source, seq, hash FROM audit_heads ORDER BY source'),
+    auditChain: db.prepare('SELECT * FROM audit_log WHERE source = ? AND seq > ? ORDER BY seq LIMIT ?'),
+    auditBetween: db.prepare('SELECT * FROM audit_log WHERE at >= ? AND at < ? AND id > ? ORDER BY id LIMIT ?'),
     insertCadKey: db.prepare(
       `INSERT INTO cad_keys(name, key_hash, created_at, revoked, revoked_at, last_used_at)
        VALUES (@name, @keyHash, @createdAt, @revoked, @revokedAt, @lastUsedAt)`,
@@ -247,6 +298,34 @@ class SqliteTx implements StorageTx {
   async listUsers(): Promise<UserRecord[]> {
     this.check();
     return (this.s.users.all() as Row[]).map(toUser);
+  }
+  async setUserDisabled(id: string, disabled: boolean): Promise<boolean> {
+    this.check();
+    return this.s.setUserDisabled.run(disabled ? 1 : 0, id).changes === 1;
+  }
+  async setUserPasswordHash(id: string, passwordHash: string): Promise<void> {
+    this.check();
+    this.s.setUserPassword.run(passwordHash, id);
+  }
+  async getSignInFailures(username: string): Promise<SignInFailureRecord | null> {
+    this.check();
+    const r = this.s.signInFailures.get(username.toLowerCase()) as Row | undefined;
+    if (!r) return null;
+    return {
+      username: r.username as string,
+      failures: r.failures as number,
+      lastFailedAt: r.last_failed_at as string,
+      lockedUntil: (r.locked_until as string | null) ?? null,
+      locked: r.locked === 1,
+    };
+  }
+  async putSignInFailures(rec: SignInFailureRecord): Promise<void> {
+    this.check();
+    this.s.putSignInFailures.run({ ...rec, username: rec.username.toLowerCase(), locked: rec.locked ? 1 : 0 });
+  }
+  async clearSignInFailures(username: string): Promise<boolean> {
+    this.check();
+    return this.s.clearSignInFailures.run(username.toLowerCase()).changes > 0;
   }
 
   async insertWorkstation(w: WorkstationRecord): Promise<void> {
@@ -324,14 +403,15 @@ class SqliteTx implements StorageTx {
   async getSession(tokenHash: string): Promise<SessionRecord | null> {
     this.check();
     const r = this.s.session.get(tokenHash) as Row | undefined;
-    if (!r) return null;
-    return {
-      tokenHash: r.token_hash as string,
-      userId: r.user_id as string,
-      workstationId: r.workstation_id as string,
-      createdAt: r.created_at as string,
-      expiresAt: r.expires_at as string,
-    };
+    return r ? toSession(r) : null;
+  }
+  async deleteSessionsOfUser(userId: string): Promise<number> {
+    this.check();
+    return this.s.deleteSessionsOfUser.run(userId).changes;
+  }
+  async listSessions(now: string): Promise<SessionRecord[]> {
+    this.check();
+    return (this.s.sessions.all(now) as Row[]).map(toSession);
   }
   async deleteSession(tokenHash: string): Promise<void> {
     this.check();
@@ -451,9 +531,40 @@ class SqliteTx implements StorageTx {
     }));
   }
 
+  async pruneRefused(keepLast: number, before: string): Promise<number> {
+    this.check();
+    return this.s.pruneRefused.run(keepLast, before).changes;
+  }
+  async pruneEidoRejections(keepLast: number, before: string): Promise<number> {
+    this.check();
+    return this.s.pruneEido.run(keepLast, before).changes;
+  }
+
   async counts(now: string): Promise<StorageCounts> {
     this.check();
     return this.s.counts.get(now) as StorageCounts;
+  }
+
+  async auditHead(source: string): Promise<{ seq: number; hash: string } | null> {
+    this.check();
+    return (this.s.auditHead.get(source) as { seq: number; hash: string } | undefined) ?? null;
+  }
+  async appendAudit(rec: AuditRecord): Promise<void> {
+    this.check();
+    this.s.insertAudit.run({ ...rec });
+    this.s.putAuditHead.run(rec.source, rec.seq, rec.hash);
+  }
+  async auditHeads(): Promise<{ source: string; seq: number; hash: string }[]> {
+    this.check();
+    return this.s.auditHeads.all() as { source: string; seq: number; hash: string }[];
+  }
+  async readAuditChain(source: string, afterSeq: number, limit: number): Promise<AuditRecord[]> {
+    this.check();
+    return (this.s.auditChain.all(source, afterSeq, limit) as Row[]).map(toAudit);
+  }
+  async readAuditBetween(from: string, to: string, afterId: number, limit: number): Promise<(AuditRecord & { id: number })[]> {
+    this.check();
+    return (this.s.auditBetween.all(from, to, afterId, limit) as Row[]).map((r) => ({ ...toAudit(r), id: r.id as number }));
   }
 
   async insertCadKey(k: CadKeyRecord): Promise<void> {
@@ -499,10 +610,50 @@ class SqliteTx implements StorageTx {
 }
 
 export interface SqliteStorageOptions {
+  /**
+   * 32 bytes: the database is encrypted at rest (SQLCipher format). A plain database opened
+   * with a key is encrypted in place first; an encrypted one opened without its key is refused.
+   */
+  key?: Buffer | null;
   /** Defaults to SQLITE_MIGRATIONS; tests of upgrades pass their own. */
   migrations?: readonly Migration[];
   /** The background checkpoint thread failed (SQLite then checkpoints in commits again). */
   onCheckpointFailure?: (err: Error) => void;
+}
+
+function readable(db: Db): boolean {
+  try {
+    db.prepare('SELECT count(*) FROM sqlite_master').get();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Opens the database with its key (or none). A plain database given a key is encrypted in
+ * place (WAL off for the rekey, as SQLite3MultipleCiphers requires); a wrong or missing key
+ * is refused before anything is written.
+ */
+function openWithKey(db: Db, file: string, key: Buffer | null): void {
+  if (!key) {
+    if (!readable(db)) {
+      throw new ServerStorageError('wrong_key', `The server database ${file} is encrypted: give its key (--db-key-file FILE or $${KEY_FILE_ENV}). Nothing was changed.`);
+    }
+    return;
+  }
+  const pragmas = keyPragmas(key);
+  for (const p of pragmas) db.pragma(p);
+  if (readable(db)) return;
+  // Not readable with the key: a plain database (encrypt it), or the wrong key (refuse).
+  db.pragma(`key=''`);
+  if (!readable(db)) {
+    throw new ServerStorageError('wrong_key', `Cannot open the server database ${file}: the key does not match. Nothing was changed.`);
+  }
+  db.pragma('journal_mode = DELETE');
+  for (const p of pragmas.slice(0, 2)) db.pragma(p);
+  db.pragma(`rekey="x'${key.toString('hex')}'"`);
+  if (!readable(db)) throw new ServerStorageError('wrong_key', `Encrypting the server database ${file} failed`);
 }
 
 export class SqliteStorage implements ServerStorage {
@@ -514,9 +665,17 @@ export class SqliteStorage implements ServerStorage {
   private closed = false;
 
   constructor(readonly location: string, opts: SqliteStorageOptions = {}) {
-    fs.mkdirSync(path.dirname(location), { recursive: true });
+    const memory = location === ':memory:';
+    if (!memory) {
+      if (!fs.existsSync(path.dirname(location))) fs.mkdirSync(path.dirname(location), { recursive: true, mode: 0o700 });
+      // Owner-only: SQLite gives the WAL and shared-memory files the database file's mode.
+      fs.closeSync(fs.openSync(location, 'a', 0o600));
+      fs.chmodSync(location, 0o600);
+    }
+    const key = opts.key ?? null;
     const db = new Database(location);
     try {
+      openWithKey(db, location, key);
       db.pragma('journal_mode = WAL');
       // A push is acknowledged once its transaction commits, and the console then deletes
       // those ops from its outbox: the commit must survive a power cut, not only a crash of
@@ -525,6 +684,8 @@ export class SqliteStorage implements ServerStorage {
       db.pragma('synchronous = FULL');
       db.pragma('foreign_keys = ON');
       db.pragma('busy_timeout = 5000');
+      // Sorts and statement journals stay in memory: nothing of the database lands in /tmp.
+      db.pragma('temp_store = MEMORY');
       this.migrations = opts.migrations ?? SQLITE_MIGRATIONS;
       migrateDatabase(db, this.migrations, location);
       this.s = prepare(db);
@@ -533,12 +694,16 @@ export class SqliteStorage implements ServerStorage {
       throw err;
     }
     this.db = db;
+    this.encrypted = key !== null;
     // Checkpoints (copying the WAL into the database file) on a thread of their own, not inside
     // whichever commit crosses 1,000 pages: there they held up every request queued behind that
     // commit (half a second of a busy core under a large push, a ringing handoff included).
     // (None for an in-memory database, as in tests: it has no WAL.)
-    this.checkpointer = checkpointInBackground(db, { onFailure: (err) => opts.onCheckpointFailure?.(err) });
+    this.checkpointer = checkpointInBackground(db, { setup: key ? keyPragmas(key) : [], onFailure: (err) => opts.onCheckpointFailure?.(err) });
   }
+
+  /** Whether the database file is encrypted at rest. */
+  readonly encrypted: boolean;
 
   private readonly checkpointer: Checkpointer | null;
   private readonly migrations: readonly Migration[];
@@ -608,11 +773,18 @@ export interface SqliteCopyReport {
   bytes: number;
 }
 
+/** Opens a server database file with its key (none: a plain database). */
+function openKeyed(file: string, key: Buffer | null, options: Database.Options): Db {
+  const db = new Database(file, options);
+  if (key) for (const p of keyPragmas(key)) db.pragma(p);
+  return db;
+}
+
 /** Opens a file read-only and checks it is a whole Tandem server database this version can run. */
-function inspectServerDatabase(file: string, migrations: readonly Migration[]): { schema: number; cursor: number } {
+function inspectServerDatabase(file: string, migrations: readonly Migration[], key: Buffer | null): { schema: number; cursor: number } {
   let db: Db;
   try {
-    db = new Database(file, { readonly: true, fileMustExist: true });
+    db = openKeyed(file, key, { readonly: true, fileMustExist: true });
   } catch (err) {
     throw new ServerStorageError('migration_failed', `${file} cannot be opened: ${(err as Error).message}`);
   }
@@ -668,19 +840,30 @@ function publishNew(tmp: string, dest: string): void {
  * written beside its destination, checked (integrity, schema), synced, and only then given its
  * name: a failed backup leaves no file that looks like one. An existing file is never overwritten.
  */
-export async function backupSqliteDatabase(source: string, dest: string, migrations: readonly Migration[] = SQLITE_MIGRATIONS): Promise<SqliteCopyReport> {
+export async function backupSqliteDatabase(
+  source: string,
+  dest: string,
+  migrations: readonly Migration[] = SQLITE_MIGRATIONS,
+  key: Buffer | null = null,
+): Promise<SqliteCopyReport> {
   if (!fs.existsSync(source)) throw new ServerStorageError('closed', `No server database at ${source}`);
   if (fs.existsSync(dest)) throw new ServerStorageError('closed', `${dest} already exists; a backup never overwrites a file`);
   fs.mkdirSync(path.dirname(path.resolve(dest)), { recursive: true });
   const tmp = `${dest}.partial-${process.pid}`;
-  const db = new Database(source, { readonly: true, fileMustExist: true });
+  const db = openKeyed(source, key, { readonly: true, fileMustExist: true });
   try {
     db.pragma('busy_timeout = 5000');
     await db.backup(tmp);
     // One self-contained file: the copy carries the live database's WAL mode; take it out of it.
+    // The backup API writes plain pages: an encrypted database's copy is encrypted again with
+    // the same key before it is given its name, so no plain copy of the data is ever published.
     const copy = new Database(tmp, { fileMustExist: true });
     try {
       copy.pragma('journal_mode = DELETE');
+      if (key) {
+        for (const p of keyPragmas(key).slice(0, 2)) copy.pragma(p);
+        copy.pragma(`rekey="x'${key.toString('hex')}'"`);
+      }
     } finally {
       copy.close();
     }
@@ -691,7 +874,7 @@ export async function backupSqliteDatabase(source: string, dest: string, migrati
     db.close();
   }
   try {
-    const { schema, cursor } = inspectServerDatabase(tmp, migrations);
+    const { schema, cursor } = inspectServerDatabase(tmp, migrations, key);
     fsyncFile(tmp);
     publishNew(tmp, dest);
     return { file: dest, schema, cursor, bytes: fs.statSync(dest).size };
@@ -715,15 +898,16 @@ export async function restoreSqliteDatabase(
   target: string,
   now: () => Date = () => new Date(),
   migrations: readonly Migration[] = SQLITE_MIGRATIONS,
+  key: Buffer | null = null,
 ): Promise<SqliteCopyReport & { keptAs: string | null; nextCursorAfter: number }> {
   if (!fs.existsSync(backup)) throw new ServerStorageError('closed', `No backup at ${backup}`);
-  const restored = inspectServerDatabase(backup, migrations);
+  const restored = inspectServerDatabase(backup, migrations, key);
   fs.mkdirSync(path.dirname(path.resolve(target)), { recursive: true });
 
   let keptAs: string | null = null;
   let oldHead: number | null = null;
   if (fs.existsSync(target)) {
-    const db = new Database(target, { fileMustExist: true });
+    const db = openKeyed(target, key, { fileMustExist: true });
     try {
       db.pragma('busy_timeout = 0');
       db.pragma('locking_mode = EXCLUSIVE');
@@ -753,7 +937,7 @@ export async function restoreSqliteDatabase(
   const tmp = `${target}.restoring-${process.pid}`;
   try {
     fs.copyFileSync(backup, tmp, fs.constants.COPYFILE_EXCL);
-    const db = new Database(tmp, { fileMustExist: true });
+    const db = openKeyed(tmp, key, { fileMustExist: true });
     let nextCursorAfter: number;
     try {
       nextCursorAfter = oldHead !== null ? Math.max(oldHead, restored.cursor) : restored.cursor + 1_000_000_000_000;

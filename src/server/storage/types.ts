@@ -101,6 +101,33 @@ export interface SessionRecord {
   expiresAt: string;
 }
 
+/** Consecutive failed sign-ins for one username (lower-cased), whether or not such a user exists. */
+export interface SignInFailureRecord {
+  username: string;
+  failures: number;
+  lastFailedAt: string;
+  /** No sign-in is tried before this time (backoff); null when none. */
+  lockedUntil: string | null;
+  /** Locked out until an administrator unlocks it (`user unlock`). */
+  locked: boolean;
+}
+
+/** One entry of the audit log, as chained (src/server/audit.ts). */
+export interface AuditRecord {
+  source: string;
+  seq: number;
+  at: string;
+  actor: string | null;
+  workstationId: string | null;
+  action: string;
+  subject: string | null;
+  /** JSON text, or null. */
+  detail: string | null;
+  ip: string | null;
+  prevHash: string;
+  hash: string;
+}
+
 export interface ReplicaRecord {
   replica: string;
   /** null only for the server's own replica, which no workstation may push as. */
@@ -191,6 +218,15 @@ export interface StorageTx {
   getUserByUsername(username: string): Promise<UserRecord | null>;
   getUser(id: string): Promise<UserRecord | null>;
   listUsers(): Promise<UserRecord[]>;
+  /** Returns false when there is no such user. */
+  setUserDisabled(id: string, disabled: boolean): Promise<boolean>;
+  setUserPasswordHash(id: string, passwordHash: string): Promise<void>;
+
+  // failed sign-ins, per username (known or not), for backoff and lockout
+  getSignInFailures(username: string): Promise<SignInFailureRecord | null>;
+  putSignInFailures(rec: SignInFailureRecord): Promise<void>;
+  /** Forgets the failures (a successful sign-in, or an administrator's unlock); false when there were none. */
+  clearSignInFailures(username: string): Promise<boolean>;
 
   // workstations and enrollment
   insertWorkstation(ws: WorkstationRecord): Promise<void>;
@@ -220,6 +256,10 @@ export interface StorageTx {
   deleteExpiredSessions(now: string): Promise<number>;
   /** Deletes every session of a workstation (on revocation). */
   deleteSessionsOfWorkstation(workstationId: string): Promise<number>;
+  /** Deletes every session of a user (disabled, or password reset). */
+  deleteSessionsOfUser(userId: string): Promise<number>;
+  /** Sessions not expired at `now`, oldest first. */
+  listSessions(now: string): Promise<SessionRecord[]>;
 
   // replicas
   getReplica(replica: string): Promise<ReplicaRecord | null>;
@@ -252,8 +292,21 @@ export interface StorageTx {
   // refused ops, kept for review
   insertRefused(rec: RefusedOpRecord): Promise<void>;
   listRefused(limit: number): Promise<StoredRefusal[]>;
+  /** Keeps at most the newest `keepLast` refused ops and none refused before `before`; returns how many went. */
+  pruneRefused(keepLast: number, before: string): Promise<number>;
 
   counts(now: string): Promise<StorageCounts>;
+
+  // the audit log: append-only, one hash chain per source
+  auditHead(source: string): Promise<{ seq: number; hash: string } | null>;
+  /** Appends an entry and moves its chain's head to it. */
+  appendAudit(rec: AuditRecord): Promise<void>;
+  /** Every chain's head. */
+  auditHeads(): Promise<{ source: string; seq: number; hash: string }[]>;
+  /** Entries of one source in the order stored (by seq), after `afterSeq`, at most `limit`. */
+  readAuditChain(source: string, afterSeq: number, limit: number): Promise<AuditRecord[]>;
+  /** Entries with `from` <= at < `to`, by time then source and seq, after the `afterId`-th row, at most `limit`. */
+  readAuditBetween(from: string, to: string, afterId: number, limit: number): Promise<(AuditRecord & { id: number })[]>;
 
   // CAD keys (POST /eido)
   /** Throws when the name is taken (names are never reused, even after revocation). */
@@ -270,6 +323,8 @@ export interface StorageTx {
   insertEidoRejection(rec: EidoRejectionRecord): Promise<number>;
   /** Newest first. */
   listEidoRejections(limit: number): Promise<StoredEidoRejection[]>;
+  /** Keeps at most the newest `keepLast` refused EIDO documents and none received before `before`; returns how many went. */
+  pruneEidoRejections(keepLast: number, before: string): Promise<number>;
 }
 
 export interface RowAuthor {

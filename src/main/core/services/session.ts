@@ -3,7 +3,7 @@ import { RpcError, type User } from '../../../shared/contract';
 import type { Role } from '../../../shared/roles';
 import { ENTITY_NAMES, roleMayReceive } from '../../../shared/entities';
 import type { ReplicaStore } from '../store/replica';
-import { cachedUser, rememberUser } from '../store/queries/users';
+import { cachedUser, forgetUser, rememberUser } from '../store/queries/users';
 import type { SyncClient } from '../sync/client';
 
 /**
@@ -11,6 +11,10 @@ import type { SyncClient } from '../sync/client';
  * in-process sync server, with DEMO_PASSWORD.
  */
 export const DEMO_PASSWORD = 'tandem-demo';
+
+/** Console unlock and offline sign-in: wrong passwords before the first wait, and before a lockout. */
+export const LOCAL_FREE_ATTEMPTS = 5;
+export const LOCAL_LOCKOUT_AFTER = 10;
 export const DEMO_USERS: User[] = [
   { id: 'u-dana', username: 'dana', name: 'Dana Reyes', role: 'dispatcher', directLine: null },
   { id: 'u-chris', username: 'chris', name: 'Chris Okafor', role: 'clinician', directLine: '+1 555 0142' },
@@ -24,6 +28,8 @@ export interface SessionDeps {
   demo: boolean;
   /** The core's clock. */
   now: () => Date;
+  /** Days an offline verifier stays good after its last online sign-in. Default 14. */
+  offlineSignInDays?: number;
 }
 
 /**
@@ -46,15 +52,77 @@ export function sessionService(deps: SessionDeps) {
 
   /** Signs in from the cached credentials; `why` is the reason the server could not check them. */
   async function signInOffline(username: string, password: string, why: string): Promise<{ user: User; token: string | null }> {
+    localGate(username);
     const row = cachedUser(deps.store.reads, username);
+    const days = deps.offlineSignInDays ?? 14;
+    if (row && deps.now().getTime() - Date.parse(row.updatedAt) > days * 86_400_000) {
+      deps.store.writes.transaction(() => forgetUser(deps.store.writes, username));
+      throw new RpcError(
+        'unauthenticated',
+        `Offline sign-in for ${username} expired: it needs an online sign-in at least every ${days} days. Sign in while the sync server can be reached`,
+      );
+    }
     if (!row || !(await verify(row.passwordHash, password))) {
+      localFailed(username);
       // A plain network failure says so; anything IT must fix (a certificate, an enrollment
       // refused) is said as it is.
       if (why.startsWith('Cannot reach the sync server')) throw new RpcError('unauthenticated', 'The sync server cannot be reached, and this username and password have not signed in here before');
       throw new RpcError('unauthenticated', `${why.replace(/\.$/, '')}. This username and password have not signed in here before`);
     }
+    localOk(username);
     const user: User = { id: row.id, username, name: row.name, role: row.role, directLine: row.directLine };
-    return { user, token: deps.store.metaGet(`sessionToken:${username}`) ?? null };
+    return { user, token: deps.store.metaGet(`sessionToken:${username}`) || null };
+  }
+
+  /**
+   * Wrong passwords typed on this console (unlock, offline sign-in), per user, kept in the
+   * encrypted store so that a restart does not reset them: five free, then a wait that doubles
+   * from 30 s, and after ten only a sign-in checked by the server (online) opens it again.
+   */
+  const key = (username: string) => `localFailures:${username.toLowerCase()}`;
+  function localGate(username: string): void {
+    const f = JSON.parse(deps.store.metaGet(key(username)) || '{"failures":0,"until":0}') as { failures: number; until: number };
+    if (f.failures >= LOCAL_LOCKOUT_AFTER) {
+      throw new RpcError('rate_limited', `Locked after ${f.failures} wrong passwords on this console: sign out, and sign in again while the sync server can be reached`);
+    }
+    const wait = f.until - deps.now().getTime();
+    if (wait > 0) throw new RpcError('rate_limited', `Too many wrong passwords; try again in ${Math.ceil(wait / 1000)} s`, { retryAfterMs: wait });
+  }
+  function localFailed(username: string): void {
+    const f = JSON.parse(deps.store.metaGet(key(username)) || '{"failures":0,"until":0}') as { failures: number; until: number };
+    const failures = f.failures + 1;
+    const past = failures - LOCAL_FREE_ATTEMPTS;
+    const until = past >= 0 ? deps.now().getTime() + Math.min(15 * 60_000, 30_000 * 2 ** Math.min(past, 30)) : 0;
+    deps.store.metaSet(key(username), JSON.stringify({ failures, until }));
+  }
+  function localOk(username: string): void {
+    if (deps.store.metaGet(key(username))) deps.store.metaSet(key(username), '');
+  }
+
+  let retryTimer: ReturnType<typeof setTimeout> | null = null;
+  function stopRetry(): void {
+    if (retryTimer) clearTimeout(retryTimer);
+    retryTimer = null;
+  }
+  /** Tries the server again with backoff (up to 30 s) while this offline sign-in lasts; the password is held only until then. */
+  function retryOnline(who: { user: User; token: string | null }, password: string, delayMs = 500): void {
+    retryTimer = setTimeout(() => {
+      retryTimer = null;
+      if (current !== who || !deps.sync) return;
+      deps.sync.signIn(who.user.username, password).then(
+        async (session) => {
+          if (current !== who) return void deps.sync?.endSession(session.token);
+          await cacheUser(session.user, password, session.token);
+          who.token = session.token;
+          deps.sync?.start({ token: session.token, user: session.user });
+        },
+        (err) => {
+          // Wrong password now (changed on the server): stay offline with what was verified here.
+          if (current === who && err instanceof RpcError && err.code === 'unavailable') retryOnline(who, password, Math.min(delayMs * 2, 30_000));
+        },
+      );
+    }, delayMs);
+    (retryTimer as { unref?: () => void }).unref?.();
   }
 
   return {
@@ -69,13 +137,22 @@ export function sessionService(deps: SessionDeps) {
         current = { user: demoUser, token: null };
         return demoUser;
       }
+      stopRetry();
       try {
         const session = await deps.sync.signIn(username, password);
         await cacheUser(session.user, password, session.token);
+        // The server checked the password: wrong ones typed here before no longer count.
+        localOk(username);
         current = { user: session.user, token: session.token };
       } catch (err) {
+        // The server no longer signs these credentials in (wrong, changed, or the user disabled):
+        // the offline verifier here must not outlive that.
+        if (err instanceof RpcError && err.code === 'unauthenticated') deps.store.writes.transaction(() => forgetUser(deps.store.writes, username));
         if (!(err instanceof RpcError) || err.code !== 'unavailable') throw err;
         current = await signInOffline(username, password, err.message);
+        // Signed in offline without a live session (signed out since, or never here with one):
+        // sign in on the server once it answers, so that what is done offline still syncs.
+        if (!current.token) retryOnline(current, password);
       }
       // What the store holds follows who is signed in (online or offline): issue 13.
       deps.store.adoptScope(ENTITY_NAMES.filter((e) => roleMayReceive(current!.user.role, e)));
@@ -102,20 +179,34 @@ export function sessionService(deps: SessionDeps) {
     async unlock(password: string): Promise<void> {
       if (!current) throw new RpcError('unauthenticated', 'No one is signed in');
       const username = current.user.username;
+      localGate(username);
       let ok: boolean;
       if (!deps.sync) ok = deps.demo && password === DEMO_PASSWORD;
       else {
         const row = cachedUser(deps.store.reads, username);
         ok = !!row && (await verify(row.passwordHash, password));
       }
-      if (!ok) throw new RpcError('unauthenticated', 'Wrong password');
+      if (!ok) {
+        localFailed(username);
+        throw new RpcError('unauthenticated', 'Wrong password');
+      }
+      localOk(username);
       locked = false;
     },
 
-    signOut(): void {
+    /**
+     * Signs out: the session ends on the server now when it can be reached, else at the next
+     * connection, and its token is no longer kept here. Resolves once the server was asked.
+     */
+    signOut(): Promise<void> {
+      const was = current;
+      stopRetry();
       locked = false;
       current = null;
       deps.sync?.stop();
+      if (!was?.token || !deps.sync) return Promise.resolve();
+      deps.store.metaSet(`sessionToken:${was.user.username}`, '');
+      return deps.sync.endSession(was.token).then(() => undefined);
     },
   };
 }

@@ -55,6 +55,9 @@ interface Pending {
   timer: NodeJS.Timeout;
 }
 
+/** Store meta key: session tokens signed out while the server could not be reached. */
+const PENDING_SIGN_OUTS = 'pendingSignOuts';
+
 export class SyncClient {
   private ws: WebSocket | null = null;
   private session: { token: string; user: User } | null = null;
@@ -194,8 +197,11 @@ export class SyncClient {
     }
     this.checkVersions(res);
     if (res.status === 401 || res.status === 403) throw new RpcError('unauthenticated', errorText(res));
+    // Throttled: said as the server says it, never taken for "unreachable" (which would sign in offline).
+    if (res.status === 429) throw new RpcError('rate_limited', errorText(res));
     if (!res.ok) throw new RpcError('unavailable', `Sync server error: ${errorText(res)}`);
     const body = SessionResponse.parse(res.body);
+    void this.endPendingSessions();
     return { token: body.token, user: body.user };
   }
 
@@ -203,6 +209,56 @@ export class SyncClient {
   private async unreachable(err: unknown): Promise<RpcError> {
     if (isCertificateError(err)) return new RpcError('unavailable', await describeCertificateError(err, this.opts.serverUrl, this.opts.tls));
     return new RpcError('unavailable', `Cannot reach the sync server at ${this.opts.serverUrl}`);
+  }
+
+  /**
+   * Ends a session on the server (sign-out). When the server cannot be reached the token is
+   * kept in the encrypted store and ended at the next connection (`endPendingSessions`), so a
+   * token left behind never outlives the sign-out by more than the time offline.
+   */
+  async endSession(token: string): Promise<boolean> {
+    const ended = await this.deleteSession(token);
+    if (!ended) {
+      const pending = this.pendingSignOuts();
+      if (!pending.includes(token)) this.opts.store.metaSet(PENDING_SIGN_OUTS, JSON.stringify([...pending, token]));
+    }
+    return ended;
+  }
+
+  /** Ends the sessions signed out while offline; called whenever the server answers again. */
+  async endPendingSessions(): Promise<void> {
+    const pending = this.pendingSignOuts();
+    if (!pending.length) return;
+    const left: string[] = [];
+    for (const token of pending) if (!(await this.deleteSession(token))) left.push(token);
+    const now = this.pendingSignOuts().filter((t) => !pending.includes(t) || left.includes(t));
+    this.opts.store.metaSet(PENDING_SIGN_OUTS, JSON.stringify(now));
+  }
+
+  private pendingSignOuts(): string[] {
+    try {
+      const v = JSON.parse(this.opts.store.metaGet(PENDING_SIGN_OUTS) ?? '[]') as unknown;
+      return Array.isArray(v) ? v.filter((t): t is string => typeof t === 'string') : [];
+    } catch {
+      return [];
+    }
+  }
+
+  /** True once the server no longer holds the session (ended now, or already gone: 401). */
+  private async deleteSession(token: string): Promise<boolean> {
+    const creds = this.credentials();
+    if (!creds) return true;
+    try {
+      const res = await requestJson(this.httpUrl('/v1/session'), {
+        method: 'DELETE',
+        headers: { ...this.identityHeaders(creds), authorization: `Bearer ${token}` },
+        timeoutMs: 5000,
+        trust: this.opts.tls,
+      });
+      return res.ok || res.status === 401;
+    } catch {
+      return false;
+    }
   }
 
   /** Starts (or restarts) the link for a signed-in user. */
@@ -240,7 +296,15 @@ export class SyncClient {
     this.ws = ws;
     this.linked = false;
     ws.on('message', (data) => this.onMessage(ws, textOf(data)));
-    ws.on('close', (code, reason) => this.onClose(ws, code, reason.toString()));
+    ws.on('close', (code, reason) => {
+      // The server ended this session (signed out elsewhere, revoked, user disabled, workstation
+      // revoked): say so, and stop knocking with a token it no longer accepts.
+      if (code === 4401 && this.ws === ws) {
+        this.stopped = true;
+        this.setStatus({ state: 'error', error: `The sync server ended this session: ${reason.toString() || 'sign in again'}` });
+      }
+      this.onClose(ws, code, reason.toString());
+    });
     ws.on('error', (err) => {
       // 'close' follows and schedules the reconnect; a certificate problem is said as one.
       if (!isCertificateError(err)) return;
@@ -299,6 +363,7 @@ export class SyncClient {
       // Never "online" while sync cannot progress: that waits for the first page or push that gets through.
       if (this.failures >= FAILING_AFTER) this.setStatus({ state: 'failing' });
       else this.setStatus({ state: 'online', error: null });
+      void this.endPendingSessions();
       void this.syncNow();
     } else if (msg.t === 'ring') {
       this.opts.onRing?.(msg.handoff);

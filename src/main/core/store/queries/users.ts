@@ -30,3 +30,8 @@ export function cachedUser(r: ReadHandle, username: string): CachedUser | undefi
 export function cachedUserName(r: ReadHandle, id: string): string | undefined {
   return r.statement<[string], string>('SELECT name FROM user_cache WHERE id = ?', 'value').get(id);
 }
+
+/** Forgets a user's offline verifier (expired, or the server no longer signs them in). */
+export function forgetUser(w: WriteHandle, username: string): void {
+  w.writer<[string]>('DELETE FROM user_cache WHERE username = ?').run(username);
+}
