@@ -353,7 +353,7 @@ async function status(args: string[]): Promise<void> {
     const s = await cliAdmin(storage).status();
     process.stdout.write(
       [
-        `data:          ${s.location}${storage.encrypted ? ' (encrypted at rest)' : ' (NOT encrypted at rest)'}`,
+        `data:          ${s.location}${storage instanceof SqliteStorage ? (storage.encrypted ? ' (encrypted at rest)' : ' (NOT encrypted at rest)') : ''}`,
         `users:         ${s.users}`,
         `workstations:  ${s.workstations} (${s.revokedWorkstations} revoked)`,
         `replicas:      ${s.replicas}`,

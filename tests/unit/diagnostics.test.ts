@@ -7,7 +7,7 @@ describe('save diagnostics', () => {
       now: new Date('2026-12-02T11:00:00Z'),
       versions: { tandem: '0.1.0', electron: '38.8.6', node: '22.19.0' },
       platform: 'linux x64',
-      policy: { state: 'configured', sources: ['/etc/tandem/policy.json'], policy: { serverUrl: 'https://sync.ecc.example', enrollmentKey: 'tnd-site-SECRETKEY123', lockAfterMinutes: 10 } },
+      policy: { state: 'configured', sources: ['/etc/tandem/policy.json'], policy: { serverUrl: 'https://sync.ecc.example', enrollmentKey: 'tnd-site-SECRETKEY123', lockAfterMinutes: 10, allowDevTools: false, offlineSignInDays: 14 } },
       logFile: '/var/log/tandem/tandem-dana.log',
       log: [
         '[info] Machine policy from /etc/tandem/policy.json: server https://sync.ecc.example',

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { MachinePolicy } from '../../src/main/electron/machine-policy';
 import {
   isAllowedNavigation,
   isTrustedSender,
@@ -99,6 +100,7 @@ describe('issue 14: CSP on app:// responses, in the page, DevTools', () => {
     expect(devToolsAllowed(true, null)).toBe(false);
     expect(devToolsAllowed(true, { allowDevTools: false })).toBe(false);
     expect(devToolsAllowed(true, { allowDevTools: true })).toBe(true);
-    expect(parsePolicy('{"serverUrl":"https://sync.ecc.example"}', 'policy.json').allowDevTools).toBe(false);
+    expect(MachinePolicy.parse({ serverUrl: 'https://sync.ecc.example' }).allowDevTools).toBe(false);
+    expect(MachinePolicy.safeParse({ serverUrl: 'https://sync.ecc.example', allowDevTools: 'yes' }).success).toBe(false);
   });
 });
