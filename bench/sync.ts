@@ -9,6 +9,8 @@
  * Throughout the full sync the receiving console also makes single local case writes (one every
  * 5 ms, as a clinician typing): local_write_p99_ms is the p99 of each write's own time, and
  * local_write_failed how many threw (SQLITE_BUSY from a checkpoint, say): issue 13 wants 0.
+ * They are pushed like any local change, so they add to the sync's own work;
+ * BENCH_LOCAL_WRITES=0 leaves them out.
  * `npm run bench:sync -- --database postgres` runs the server on a throwaway PostgreSQL cluster
  * (durable: fsync on, as SQLite's synchronous = FULL) instead of its SQLite file; same floor.
  * Environment: BENCH_CASES, BENCH_EVENTS_PER_CASE; TANDEM_CHILD_NODE_ARGS passes Node flags to
@@ -109,7 +111,9 @@ async function run(engine: 'sqlite' | 'postgres', databaseUrl: string | null, no
   const writeMs: number[] = [];
   let writeFailed = 0;
   let firstFailure = '';
+  // BENCH_LOCAL_WRITES=0 leaves them out (to compare sync_s with runs from before they existed).
   const writer = setInterval(() => {
+    if (process.env.BENCH_LOCAL_WRITES === '0') return;
     const n = writeMs.length + writeFailed;
     const t = performance.now();
     try {

@@ -44,7 +44,12 @@ export interface AuthorshipBounds {
 }
 
 /** What the push records once the op is applied (who wrote the row, who owns it now). */
-export type AuthorshipRecord = { entity: EntityName; id: string; author: RowAuthor } | null;
+export type AuthorshipRecord = { entity: EntityName; id: string; author: RowAuthor; claim?: boolean } | null;
+
+/** The refusal of a second write to an append-only row. */
+export function appendOnlyRefusal(entity: EntityName, id: string): string {
+  return `${entity} ${id} already exists and is append-only: it is never changed (add a correction as a new event)`;
+}
 
 export async function checkAuthorship(
   tx: StorageTx,
@@ -94,18 +99,18 @@ async function checkIncident(tx: StorageTx, user: User, op: Op): Promise<{ reaso
   return { record: null, stamp: 'createdBy' in op.fields ? { createdBy: user.name } : undefined };
 }
 
-async function checkAppendOnly(tx: StorageTx, user: User, op: Op): Promise<{ reason: string } | { record: AuthorshipRecord }> {
-  const existing = await tx.getRowAuthor(op.entity, op.id);
-  if (existing) {
-    return { reason: `${op.entity} ${op.id} already exists and is append-only: it is never changed (add a correction as a new event)` };
-  }
+/**
+ * Checked without reading storage: whether the row already exists is settled when the push
+ * claims it (StorageTx.claimRowAuthor: one statement per timeline event of a 200,000-event sync).
+ */
+async function checkAppendOnly(_tx: StorageTx, user: User, op: Op): Promise<{ reason: string } | { record: AuthorshipRecord }> {
   const missing = Object.keys(ENTITIES[op.entity].fields).filter((f) => !(f in op.fields));
   if (missing.length) return { reason: `a new ${op.entity} must be written whole (missing ${missing.join(', ')})` };
   if (op.entity === 'case_event') {
     if (op.fields.authorId !== user.id) return { reason: `case_event authorId must be the signed-in user (${user.id}), not ${JSON.stringify(op.fields.authorId)}` };
     if (op.fields.authorName !== user.name) return { reason: `case_event authorName must be the signed-in user's name (${user.name})` };
   }
-  return { record: { entity: op.entity, id: op.id, author: { authorId: user.id, ownerId: null } } };
+  return { record: { entity: op.entity, id: op.id, author: { authorId: user.id, ownerId: null }, claim: true } };
 }
 
 async function checkCase(tx: StorageTx, user: User, op: Op): Promise<{ reason: string } | { record: AuthorshipRecord }> {

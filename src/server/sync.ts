@@ -6,7 +6,7 @@ import { opShapeProblem } from '../shared/sync/op-check';
 import { Op, PULL_PAGE_MAX, PULL_PAGE_MAX_BYTES, PushRequest, opJsonText, partialSchema, validateOpFor, type PushResponse, type Refusal } from '../shared/sync/protocol';
 import { PullParams, SyncReportParams } from '../shared/sync/wire';
 import type { Caller } from './auth';
-import { checkAuthorship, type AuthorshipRecord } from './authorship';
+import { appendOnlyRefusal, checkAuthorship, type AuthorshipRecord } from './authorship';
 import { ServerError, describeZodIssues } from './errors';
 import { JsonBytes } from '../node/json-bytes';
 import { SERVER_REPLICA, type ReplicaRecord, type ServerStorage, type StorageTx } from './storage/types';
@@ -136,12 +136,15 @@ export class SyncEngine {
             if (authorship.stamp) op.fields = { ...op.fields, ...authorship.stamp };
           }
         }
+        if (why === null && op && record?.claim && !(await tx.claimRowAuthor(record.entity, record.id, record.author))) {
+          why = appendOnlyRefusal(record.entity, record.id);
+        }
         if (why !== null || !op) {
           await refuse(raw, ident.replica, ident.seq, why ?? 'malformed op');
           continue;
         }
         await this.apply(tx, op);
-        if (record) await tx.putRowAuthor(record.entity, record.id, record.author);
+        if (record && !record.claim) await tx.putRowAuthor(record.entity, record.id, record.author);
         if (maxHlc === null || op.hlc > maxHlc) maxHlc = op.hlc;
         applied++;
       }

@@ -124,8 +124,11 @@ describe('a hostile console', () => {
 
     const forged = { ...note, body: { text: 'FORGED text' } } as Record<string, unknown>;
     delete forged.id;
-    const reused = refusalOf(await hostilePush(mallory, 'case_event', note.id, forged, Date.now() - 3_600_000));
+    // Under her own name but on the other clinician's note id, backdated so "earliest wins" would pick it.
+    const reused = refusalOf(await hostilePush(mallory, 'case_event', note.id, { ...forged, authorId: mallory.userId, authorName: 'Mallory' }, Date.now() - 3_600_000));
     expect(reused).toMatch(/already exists and is append-only/);
+    // Posing as its author on the same id: refused too (for the author fields, checked first).
+    expect(refusalOf(await hostilePush(mallory, 'case_event', note.id, forged, Date.now() - 3_600_000))).toMatch(/authorId must be the signed-in user/);
     const posing = refusalOf(await hostilePush(mallory, 'case_event', 'evt_mallory-1', forged));
     expect(posing).toMatch(/authorId must be the signed-in user/);
     const partial = refusalOf(await hostilePush(mallory, 'case_event', 'evt_mallory-2', { body: { text: 'FORGED' } }));

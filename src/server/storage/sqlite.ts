@@ -215,6 +215,7 @@ function prepare(db: Db) {
        ON CONFLICT(entity, id) DO UPDATE SET data = excluded.data, clocks = excluded.clocks, updated_cursor = excluded.updated_cursor`,
     ),
     rowAuthor: db.prepare('SELECT author_id AS authorId, owner_id AS ownerId FROM row_author WHERE entity = ? AND id = ?'),
+    claimRowAuthor: db.prepare('INSERT INTO row_author(entity, id, author_id, owner_id) VALUES (?, ?, ?, ?) ON CONFLICT(entity, id) DO NOTHING'),
     putRowAuthor: db.prepare(
       'INSERT INTO row_author(entity, id, author_id, owner_id) VALUES (?, ?, ?, ?) ON CONFLICT(entity, id) DO UPDATE SET owner_id = excluded.owner_id',
     ),
@@ -505,6 +506,11 @@ class SqliteTx implements StorageTx {
   async putRowAuthor(entity: EntityName, id: string, author: RowAuthor): Promise<void> {
     this.check();
     this.s.putRowAuthor.run(entity, id, author.authorId, author.ownerId);
+  }
+
+  async claimRowAuthor(entity: EntityName, id: string, author: RowAuthor): Promise<boolean> {
+    this.check();
+    return this.s.claimRowAuthor.run(entity, id, author.authorId, author.ownerId).changes === 1;
   }
 
   async insertRefused(rec: RefusedOpRecord): Promise<void> {

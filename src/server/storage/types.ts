@@ -288,6 +288,8 @@ export interface StorageTx {
   // who wrote a row (and owns it, for cases): server/authorship.ts
   getRowAuthor(entity: EntityName, id: string): Promise<RowAuthor | null>;
   putRowAuthor(entity: EntityName, id: string, author: RowAuthor): Promise<void>;
+  /** Records the author of a new row; false (and nothing written) when the row already has one. */
+  claimRowAuthor(entity: EntityName, id: string, author: RowAuthor): Promise<boolean>;
 
   // refused ops, kept for review
   insertRefused(rec: RefusedOpRecord): Promise<void>;
