@@ -46,6 +46,7 @@ void startShell({
     return {
       call: core.call,
       onAny: core.onAny,
+      attach: core.attach,
       close: () => {
         core.close();
         void server.close();

@@ -47,6 +47,17 @@ export const SyncStatus = z.object({
 });
 export type SyncStatus = z.infer<typeof SyncStatus>;
 
+/**
+ * Who a live handoff (F9) would ring right now, as the sync server decides it: clinician
+ * consoles connected, answering its heartbeat and with a window open. `known` is false while
+ * this console cannot ask (no sync server, or the link is down): then nobody can say.
+ */
+export const LivePresence = z.object({
+  known: z.boolean(),
+  answerers: z.array(z.object({ id: z.string(), name: z.string() })),
+});
+export type LivePresence = z.infer<typeof LivePresence>;
+
 export const SessionInfo = z.object({
   user: User.nullable(),
   workstation: z.string(),
@@ -271,6 +282,8 @@ export const requests = {
 
   'presence.set': req(z.object({ status: PresenceStatus }), Presence, 'presence.set'),
   'presence.list': req(z.object({}), z.array(Presence), 'presence.read'),
+  /** Who F9 would ring now; later changes arrive as `presence.live` events. */
+  'presence.live': req(z.object({}), LivePresence, 'presence.read'),
 
   'case.queue': req(QueueFilter, z.object({ rows: z.array(QueueRow), total: z.number().int() }), 'clinical.read'),
   'case.get': req(byId, CaseRecord, 'clinical.read'),
@@ -370,6 +383,7 @@ export const events = {
   'handoff.ringing': Handoff,
   'handoff.updated': Handoff,
   'session.changed': SessionInfo,
+  'presence.live': LivePresence,
 } as const;
 export type Events = typeof events;
 export type EventName = keyof Events;

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { RpcError, type SessionInfo, type SyncStatus, type User } from '../../shared/contract';
+import { RpcError, type LivePresence, type SessionInfo, type SyncStatus, type User } from '../../shared/contract';
 import { may } from '../../shared/roles';
 import type { Handoff } from '../../shared/entities';
 import type { LoggedOp } from '../../shared/sync/protocol';
@@ -72,6 +72,8 @@ export async function createCore(config: CoreConfig) {
   const writeAudit = createAuditLog(store.writes, workstation, clock);
 
   let handoffs: ReturnType<typeof handoffService> | null = null;
+  /** Who F9 would ring now, as the sync server last said; unknown while the link is down. */
+  let live: LivePresence = { known: false, answerers: [] };
   const sync = config.sync
     ? new SyncClient({
         serverUrl: config.sync.serverUrl,
@@ -88,6 +90,10 @@ export async function createCore(config: CoreConfig) {
         },
         onRemoteOps: (ops) => onRemoteOps(ops),
         onRing: (h) => ring(h),
+        onAnswerers: (users) => {
+          live = users ? { known: true, answerers: users } : { known: false, answerers: [] };
+          emit('presence.live', live);
+        },
       })
     : null;
 
@@ -202,6 +208,7 @@ export async function createCore(config: CoreConfig) {
     'handoff.list': (i) => handoffs!.list(i.live),
     'presence.set': (i) => handoffs!.setPresence(i.status),
     'presence.list': () => handoffs!.presence(),
+    'presence.live': () => live,
     'case.queue': (i) => cases.queue(i),
     'case.get': (i) => cases.get(i.id),
     'case.create': (i) => cases.create(i),
@@ -223,6 +230,9 @@ export async function createCore(config: CoreConfig) {
   };
   const dispatch = createRouter(handlers);
 
+  /** Windows (or browser tabs) showing this console now; see attach(). */
+  let windows = 0;
+
   return {
     store,
     sync,
@@ -242,6 +252,22 @@ export async function createCore(config: CoreConfig) {
     /** All events, for a transport that forwards them as they come. */
     onAny: bus.onAny,
     syncStatus: syncStatusNow,
+    /**
+     * A window of this console opened; call the returned function when it closes. A console
+     * with no window open is not a present clinician: the server stops ringing it. (A core
+     * no shell ever attaches, as in tests and tools, is taken as attended.)
+     */
+    attach(): () => void {
+      windows++;
+      sync?.setAttended(true);
+      let done = false;
+      return () => {
+        if (done) return;
+        done = true;
+        windows--;
+        if (windows === 0) sync?.setAttended(false);
+      };
+    },
     currentUser(): User | null {
       return session.current();
     },

@@ -10,6 +10,8 @@ import { contentSecurityPolicy, contentType, resolveStatic } from './static';
 export interface HostedCore {
   call(name: unknown, input: unknown): Promise<unknown>;
   onAny(listener: (event: string, payload: unknown) => void): () => void;
+  /** A window (here: a browser tab's bridge socket) opened; returns what to call when it closes. */
+  attach?(): () => void;
 }
 
 export interface HostOptions {
@@ -69,8 +71,10 @@ export async function startHost(opts: HostOptions) {
       if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(msg));
     };
     const off = core.onAny((name, payload) => send({ t: 'event', name, payload }));
+    const detach = core.attach?.() ?? (() => undefined);
     ws.on('close', () => {
       off();
+      detach();
       sockets.delete(ws);
     });
     ws.on('message', async (data) => {

@@ -75,6 +75,7 @@ export function createAppStores({ client, storage, now = Date.now }: AppDeps): A
           sync.getState().connectionChanged(connection);
         }),
         client.on('session.changed', (info) => session.getState().apply(info)),
+        client.on('presence.live', (live) => data.getState().setLive(live)),
         client.on('data.changed', ({ entities }) => {
           data.getState().refresh(entities);
           caseload.getState().refresh(entities);
