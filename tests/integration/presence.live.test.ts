@@ -5,6 +5,11 @@ import { Client, signedIn, startServer, type TestServer } from './server-helpers
 import { startCluster } from '../helpers/cluster';
 import { randomKey, tempDir } from '../helpers/tmp';
 import { createCore } from '../../src/main/core';
+import { startHost } from '../../src/main/host/server';
+import { BRIDGE_PATH } from '../../src/shared/bridge';
+import fs from 'node:fs';
+import path from 'node:path';
+import WebSocket from 'ws';
 import { waitFor } from '../helpers/wait-for';
 
 /**
@@ -195,6 +200,26 @@ describe('consoles: live presence through the core', () => {
     await sam.call('session.signOut', {});
     await waitFor(async () => (await names()).length === 0, { what: 'Sam gone after signing out' });
     win();
+  });
+
+  it('a console the headless host serves is present only while a browser tab has it open', async () => {
+    const { cluster, names } = await setup();
+    const alex = await cluster.console('alex-desk', 'alex');
+    await waitFor(async () => (await names()).join() === 'Alex Clinician', { what: 'Alex live (a core no shell serves counts as attended)' });
+
+    const renderer = tempDir('tandem-renderer-');
+    closers.push(() => renderer.cleanup());
+    fs.writeFileSync(path.join(renderer.dir, 'index.html'), '<!doctype html><title>t</title>');
+    const host = await startHost({ rendererDir: renderer.dir });
+    closers.push(() => host.close());
+    const url = new URL(host.add(alex));
+    await waitFor(async () => (await names()).length === 0, { what: 'Alex not present: no tab open on the host yet' });
+
+    const tab = new WebSocket(`ws://127.0.0.1:${url.port}${BRIDGE_PATH}?token=${url.searchParams.get('token')}`);
+    await new Promise((resolve, reject) => tab.once('open', resolve).once('error', reject));
+    await waitFor(async () => (await names()).join() === 'Alex Clinician', { what: 'Alex present with a tab open' });
+    tab.close();
+    await waitFor(async () => (await names()).length === 0, { what: 'Alex gone once the tab closed' });
   });
 
   it('a clinician console whose link is cut goes offline itself and drops off the dispatcher’s list', async () => {

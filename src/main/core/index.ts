@@ -268,6 +268,10 @@ export async function createCore(config: CoreConfig) {
         if (windows === 0) sync?.setAttended(false);
       };
     },
+    /** A shell that shows this console in windows serves it: until one opens, nobody is at it. */
+    expectWindows(): void {
+      if (windows === 0) sync?.setAttended(false);
+    },
     currentUser(): User | null {
       return session.current();
     },

@@ -12,6 +12,8 @@ export interface HostedCore {
   onAny(listener: (event: string, payload: unknown) => void): () => void;
   /** A window (here: a browser tab's bridge socket) opened; returns what to call when it closes. */
   attach?(): () => void;
+  /** Called when the host starts serving it: no tab open yet means nobody is at this console. */
+  expectWindows?(): void;
 }
 
 export interface HostOptions {
@@ -106,6 +108,7 @@ export async function startHost(opts: HostOptions) {
     add(core: HostedCore): string {
       const token = crypto.randomBytes(24).toString('base64url');
       cores.set(token, core);
+      core.expectWindows?.();
       return `${base}/?token=${token}`;
     },
     async close(): Promise<void> {
