@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { startShell } from '../main/electron/shell';
 import { parsePolicy, policyPath, type MachinePolicy } from '../main/electron/policy';
 import { createCore } from '../main/core';
-import { startDemoServer, DEMO_DIRECT_LINE } from './demo-server';
+import { startDemoServer, DEMO_DIRECT_LINE, DEMO_FLOOR_LINE } from './demo-server';
 import { seedDemo } from './demo-seed';
 
 /**
@@ -30,6 +30,7 @@ void startShell({
         workstationName: policy.workstationName,
         sync: { serverUrl: policy.serverUrl, enrollmentToken: policy.enrollmentToken, ca: policy.caFile ? fs.readFileSync(policy.caFile, 'utf8') : undefined },
         clinicianDirectLine: policy.clinicianDirectLine ?? null,
+        dispatchFloorLine: policy.dispatchFloorLine ?? null,
         lockAfterMinutes: policy.lockAfterMinutes,
       });
     }
@@ -41,6 +42,7 @@ void startShell({
       workstationName: 'demo-electron',
       sync: { serverUrl: server.url, enrollmentToken: await server.enrollmentToken('demo-electron') },
       clinicianDirectLine: DEMO_DIRECT_LINE,
+      dispatchFloorLine: DEMO_FLOOR_LINE,
     });
     await seedDemo(core, ['dispatcher', 'clinician']);
     return {

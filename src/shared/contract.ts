@@ -66,6 +66,12 @@ export const SessionInfo = z.object({
   lockAfterMinutes: z.number(),
   /** Locked after inactivity: only the same user's password (or signing out) opens it. */
   locked: z.boolean(),
+  /**
+   * Phone numbers from machine policy, for when the console cannot do the job: the clinician's
+   * direct line (offered to a dispatcher when a handoff cannot ring, times out or is declined)
+   * and the dispatch floor's number (offered to a clinician whose console is offline).
+   */
+  lines: z.object({ clinician: z.string().nullable(), dispatchFloor: z.string().nullable() }).optional(),
 });
 export type SessionInfo = z.infer<typeof SessionInfo>;
 

@@ -50,6 +50,36 @@ describe('asking for the clinician', () => {
     expect(dispatch.getState().banner).toMatchObject({ directLine: null, text: 'Could not reach the clinician — no direct line on file: use the floor phone' });
   });
 
+  it('a live request that rang out unanswered raises the banner at once, with how long it rang and the direct line', async () => {
+    const { dispatch } = await ready({});
+    const ringing = handoff();
+    dispatch.getState().handoffMoved(ringing, handoff({ state: 'timed_out', endedAt: '2025-01-01T10:00:20.000Z' }));
+    expect(dispatch.getState().banner).toMatchObject({
+      headline: 'No answer from the clinician in 20 s',
+      text: 'No answer from the clinician in 20 s — call direct: +1 555 0199',
+      directLine: '+1 555 0199',
+      incidentNumber: 'M-0001',
+    });
+  });
+
+  it('a decline is told the same way, with who declined, why, and the direct line', async () => {
+    const { dispatch } = await ready({});
+    const declined = handoff({ state: 'declined', declines: [{ by: 'u-chris', name: 'Chris Okafor', reason: 'On another call', at: '2025-01-01T10:00:05.000Z' }] });
+    dispatch.getState().handoffMoved(handoff(), declined);
+    expect(dispatch.getState().banner?.text).toBe('Declined by Chris Okafor: “On another call” — call direct: +1 555 0199');
+  });
+
+  it('no banner for an accepted call, a follow-up, another dispatcher’s request, or a row first seen already ended', async () => {
+    const { dispatch } = await ready({});
+    const ended = { state: 'timed_out' as const, endedAt: '2025-01-01T10:00:20.000Z' };
+    dispatch.getState().handoffMoved(handoff(), handoff({ state: 'accepted', acceptedByName: 'Chris Okafor' }));
+    dispatch.getState().handoffMoved(handoff({ mode: 'followup' }), handoff({ mode: 'followup', ...ended }));
+    dispatch.getState().handoffMoved(handoff({ requestedBy: 'u-other' }), handoff({ requestedBy: 'u-other', ...ended }));
+    dispatch.getState().handoffMoved(undefined, handoff(ended));
+    dispatch.getState().handoffMoved(handoff({ state: 'cancelled' }), handoff(ended));
+    expect(dispatch.getState().banner).toBeNull();
+  });
+
   it('other errors stay on the row, no banner', async () => {
     const { dispatch } = await ready({
       'handoff.request': () => {

@@ -38,6 +38,8 @@ export interface CoreConfig {
   /** The ECC sync server. Without one the console works alone. */
   sync?: { serverUrl: string; enrollmentToken?: string; ca?: string } | null;
   clinicianDirectLine?: string | null;
+  /** The dispatch floor's number, shown to a clinician whose console cannot take calls (machine policy). */
+  dispatchFloorLine?: string | null;
   /** Minutes of inactivity before the console locks (at most 30). */
   lockAfterMinutes?: number;
   now?: () => number;
@@ -164,6 +166,7 @@ export async function createCore(config: CoreConfig) {
       demoUsers: config.demo ? DEMO_USERS : [],
       lockAfterMinutes: Math.min(config.lockAfterMinutes ?? 10, 30),
       locked: session.isLocked(),
+      lines: { clinician: config.clinicianDirectLine ?? null, dispatchFloor: config.dispatchFloorLine ?? null },
     };
   }
 

@@ -70,6 +70,8 @@ export const MachinePolicy = z
     caFile: z.string().optional(),
     lockAfterMinutes: z.number().int().min(1).max(30).default(10),
     clinicianDirectLine: z.string().max(64).optional(),
+    /** The dispatch floor's number, shown to a clinician whose console is offline and cannot take calls. */
+    dispatchFloorLine: z.string().max(64).optional(),
     workstationName: z.string().max(100).optional(),
     updates: z.object({ channel: z.enum(['stable', 'pilot']).default('stable'), url: z.string().url().optional() }).optional(),
     demo: z.boolean().default(false),

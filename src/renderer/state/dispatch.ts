@@ -1,17 +1,21 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { NewIncident } from '../../shared/contract';
-import type { Incident } from '../../shared/entities';
+import type { Handoff, Incident } from '../../shared/entities';
+import { may } from '../../shared/roles';
 import type { ConsoleClient } from '../client';
 import { blocksNewRequest, latestHandoffFor } from '../logic/handoff';
 import { invalidFields, moveSelection, openIncidentsNewestFirst } from '../logic/incidents';
 import { fallbackDirectLine } from '../logic/status';
 import type { DataStore } from './data';
 import { errorCode, errorDetail, errorDetails, errorMessage } from './errors';
-import { recheckSessionOn, type SessionStore } from './session';
+import { currentUser, recheckSessionOn, type SessionStore } from './session';
 import type { UiStore } from './ui';
 
 /** The dispatcher's desk: which incident is selected, the new-incident form, handoff requests. */
 export interface DispatchBanner {
+  /** What happened, in a few words ("No answer from the clinician in 20 s"). */
+  headline: string;
+  /** The whole line, with what to do: the headline and the direct line. */
   text: string;
   directLine: string | null;
   incidentNumber: string | null;
@@ -36,6 +40,12 @@ export interface DispatchState {
   requestHandoff(incidentId: string, mode: 'live' | 'followup'): Promise<void>;
   cancelHandoff(incidentId: string): Promise<void>;
   dismissBanner(): void;
+  /**
+   * A handoff moved on elsewhere (`before` is how this console last saw it). A live request
+   * that stopped ringing unanswered or was declined raises the banner with the direct line:
+   * the caller is still on the line and the dispatcher must act now, not spot it in a row.
+   */
+  handoffMoved(before: Handoff | undefined, after: Handoff): void;
   reset(): void;
 }
 
@@ -60,18 +70,37 @@ const IDLE = {
 } satisfies Partial<DispatchState>;
 
 /** The banner for a request that could not reach the clinician: the direct line to call instead. */
-function unreachableBanner(directLine: string | null, incidentNumber: string | null, at: number): DispatchBanner {
+function unreachableBanner(directLine: string | null, incidentNumber: string | null, at: number, headline = 'Could not reach the clinician'): DispatchBanner {
   return {
-    text: directLine ? `Could not reach the clinician — call direct: ${directLine}` : 'Could not reach the clinician — no direct line on file: use the floor phone',
+    headline,
+    text: directLine ? `${headline} — call direct: ${directLine}` : `${headline} — no direct line on file: use the floor phone`,
     directLine,
     incidentNumber,
     at,
   };
 }
 
+/** "No answer from the clinician in 20 s", "Declined by Chris Okafor: “On another call”". */
+export function stoppedRingingHeadline(h: Handoff): string | null {
+  if (h.state === 'timed_out') {
+    const from = Date.parse(h.ringingAt ?? h.requestedAt);
+    const to = Date.parse(h.endedAt ?? '');
+    const secs = Number.isFinite(from) && Number.isFinite(to) && to > from ? Math.round((to - from) / 1000) : null;
+    return secs ? `No answer from the clinician in ${secs} s` : 'No answer from the clinician';
+  }
+  if (h.state === 'declined') {
+    const last = h.declines?.length ? h.declines[h.declines.length - 1] : null;
+    return last ? `Declined by ${last.name}: “${last.reason}”` : 'The clinician declined';
+  }
+  return null;
+}
+
 export function createDispatchStore({ client, session, data, ui, now }: DispatchDeps): DispatchStore {
   const openIds = () => openIncidentsNewestFirst(data.getState().incidents).map((i) => i.id);
   const latestHandoff = (incidentId: string) => latestHandoffFor(incidentId, Object.values(data.getState().handoffs));
+
+  /** The clinician's direct line: machine policy first, then one a clinician's presence carries. */
+  const directLineNow = () => session.getState().info?.lines?.clinician || fallbackDirectLine(data.getState().presence) || null;
 
   return createStore<DispatchState>()((set, get) => {
     const setRowError = (incidentId: string, message: string) => set((s) => ({ rowErrors: { ...s.rowErrors, [incidentId]: message } }));
@@ -121,7 +150,7 @@ export function createDispatchStore({ client, session, data, ui, now }: Dispatch
         } catch (err) {
           recheckSessionOn(session, err);
           if (errorCode(err) === 'unavailable') {
-            const directLine = errorDetail(err, 'directLine') || fallbackDirectLine(data.getState().presence) || null;
+            const directLine = errorDetail(err, 'directLine') || directLineNow() || null;
             set({ banner: unreachableBanner(directLine, incident?.number ?? null, now()) });
             setRowError(incidentId, `Not sent: ${errorMessage(err)}`);
           } else {
@@ -145,6 +174,17 @@ export function createDispatchStore({ client, session, data, ui, now }: Dispatch
       },
       dismissBanner() {
         set({ banner: null });
+      },
+      handoffMoved(before, after) {
+        const me = currentUser(session);
+        if (!me || !may(me.role, 'handoff.request') || after.mode !== 'live' || after.requestedBy !== me.id) return;
+        if (!before || (before.state !== 'ringing' && before.state !== 'requested')) return;
+        const headline = stoppedRingingHeadline(after);
+        if (!headline) return;
+        const incident = data.getState().incidents.find((i) => i.id === after.incidentId) ?? null;
+        const banner = unreachableBanner(directLineNow(), incident?.number ?? null, now(), headline);
+        set({ banner });
+        ui.getState().announce(banner.text);
       },
       reset() {
         set({ ...IDLE });
