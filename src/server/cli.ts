@@ -18,8 +18,10 @@ const USAGE = `Usage: npm run server -- <command> [options]
 
 Commands:
   serve [--port N] [--host H] [--data DIR] [--cert FILE --key FILE]
-        [--handoff-timeout MS] [--direct-line NUMBER] [--eligibility-rules FILE]
-                                  run the sync server (default 127.0.0.1, port 8443 with TLS, else 8080)
+        [--ring-timeout SECONDS] [--direct-line NUMBER] [--eligibility-rules FILE]
+                                  run the sync server (default 127.0.0.1, port 8443 with TLS, else 8080);
+                                  a live handoff nobody accepts stops ringing after --ring-timeout
+                                  (default 20, or $TANDEM_RING_TIMEOUT_SECONDS; --handoff-timeout MS also works)
   user add <username> --role ROLE --name "Full Name" [--password P] [--direct-line NUMBER]
                                   add a user (password from --password or $TANDEM_PASSWORD)
                                   ROLE is one of ${ROLES.join(', ')}
@@ -81,12 +83,14 @@ async function withStorage<T>(dir: string, fn: (storage: SqliteStorage) => Promi
 }
 
 async function serve(args: string[]): Promise<void> {
-  const { values, positionals } = parse(args, ['port', 'host', 'cert', 'key', 'handoff-timeout', 'direct-line', 'eligibility-rules']);
+  const { values, positionals } = parse(args, ['port', 'host', 'cert', 'key', 'handoff-timeout', 'ring-timeout', 'direct-line', 'eligibility-rules']);
   if (positionals.length) throw new UsageError(`serve takes no arguments, got ${positionals.join(' ')}`);
   if (Boolean(values.cert) !== Boolean(values.key)) throw new UsageError('--cert and --key go together');
   const tls = values.cert && values.key ? { cert: fs.readFileSync(values.cert), key: fs.readFileSync(values.key) } : undefined;
   const port = intOption('port', values.port, 0, 65535) ?? (tls ? 8443 : 8080);
-  const handoffTimeoutMs = intOption('handoff-timeout', values['handoff-timeout'], 1000, 600_000);
+  if (values['handoff-timeout'] && values['ring-timeout']) throw new UsageError('--ring-timeout and --handoff-timeout say the same thing: give one');
+  const ringSeconds = intOption('ring-timeout', values['ring-timeout'] ?? process.env.TANDEM_RING_TIMEOUT_SECONDS, 5, 600);
+  const handoffTimeoutMs = intOption('handoff-timeout', values['handoff-timeout'], 1000, 600_000) ?? (ringSeconds === undefined ? undefined : ringSeconds * 1000);
   const logger = pino({ level: process.env.TANDEM_LOG_LEVEL ?? 'info', name: 'tandem-server' });
   const server = await createSyncServer({
     dataDir: dataDir(values),

@@ -11,6 +11,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import WebSocket from 'ws';
 import { waitFor } from '../helpers/wait-for';
+import { manualClock } from '../helpers/clock';
+import type { PullResponse } from '../../src/shared/sync/protocol';
 
 /**
  * Presence that never lies: who a live handoff (F9) would ring is the server's own answerer
@@ -127,6 +129,25 @@ describe('the server tells every console who F9 would ring', () => {
     expect(rung).toMatchObject({ ok: true });
     await c.waitFor((m) => m.t === 'ring' && m.handoff.id === 'h2');
     expect(c.messages.some((m) => m.t === 'ring' && m.handoff.id === 'h1')).toBe(false);
+  });
+
+  it('a live call nobody accepts stops ringing after the default ring timeout, 20 s', async () => {
+    const clock = manualClock();
+    t = await startServer({ clinicianDirectLine: DIRECT_LINE, pingIntervalMs: 0, clock });
+    const dispatcher = await signedIn(t.server, 'dispatcher');
+    const d = await Client.connect(t.server, dispatcher.headers);
+    const alex = await signedIn(t.server, 'clinician', { name: 'Alex Clinician' });
+    const c = await Client.connect(t.server, alex.headers);
+    clients.push(d, c);
+    await d.ok('handoff.request', { id: 'h1', incidentId: 'inc-1', mode: 'live', note: null });
+    const stateOf = async () => {
+      const page = await d.ok<PullResponse>('pull', { cursor: 0 });
+      return page.ops.filter((o) => o.id === 'h1' && 'state' in o.fields).at(-1)?.fields.state;
+    };
+    clock.advance(19_999);
+    expect(await stateOf()).toBe('ringing');
+    clock.advance(1);
+    await waitFor(async () => (await stateOf()) === 'timed_out', { what: 'h1 timed out at 20 s' });
   });
 
   it('refuses a malformed attend with a sentence, and a dispatcher may say it too without becoming an answerer', async () => {
