@@ -95,7 +95,10 @@ describe('incident helpers', () => {
       tone: 'ok',
       reasons: ['Suicidal ideation, no weapon'],
       exclusions: [],
+      ignored: [],
     });
+    const ignored = ['Not counted: "weapon*" in notes — negated by “no” in “no weapons known”'];
+    expect(eligibilityBadge(incident({ eligibility: { eligible: true, reasons: ['Welfare check'], exclusions: [], ignored } }))?.ignored).toEqual(ignored);
     expect(eligibilityBadge(incident({ eligibility: { eligible: false, reasons: [], exclusions: ['Weapon reported'] } }))?.tone).toBe('warn');
     expect(eligibilityBadge(incident({ eligibility: { eligible: false, reasons: [], exclusions: [] } }))).toMatchObject({
       text: 'No clinician criteria matched',

@@ -73,6 +73,7 @@ export const IncidentRow = memo(
             <strong>{badge.text}</strong>
             {badge.reasons.length > 0 && <span> — {badge.reasons.join('; ')}</span>}
             {badge.exclusions.length > 0 && <span className="exclusions"> Exclusions: {badge.exclusions.join('; ')}</span>}
+            {badge.ignored.length > 0 && <span className="ignored muted"> {badge.ignored.join('; ')}</span>}
           </div>
         )}
         {pending && (

@@ -1,6 +1,6 @@
 import { RpcError, type NewIncident } from '../../../shared/contract';
 import type { Incident } from '../../../shared/entities';
-import { manualEligibility } from '../../../shared/eido';
+import { ignoredOf, manualEligibility } from '../../../shared/eido';
 import { newId } from '../store/replica';
 import { recentIncidents } from '../store/queries/incidents';
 import { requireUser, type CoreContext } from '../context';
@@ -18,7 +18,7 @@ export function incidentService(ctx: CoreContext) {
 
   function eligibilityOf(i: Pick<Incident, 'type' | 'notes'> & { cautions?: Incident['cautions'] }): Incident['eligibility'] {
     const r = manualEligibility(i, ctx.config.eligibilityRules);
-    return { eligible: r.eligible, reasons: r.reasons, exclusions: r.exclusions };
+    return { eligible: r.eligible, reasons: r.reasons, exclusions: r.exclusions, ...ignoredOf(r) };
   }
 
   return {
