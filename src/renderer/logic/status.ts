@@ -71,9 +71,9 @@ const PRESENCE_TONE: Record<PresenceStatus, Tone> = { available: 'ok', on_call: 
 export function clinicianChip(list: readonly Presence[], live: LivePresence | null, syncState?: SyncStatus['state'] | null): Chip {
   if (syncState === 'disabled') return standaloneChip(list);
   if (syncState !== 'online' || !live?.known) {
-    return { text: 'Clinician: unknown — this console is offline; F9 gives the direct line', tone: 'warn' };
+    return { text: 'Clinician: unknown while offline', tone: 'warn' };
   }
-  if (!live.answerers.length) return { text: 'Clinician: none connected — F9 gives the direct line', tone: 'danger' };
+  if (!live.answerers.length) return { text: 'Clinician: none connected — F9 gives direct line', tone: 'danger' };
   const byId = new Map(list.map((p) => [p.id, p]));
   const ringing = live.answerers.map((a) => ({ name: a.name, status: byId.get(a.id)?.status ?? ('available' as PresenceStatus) }));
   for (const status of PRESENCE_ORDER) {
