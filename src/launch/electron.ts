@@ -31,6 +31,7 @@ void startShell({
         sync: { serverUrl: policy.serverUrl, enrollmentToken: policy.enrollmentToken, ca: policy.caFile ? fs.readFileSync(policy.caFile, 'utf8') : undefined },
         clinicianDirectLine: policy.clinicianDirectLine ?? null,
         dispatchFloorLine: policy.dispatchFloorLine ?? null,
+        priorityCodes: policy.priorityCodes,
         lockAfterMinutes: policy.lockAfterMinutes,
       });
     }

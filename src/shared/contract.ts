@@ -72,16 +72,43 @@ export const SessionInfo = z.object({
    * and the dispatch floor's number (offered to a clinician whose console is offline).
    */
   lines: z.object({ clinician: z.string().nullable(), dispatchFloor: z.string().nullable() }).optional(),
+  /** The ECC's priority codes (machine policy); a hand-entered incident's priority is one of them. */
+  priorityCodes: z.array(z.string()).optional(),
 });
 export type SessionInfo = z.infer<typeof SessionInfo>;
 
+/** The longest each hand-entered incident field may be; the form shows these on its inputs. */
+export const INCIDENT_LIMITS = { type: 200, location: 500, callbackNumber: 32, callerName: 200, priority: 40, notes: 8000 } as const;
+
+/** The ECC's priority codes when machine policy names none. */
+export const DEFAULT_PRIORITY_CODES: readonly string[] = ['1', '2', '3', '4'];
+
+/**
+ * A phone number as a call-taker types it: 7 to 15 digits (E.164's longest), an optional
+ * leading +, spaces, dots, dashes and brackets between them, and an extension after "x" or
+ * "ext". Letters, a lone area code or a 20-digit paste are refused.
+ */
+export function isPhoneNumber(s: string): boolean {
+  const m = /^\s*(\+?[\d\s().-]+?)\s*(?:(?:x|ext\.?|extension)\s*(\d{1,6}))?\s*$/i.exec(s);
+  if (!m) return false;
+  const digits = m[1].replace(/\D/g, '');
+  return digits.length >= 7 && digits.length <= 15 && /\d/.test(m[1][0] === '+' ? m[1].slice(1) : m[1]);
+}
+
+const tooLong = (what: string, max: number) => `${what} is too long: at most ${max} characters`;
+
 export const NewIncident = z.object({
-  type: z.string().trim().min(1, 'Type is required').max(200),
-  location: z.string().trim().min(1, 'Location is required').max(500),
-  callbackNumber: z.string().trim().max(64).optional(),
-  callerName: z.string().trim().max(200).optional(),
-  priority: z.string().trim().max(40).optional(),
-  notes: z.string().max(8000).optional(),
+  type: z.string().trim().min(1, 'Type is required').max(INCIDENT_LIMITS.type, tooLong('Type', INCIDENT_LIMITS.type)),
+  location: z.string().trim().min(1, 'Location is required').max(INCIDENT_LIMITS.location, tooLong('Location', INCIDENT_LIMITS.location)),
+  callbackNumber: z
+    .string()
+    .trim()
+    .max(INCIDENT_LIMITS.callbackNumber, tooLong('Callback number', INCIDENT_LIMITS.callbackNumber))
+    .refine((v) => v === '' || isPhoneNumber(v), 'Callback number must be a phone number: 7 to 15 digits, with an extension after “x” if needed')
+    .optional(),
+  callerName: z.string().trim().max(INCIDENT_LIMITS.callerName, tooLong('Caller name', INCIDENT_LIMITS.callerName)).optional(),
+  priority: z.string().trim().max(INCIDENT_LIMITS.priority, tooLong('Priority', INCIDENT_LIMITS.priority)).optional(),
+  notes: z.string().max(INCIDENT_LIMITS.notes, tooLong('Notes', INCIDENT_LIMITS.notes)).optional(),
 });
 export type NewIncident = z.infer<typeof NewIncident>;
 

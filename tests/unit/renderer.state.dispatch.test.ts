@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RpcError } from '../../src/shared/contract';
-import { createDispatchStore } from '../../src/renderer/state/dispatch';
+import { createDispatchStore, formSentences } from '../../src/renderer/state/dispatch';
+import { NewIncident, isPhoneNumber } from '../../src/shared/contract';
 import { handoff, incident, presence } from './renderer.fixtures';
 import { fakeCore, signedIn, type Handlers } from './renderer.fake-core';
 
@@ -132,6 +133,25 @@ describe('asking for the clinician', () => {
 });
 
 describe('the new-incident form and the list', () => {
+  it('the core’s refusals read as sentences, each field once, never “Invalid incident.create: type: Too big”', async () => {
+    const issues = NewIncident.safeParse({ type: 'x'.repeat(201), location: '', callbackNumber: 'call me maybe' }).error!.issues;
+    expect(formSentences(issues, 'fallback')).toBe(
+      'Type is too long: at most 200 characters. Location is required. Callback number must be a phone number: 7 to 15 digits, with an extension after “x” if needed.',
+    );
+    expect(formSentences(undefined, 'The console is locked')).toBe('The console is locked');
+  });
+
+  it('callback numbers are checked as phone numbers, with the attack as well as the happy path', () => {
+    for (const ok of ['617-555-0188', '(617) 555-0188', '+1 617 555 0188', '617.555.0188', '5550188', '617-555-0188 x123', '617 555 0188 ext. 42', '+44 20 7946 0958']) {
+      expect(isPhoneNumber(ok), ok).toBe(true);
+    }
+    for (const bad of ['call me maybe', '911', '555-01', '617-555-0188-1234-5678-9', '+', '617-555-01AB', "'; DROP TABLE incident;--", '617 555 0188 x', '１２３４５６７']) {
+      expect(isPhoneNumber(bad), bad).toBe(false);
+    }
+    expect(NewIncident.safeParse({ type: 't', location: 'l', callbackNumber: '' }).success).toBe(true);
+    expect(NewIncident.safeParse({ type: 't', location: 'l', callbackNumber: 'x'.repeat(33) }).error?.issues[0].message).toBe('Callback number is too long: at most 32 characters');
+  });
+
   it('creating an incident selects it; a bad_request keeps the form open with the core’s message and fields', async () => {
     const { dispatch, data, ui } = await ready({
       'incident.create': (i) => {
@@ -143,7 +163,7 @@ describe('the new-incident form and the list', () => {
     dispatch.getState().openForm();
     expect(await dispatch.getState().createIncident({ type: 'x', location: ' ' })).toBeNull();
     expect(dispatch.getState().formOpen).toBe(true);
-    expect(dispatch.getState().formError).toEqual({ message: 'Invalid incident.create: location: Location is required', fields: ['location'] });
+    expect(dispatch.getState().formError).toEqual({ message: 'Location is required.', fields: ['location'] });
     const created = await dispatch.getState().createIncident({ type: 'Welfare', location: '5 Elm St' });
     expect(created?.id).toBe('inc-9');
     expect(dispatch.getState()).toMatchObject({ formOpen: false, selectedId: 'inc-9', formError: null });
@@ -160,7 +180,7 @@ describe('the new-incident form and the list', () => {
     dispatch.getState().openForm();
     const before = core.calls.length;
     await dispatch.getState().createIncident({ type: 'Welfare', location: '5 Elm St' });
-    expect(dispatch.getState()).toMatchObject({ formOpen: true, formBusy: false, formError: { message: 'Sign in again', fields: [] } });
+    expect(dispatch.getState()).toMatchObject({ formOpen: true, formBusy: false, formError: { message: 'Not saved: Sign in again', fields: [] } });
     expect(core.namesSince(before)).toEqual(['incident.create', 'session.get']);
   });
 

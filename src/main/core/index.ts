@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { RpcError, type LivePresence, type SessionInfo, type SyncStatus, type User } from '../../shared/contract';
+import { DEFAULT_PRIORITY_CODES, RpcError, type LivePresence, type SessionInfo, type SyncStatus, type User } from '../../shared/contract';
 import { may } from '../../shared/roles';
 import type { Handoff } from '../../shared/entities';
 import type { LoggedOp } from '../../shared/sync/protocol';
@@ -40,6 +40,8 @@ export interface CoreConfig {
   clinicianDirectLine?: string | null;
   /** The dispatch floor's number, shown to a clinician whose console cannot take calls (machine policy). */
   dispatchFloorLine?: string | null;
+  /** The ECC's priority codes (machine policy); default 1–4. */
+  priorityCodes?: readonly string[];
   /** Minutes of inactivity before the console locks (at most 30). */
   lockAfterMinutes?: number;
   now?: () => number;
@@ -109,7 +111,12 @@ export async function createCore(config: CoreConfig) {
     user: () => session.current(),
     audit: (action, entity, entityId, detail) => writeAudit(session.current()?.id ?? null, action, entity, entityId, detail),
     log,
-    config: { clinicianDirectLine: config.clinicianDirectLine ?? null, demo: config.demo ?? false, eligibilityRules },
+    config: {
+      clinicianDirectLine: config.clinicianDirectLine ?? null,
+      demo: config.demo ?? false,
+      eligibilityRules,
+      priorityCodes: config.priorityCodes?.length ? config.priorityCodes : DEFAULT_PRIORITY_CODES,
+    },
   };
   const incidents = incidentService(ctx);
   const cadOutcome = new CadOutcomeSender(ctx, config.cadOutcome ?? {}, path.join(config.profileDir, 'cad-outbox'), log);
@@ -167,6 +174,7 @@ export async function createCore(config: CoreConfig) {
       lockAfterMinutes: Math.min(config.lockAfterMinutes ?? 10, 30),
       locked: session.isLocked(),
       lines: { clinician: config.clinicianDirectLine ?? null, dispatchFloor: config.dispatchFloorLine ?? null },
+      priorityCodes: [...ctx.config.priorityCodes],
     };
   }
 

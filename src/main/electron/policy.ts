@@ -72,6 +72,8 @@ export const MachinePolicy = z
     clinicianDirectLine: z.string().max(64).optional(),
     /** The dispatch floor's number, shown to a clinician whose console is offline and cannot take calls. */
     dispatchFloorLine: z.string().max(64).optional(),
+    /** The ECC's priority codes, in the order the form offers them (default 1–4). */
+    priorityCodes: z.array(z.string().trim().min(1).max(40)).min(1).max(20).optional(),
     workstationName: z.string().max(100).optional(),
     updates: z.object({ channel: z.enum(['stable', 'pilot']).default('stable'), url: z.string().url().optional() }).optional(),
     demo: z.boolean().default(false),

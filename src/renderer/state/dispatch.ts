@@ -135,8 +135,9 @@ export function createDispatchStore({ client, session, data, ui, now }: Dispatch
         } catch (err) {
           recheckSessionOn(session, err);
           // The form stays open with what was typed; the fields the core refused are marked.
-          const fields = errorCode(err) === 'bad_request' ? invalidFields(errorDetails(err)) : [];
-          set({ formBusy: false, formError: { message: errorMessage(err), fields } });
+          const bad = errorCode(err) === 'bad_request';
+          const fields = bad ? invalidFields(errorDetails(err)) : [];
+          set({ formBusy: false, formError: { message: bad ? formSentences(errorDetails(err), errorMessage(err)) : `Not saved: ${errorMessage(err)}`, fields } });
           return null;
         }
       },
@@ -191,6 +192,17 @@ export function createDispatchStore({ client, session, data, ui, now }: Dispatch
       },
     };
   });
+}
+
+/**
+ * The core's refusal as sentences a dispatcher reads at a glance: each field's own message
+ * ("Callback number must be a phone number: …"), not "Invalid incident.create: type: Too big".
+ */
+export function formSentences(details: unknown, fallback: string): string {
+  const issues = Array.isArray(details) ? (details as { message?: unknown }[]) : [];
+  const messages = [...new Set(issues.map((i) => (typeof i?.message === 'string' ? i.message.trim() : '')).filter(Boolean))];
+  if (!messages.length) return fallback;
+  return messages.map((m) => (/[.!?]$/.test(m) ? m : `${m}.`)).join(' ');
 }
 
 function omit<T>(record: Record<string, T>, key: string): Record<string, T> {
