@@ -133,6 +133,36 @@ describe('asking for the clinician', () => {
 });
 
 describe('the new-incident form and the list', () => {
+  it('F9 from the open form saves the incident, then conferences the clinician on it with the one-line note', async () => {
+    const requests: unknown[] = [];
+    const { dispatch, core } = await ready({
+      'incident.create': (i) => incident({ id: 'inc-9', number: 'M-0009', ...(i as object) }),
+      'handoff.request': (i) => {
+        requests.push(i);
+        return handoff({ id: 'h9', incidentId: 'inc-9' });
+      },
+    });
+    dispatch.getState().openForm();
+    const before = core.calls.length;
+    await dispatch.getState().createAndRequest({ type: 'Welfare check', location: '5 Elm St' }, 'live', '  Caller is the sister; he is in the bathroom  ');
+    expect(core.namesSince(before).filter((n) => n !== 'incident.list' && n !== 'handoff.list')).toEqual(['incident.create', 'handoff.request']);
+    expect(requests).toEqual([{ incidentId: 'inc-9', mode: 'live', note: 'Caller is the sister; he is in the bathroom' }]);
+    expect(dispatch.getState()).toMatchObject({ formOpen: false, selectedId: 'inc-9' });
+  });
+
+  it('F9 on a form the core refuses conferences nobody, and keeps what was typed', async () => {
+    const { dispatch, core } = await ready({
+      'incident.create': () => {
+        throw new RpcError('bad_request', 'Invalid incident.create: location: Location is required', [{ path: ['location'], message: 'Location is required' }]);
+      },
+    });
+    dispatch.getState().openForm();
+    const before = core.calls.length;
+    await dispatch.getState().createAndRequest({ type: 'Welfare check', location: '' }, 'live', 'note');
+    expect(core.namesSince(before)).not.toContain('handoff.request');
+    expect(dispatch.getState()).toMatchObject({ formOpen: true, formError: { message: 'Location is required.' } });
+  });
+
   it('the core’s refusals read as sentences, each field once, never “Invalid incident.create: type: Too big”', async () => {
     const issues = NewIncident.safeParse({ type: 'x'.repeat(201), location: '', callbackNumber: 'call me maybe' }).error!.issues;
     expect(formSentences(issues, 'fallback')).toBe(

@@ -37,7 +37,10 @@ export interface DispatchState {
   openForm(): void;
   closeForm(): void;
   createIncident(input: NewIncident): Promise<Incident | null>;
-  requestHandoff(incidentId: string, mode: 'live' | 'followup'): Promise<void>;
+  /** `note`: one line for the clinician ("caller is the sister; he is in the bathroom"). */
+  requestHandoff(incidentId: string, mode: 'live' | 'followup', note?: string): Promise<void>;
+  /** F9 in the new-incident form: save it, then conference the clinician on it (nothing typed is lost). */
+  createAndRequest(input: NewIncident, mode: 'live' | 'followup', note?: string): Promise<void>;
   cancelHandoff(incidentId: string): Promise<void>;
   dismissBanner(): void;
   /**
@@ -68,6 +71,9 @@ const IDLE = {
   rowErrors: {},
   banner: null,
 } satisfies Partial<DispatchState>;
+
+/** A note to the clinician is one line. */
+export const HANDOFF_NOTE_MAX = 200;
 
 /** The banner for a request that could not reach the clinician: the direct line to call instead. */
 function unreachableBanner(directLine: string | null, incidentNumber: string | null, at: number, headline = 'Could not reach the clinician'): DispatchBanner {
@@ -141,13 +147,18 @@ export function createDispatchStore({ client, session, data, ui, now }: Dispatch
           return null;
         }
       },
-      async requestHandoff(incidentId, mode) {
+      async createAndRequest(input, mode, note) {
+        const incident = await get().createIncident(input);
+        if (incident) await get().requestHandoff(incident.id, mode, note);
+      },
+      async requestHandoff(incidentId, mode, note) {
         if (get().pending[incidentId]) return;
         if (blocksNewRequest(latestHandoff(incidentId))) return;
         const incident = data.getState().incidents.find((i) => i.id === incidentId) ?? null;
         set((s) => ({ pending: { ...s.pending, [incidentId]: mode }, rowErrors: omit(s.rowErrors, incidentId), selectedId: incidentId }));
         try {
-          data.getState().upsertHandoff(await client.call('handoff.request', { incidentId, mode }));
+          const line = note?.trim().slice(0, HANDOFF_NOTE_MAX);
+          data.getState().upsertHandoff(await client.call('handoff.request', { incidentId, mode, ...(line ? { note: line } : {}) }));
         } catch (err) {
           recheckSessionOn(session, err);
           if (errorCode(err) === 'unavailable') {

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { DEFAULT_PRIORITY_CODES, INCIDENT_LIMITS, type NewIncident } from '../../shared/contract';
 import { useDispatch, useSession, useStores } from '../state/context';
+import { HANDOFF_NOTE_MAX } from '../state/dispatch';
 import { Kbd } from './common';
 
 const EMPTY = { type: '', location: '', callbackNumber: '', callerName: '', priority: '', notes: '' };
@@ -28,6 +29,7 @@ export function IncidentForm() {
   const busy = useDispatch((s) => s.formBusy);
   const error = useDispatch((s) => s.formError);
   const [f, setF] = useState<Fields>(EMPTY);
+  const [note, setNote] = useState('');
   const priorityCodes = useSession((s) => s.info?.priorityCodes ?? DEFAULT_PRIORITY_CODES);
   const formRef = useRef<HTMLFormElement>(null);
 
@@ -40,7 +42,15 @@ export function IncidentForm() {
     e?.preventDefault();
     void dispatch.getState().createIncident(toInput(f));
   };
+  const conference = (mode: 'live' | 'followup') => void dispatch.getState().createAndRequest(toInput(f), mode, note);
   const onKeyDown = (e: KeyboardEvent) => {
+    if (e.key === 'F9' && !e.ctrlKey && !e.altKey && !e.metaKey && !e.repeat) {
+      // F9 works here too: the incident is saved first, then the clinician conferenced on it.
+      e.preventDefault();
+      e.stopPropagation();
+      if (!busy) conference(e.shiftKey ? 'followup' : 'live');
+      return;
+    }
     if (e.key === 'Escape') {
       e.preventDefault();
       e.stopPropagation();
@@ -122,6 +132,24 @@ export function IncidentForm() {
           }}
         />
       </div>
+      <div className="field">
+        <label htmlFor="incident-handoff-note">
+          Note to the clinician <span className="hint">one line, sent with F9</span>{' '}
+          <span id="incident-handoff-note-count" className="count">
+            {note.length}/{HANDOFF_NOTE_MAX}
+          </span>
+        </label>
+        <input
+          id="incident-handoff-note"
+          name="handoffNote"
+          value={note}
+          maxLength={HANDOFF_NOTE_MAX}
+          onChange={(e) => setNote(e.target.value)}
+          aria-describedby="incident-handoff-note-count"
+          autoComplete="off"
+          placeholder="e.g. Caller is the sister; he is in the bathroom"
+        />
+      </div>
       {error && (
         <p id="incident-form-error" className="form-error" role="alert">
           {error.message}
@@ -130,6 +158,9 @@ export function IncidentForm() {
       <div className="form-actions">
         <button type="submit" className="btn btn-primary" disabled={busy}>
           {busy ? 'Creating…' : 'Create incident'} <Kbd>Enter</Kbd>
+        </button>
+        <button type="button" className="btn btn-conference" disabled={busy} onClick={() => conference('live')}>
+          Save and conference <Kbd>F9</Kbd>
         </button>
         <button type="button" className="btn" onClick={() => dispatch.getState().closeForm()}>
           Cancel <Kbd>Esc</Kbd>
