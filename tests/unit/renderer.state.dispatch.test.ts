@@ -163,6 +163,27 @@ describe('the new-incident form and the list', () => {
     expect(dispatch.getState()).toMatchObject({ formOpen: true, formError: { message: 'Location is required.' } });
   });
 
+  it('closing an incident takes it off the open list; not while its conference is live', async () => {
+    const updates: unknown[] = [];
+    const { dispatch, data } = await ready({
+      'incident.update': (i) => {
+        updates.push(i);
+        return incident({ status: 'closed' });
+      },
+    });
+    data.getState().upsertHandoff(handoff({ state: 'ringing' }));
+    await dispatch.getState().closeIncident('inc-1');
+    expect(updates).toEqual([]);
+    expect(dispatch.getState().rowErrors['inc-1']).toBe('A conference on this incident is still live: finish or cancel it before closing');
+
+    data.getState().upsertHandoff(handoff({ state: 'completed', outcome: 'resolved_by_phone' }));
+    dispatch.getState().select('inc-1');
+    await dispatch.getState().closeIncident('inc-1');
+    expect(updates).toEqual([{ id: 'inc-1', patch: { status: 'closed' } }]);
+    expect(data.getState().incidents.find((i) => i.id === 'inc-1')?.status).toBe('closed');
+    expect(dispatch.getState()).toMatchObject({ selectedId: null, rowErrors: {} });
+  });
+
   it('the core’s refusals read as sentences, each field once, never “Invalid incident.create: type: Too big”', async () => {
     const issues = NewIncident.safeParse({ type: 'x'.repeat(201), location: '', callbackNumber: 'call me maybe' }).error!.issues;
     expect(formSentences(issues, 'fallback')).toBe(

@@ -42,6 +42,8 @@ export interface DispatchState {
   /** F9 in the new-incident form: save it, then conference the clinician on it (nothing typed is lost). */
   createAndRequest(input: NewIncident, mode: 'live' | 'followup', note?: string): Promise<void>;
   cancelHandoff(incidentId: string): Promise<void>;
+  /** Closes an incident (it leaves the open list); refused while a conference on it is live. */
+  closeIncident(incidentId: string): Promise<void>;
   dismissBanner(): void;
   /**
    * A handoff moved on elsewhere (`before` is how this console last saw it). A live request
@@ -186,6 +188,21 @@ export function createDispatchStore({ client, session, data, ui, now }: Dispatch
       },
       dismissBanner() {
         set({ banner: null });
+      },
+      async closeIncident(incidentId) {
+        if (blocksNewRequest(latestHandoff(incidentId))) {
+          setRowError(incidentId, 'A conference on this incident is still live: finish or cancel it before closing');
+          return;
+        }
+        try {
+          const closed = await client.call('incident.update', { id: incidentId, patch: { status: 'closed' } });
+          data.getState().upsertIncident(closed);
+          set((s) => ({ rowErrors: omit(s.rowErrors, incidentId), selectedId: s.selectedId === incidentId ? null : s.selectedId }));
+          ui.getState().announce(`Incident ${closed.number} closed`);
+        } catch (err) {
+          recheckSessionOn(session, err);
+          setRowError(incidentId, `Not closed: ${errorMessage(err)}`);
+        }
       },
       handoffMoved(before, after) {
         const me = currentUser(session);
