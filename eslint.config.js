@@ -25,7 +25,7 @@ export const PACKAGE_CLASSES = {
   // Builds, packages, lints and tests; never part of a running layer. @types/* are types of
   // packages named above, never imported by their own name.
   'build/test-only': [
-    '@electron/fuses', '@eslint/js', '@playwright/test', '@vitejs/plugin-react', 'ajv', 'electron-builder', 'esbuild', 'js-yaml', 'node-abi',
+    '@axe-core/playwright', '@electron/fuses', '@eslint/js', '@playwright/test', '@vitejs/plugin-react', 'ajv', 'electron-builder', 'esbuild', 'js-yaml', 'node-abi',
     'eslint', 'eslint-plugin-boundaries', 'fast-check', 'tsx', 'typescript', 'typescript-eslint', 'vite', 'vitest',
     '@types/better-sqlite3', '@types/luxon', '@types/node', '@types/pg', '@types/react', '@types/react-dom', '@types/ws',
   ],

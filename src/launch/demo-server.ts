@@ -4,6 +4,8 @@ import { DEMO_USERS, DEMO_PASSWORD } from '../main/core/services/session';
 
 /** The clinician's direct line the demo tells a dispatcher to call when a handoff cannot go through. */
 export const DEMO_DIRECT_LINE = '+1 555 0142';
+/** The dispatch floor's number the demo gives a clinician whose console is offline. */
+export const DEMO_FLOOR_LINE = '+1 555 0100';
 
 /** An in-process sync server with the demo accounts, for the embedded demo and the e2e tests. */
 export async function startDemoServer(dataDir: string, opts: { port?: number; handoffTimeoutMs?: number } = {}) {

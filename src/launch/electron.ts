@@ -7,7 +7,7 @@ import { createCore } from '../main/core';
 import { machineId } from '../node/machine-id';
 import { diagnosticsReport } from '../main/electron/diagnostics';
 import { PROTOCOL, TANDEM_VERSION } from '../shared/version';
-import { startDemoServer, DEMO_DIRECT_LINE } from './demo-server';
+import { startDemoServer, DEMO_DIRECT_LINE, DEMO_FLOOR_LINE } from './demo-server';
 import { seedDemo } from './demo-seed';
 
 /**
@@ -76,6 +76,8 @@ async function main(): Promise<void> {
           workstationName: policy.workstationName,
           sync: syncConfigFromPolicy(policy, (f) => fs.readFileSync(f, 'utf8'), machineId()),
           clinicianDirectLine: policy.clinicianDirectLine ?? null,
+          dispatchFloorLine: policy.dispatchFloorLine ?? null,
+          priorityCodes: policy.priorityCodes,
           lockAfterMinutes: policy.lockAfterMinutes,
           offlineSignInDays: policy.offlineSignInDays,
         });
@@ -97,11 +99,13 @@ async function main(): Promise<void> {
         workstationName: 'demo-electron',
         sync: { serverUrl: server.url, enrollmentToken: await server.enrollmentToken('demo-electron') },
         clinicianDirectLine: DEMO_DIRECT_LINE,
+        dispatchFloorLine: DEMO_FLOOR_LINE,
       });
       await seedDemo(core, ['dispatcher', 'clinician']);
       return {
         call: core.call,
         onAny: core.onAny,
+        attach: core.attach,
         close: () => {
           core.close();
           void server.close();

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { createCore } from '../main/core';
 import { startHost } from '../main/host/server';
 import { hostKey } from '../main/host/key';
-import { startDemoServer, DEMO_DIRECT_LINE } from './demo-server';
+import { startDemoServer, DEMO_DIRECT_LINE, DEMO_FLOOR_LINE } from './demo-server';
 import { demoHsdsDir, seedDemo } from './demo-seed';
 
 /**
@@ -41,7 +41,15 @@ async function main(): Promise<void> {
   if (values.single) {
     const dir = path.join(profile, 'console');
     const eidoDropDir = values['eido-drop'] ? path.resolve(values['eido-drop']) : null;
-    const core = await createCore({ profileDir: dir, key: hostKey(dir), demo: true, clinicianDirectLine: DEMO_DIRECT_LINE, eidoDropDir, eidoStrict: values['eido-strict'] });
+    const core = await createCore({
+      profileDir: dir,
+      key: hostKey(dir),
+      demo: true,
+      clinicianDirectLine: DEMO_DIRECT_LINE,
+      dispatchFloorLine: DEMO_FLOOR_LINE,
+      eidoDropDir,
+      eidoStrict: values['eido-strict'],
+    });
     if (eidoDropDir) console.log(`EIDO drop folder: ${eidoDropDir}`);
     await seedDemo(core, ['dispatcher', 'clinician'], { hsdsDir: HSDS_DIR });
     closers.push(() => core.close());
@@ -62,6 +70,7 @@ async function main(): Promise<void> {
         workstationName: `demo-${name}`,
         sync: { serverUrl: server.url, enrollmentToken: await server.enrollmentToken(`demo-${name}`) },
         clinicianDirectLine: DEMO_DIRECT_LINE,
+        dispatchFloorLine: DEMO_FLOOR_LINE,
       });
       await seedDemo(core, [role], { hsdsDir: HSDS_DIR });
       closers.push(() => core.close());

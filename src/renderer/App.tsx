@@ -34,8 +34,8 @@ function HandoffFailedBanner() {
     <div className="banner banner-danger" role="alert">
       <div className="banner-text">
         <strong>
-          Could not reach the clinician — call direct:{' '}
-          <span className="direct-line">{banner.directLine ?? 'no direct line on file'}</span>
+          {banner.headline} — {banner.directLine ? 'call direct: ' : ''}
+          <span className="direct-line">{banner.directLine ?? 'no direct line on file: use the floor phone'}</span>
         </strong>
         {banner.incidentNumber && <span>Incident {banner.incidentNumber}</span>}
       </div>

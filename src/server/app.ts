@@ -26,7 +26,9 @@ import type { ServerStorage } from './storage/types';
 import { SyncEngine } from './sync';
 
 export const SERVER_VERSION = TANDEM_VERSION;
-export const DEFAULT_HANDOFF_TIMEOUT_MS = 30_000;
+export const DEFAULT_HANDOFF_TIMEOUT_MS = 20_000;
+/** How often the server pings each console; three missed and it no longer counts as present. */
+export const DEFAULT_PING_INTERVAL_MS = 2_000;
 export const DEFAULT_MAX_DRIFT_MS = 5 * 60_000;
 export const DB_FILE_NAME = 'tandem-server.db';
 
@@ -62,7 +64,7 @@ export interface SyncServerConfig {
   port?: number;
   /** PEM certificate and key: the server speaks HTTPS/WSS. */
   tls?: { cert: string | Buffer; key: string | Buffer; ca?: string | Buffer };
-  /** A ringing live handoff nobody accepts within this time times out. Default 30 s. */
+  /** A ringing live handoff nobody accepts within this time times out. Default 20 s (the ring timeout of the site's policy). */
   handoffTimeoutMs?: number;
   /** Shown to a dispatcher when no clinician console is connected. */
   clinicianDirectLine?: string | null;
@@ -72,7 +74,11 @@ export interface SyncServerConfig {
   sessionTtlMs?: number;
   /** Default 24 h. */
   enrollmentTtlMs?: number;
-  /** WebSocket keepalive; a console that misses a ping for this long is dropped. Default 30 s; 0 disables. */
+  /**
+   * WebSocket heartbeat. A console that answers neither a ping nor anything else for three
+   * intervals no longer counts as present (a live handoff will not ring it) and is dropped.
+   * Default 2 s; 0 disables.
+   */
   pingIntervalMs?: number;
   /** A pino logger; default: level from TANDEM_LOG_LEVEL, or `info` (`silent` under Vitest). */
   logger?: Logger;
@@ -194,7 +200,7 @@ export async function createSyncServer(config: SyncServerConfig): Promise<SyncSe
       if (outcome.gap) throw outcome.gap;
       return outcome.response;
     };
-    const methods: Record<ServerMethod, MethodHandler> = {
+    const methods: Record<Exclude<ServerMethod, 'presence.attend'>, MethodHandler> = {
       push,
       pull: async (caller, p) => new RawJson(await sync.pullJson(caller, p)),
       'sync.report': (caller, p) => sync.report(caller, p),
@@ -216,7 +222,7 @@ export async function createSyncServer(config: SyncServerConfig): Promise<SyncSe
       methods,
       cursor,
       maxDriftMs,
-      pingIntervalMs: config.pingIntervalMs ?? 30_000,
+      pingIntervalMs: config.pingIntervalMs ?? DEFAULT_PING_INTERVAL_MS,
       now,
       logger,
       maxPayload: MAX_MESSAGE_BYTES,

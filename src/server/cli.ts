@@ -22,8 +22,10 @@ const USAGE = `Usage: npm run server -- <command> [options]
 
 Commands:
   serve [--port N] [--host H] [--data DIR | --database URL] [--cert FILE --key FILE]
-        [--handoff-timeout MS] [--direct-line NUMBER] [--eligibility-rules FILE] [--eido-strict]
+        [--ring-timeout SECONDS] [--direct-line NUMBER] [--eligibility-rules FILE] [--eido-strict]
                                   run the sync server (default 127.0.0.1, port 8443 with TLS, else 8080);
+                                  a live handoff nobody accepts stops ringing after --ring-timeout
+                                  (default 20, or $TANDEM_RING_TIMEOUT_SECONDS; --handoff-timeout MS also works);
                                   --eido-strict: POST /eido refuses a document with any problem,
                                   even one Tandem could repair (a site's policy)
   user add <username> --role ROLE --name "Full Name" [--password P] [--direct-line NUMBER]
@@ -155,12 +157,14 @@ async function serve(allArgs: string[]): Promise<void> {
   // The one flag without a value: a site's policy to refuse any EIDO document with a problem.
   const eidoStrict = allArgs.includes('--eido-strict');
   const args = allArgs.filter((a) => a !== '--eido-strict');
-  const { values, positionals } = parse(args, ['port', 'host', 'cert', 'key', 'handoff-timeout', 'direct-line', 'eligibility-rules']);
+  const { values, positionals } = parse(args, ['port', 'host', 'cert', 'key', 'handoff-timeout', 'ring-timeout', 'direct-line', 'eligibility-rules']);
   if (positionals.length) throw new UsageError(`serve takes no arguments, got ${positionals.join(' ')}`);
   if (Boolean(values.cert) !== Boolean(values.key)) throw new UsageError('--cert and --key go together');
   const tls = values.cert && values.key ? { cert: fs.readFileSync(values.cert), key: fs.readFileSync(values.key) } : undefined;
   const port = intOption('port', values.port, 0, 65535) ?? (tls ? 8443 : 8080);
-  const handoffTimeoutMs = intOption('handoff-timeout', values['handoff-timeout'], 1000, 600_000);
+  if (values['handoff-timeout'] && values['ring-timeout']) throw new UsageError('--ring-timeout and --handoff-timeout say the same thing: give one');
+  const ringSeconds = intOption('ring-timeout', values['ring-timeout'] ?? process.env.TANDEM_RING_TIMEOUT_SECONDS, 5, 600);
+  const handoffTimeoutMs = intOption('handoff-timeout', values['handoff-timeout'], 1000, 600_000) ?? (ringSeconds === undefined ? undefined : ringSeconds * 1000);
   const logger = pino({ level: process.env.TANDEM_LOG_LEVEL ?? 'info', name: 'tandem-server' });
   const url = databaseUrl(values);
   const key = dbKey();

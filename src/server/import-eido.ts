@@ -135,6 +135,7 @@ export function importSummary(r: Extract<ImportResult, { ok: true }>): string {
     `  Clinician:  ${e.eligible ? 'could take this' : e.exclusions.length ? 'not for the clinician alone' : 'no behavioral-health indicators'}`,
     ...e.reasons.map((x) => `    + ${x}`),
     ...e.exclusions.map((x) => `    − ${x}`),
+    ...e.ignored.map((x) => `    · ${x}`),
     `  Repairs:    ${n.warnings.length === 0 ? 'none' : `${n.warnings.length} (the document was read as described)`}`,
     ...n.warnings.map((w) => `    ~ ${describeProblem(w)}`),
   ];

@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer, type RawData, WebSocket } from 'ws';
 import { may } from '../shared/roles';
-import { ClientMessage, SERVER_METHOD_CAPABILITY, WIRE_PATH, type ServerMessage, type ServerMethod } from '../shared/sync/wire';
+import { ClientMessage, PresenceAttendParams, SERVER_METHOD_CAPABILITY, WIRE_PATH, type ServerMessage, type ServerMethod } from '../shared/sync/wire';
 import { ROUTE_ACCESS, authorize, requireCapability } from './access';
 import type { Auth, Caller } from './auth';
 import { ServerError, asServerError } from './errors';
@@ -23,15 +23,23 @@ export class RawJson {
 
 export interface HubOptions {
   auth: Auth;
-  methods: Record<ServerMethod, MethodHandler>;
+  /** Every method but `presence.attend`, which the hub answers itself (it is about the socket). */
+  methods: Record<Exclude<ServerMethod, 'presence.attend'>, MethodHandler>;
   /** The current change-log cursor (for `hello`). */
   cursor: () => Promise<number>;
   maxDriftMs: number;
   pingIntervalMs: number;
+  /**
+   * A console that has not answered a ping (or sent anything) for this long no longer counts as
+   * an answerer and is dropped. Default three ping intervals.
+   */
+  staleAfterMs?: number;
   now: () => number;
   logger: Logger;
   /** A console whose user may answer handoffs disconnected. */
   answererLeft: () => void;
+  /** The set of answerers changed (connected, left, attended or not). */
+  answerersChanged?: (users: { id: string; name: string }[]) => void;
   /** Largest message accepted, in bytes. */
   maxPayload: number;
   /**
@@ -46,6 +54,10 @@ interface Conn {
   ws: WebSocket;
   caller: Caller;
   alive: boolean;
+  /** performance.now() of the last pong or message from it. */
+  heardAt: number;
+  /** Someone is at this console (it says so with presence.attend; true until it says otherwise). */
+  attended: boolean;
   inFlight: number;
   /** Messages read off the socket and not yet handled, oldest first. */
   queue: { data: RawData; isBinary: boolean }[];
@@ -75,6 +87,8 @@ export class Hub {
   private readonly sweeper: NodeJS.Timeout | null = null;
   private sweeping: Promise<void> | null = null;
   private sweepAgain = false;
+  /** The answerers last told to the consoles, as a key (ids in order). */
+  private answerersKey = '';
 
   constructor(private readonly o: HubOptions) {
     this.wss = new WebSocketServer({ noServer: true, maxPayload: o.maxPayload, clientTracking: false });
@@ -167,12 +181,13 @@ export class Hub {
   }
 
   private connected(ws: WebSocket, caller: Caller, cursor: number): void {
-    const conn: Conn = { ws, caller, alive: true, inFlight: 0, queue: [], open: true };
+    const conn: Conn = { ws, caller, alive: true, heardAt: performance.now(), attended: true, inFlight: 0, queue: [], open: true };
     this.conns.add(conn);
     this.head = Math.max(this.head, cursor);
     this.o.logger.info({ user: caller.user.id, role: caller.user.role, workstation: caller.workstation.id }, 'console connected');
     ws.on('pong', () => {
       conn.alive = true;
+      conn.heardAt = performance.now();
     });
     ws.on('message', (data, isBinary) => this.received(conn, data, isBinary));
     ws.on('error', (err) => this.o.logger.debug({ err }, 'socket error'));
@@ -182,9 +197,53 @@ export class Hub {
       conn.queue.length = 0;
       this.conns.delete(conn);
       this.o.logger.info({ user: caller.user.id, workstation: caller.workstation.id }, 'console disconnected');
-      if (may(caller.user.role, 'handoff.answer') && !this.closing) this.o.answererLeft();
+      if (may(caller.user.role, 'handoff.answer') && !this.closing) {
+        this.o.answererLeft();
+        this.answerersMaybeChanged();
+      }
     });
-    this.send(conn, { t: 'hello', serverTime: this.o.now(), cursor, user: caller.user, maxDriftMs: this.o.maxDriftMs });
+    this.send(conn, {
+      t: 'hello',
+      serverTime: this.o.now(),
+      cursor,
+      user: caller.user,
+      maxDriftMs: this.o.maxDriftMs,
+      ...(this.o.pingIntervalMs > 0 ? { heartbeatMs: this.o.pingIntervalMs } : {}),
+    });
+    this.send(conn, { t: 'answerers', users: this.answererList() });
+    if (may(caller.user.role, 'handoff.answer')) this.answerersMaybeChanged();
+  }
+
+  private staleAfterMs(): number {
+    return this.o.staleAfterMs ?? (this.o.pingIntervalMs > 0 ? this.o.pingIntervalMs * 3 : Infinity);
+  }
+
+  private isAnswerer(c: Conn): boolean {
+    return (
+      c.open &&
+      c.attended &&
+      may(c.caller.user.role, 'handoff.answer') &&
+      c.ws.readyState === WebSocket.OPEN &&
+      performance.now() - c.heardAt <= this.staleAfterMs()
+    );
+  }
+
+  /** Who a live handoff would ring now, one entry per person, by name. */
+  private answererList(): { id: string; name: string }[] {
+    const byId = new Map<string, string>();
+    for (const c of this.conns) if (this.isAnswerer(c)) byId.set(c.caller.user.id, c.caller.user.name);
+    return [...byId].map(([id, name]) => ({ id, name })).sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+  }
+
+  /** Tells every console when the answerers changed (at most once per change). */
+  private answerersMaybeChanged(): void {
+    if (this.closing) return;
+    const users = this.answererList();
+    const key = users.map((u) => u.id).join('\n');
+    if (key === this.answerersKey) return;
+    this.answerersKey = key;
+    for (const c of this.conns) this.send(c, { t: 'answerers', users });
+    this.o.answerersChanged?.(users);
   }
 
   private send(conn: Conn, msg: ServerMessage | Buffer): void {
@@ -207,6 +266,7 @@ export class Hub {
    * of the read, so the next socket is read sooner.
    */
   private received(conn: Conn, data: RawData, isBinary: boolean): void {
+    conn.heardAt = performance.now();
     if (conn.queue.length + conn.inFlight >= MAX_IN_FLIGHT) {
       this.handle(conn, data, isBinary, true);
       return;
@@ -286,6 +346,13 @@ export class Hub {
   private async run(conn: Conn, m: ServerMethod, p: unknown): Promise<unknown> {
     conn.caller = await this.o.auth.recheck(conn.caller);
     requireCapability(conn.caller.user, SERVER_METHOD_CAPABILITY[m]);
+    if (m === 'presence.attend') {
+      const r = PresenceAttendParams.safeParse(p);
+      if (!r.success) throw new ServerError('bad_request', 'Invalid presence.attend: say { attended: true } or { attended: false }');
+      conn.attended = r.data.attended;
+      this.answerersMaybeChanged();
+      return { attended: conn.attended };
+    }
     return this.o.methods[m](conn.caller, p);
   }
 
@@ -302,14 +369,12 @@ export class Hub {
 
   /** A live handoff is ringing: tell every clinician console now, not at its next pull. */
   ring(handoff: Extract<ServerMessage, { t: 'ring' }>['handoff']): void {
-    for (const c of this.conns) if (may(c.caller.user.role, 'handoff.answer')) this.send(c, { t: 'ring', handoff });
+    for (const c of this.conns) if (this.isAnswerer(c)) this.send(c, { t: 'ring', handoff });
   }
 
   /** User ids of connected consoles that may answer a handoff: the people a live handoff can ring. */
   answerers(): Set<string> {
-    const ids = new Set<string>();
-    for (const c of this.conns) if (may(c.caller.user.role, 'handoff.answer') && c.ws.readyState === WebSocket.OPEN) ids.add(c.caller.user.id);
-    return ids;
+    return new Set(this.answererList().map((u) => u.id));
   }
 
   connections(): { userId: string; role: string; workstationId: string }[] {
@@ -323,8 +388,9 @@ export class Hub {
   }
 
   private heartbeat(): void {
+    const stale = this.staleAfterMs();
     for (const c of this.conns) {
-      if (!c.alive) {
+      if (!c.alive && performance.now() - c.heardAt > stale) {
         this.o.logger.info({ user: c.caller.user.id }, 'console stopped answering pings');
         c.ws.terminate();
         continue;
@@ -336,6 +402,7 @@ export class Hub {
         // the close handler cleans up
       }
     }
+    this.answerersMaybeChanged();
   }
 
   async close(): Promise<void> {

@@ -50,6 +50,17 @@ export const SyncStatus = z.object({
 });
 export type SyncStatus = z.infer<typeof SyncStatus>;
 
+/**
+ * Who a live handoff (F9) would ring right now, as the sync server decides it: clinician
+ * consoles connected, answering its heartbeat and with a window open. `known` is false while
+ * this console cannot ask (no sync server, or the link is down): then nobody can say.
+ */
+export const LivePresence = z.object({
+  known: z.boolean(),
+  answerers: z.array(z.object({ id: z.string(), name: z.string() })),
+});
+export type LivePresence = z.infer<typeof LivePresence>;
+
 export const SessionInfo = z.object({
   user: User.nullable(),
   workstation: z.string(),
@@ -58,16 +69,49 @@ export const SessionInfo = z.object({
   lockAfterMinutes: z.number(),
   /** Locked after inactivity: only the same user's password (or signing out) opens it. */
   locked: z.boolean(),
+  /**
+   * Phone numbers from machine policy, for when the console cannot do the job: the clinician's
+   * direct line (offered to a dispatcher when a handoff cannot ring, times out or is declined)
+   * and the dispatch floor's number (offered to a clinician whose console is offline).
+   */
+  lines: z.object({ clinician: z.string().nullable(), dispatchFloor: z.string().nullable() }).optional(),
+  /** The ECC's priority codes (machine policy); a hand-entered incident's priority is one of them. */
+  priorityCodes: z.array(z.string()).optional(),
 });
 export type SessionInfo = z.infer<typeof SessionInfo>;
 
+/** The longest each hand-entered incident field may be; the form shows these on its inputs. */
+export const INCIDENT_LIMITS = { type: 200, location: 500, callbackNumber: 32, callerName: 200, priority: 40, notes: 8000 } as const;
+
+/** The ECC's priority codes when machine policy names none. */
+export const DEFAULT_PRIORITY_CODES: readonly string[] = ['1', '2', '3', '4'];
+
+/**
+ * A phone number as a call-taker types it: 7 to 15 digits (E.164's longest), an optional
+ * leading +, spaces, dots, dashes and brackets between them, and an extension after "x" or
+ * "ext". Letters, a lone area code or a 20-digit paste are refused.
+ */
+export function isPhoneNumber(s: string): boolean {
+  const m = /^\s*(\+?[\d\s().-]+?)\s*(?:(?:x|ext\.?|extension)\s*(\d{1,6}))?\s*$/i.exec(s);
+  if (!m) return false;
+  const digits = m[1].replace(/\D/g, '');
+  return digits.length >= 7 && digits.length <= 15 && /\d/.test(m[1][0] === '+' ? m[1].slice(1) : m[1]);
+}
+
+const tooLong = (what: string, max: number) => `${what} is too long: at most ${max} characters`;
+
 export const NewIncident = z.object({
-  type: z.string().trim().min(1, 'Type is required').max(200),
-  location: z.string().trim().min(1, 'Location is required').max(500),
-  callbackNumber: z.string().trim().max(64).optional(),
-  callerName: z.string().trim().max(200).optional(),
-  priority: z.string().trim().max(40).optional(),
-  notes: z.string().max(8000).optional(),
+  type: z.string().trim().min(1, 'Type is required').max(INCIDENT_LIMITS.type, tooLong('Type', INCIDENT_LIMITS.type)),
+  location: z.string().trim().min(1, 'Location is required').max(INCIDENT_LIMITS.location, tooLong('Location', INCIDENT_LIMITS.location)),
+  callbackNumber: z
+    .string()
+    .trim()
+    .max(INCIDENT_LIMITS.callbackNumber, tooLong('Callback number', INCIDENT_LIMITS.callbackNumber))
+    .refine((v) => v === '' || isPhoneNumber(v), 'Callback number must be a phone number: 7 to 15 digits, with an extension after “x” if needed')
+    .optional(),
+  callerName: z.string().trim().max(INCIDENT_LIMITS.callerName, tooLong('Caller name', INCIDENT_LIMITS.callerName)).optional(),
+  priority: z.string().trim().max(INCIDENT_LIMITS.priority, tooLong('Priority', INCIDENT_LIMITS.priority)).optional(),
+  notes: z.string().max(INCIDENT_LIMITS.notes, tooLong('Notes', INCIDENT_LIMITS.notes)).optional(),
 });
 export type NewIncident = z.infer<typeof NewIncident>;
 
@@ -328,6 +372,8 @@ export const requests = {
 
   'presence.set': req(z.object({ status: PresenceStatus }), Presence, 'presence.set'),
   'presence.list': req(z.object({}), z.array(Presence), 'presence.read'),
+  /** Who F9 would ring now; later changes arrive as `presence.live` events. */
+  'presence.live': req(z.object({}), LivePresence, 'presence.read'),
 
   'case.queue': req(QueueFilter, z.object({ rows: z.array(QueueRow), total: z.number().int() }), 'clinical.read'),
   'case.get': req(byId, CaseRecord, 'clinical.read'),
@@ -429,6 +475,7 @@ export const events = {
   'session.changed': SessionInfo,
   /** A directory import under way on this console: which stage, and how far (done of total). */
   'directory.import.progress': DirectoryImportProgress,
+  'presence.live': LivePresence,
 } as const;
 export type Events = typeof events;
 export type EventName = keyof Events;

@@ -16,6 +16,8 @@ export const Eligibility = z.object({
   eligible: z.boolean(),
   reasons: z.array(z.string()),
   exclusions: z.array(z.string()),
+  /** Mentions set aside because they were negated ("no weapons seen"), with the words that decided. */
+  ignored: z.array(z.string().max(500)).max(50).optional(),
 });
 
 export const IncidentSource = z.enum(['manual', 'eido']);

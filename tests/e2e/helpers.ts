@@ -49,6 +49,8 @@ export interface Host {
   /** Everything the host printed so far (for failure messages). */
   output(): string;
   stop(): Promise<void>;
+  /** SIGKILL, no goodbye: a console that crashed or was killed. */
+  kill(): Promise<void>;
 }
 
 export async function startHost(opts: StartHostOptions): Promise<Host> {
@@ -56,7 +58,7 @@ export async function startHost(opts: StartHostOptions): Promise<Host> {
   fs.mkdirSync(opts.profile, { recursive: true });
   const args = ['--profile', opts.profile, '--port', String(opts.port ?? 0), ...(opts.extraArgs ?? [])];
   const p = await spawnUntil('src/main/host/cli.ts', args, /Tandem console[^:]*:\s*(http\S+)/, opts.timeoutMs);
-  return { url: p.match, port: Number(new URL(p.match).port), output: p.output, stop: p.stop };
+  return { url: p.match, port: Number(new URL(p.match).port), output: p.output, stop: p.stop, kill: p.kill };
 }
 
 export interface SyncServerOptions {
@@ -117,6 +119,7 @@ interface Spawned {
   match: string;
   output(): string;
   stop(): Promise<void>;
+  kill(): Promise<void>;
 }
 
 /** Starts `tsx <script> <args>` and resolves once stdout matches `pattern` (its first group). */
@@ -156,6 +159,14 @@ async function spawnUntil(script: string, args: string[], pattern: RegExp, timeo
   return {
     match,
     output: () => out,
+    kill() {
+      stopped ??= new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        kill(child, 'SIGKILL');
+      });
+      return stopped;
+    },
     stop() {
       stopped ??= new Promise<void>((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve();

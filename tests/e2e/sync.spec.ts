@@ -55,12 +55,12 @@ test('an edit on one console appears on the other; offline work is kept and conv
   await dispatcher.keyboard.press('Enter');
   await expect(dispatcher.locator('li.incident', { hasText: 'sync e2e' })).toHaveClass(/is-selected/);
   await dispatcher.keyboard.press('Shift+F9');
-  for (const c of [chris, sam]) await expect(c.locator('.q-row', { hasText: 'Caller at 77 Harbor Rd' })).toBeVisible();
+  for (const c of [chris, sam]) await expect(c.locator('.q-row', { hasText: 'Person at 77 Harbor Rd' })).toBeVisible();
 
   // Both open the case.
   for (const c of [chris, sam]) {
-    await c.locator('.q-row', { hasText: 'Caller at 77 Harbor Rd' }).click();
-    await expect(c.getByRole('heading', { level: 1, name: 'Caller at 77 Harbor Rd' })).toBeVisible();
+    await c.locator('.q-row', { hasText: 'Person at 77 Harbor Rd' }).click();
+    await expect(c.getByRole('heading', { level: 1, name: 'Person at 77 Harbor Rd' })).toBeVisible();
   }
 
   // The server goes away. Chris keeps working; nothing waits on the network.

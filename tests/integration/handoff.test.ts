@@ -81,9 +81,39 @@ describe('live handoff through the server', () => {
     const record = (await clinician.call('case.get', { id: done.caseId })) as CaseRecord;
     expect(record.person.name).toBe('Jordan M.');
     expect(record.case.origin).toBe('live_call');
-    expect(record.timeline.map((e) => e.kind)).toEqual(['handoff', 'note']);
-    expect(record.timeline[1].body.text).toBe('Safety plan agreed. Call back tomorrow at 10.');
+    expect(record.timeline.map((e) => e.kind)).toEqual(['handoff', 'note', 'note']);
+    const bySource = (source: string) => record.timeline.find((e) => e.body.source === source)?.body.text;
+    expect(bySource('conference')).toBe('Safety plan agreed. Call back tomorrow at 10.');
+    // What the dispatcher knew is copied into the case.
+    expect(bySource('dispatch')).toBe(
+      [
+        `From dispatch (${incident.number}): Welfare check — suicidal statements`,
+        'Location: 1200 Massachusetts Ave',
+        'Callback: 617-555-0188',
+        'Dispatcher notes: Sister reports goodbye texts',
+      ].join('\n'),
+    );
     await until(async () => ((await dispatcher.call('handoff.list', {})) as Handoff[]).some((h) => h.state === 'completed' && h.outcome === 'follow_up_needed'), 3000, 'completed reaches dispatcher');
+  });
+
+  it('a case is named after the person, never after a caller who is someone else (“Sam (roommate)”)', async () => {
+    const { dispatcher, chris } = await setup();
+    const byRoommate = (await dispatcher.call('incident.create', {
+      type: 'Welfare check',
+      location: '77 Harbor Rd',
+      callerName: 'Sam (roommate)',
+      notes: 'Roommate locked in his room, crying',
+    })) as Incident;
+    const h = (await dispatcher.call('handoff.request', { incidentId: byRoommate.id, mode: 'live', note: 'Sam is on the line' })) as Handoff;
+    await until(() => chris.store.read('handoff', h.id) !== null && chris.store.read('incident', byRoommate.id) !== null, 5000, 'ringing with its incident');
+    await chris.call('handoff.accept', { id: h.id });
+    await until(() => chris.store.read<Handoff>('handoff', h.id)?.state === 'accepted', 5000, 'accepted here');
+    const done = (await chris.call('handoff.complete', { id: h.id, outcome: 'resolved_by_phone', notes: '' })) as { caseId: string };
+    const record = (await chris.call('case.get', { id: done.caseId })) as CaseRecord;
+    expect(record.person.name).toBe('Person at 77 Harbor Rd');
+    const fromDispatch = record.timeline.find((e) => e.body.source === 'dispatch')?.body.text as string;
+    expect(fromDispatch).toContain('Caller: Sam (roommate)');
+    expect(fromDispatch).toContain('Note to the clinician: Sam is on the line');
   });
 
   it('is declined with a reason once every clinician declines', async () => {

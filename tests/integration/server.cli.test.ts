@@ -49,6 +49,8 @@ describe('server CLI', { timeout: 180_000 }, () => {
       [['user', 'add', 'x', '--role', 'admin', '--name', 'X'], /TANDEM_PASSWORD/],
       [['serve', '--port', 'eighty'], /--port must be a whole number/],
       [['serve', '--cert', 'a.pem'], /--cert and --key go together/],
+      [['serve', '--ring-timeout', '2'], /--ring-timeout must be a whole number from 5 to 600, got "2"/],
+      [['serve', '--ring-timeout', '20', '--handoff-timeout', '20000'], /--ring-timeout and --handoff-timeout say the same thing/],
       [['status', '--bogus'], /Unknown option '--bogus'/],
       [['status', '--data', path.join(dir, 'empty')], /No server data in/],
     ];

@@ -43,6 +43,7 @@ describe('default rules (config/eligibility-rules.json)', () => {
       eligible: false,
       reasons: [],
       exclusions: [],
+      ignored: [],
       matches: [],
     });
   });

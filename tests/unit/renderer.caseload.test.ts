@@ -13,6 +13,7 @@ import {
   queueAction,
   recordAction,
   timelineView,
+  triageOrder,
 } from '../../src/renderer/caseload/logic';
 
 function row(over: Partial<QueueRow>): QueueRow {
@@ -161,5 +162,36 @@ describe('timeline', () => {
     const v = timelineView([a, b]);
     expect(v.map((x) => x.event.id)).toEqual(['b', 'a']);
     expect(v[1].correctedBy.map((x) => x.id)).toEqual(['b']);
+  });
+});
+
+describe('triage order: the person most at risk first', () => {
+  const now = Date.parse('2026-03-10T12:00:00.000Z');
+  it('safety alert, then high risk, then overdue, then due time (none last), then risk', () => {
+    const rows = [
+      row({ id: 'later-low', risk: 'low', dueAt: '2026-03-11T09:00:00.000Z' }),
+      row({ id: 'no-due-moderate', risk: 'moderate', dueAt: null }),
+      row({ id: 'soon-unknown', risk: 'unknown', dueAt: '2026-03-10T15:00:00.000Z' }),
+      row({ id: 'overdue-moderate', risk: 'moderate', dueAt: '2026-03-09T09:00:00.000Z' }),
+      row({ id: 'high-later', risk: 'high', dueAt: '2026-03-12T09:00:00.000Z' }),
+      row({ id: 'alert-low', risk: 'low', dueAt: '2026-03-14T09:00:00.000Z', safetyAlert: 'PHQ-9 item 9 answered above zero' }),
+      row({ id: 'high-overdue', risk: 'high', dueAt: '2026-03-10T08:00:00.000Z' }),
+      row({ id: 'no-due-low', risk: 'low', dueAt: null }),
+    ];
+    expect(triageOrder(rows, now).map((r) => r.id)).toEqual([
+      'alert-low',
+      'high-overdue',
+      'high-later',
+      'overdue-moderate',
+      'soon-unknown',
+      'later-low',
+      'no-due-moderate',
+      'no-due-low',
+    ]);
+  });
+  it('keeps the core’s order among equals and leaves its input alone', () => {
+    const rows = [row({ id: 'a' }), row({ id: 'b' }), row({ id: 'c' })];
+    expect(triageOrder(rows, now).map((r) => r.id)).toEqual(['a', 'b', 'c']);
+    expect(rows.map((r) => r.id)).toEqual(['a', 'b', 'c']);
   });
 });

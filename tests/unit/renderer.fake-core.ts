@@ -25,6 +25,7 @@ export function fakeCore(handlers: Handlers, user: User | null = dana) {
     'incident.list': () => [],
     'handoff.list': () => [],
     'presence.list': () => [],
+    'presence.live': () => ({ known: false, answerers: [] }),
   };
   const client: ConsoleClient = {
     async call(name, input) {

@@ -47,6 +47,12 @@ describe('clinician keys', () => {
   it('Enter on a focused button does what the button says instead', () => {
     expect(clinicianAction({ key: 'Enter' }, { ...ringing, focusActivatable: true })).toBeNull();
   });
+  it('a second call ringing during a conference: Enter stays with the conference, only A accepts', () => {
+    const second = { ...ringing, inConference: true };
+    expect(clinicianAction({ key: 'Enter' }, second)).toBeNull();
+    expect(clinicianAction({ key: 'a' }, second)).toEqual({ type: 'accept' });
+    expect(clinicianAction({ key: 'a' }, { ...second, typing: true })).toBeNull();
+  });
   it('nothing rings: A and D do nothing', () => {
     expect(clinicianAction({ key: 'a' }, { ...ringing, ringing: false })).toBeNull();
     expect(clinicianAction({ key: 'd' }, { ...ringing, ringing: false })).toBeNull();

@@ -3,7 +3,7 @@ import { RpcError, type User } from '../../src/shared/contract';
 import { createClinicianStore } from '../../src/renderer/state/clinician';
 import { DRAFTS_KEY, type StorageLike } from '../../src/renderer/storage';
 import { handoff, incident, presence } from './renderer.fixtures';
-import { chris, dana, fakeCore, memoryStorage, signedIn, type Handlers } from './renderer.fake-core';
+import { chris, dana, fakeCore, flush, memoryStorage, signedIn, type Handlers } from './renderer.fake-core';
 
 /** The clinician's desk, signed in as Chris (or whoever is given). */
 async function ready(handlers: Handlers, storage: StorageLike | null = memoryStorage(), user: User = chris) {
@@ -44,6 +44,33 @@ describe('answering a handoff', () => {
     await clinician.getState().accept('h1');
     expect(clinician.getState()).toMatchObject({ notice: { text: 'Could not accept: The sync server cannot be reached', tone: 'danger' }, acceptBusy: null });
     expect(core.namesSince(before)).toEqual(['handoff.accept', 'handoff.list']);
+  });
+
+  it('an error the lost link caused is cleared when the link is back, and the handoffs are read again', async () => {
+    const { clinician, core } = await ready({
+      'handoff.accept': () => {
+        throw new RpcError('unavailable', 'The sync server cannot be reached');
+      },
+    });
+    await clinician.getState().accept('h1');
+    expect(clinician.getState().notice?.offline).toBe(true);
+    await flush();
+    const before = core.calls.length;
+    clinician.getState().reconnected();
+    expect(clinician.getState().notice).toBeNull();
+    await flush();
+    expect(core.namesSince(before)).toEqual(expect.arrayContaining(['handoff.list', 'presence.list', 'presence.live']));
+  });
+
+  it('“Already taken” is still true after reconnecting, and stays', async () => {
+    const { clinician } = await ready({
+      'handoff.accept': () => {
+        throw new RpcError('conflict', 'Already accepted by Sam Patel', { acceptedByName: 'Sam Patel' });
+      },
+    });
+    await clinician.getState().accept('h1');
+    clinician.getState().reconnected();
+    expect(clinician.getState().notice?.text).toBe('Already taken by Sam Patel');
   });
 
   it('an accepted call moves the handoff on', async () => {

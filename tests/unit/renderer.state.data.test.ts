@@ -19,11 +19,23 @@ describe('loading the lists', () => {
     nobody.data.getState().refreshAll();
     expect(nobody.core.namesSince(1)).toEqual([]);
 
-    const { data, core } = await ready({ 'incident.list': () => [incident()], 'presence.list': () => [presence()], 'handoff.list': () => [handoff()] });
+    const live = { known: true, answerers: [{ id: 'u-chris', name: 'Chris Okafor' }] };
+    const { data, core } = await ready({
+      'incident.list': () => [incident()],
+      'presence.list': () => [presence()],
+      'presence.live': () => live,
+      'handoff.list': () => [handoff()],
+    });
     data.getState().refreshAll();
     await flush();
-    expect(core.namesSince(1)).toEqual(['incident.list', 'handoff.list', 'presence.list']);
-    expect(data.getState()).toMatchObject({ incidentsLoaded: true, incidents: [{ id: 'inc-1' }], handoffs: { 'hof-1': { state: 'ringing' } }, presence: [{ id: 'u-chris' }] });
+    expect(core.namesSince(1)).toEqual(['incident.list', 'handoff.list', 'presence.list', 'presence.live']);
+    expect(data.getState()).toMatchObject({
+      incidentsLoaded: true,
+      incidents: [{ id: 'inc-1' }],
+      handoffs: { 'hof-1': { state: 'ringing' } },
+      presence: [{ id: 'u-chris' }],
+      live,
+    });
   });
 
   it('dispatch sees how recent requests ended; clinicians ask for live handoffs only', async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RpcError } from '../../src/shared/contract';
-import { createDispatchStore } from '../../src/renderer/state/dispatch';
+import { createDispatchStore, formSentences } from '../../src/renderer/state/dispatch';
+import { NewIncident, isPhoneNumber } from '../../src/shared/contract';
 import { handoff, incident, presence } from './renderer.fixtures';
 import { fakeCore, signedIn, type Handlers } from './renderer.fake-core';
 
@@ -48,6 +49,36 @@ describe('asking for the clinician', () => {
     });
     await dispatch.getState().requestHandoff('inc-1', 'live');
     expect(dispatch.getState().banner).toMatchObject({ directLine: null, text: 'Could not reach the clinician — no direct line on file: use the floor phone' });
+  });
+
+  it('a live request that rang out unanswered raises the banner at once, with how long it rang and the direct line', async () => {
+    const { dispatch } = await ready({});
+    const ringing = handoff();
+    dispatch.getState().handoffMoved(ringing, handoff({ state: 'timed_out', endedAt: '2025-01-01T10:00:20.000Z' }));
+    expect(dispatch.getState().banner).toMatchObject({
+      headline: 'No answer from the clinician in 20 s',
+      text: 'No answer from the clinician in 20 s — call direct: +1 555 0199',
+      directLine: '+1 555 0199',
+      incidentNumber: 'M-0001',
+    });
+  });
+
+  it('a decline is told the same way, with who declined, why, and the direct line', async () => {
+    const { dispatch } = await ready({});
+    const declined = handoff({ state: 'declined', declines: [{ by: 'u-chris', name: 'Chris Okafor', reason: 'On another call', at: '2025-01-01T10:00:05.000Z' }] });
+    dispatch.getState().handoffMoved(handoff(), declined);
+    expect(dispatch.getState().banner?.text).toBe('Declined by Chris Okafor: “On another call” — call direct: +1 555 0199');
+  });
+
+  it('no banner for an accepted call, a follow-up, another dispatcher’s request, or a row first seen already ended', async () => {
+    const { dispatch } = await ready({});
+    const ended = { state: 'timed_out' as const, endedAt: '2025-01-01T10:00:20.000Z' };
+    dispatch.getState().handoffMoved(handoff(), handoff({ state: 'accepted', acceptedByName: 'Chris Okafor' }));
+    dispatch.getState().handoffMoved(handoff({ mode: 'followup' }), handoff({ mode: 'followup', ...ended }));
+    dispatch.getState().handoffMoved(handoff({ requestedBy: 'u-other' }), handoff({ requestedBy: 'u-other', ...ended }));
+    dispatch.getState().handoffMoved(undefined, handoff(ended));
+    dispatch.getState().handoffMoved(handoff({ state: 'cancelled' }), handoff(ended));
+    expect(dispatch.getState().banner).toBeNull();
   });
 
   it('other errors stay on the row, no banner', async () => {
@@ -102,6 +133,76 @@ describe('asking for the clinician', () => {
 });
 
 describe('the new-incident form and the list', () => {
+  it('F9 from the open form saves the incident, then conferences the clinician on it with the one-line note', async () => {
+    const requests: unknown[] = [];
+    const { dispatch, core } = await ready({
+      'incident.create': (i) => incident({ id: 'inc-9', number: 'M-0009', ...(i as object) }),
+      'handoff.request': (i) => {
+        requests.push(i);
+        return handoff({ id: 'h9', incidentId: 'inc-9' });
+      },
+    });
+    dispatch.getState().openForm();
+    const before = core.calls.length;
+    await dispatch.getState().createAndRequest({ type: 'Welfare check', location: '5 Elm St' }, 'live', '  Caller is the sister; he is in the bathroom  ');
+    expect(core.namesSince(before).filter((n) => n !== 'incident.list' && n !== 'handoff.list')).toEqual(['incident.create', 'handoff.request']);
+    expect(requests).toEqual([{ incidentId: 'inc-9', mode: 'live', note: 'Caller is the sister; he is in the bathroom' }]);
+    expect(dispatch.getState()).toMatchObject({ formOpen: false, selectedId: 'inc-9' });
+  });
+
+  it('F9 on a form the core refuses conferences nobody, and keeps what was typed', async () => {
+    const { dispatch, core } = await ready({
+      'incident.create': () => {
+        throw new RpcError('bad_request', 'Invalid incident.create: location: Location is required', [{ path: ['location'], message: 'Location is required' }]);
+      },
+    });
+    dispatch.getState().openForm();
+    const before = core.calls.length;
+    await dispatch.getState().createAndRequest({ type: 'Welfare check', location: '' }, 'live', 'note');
+    expect(core.namesSince(before)).not.toContain('handoff.request');
+    expect(dispatch.getState()).toMatchObject({ formOpen: true, formError: { message: 'Location is required.' } });
+  });
+
+  it('closing an incident takes it off the open list; not while its conference is live', async () => {
+    const updates: unknown[] = [];
+    const { dispatch, data } = await ready({
+      'incident.update': (i) => {
+        updates.push(i);
+        return incident({ status: 'closed' });
+      },
+    });
+    data.getState().upsertHandoff(handoff({ state: 'ringing' }));
+    await dispatch.getState().closeIncident('inc-1');
+    expect(updates).toEqual([]);
+    expect(dispatch.getState().rowErrors['inc-1']).toBe('A conference on this incident is still live: finish or cancel it before closing');
+
+    data.getState().upsertHandoff(handoff({ state: 'completed', outcome: 'resolved_by_phone' }));
+    dispatch.getState().select('inc-1');
+    await dispatch.getState().closeIncident('inc-1');
+    expect(updates).toEqual([{ id: 'inc-1', patch: { status: 'closed' } }]);
+    expect(data.getState().incidents.find((i) => i.id === 'inc-1')?.status).toBe('closed');
+    expect(dispatch.getState()).toMatchObject({ selectedId: null, rowErrors: {} });
+  });
+
+  it('the core’s refusals read as sentences, each field once, never “Invalid incident.create: type: Too big”', async () => {
+    const issues = NewIncident.safeParse({ type: 'x'.repeat(201), location: '', callbackNumber: 'call me maybe' }).error!.issues;
+    expect(formSentences(issues, 'fallback')).toBe(
+      'Type is too long: at most 200 characters. Location is required. Callback number must be a phone number: 7 to 15 digits, with an extension after “x” if needed.',
+    );
+    expect(formSentences(undefined, 'The console is locked')).toBe('The console is locked');
+  });
+
+  it('callback numbers are checked as phone numbers, with the attack as well as the happy path', () => {
+    for (const ok of ['617-555-0188', '(617) 555-0188', '+1 617 555 0188', '617.555.0188', '5550188', '617-555-0188 x123', '617 555 0188 ext. 42', '+44 20 7946 0958']) {
+      expect(isPhoneNumber(ok), ok).toBe(true);
+    }
+    for (const bad of ['call me maybe', '911', '555-01', '617-555-0188-1234-5678-9', '+', '617-555-01AB', "'; DROP TABLE incident;--", '617 555 0188 x', '１２３４５６７']) {
+      expect(isPhoneNumber(bad), bad).toBe(false);
+    }
+    expect(NewIncident.safeParse({ type: 't', location: 'l', callbackNumber: '' }).success).toBe(true);
+    expect(NewIncident.safeParse({ type: 't', location: 'l', callbackNumber: 'x'.repeat(33) }).error?.issues[0].message).toBe('Callback number is too long: at most 32 characters');
+  });
+
   it('creating an incident selects it; a bad_request keeps the form open with the core’s message and fields', async () => {
     const { dispatch, data, ui } = await ready({
       'incident.create': (i) => {
@@ -113,7 +214,7 @@ describe('the new-incident form and the list', () => {
     dispatch.getState().openForm();
     expect(await dispatch.getState().createIncident({ type: 'x', location: ' ' })).toBeNull();
     expect(dispatch.getState().formOpen).toBe(true);
-    expect(dispatch.getState().formError).toEqual({ message: 'Invalid incident.create: location: Location is required', fields: ['location'] });
+    expect(dispatch.getState().formError).toEqual({ message: 'Location is required.', fields: ['location'] });
     const created = await dispatch.getState().createIncident({ type: 'Welfare', location: '5 Elm St' });
     expect(created?.id).toBe('inc-9');
     expect(dispatch.getState()).toMatchObject({ formOpen: false, selectedId: 'inc-9', formError: null });
@@ -130,7 +231,7 @@ describe('the new-incident form and the list', () => {
     dispatch.getState().openForm();
     const before = core.calls.length;
     await dispatch.getState().createIncident({ type: 'Welfare', location: '5 Elm St' });
-    expect(dispatch.getState()).toMatchObject({ formOpen: true, formBusy: false, formError: { message: 'Sign in again', fields: [] } });
+    expect(dispatch.getState()).toMatchObject({ formOpen: true, formBusy: false, formError: { message: 'Not saved: Sign in again', fields: [] } });
     expect(core.namesSince(before)).toEqual(['incident.create', 'session.get']);
   });
 

@@ -41,22 +41,35 @@ describe('sync chips', () => {
 });
 
 describe('clinician presence chip', () => {
-  it('prefers an available clinician and names them', () => {
+  const live = (...names: [string, string][]) => ({ known: true, answerers: names.map(([id, name]) => ({ id, name })) });
+  it('names only the clinicians F9 would ring, the available one first', () => {
     const list = [presence({ id: 'a', name: 'Sam Patel', status: 'away' }), presence({ id: 'b', name: 'Chris Okafor', status: 'available' })];
-    expect(clinicianChip(list)).toEqual({ text: 'Clinician: available — Chris Okafor', tone: 'ok' });
+    expect(clinicianChip(list, live(['a', 'Sam Patel'], ['b', 'Chris Okafor']), 'online')).toEqual({ text: 'Clinician: available — Chris Okafor (+1 not available)', tone: 'ok' });
+    expect(clinicianChip(list, live(['b', 'Chris Okafor']), 'online')).toEqual({ text: 'Clinician: available — Chris Okafor', tone: 'ok' });
   });
-  it('counts others in the same state', () => {
+  it('never says available for a clinician whose console is gone (signed out, killed, window closed)', () => {
+    // The stored row still says "available"; the server rings nobody, and the chip says so.
+    const list = [presence({ id: 'b', name: 'Chris Okafor', status: 'available' }), presence({ id: 'c', name: 'Alex Clinician', status: 'available' })];
+    expect(clinicianChip(list, live(), 'online')).toEqual({ text: 'Clinician: none connected — F9 gives direct line', tone: 'danger' });
+    expect(clinicianChip(list, live(['c', 'Alex Clinician']), 'online').text).toBe('Clinician: available — Alex Clinician');
+  });
+  it('a connected clinician with no presence row yet is what F9 rings (a fresh demo)', () => {
+    expect(clinicianChip([], live(['c', 'Alex Clinician']), 'online')).toEqual({ text: 'Clinician: available — Alex Clinician', tone: 'ok' });
+  });
+  it('says F9 still rings a clinician who is on call or away', () => {
     const list = [presence({ id: 'a', name: 'A', status: 'on_call' }), presence({ id: 'b', name: 'B', status: 'on_call' })];
-    expect(clinicianChip(list).text).toBe('Clinician: on call — A +1');
+    expect(clinicianChip(list, live(['a', 'A'], ['b', 'B']), 'online')).toEqual({ text: 'Clinician: on call — A +1; F9 still rings', tone: 'warn' });
   });
-  it('says presence may be stale while the sync server is unreachable', () => {
-    expect(clinicianChip([presence()], 'offline')).toEqual({ text: 'Clinician: last known available — Chris Okafor', tone: 'muted' });
-    expect(clinicianChip([presence()], 'error').tone).toBe('muted');
-    expect(clinicianChip([presence()], 'online').tone).toBe('ok');
+  it('says it cannot know while this console is offline, whatever was last stored', () => {
+    const chip = { text: 'Clinician: unknown while offline', tone: 'warn' };
+    expect(clinicianChip([presence()], live(['p1', 'Chris Okafor']), 'offline')).toEqual(chip);
+    expect(clinicianChip([presence()], live(['p1', 'Chris Okafor']), 'error')).toEqual(chip);
+    expect(clinicianChip([presence()], { known: false, answerers: [] }, 'online')).toEqual(chip);
+    expect(clinicianChip([presence()], null, 'online')).toEqual(chip);
   });
-  it('off shift and nobody', () => {
-    expect(clinicianChip([presence({ status: 'off_shift' })]).text).toBe('Clinician: off shift — Chris Okafor');
-    expect(clinicianChip([])).toEqual({ text: 'Clinician: none available', tone: 'danger' });
+  it('a standalone console goes by its own stored presence', () => {
+    expect(clinicianChip([presence({ status: 'off_shift' })], null, 'disabled').text).toBe('Clinician: off shift — Chris Okafor');
+    expect(clinicianChip([], null, 'disabled')).toEqual({ text: 'Clinician: none available', tone: 'danger' });
   });
   it('fallback direct line prefers an available clinician', () => {
     const list = [presence({ id: 'a', status: 'away', directLine: '111' }), presence({ id: 'b', status: 'available', directLine: '222' })];
@@ -87,7 +100,10 @@ describe('incident helpers', () => {
       tone: 'ok',
       reasons: ['Suicidal ideation, no weapon'],
       exclusions: [],
+      ignored: [],
     });
+    const ignored = ['Not counted: "weapon*" in notes — negated by “no” in “no weapons known”'];
+    expect(eligibilityBadge(incident({ eligibility: { eligible: true, reasons: ['Welfare check'], exclusions: [], ignored } }))?.ignored).toEqual(ignored);
     expect(eligibilityBadge(incident({ eligibility: { eligible: false, reasons: [], exclusions: ['Weapon reported'] } }))?.tone).toBe('warn');
     expect(eligibilityBadge(incident({ eligibility: { eligible: false, reasons: [], exclusions: [] } }))).toMatchObject({
       text: 'No clinician criteria matched',

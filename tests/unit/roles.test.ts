@@ -36,6 +36,7 @@ const REQUEST_ROLES_BEFORE: Record<RequestName, Role[]> = {
   'handoff.list': ALL,
   'presence.set': CLINICAL,
   'presence.list': ALL,
+  'presence.live': ALL,
   'case.queue': CLINICAL,
   'case.get': CLINICAL,
   'case.create': CLINICAL,

@@ -97,7 +97,7 @@ describe('core router', () => {
       user: () => null,
       audit: () => {},
       log: () => {},
-      config: { clinicianDirectLine: null, demo: true, eligibilityRules: loadCoreEligibilityRules(null) },
+      config: { clinicianDirectLine: null, demo: true, eligibilityRules: loadCoreEligibilityRules(null), priorityCodes: ['1', '2', '3', '4'] },
     };
     const cases = caseService(signedOut);
     const dispatch = createRouter({ 'case.queue': (i) => cases.queue(i), 'case.create': (i) => cases.create(i) } as Partial<Handlers> as Handlers);

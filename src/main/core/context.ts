@@ -15,7 +15,7 @@ export interface CoreContext {
   user(): User | null;
   audit(action: string, entity: string | null, entityId: string | null, detail?: unknown): void;
   log: CoreLog;
-  config: { clinicianDirectLine: string | null; demo: boolean; eligibilityRules: EligibilityRules };
+  config: { clinicianDirectLine: string | null; demo: boolean; eligibilityRules: EligibilityRules; priorityCodes: readonly string[] };
 }
 
 /**

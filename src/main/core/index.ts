@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { RpcError, type SessionInfo, type SyncStatus, type User } from '../../shared/contract';
+import { DEFAULT_PRIORITY_CODES, RpcError, type LivePresence, type SessionInfo, type SyncStatus, type User } from '../../shared/contract';
 import { may } from '../../shared/roles';
 import type { Handoff } from '../../shared/entities';
 import type { LoggedOp } from '../../shared/sync/protocol';
@@ -41,6 +41,10 @@ export interface CoreConfig {
   clinicianDirectLine?: string | null;
   /** Days an offline sign-in stays possible after the user's last online sign-in here. Default 14. */
   offlineSignInDays?: number;
+  /** The dispatch floor's number, shown to a clinician whose console cannot take calls (machine policy). */
+  dispatchFloorLine?: string | null;
+  /** The ECC's priority codes (machine policy); default 1–4. */
+  priorityCodes?: readonly string[];
   /** Minutes of inactivity before the console locks (at most 30). */
   lockAfterMinutes?: number;
   now?: () => number;
@@ -77,6 +81,8 @@ export async function createCore(config: CoreConfig) {
   const writeAudit = createAuditLog(store.writes, workstation, clock);
 
   let handoffs: ReturnType<typeof handoffService> | null = null;
+  /** Who F9 would ring now, as the sync server last said; unknown while the link is down. */
+  let live: LivePresence = { known: false, answerers: [] };
   const sync = config.sync
     ? new SyncClient({
         serverUrl: config.sync.serverUrl,
@@ -96,6 +102,10 @@ export async function createCore(config: CoreConfig) {
         },
         onRemoteOps: (ops) => onRemoteOps(ops),
         onRing: (h) => ring(h),
+        onAnswerers: (users) => {
+          live = users ? { known: true, answerers: users } : { known: false, answerers: [] };
+          emit('presence.live', live);
+        },
       })
     : null;
 
@@ -109,7 +119,12 @@ export async function createCore(config: CoreConfig) {
     user: () => session.current(),
     audit: (action, entity, entityId, detail) => writeAudit(session.current()?.id ?? null, action, entity, entityId, detail),
     log,
-    config: { clinicianDirectLine: config.clinicianDirectLine ?? null, demo: config.demo ?? false, eligibilityRules },
+    config: {
+      clinicianDirectLine: config.clinicianDirectLine ?? null,
+      demo: config.demo ?? false,
+      eligibilityRules,
+      priorityCodes: config.priorityCodes?.length ? config.priorityCodes : DEFAULT_PRIORITY_CODES,
+    },
   };
   const incidents = incidentService(ctx);
   const cadOutcome = new CadOutcomeSender(ctx, config.cadOutcome ?? {}, path.join(config.profileDir, 'cad-outbox'), log);
@@ -166,6 +181,8 @@ export async function createCore(config: CoreConfig) {
       demoUsers: config.demo ? DEMO_USERS : [],
       lockAfterMinutes: Math.min(config.lockAfterMinutes ?? 10, 30),
       locked: session.isLocked(),
+      lines: { clinician: config.clinicianDirectLine ?? null, dispatchFloor: config.dispatchFloorLine ?? null },
+      priorityCodes: [...ctx.config.priorityCodes],
     };
   }
 
@@ -215,6 +232,7 @@ export async function createCore(config: CoreConfig) {
     'handoff.list': (i) => handoffs!.list(i.live),
     'presence.set': (i) => handoffs!.setPresence(i.status),
     'presence.list': () => handoffs!.presence(),
+    'presence.live': () => live,
     'case.queue': (i) => cases.queue(i),
     'case.get': (i) => cases.get(i.id),
     'case.create': (i) => cases.create(i),
@@ -258,6 +276,8 @@ export async function createCore(config: CoreConfig) {
   }
   const idleTimer = setInterval(checkIdle, 5_000);
   idleTimer.unref();
+  /** Windows (or browser tabs) showing this console now; see attach(). */
+  let windows = 0;
 
   return {
     store,
@@ -280,6 +300,26 @@ export async function createCore(config: CoreConfig) {
     syncStatus: syncStatusNow,
     /** Locks the console now if it has been idle for the site's time (run every 5 s; tests call it). */
     checkIdle,
+    /**
+     * A window of this console opened; call the returned function when it closes. A console
+     * with no window open is not a present clinician: the server stops ringing it. (A core
+     * no shell ever attaches, as in tests and tools, is taken as attended.)
+     */
+    attach(): () => void {
+      windows++;
+      sync?.setAttended(true);
+      let done = false;
+      return () => {
+        if (done) return;
+        done = true;
+        windows--;
+        if (windows === 0) sync?.setAttended(false);
+      };
+    },
+    /** A shell that shows this console in windows serves it: until one opens, nobody is at it. */
+    expectWindows(): void {
+      if (windows === 0) sync?.setAttended(false);
+    },
     currentUser(): User | null {
       return session.current();
     },

@@ -56,6 +56,10 @@ export const MachinePolicy = z
     caFile: z.string().min(1).optional(),
     lockAfterMinutes: z.number().int().min(1).max(30).default(10),
     clinicianDirectLine: z.string().min(1).max(64).optional(),
+    /** The dispatch floor's number, shown to a clinician whose console is offline and cannot take calls. */
+    dispatchFloorLine: z.string().min(1).max(64).optional(),
+    /** The ECC's priority codes, in the order the incident form offers them (default 1–4). */
+    priorityCodes: z.array(z.string().trim().min(1).max(40)).min(1).max(20).optional(),
     workstationName: z.string().min(1).max(100).optional(),
     /** The conference key while another application (CAD) has focus; off unless set. */
     globalHotkey: z.string().regex(HOTKEY, 'globalHotkey must be a function key such as "F9" or "Ctrl+Shift+F9"').optional(),
@@ -77,6 +81,8 @@ export const POLICY_KEYS: Record<keyof MachinePolicy, string> = {
   caFile: 'PEM file of the private CA that signed the server certificate',
   lockAfterMinutes: 'minutes of inactivity before the console locks (1-30, default 10)',
   clinicianDirectLine: "the clinician's direct line, shown when a handoff cannot go through",
+  dispatchFloorLine: "the dispatch floor's number, shown to a clinician whose console is offline",
+  priorityCodes: 'the priority codes the incident form offers, in order, e.g. ["1", "2", "3", "4"] (default 1-4)',
   workstationName: 'the name this console enrolls under (default: the host name)',
   globalHotkey: 'the conference key while CAD has focus, e.g. "F9" (off unless set)',
   updates: 'self-updates: { "url": "https://updates.ecc.example/tandem/", "channel": "latest" | "pilot" } (off unless set)',

@@ -22,6 +22,8 @@ import { loadWindowState, saveWindowState, visibleBounds } from './window-state'
 export interface ShellCore {
   call(name: unknown, input: unknown): Promise<unknown>;
   onAny(listener: (event: string, payload: unknown) => void): () => void;
+  /** A window opened; returns what to call when it closes (a console with no window is not present). */
+  attach(): () => void;
   close(): void;
 }
 
@@ -194,6 +196,10 @@ export async function startShell(opts: ShellOptions): Promise<void> {
   };
   win.on('moved', remember);
   win.on('resized', remember);
+  // A closed (or crashed) window is not a present clinician: the server stops ringing this console.
+  const detach = core.attach();
+  win.on('closed', detach);
+  win.webContents.on('render-process-gone', detach);
 
   const off = forwardEvents(
     core,

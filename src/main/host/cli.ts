@@ -29,6 +29,7 @@ async function main(): Promise<void> {
       demo: { type: 'boolean', default: false },
       name: { type: 'string' },
       'direct-line': { type: 'string' },
+      'floor-line': { type: 'string' },
       'eido-drop': { type: 'string' },
       'eido-strict': { type: 'boolean', default: false },
       'eligibility-rules': { type: 'string' },
@@ -49,6 +50,7 @@ async function main(): Promise<void> {
       ? { serverUrl: values.server, enrollmentToken: values.enroll, enrollmentKey: values['enroll-key'], ca: values.ca ? fs.readFileSync(values.ca, 'utf8') : undefined, caSource: values.ca }
       : null,
     clinicianDirectLine: values['direct-line'] ?? null,
+    dispatchFloorLine: values['floor-line'] ?? null,
     eidoDropDir: values['eido-drop'] ?? null,
     eidoStrict: values['eido-strict'],
     eligibilityRulesFile: values['eligibility-rules'] ?? null,

@@ -10,6 +10,10 @@ import { contentSecurityPolicy, contentType, resolveStatic } from './static';
 export interface HostedCore {
   call(name: unknown, input: unknown): Promise<unknown>;
   onAny(listener: (event: string, payload: unknown) => void): () => void;
+  /** A window (here: a browser tab's bridge socket) opened; returns what to call when it closes. */
+  attach?(): () => void;
+  /** Called when the host starts serving it: no tab open yet means nobody is at this console. */
+  expectWindows?(): void;
 }
 
 export interface HostOptions {
@@ -87,8 +91,10 @@ export async function startHost(opts: HostOptions) {
       if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(msg));
     };
     const off = core.onAny((name, payload) => send({ t: 'event', name, payload }));
+    const detach = core.attach?.() ?? (() => undefined);
     ws.on('close', () => {
       off();
+      detach();
       sockets.delete(ws);
     });
     ws.on('message', async (data) => {
@@ -125,6 +131,7 @@ export async function startHost(opts: HostOptions) {
     add(core: HostedCore): string {
       const token = crypto.randomBytes(24).toString('base64url');
       cores.set(token, core);
+      core.expectWindows?.();
       return `${base}/?token=${token}`;
     },
     async close(): Promise<void> {

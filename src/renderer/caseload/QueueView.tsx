@@ -6,7 +6,19 @@ import { useNow } from '../hooks/useNow';
 import { isActivatable, isTypingTarget } from '../logic/keys';
 import { Chip, Kbd } from '../views/common';
 import { useCaseload, useCaseloadStore } from './hooks';
-import { describeDue, filterQueue, primeSearchIndex, ORIGIN_LABELS, queueAction, RISK_LABELS, RISK_TONES, STATUS_LABELS, type OriginFilter, type RiskFilter } from './logic';
+import {
+  describeDue,
+  filterQueue,
+  primeSearchIndex,
+  ORIGIN_LABELS,
+  queueAction,
+  RISK_LABELS,
+  RISK_TONES,
+  STATUS_LABELS,
+  triageOrder,
+  type OriginFilter,
+  type RiskFilter,
+} from './logic';
 import type { StatusFilter } from './store';
 
 /** Every row has the same height, so 10,000 of them scroll without measuring. */
@@ -76,7 +88,11 @@ export function QueueView() {
   const listRef = useRef<HTMLDivElement>(null);
   const [margin, setMargin] = useState(0);
 
-  const visible = useMemo(() => filterQueue(rows, { risk, origin, search }), [rows, risk, origin, search]);
+  // Open follow-ups in triage order (most at risk first); closed ones as the core sorts them.
+  const visible = useMemo(() => {
+    const shown = filterQueue(rows, { risk, origin, search });
+    return status === 'closed' ? shown : triageOrder(shown, now);
+  }, [rows, risk, origin, search, status, now]);
   const overdue = useMemo(() => {
     const nowIso = new Date(now).toISOString();
     let n = 0;

@@ -93,6 +93,35 @@ export function filterQueue(rows: readonly QueueRow[], f: LocalFilter): QueueRow
   return rows.filter((r) => (f.risk === 'any' || r.risk === f.risk) && (f.origin === 'any' || r.origin === f.origin) && (!match || match(r)));
 }
 
+/**
+ * Triage order for open follow-ups: the person most at risk first. Safety alerts (a PHQ-9
+ * item 9 answer, a C-SSRS that needs review), then high risk, then overdue, then by due time
+ * (none last), then by risk. Stable, so cases equal on all of these keep the core's order.
+ * `now` is ms since the epoch.
+ */
+export function triageOrder(rows: readonly QueueRow[], now: number): QueueRow[] {
+  const nowIso = new Date(now).toISOString();
+  const RISK: Record<QueueRow['risk'], number> = { high: 0, moderate: 1, low: 2, unknown: 3 };
+  const key = (r: QueueRow) => ({
+    alert: r.safetyAlert ? 0 : 1,
+    high: r.risk === 'high' ? 0 : 1,
+    overdue: r.dueAt !== null && r.dueAt < nowIso ? 0 : 1,
+    due: r.dueAt ?? '\uffff',
+    risk: RISK[r.risk],
+  });
+  const keyed = rows.map((r, i) => ({ r, i, k: key(r) }));
+  keyed.sort(
+    (a, b) =>
+      a.k.alert - b.k.alert ||
+      a.k.high - b.k.high ||
+      a.k.overdue - b.k.overdue ||
+      (a.k.due < b.k.due ? -1 : a.k.due > b.k.due ? 1 : 0) ||
+      a.k.risk - b.k.risk ||
+      a.i - b.i,
+  );
+  return keyed.map((x) => x.r);
+}
+
 // ---------------------------------------------------------------------------------------
 // Words
 

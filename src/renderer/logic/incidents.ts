@@ -13,16 +13,19 @@ export interface EligibilityBadge {
   tone: Tone;
   reasons: string[];
   exclusions: string[];
+  /** Mentions set aside as negated ("no weapons known"), so the dispatcher can check the reading. */
+  ignored: string[];
 }
 
 /** The badge on an incident the core has screened for clinician eligibility. Null when not screened. */
 export function eligibilityBadge(incident: Pick<Incident, 'eligibility'>): EligibilityBadge | null {
   const e = incident.eligibility;
   if (!e) return null;
-  if (e.eligible) return { text: 'Clinician could take this', tone: 'ok', reasons: e.reasons, exclusions: e.exclusions };
+  const ignored = e.ignored ?? [];
+  if (e.eligible) return { text: 'Clinician could take this', tone: 'ok', reasons: e.reasons, exclusions: e.exclusions, ignored };
   // Excluded for a stated reason (weapon, violence…) is a warning; merely unmatched is not.
-  if (e.exclusions.length) return { text: 'Not for the clinician alone', tone: 'warn', reasons: e.reasons, exclusions: e.exclusions };
-  return { text: 'No clinician criteria matched', tone: 'muted', reasons: e.reasons, exclusions: [] };
+  if (e.exclusions.length) return { text: 'Not for the clinician alone', tone: 'warn', reasons: e.reasons, exclusions: e.exclusions, ignored };
+  return { text: 'No clinician criteria matched', tone: 'muted', reasons: e.reasons, exclusions: [], ignored };
 }
 
 /** Index of the row after moving `delta` from `currentId` (clamped; the first row when nothing is selected). */

@@ -91,7 +91,8 @@ export function clinicianAction(e: KeyLike, ctx: ClinicianKeyContext): Clinician
   if (ctx.typing || e.repeat) return null;
   if (ctx.ringing && !ctx.declining) {
     if (e.key === 'a' || e.key === 'A') return { type: 'accept' };
-    if (e.key === 'Enter' && !ctx.focusActivatable) return { type: 'accept' };
+    // During a conference Enter belongs to it: a second call is accepted only with A.
+    if (e.key === 'Enter' && !ctx.focusActivatable && !ctx.inConference) return { type: 'accept' };
     if (e.key === 'd' || e.key === 'D') return { type: 'startDecline' };
   }
   if (ctx.inConference && !e.shiftKey) {

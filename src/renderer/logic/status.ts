@@ -1,4 +1,4 @@
-import type { SyncStatus } from '../../shared/contract';
+import type { LivePresence, SyncStatus } from '../../shared/contract';
 import type { Presence, PresenceStatus } from '../../shared/entities';
 import type { Role } from '../../shared/roles';
 import { formatClock, plural } from './format';
@@ -65,19 +65,39 @@ export const PRESENCE_ORDER: readonly PresenceStatus[] = ['available', 'on_call'
 const PRESENCE_TONE: Record<PresenceStatus, Tone> = { available: 'ok', on_call: 'warn', away: 'warn', off_shift: 'muted' };
 
 /**
- * One line for the status bar: the most useful clinician first (available, then on call,
- * then away, then off shift). "Clinician: available — Chris Okafor".
+ * One line for the status bar that says what F9 would do now. Who a live handoff rings is the
+ * sync server's decision (clinician consoles connected, answering its heartbeat, with a window
+ * open), so the chip follows that set (`live`), not the last availability someone set: a
+ * clinician who signed out, whose console died or whose window is closed is not shown as
+ * available. Among those F9 would ring, the most useful status first ("available — Chris
+ * Okafor +1"). Without a sync server (a standalone console) the stored presence is all there is.
  */
-export function clinicianChip(list: readonly Presence[], syncState?: SyncStatus['state'] | null): Chip {
-  if (!list.length) return { text: 'Clinician: none available', tone: 'danger' };
-  // Presence comes through the sync server: while it is unreachable, say it may be stale.
-  const stale = syncState === 'offline' || syncState === 'error';
+export function clinicianChip(list: readonly Presence[], live: LivePresence | null, syncState?: SyncStatus['state'] | null): Chip {
+  if (syncState === 'disabled') return standaloneChip(list);
+  if (syncState !== 'online' || !live?.known) {
+    return { text: 'Clinician: unknown while offline', tone: 'warn' };
+  }
+  if (!live.answerers.length) return { text: 'Clinician: none connected — F9 gives direct line', tone: 'danger' };
+  const byId = new Map(list.map((p) => [p.id, p]));
+  const ringing = live.answerers.map((a) => ({ name: a.name, status: byId.get(a.id)?.status ?? ('available' as PresenceStatus) }));
   for (const status of PRESENCE_ORDER) {
-    const matching = list.filter((p) => p.status === status);
-    if (matching.length) {
-      const names = matching.map((p) => p.name);
+    const names = ringing.filter((r) => r.status === status).map((r) => r.name);
+    if (!names.length) continue;
+    const who = names.length > 1 ? `${names[0]} +${names.length - 1}` : names[0];
+    const rest = ringing.length - names.length;
+    const also = rest > 0 ? ` (+${rest} not available)` : '';
+    if (status === 'available') return { text: `Clinician: available — ${who}${also}`, tone: 'ok' };
+    return { text: `Clinician: ${PRESENCE_LABELS[status]} — ${who}${also}; F9 still rings`, tone: PRESENCE_TONE[status] };
+  }
+  return { text: 'Clinician: unknown', tone: 'muted' };
+}
+
+function standaloneChip(list: readonly Presence[]): Chip {
+  if (!list.length) return { text: 'Clinician: none available', tone: 'danger' };
+  for (const status of PRESENCE_ORDER) {
+    const names = list.filter((p) => p.status === status).map((p) => p.name);
+    if (names.length) {
       const who = names.length > 1 ? `${names[0]} +${names.length - 1}` : names[0];
-      if (stale) return { text: `Clinician: last known ${PRESENCE_LABELS[status]} — ${who}`, tone: 'muted' };
       return { text: `Clinician: ${PRESENCE_LABELS[status]} — ${who}`, tone: PRESENCE_TONE[status] };
     }
   }

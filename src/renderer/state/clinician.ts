@@ -12,6 +12,8 @@ import { may } from '../../shared/roles';
 export interface ClinicianNotice {
   text: string;
   tone: 'warn' | 'danger';
+  /** Caused by the link to the sync server: cleared once it is back. */
+  offline?: boolean;
 }
 
 export interface CompletedConference {
@@ -45,6 +47,8 @@ export interface ClinicianState {
   /** A handoff moved on elsewhere (`before` is how this console last saw it). */
   handoffMoved(before: Handoff | undefined, after: Handoff): void;
   dismissNotice(): void;
+  /** The link to the sync server is back: errors it caused are no longer true. */
+  reconnected(): void;
   dismissCompleted(): void;
   reset(): void;
 }
@@ -100,7 +104,7 @@ export function createClinicianStore({ client, session, data, ui, storage, now }
             const name = errorDetail(err, 'acceptedByName');
             set({ notice: { text: name ? `Already taken by ${name}` : `Already taken: ${errorMessage(err)}`, tone: 'warn' } });
           } else {
-            set({ notice: { text: `Could not accept: ${errorMessage(err)}`, tone: 'danger' } });
+            set({ notice: { text: `Could not accept: ${errorMessage(err)}`, tone: 'danger', offline: errorCode(err) === 'unavailable' } });
           }
           refused(err);
         } finally {
@@ -187,6 +191,10 @@ export function createClinicianStore({ client, session, data, ui, storage, now }
       },
       dismissNotice() {
         set({ notice: null });
+      },
+      reconnected() {
+        if (get().notice?.offline) set({ notice: null });
+        data.getState().refresh(['handoff', 'presence']);
       },
       dismissCompleted() {
         set({ completed: null });

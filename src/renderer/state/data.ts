@@ -1,5 +1,6 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { Handoff, Incident, Presence } from '../../shared/entities';
+import type { LivePresence } from '../../shared/contract';
 import type { ConsoleClient } from '../client';
 import { mergeHandoff } from '../logic/handoff';
 import { errorMessage } from './errors';
@@ -18,6 +19,9 @@ export interface DataState {
   handoffsError: string | null;
   presence: Presence[];
   presenceError: string | null;
+  /** Who F9 would ring now (the sync server's answerers); null until the core has said. */
+  live: LivePresence | null;
+  setLive(live: LivePresence): void;
   refresh(entities: readonly string[]): void;
   refreshAll(): void;
   reset(): void;
@@ -36,6 +40,7 @@ const EMPTY = {
   handoffsError: null,
   presence: [],
   presenceError: null,
+  live: null,
 } satisfies Partial<DataState>;
 
 type ListError = 'incidentsError' | 'handoffsError' | 'presenceError';
@@ -124,13 +129,30 @@ export function createDataStore({ client, session }: { client: ConsoleClient; se
     'presenceError',
   );
 
+  const loadLive = coalesced(async (gen) => {
+    try {
+      const live = await client.call('presence.live', {});
+      if (gen === generation) store.setState({ live });
+    } catch (err) {
+      if (gen !== generation) return;
+      recheckSessionOn(session, err);
+      store.setState({ live: { known: false, answerers: [] } });
+    }
+  });
+
   const store = createStore<DataState>()((set, get) => ({
     ...EMPTY,
+    setLive(live) {
+      set({ live });
+    },
     refresh(entities) {
       if (!currentUser(session)) return;
       if (entities.includes('incident')) loadIncidents();
       if (entities.includes('handoff')) loadHandoffs();
-      if (entities.includes('presence')) loadPresence();
+      if (entities.includes('presence')) {
+        loadPresence();
+        loadLive();
+      }
     },
     refreshAll() {
       get().refresh(['incident', 'handoff', 'presence']);

@@ -68,13 +68,18 @@ export function createAppStores({ client, storage, now = Date.now }: AppDeps): A
       if (started) return;
       started = true;
       offs.push(
-        client.on('sync.status', (status) => sync.getState().setStatus(status)),
+        client.on('sync.status', (status) => {
+          const was = sync.getState().status?.state;
+          sync.getState().setStatus(status);
+          if (status.state === 'online' && was && was !== 'online') clinician.getState().reconnected();
+        }),
         client.onConnection((connection) => {
           const s = session.getState();
           if (connection === 'connected' && !s.info && !s.loading) void s.load();
           sync.getState().connectionChanged(connection);
         }),
         client.on('session.changed', (info) => session.getState().apply(info)),
+        client.on('presence.live', (live) => data.getState().setLive(live)),
         client.on('data.changed', ({ entities }) => {
           data.getState().refresh(entities);
           caseload.getState().refresh(entities);
@@ -87,6 +92,7 @@ export function createAppStores({ client, storage, now = Date.now }: AppDeps): A
           const before = data.getState().handoffs[h.id];
           data.getState().upsertHandoff(h);
           clinician.getState().handoffMoved(before, h);
+          dispatch.getState().handoffMoved(before, h);
         }),
         session.subscribe((s, prev) => {
           const a = s.info?.user ?? null;

@@ -30,7 +30,7 @@ function PresencePicker() {
           </button>
         ))}
       </div>
-      {!mine && !error && <p className="hint">Not set yet: dispatchers see you as unavailable.</p>}
+      {!mine && !error && <p className="hint">Not set yet: while this console is open and online, dispatchers see you as available and F9 rings you.</p>}
       {error && (
         <p className="form-error" role="alert">
           {error}

@@ -47,7 +47,9 @@ export function ConferenceCard({ handoff, incident, keys }: { handoff: Handoff; 
       <p className="muted">
         Accepted {formatClock(handoff.acceptedAt)} · conferenced by {handoff.requestedByName}
       </p>
-      <IncidentFacts incident={incident} compact />
+      {/* Everything the dispatcher knew stays on screen for the whole call. */}
+      {handoff.note && <p className="ring-from">Dispatcher’s note: “{handoff.note}”</p>}
+      <IncidentFacts incident={incident} />
       <div className="field">
         <label htmlFor={`notes-${id}`}>Live notes</label>
         <textarea

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
-import type { NewIncident } from '../../shared/contract';
-import { useDispatch, useStores } from '../state/context';
+import { DEFAULT_PRIORITY_CODES, INCIDENT_LIMITS, type NewIncident } from '../../shared/contract';
+import { useDispatch, useSession, useStores } from '../state/context';
+import { HANDOFF_NOTE_MAX } from '../state/dispatch';
 import { Kbd } from './common';
 
 const EMPTY = { type: '', location: '', callbackNumber: '', callerName: '', priority: '', notes: '' };
@@ -28,6 +29,8 @@ export function IncidentForm() {
   const busy = useDispatch((s) => s.formBusy);
   const error = useDispatch((s) => s.formError);
   const [f, setF] = useState<Fields>(EMPTY);
+  const [note, setNote] = useState('');
+  const priorityCodes = useSession((s) => s.info?.priorityCodes ?? DEFAULT_PRIORITY_CODES);
   const formRef = useRef<HTMLFormElement>(null);
 
   useEffect(() => {
@@ -39,7 +42,15 @@ export function IncidentForm() {
     e?.preventDefault();
     void dispatch.getState().createIncident(toInput(f));
   };
+  const conference = (mode: 'live' | 'followup') => void dispatch.getState().createAndRequest(toInput(f), mode, note);
   const onKeyDown = (e: KeyboardEvent) => {
+    if (e.key === 'F9' && !e.ctrlKey && !e.altKey && !e.metaKey && !e.repeat) {
+      // F9 works here too: the incident is saved first, then the clinician conferenced on it.
+      e.preventDefault();
+      e.stopPropagation();
+      if (!busy) conference(e.shiftKey ? 'followup' : 'live');
+      return;
+    }
     if (e.key === 'Escape') {
       e.preventDefault();
       e.stopPropagation();
@@ -52,42 +63,63 @@ export function IncidentForm() {
     value: f[name],
     onChange: (e: { target: { value: string } }) => setF((prev) => ({ ...prev, [name]: e.target.value })),
     'aria-invalid': error?.fields.includes(name) ? true : undefined,
-    'aria-describedby': error ? 'incident-form-error' : undefined,
+    'aria-describedby': [`incident-${name}-count`, error ? 'incident-form-error' : ''].filter(Boolean).join(' '),
+    maxLength: INCIDENT_LIMITS[name],
     autoComplete: 'off',
   });
+  /** What the input holds of its limit, shown with the label: the limit is never a surprise. */
+  const count = (name: keyof Fields) => (
+    <span id={`incident-${name}-count`} className={`count${f[name].length >= INCIDENT_LIMITS[name] ? ' at-limit' : ''}`}>
+      {f[name].length}/{INCIDENT_LIMITS[name]}
+    </span>
+  );
 
   return (
     <form ref={formRef} className="incident-form" onSubmit={submit} onKeyDown={onKeyDown} aria-labelledby="incident-form-title" noValidate>
       <h2 id="incident-form-title">New incident</h2>
       <div className="field">
         <label htmlFor="incident-type">
-          Type <span className="req">required</span>
+          Type <span className="req">required</span> {count('type')}
         </label>
         <input {...bind('type')} autoFocus aria-required placeholder="e.g. Welfare check" />
       </div>
       <div className="field">
         <label htmlFor="incident-location">
-          Location <span className="req">required</span>
+          Location <span className="req">required</span> {count('location')}
         </label>
         <input {...bind('location')} aria-required placeholder="Address or landmark" />
       </div>
       <div className="field-row">
         <div className="field">
-          <label htmlFor="incident-callbackNumber">Callback number</label>
-          <input {...bind('callbackNumber')} type="tel" inputMode="tel" />
+          <label htmlFor="incident-callbackNumber">Callback number {count('callbackNumber')}</label>
+          <input {...bind('callbackNumber')} type="tel" inputMode="tel" placeholder="617-555-0188" />
         </div>
         <div className="field field-narrow">
           <label htmlFor="incident-priority">Priority</label>
-          <input {...bind('priority')} placeholder="1–4" />
+          <select
+            name="priority"
+            id="incident-priority"
+            value={f.priority}
+            onChange={(e) => setF((prev) => ({ ...prev, priority: e.target.value }))}
+            aria-invalid={error?.fields.includes('priority') ? true : undefined}
+            aria-describedby={error ? 'incident-form-error' : undefined}
+          >
+            <option value="">None</option>
+            {priorityCodes.map((code) => (
+              <option key={code} value={code}>
+                {code}
+              </option>
+            ))}
+          </select>
         </div>
       </div>
       <div className="field">
-        <label htmlFor="incident-callerName">Caller name</label>
+        <label htmlFor="incident-callerName">Caller name {count('callerName')}</label>
         <input {...bind('callerName')} />
       </div>
       <div className="field">
         <label htmlFor="incident-notes">
-          Notes <span className="hint">Shift+Enter for a new line</span>
+          Notes <span className="hint">Shift+Enter for a new line</span> {count('notes')}
         </label>
         <textarea
           {...bind('notes')}
@@ -100,6 +132,24 @@ export function IncidentForm() {
           }}
         />
       </div>
+      <div className="field">
+        <label htmlFor="incident-handoff-note">
+          Note to the clinician <span className="hint">one line, sent with F9</span>{' '}
+          <span id="incident-handoff-note-count" className="count">
+            {note.length}/{HANDOFF_NOTE_MAX}
+          </span>
+        </label>
+        <input
+          id="incident-handoff-note"
+          name="handoffNote"
+          value={note}
+          maxLength={HANDOFF_NOTE_MAX}
+          onChange={(e) => setNote(e.target.value)}
+          aria-describedby="incident-handoff-note-count"
+          autoComplete="off"
+          placeholder="e.g. Caller is the sister; he is in the bathroom"
+        />
+      </div>
       {error && (
         <p id="incident-form-error" className="form-error" role="alert">
           {error.message}
@@ -108,6 +158,9 @@ export function IncidentForm() {
       <div className="form-actions">
         <button type="submit" className="btn btn-primary" disabled={busy}>
           {busy ? 'Creating…' : 'Create incident'} <Kbd>Enter</Kbd>
+        </button>
+        <button type="button" className="btn btn-conference" disabled={busy} onClick={() => conference('live')}>
+          Save and conference <Kbd>F9</Kbd>
         </button>
         <button type="button" className="btn" onClick={() => dispatch.getState().closeForm()}>
           Cancel <Kbd>Esc</Kbd>

@@ -105,6 +105,7 @@ export const IncidentRow = memo(
             <strong>{badge.text}</strong>
             {badge.reasons.length > 0 && <span> — {badge.reasons.join('; ')}</span>}
             {badge.exclusions.length > 0 && <span className="exclusions"> Exclusions: {badge.exclusions.join('; ')}</span>}
+            {badge.ignored.length > 0 && <span className="ignored muted"> {badge.ignored.join('; ')}</span>}
           </div>
         )}
         {selected && <IntakeRepairs incident={incident} />}
@@ -142,6 +143,11 @@ export const IncidentRow = memo(
           >
             <span className="nowrap">Request</span> <span className="nowrap">follow-up</span> {selected && <Kbd>⇧F9</Kbd>}
           </button>
+          {selected && (
+            <button type="button" className="btn btn-small" aria-disabled={blocked || undefined} onClick={() => void dispatch.getState().closeIncident(incident.id)}>
+              Close incident
+            </button>
+          )}
         </div>
       </li>
     );

@@ -6,7 +6,7 @@ import { useNow } from '../hooks/useNow';
 import { secondsSince } from '../logic/format';
 import { activeConferences, ringingHandoffs } from '../logic/handoff';
 import { clinicianAction, isActivatable, isTypingTarget } from '../logic/keys';
-import { useClinician, useData, useSession, useStores } from '../state/context';
+import { useClinician, useData, useSession, useStores, useSync } from '../state/context';
 import { CautionList, Kbd } from './common';
 
 /** Incident facts for a handoff card; the incident may not have arrived yet. */
@@ -44,7 +44,7 @@ export function IncidentFacts({ incident, compact = false }: { incident: Inciden
   );
 }
 
-function RingingCard({ handoff, incident, more }: { handoff: Handoff; incident: Incident | undefined; more: number }) {
+function RingingCard({ handoff, incident, more, inConference }: { handoff: Handoff; incident: Incident | undefined; more: number; inConference: boolean }) {
   const { clinician } = useStores();
   const now = useNow(true);
   const declining = useClinician((s) => s.declining === handoff.id);
@@ -54,10 +54,11 @@ function RingingCard({ handoff, incident, more }: { handoff: Handoff; incident: 
   const acceptBusy = useClinician((s) => s.acceptBusy === handoff.id);
   const acceptRef = useRef<HTMLButtonElement>(null);
 
-  // Take focus for the Accept button, unless the clinician is typing (notes of another call).
+  // Take focus for the Accept button, unless the clinician is typing or in a conference: a
+  // second call never takes the keyboard from the one under way.
   useEffect(() => {
-    if (!isTypingTarget(document.activeElement as HTMLElement | null)) acceptRef.current?.focus();
-  }, [handoff.id]);
+    if (!inConference && !isTypingTarget(document.activeElement as HTMLElement | null)) acceptRef.current?.focus();
+  }, [handoff.id, inConference]);
 
   const secs = secondsSince(handoff.ringingAt ?? handoff.requestedAt, now);
   return (
@@ -82,7 +83,7 @@ function RingingCard({ handoff, incident, more }: { handoff: Handoff; incident: 
             onClick={() => void clinician.getState().accept(handoff.id)}
           >
             {acceptBusy ? 'Accepting…' : 'Accept'} <Kbd>A</Kbd>
-            <Kbd>Enter</Kbd>
+            {!inConference && <Kbd>Enter</Kbd>}
           </button>
           <button type="button" className="btn btn-decline" onClick={() => clinician.getState().startDecline(handoff.id)}>
             Decline <Kbd>D</Kbd>
@@ -141,11 +142,17 @@ export function RingingArea() {
   const declining = useClinician((s) => s.declining);
 
   const ringing = useMemo(() => ringingHandoffs(Object.values(handoffs)), [handoffs]);
+  const syncState = useSync((s) => s.status?.state ?? null);
+  const connection = useSync((s) => s.connection);
+  const floorLine = useSession((s) => s.info?.lines?.dispatchFloor ?? null);
+  // Offline, this console cannot know whether a call still rings or who took it, and Accept
+  // cannot reach the server: it says so instead of ringing a call it may have lost.
+  const offline = connection === 'reconnecting' || (syncState !== null && syncState !== 'online' && syncState !== 'disabled');
   const inConference = useMemo(() => activeConferences(Object.values(handoffs), userId).length > 0, [handoffs, userId]);
   const first = ringing[0];
   const incident = first ? incidents.find((i) => i.id === first.incidentId) : undefined;
 
-  const ringingId = first?.id ?? null;
+  const ringingId = offline ? null : (first?.id ?? null);
   const alert = useRef<RingAlert | null>(null);
   useEffect(() => {
     if (!ringingId) return;
@@ -184,7 +191,7 @@ export function RingingArea() {
     const action = clinicianAction(e, {
       typing: isTypingTarget(el),
       focusActivatable: isActivatable(el) && el !== document.body,
-      ringing: !!first,
+      ringing: !!first && !offline,
       declining: !!declining,
       inConference,
     });
@@ -211,7 +218,23 @@ export function RingingArea() {
           </button>
         </div>
       )}
-      {first && <RingingCard handoff={first} incident={incident} more={ringing.length - 1} />}
+      {offline && (
+        <div className="notice tone-danger offline-notice" role="alert">
+          <strong>This console is offline: it cannot take live calls right now.</strong>
+          {first && <span> A call was ringing when the link dropped; another clinician may have taken it.</span>}
+          <span>
+            {' '}
+            {floorLine ? (
+              <>
+                Dispatch floor: <span className="direct-line">{floorLine}</span>
+              </>
+            ) : (
+              'Call the dispatch floor by phone.'
+            )}
+          </span>
+        </div>
+      )}
+      {first && !offline && <RingingCard handoff={first} incident={incident} more={ringing.length - 1} inConference={inConference} />}
     </>
   );
 }

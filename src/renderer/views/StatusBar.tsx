@@ -11,10 +11,11 @@ export function StatusBar() {
   const info = useSession((s) => s.info);
   const busy = useSession((s) => s.busy);
   const presence = useData((s) => s.presence);
+  const live = useData((s) => s.live);
   const user = info?.user ?? null;
 
   const chips = useMemo(() => syncChips(status, connection), [status, connection]);
-  const clinician = useMemo(() => clinicianChip(presence, status?.state), [presence, status?.state]);
+  const clinician = useMemo(() => clinicianChip(presence, live, status?.state), [presence, live, status?.state]);
   const switchTo = user && info?.demo ? otherDemoRole(user.role) : null;
 
   return (

@@ -9,13 +9,16 @@
  *
  * Matching is deliberately simple and predictable: whole words and phrases, case- and
  * punctuation-insensitive, with an optional trailing "*" for word prefixes ("suicid*");
- * codes match by leading groups ("25" matches "25-A-1" and "25A01"). There is no negation
- * handling: "no weapons" still trips the weapons exclusion. That errs towards sending
- * responders, which is the safe side, and the dispatcher sees why.
+ * codes match by leading groups ("25" matches "25-A-1" and "25A01"). Phrases are read with
+ * negation and uncertainty in mind (./negation.ts, NegEx-style): "no weapons seen" does not
+ * trip the weapons exclusion and is listed under `ignored` with the words that decided; "may
+ * have a knife" still does, marked uncertain. Anything the scope rules cannot place is
+ * counted, which errs towards sending responders, the safe side.
  */
 import { z } from 'zod';
 import { EligibilityRulesError } from './errors';
 import type { NormalizedIncidentType } from './types';
+import { assertions, type Polarity } from './negation';
 
 export const PHRASE_FIELDS = ['type', 'notes', 'cautions'] as const;
 export type PhraseField = (typeof PHRASE_FIELDS)[number];
@@ -79,6 +82,22 @@ export interface EligibilityMatch {
   term: string;
   /** For code matches, the incident's code as sent ("25A01"). */
   value?: string;
+  /** For phrases: affirmed, or only ever mentioned uncertainly ("may have a knife"). */
+  polarity?: Exclude<Polarity, 'negated'>;
+  /** The uncertainty words when uncertain ("may have"). */
+  trigger?: string;
+}
+
+/** A mention that was not counted: every time the phrase appears, it is negated. */
+export interface IgnoredMention {
+  ruleId: string;
+  kind: 'include' | 'exclude';
+  field: PhraseField;
+  term: string;
+  /** The negation words that decided ("no", "denies", "negative for"). */
+  trigger: string;
+  /** The clause as written ("no weapons known"). */
+  context: string;
 }
 
 export interface EligibilityResult {
@@ -88,7 +107,17 @@ export interface EligibilityResult {
   reasons: string[];
   /** One line per matched exclude rule, naming what matched. */
   exclusions: string[];
+  /**
+   * One line per phrase found only in negated form, naming the words that decided:
+   * `Not counted: "weapon*" in notes — negated by “no” in “no weapons known”`.
+   */
+  ignored: string[];
   matches: EligibilityMatch[];
+}
+
+/** The `ignored` lines as an incident stores them: at most 50, and left out when there are none. */
+export function ignoredOf(r: Pick<EligibilityResult, 'ignored'>): { ignored?: string[] } {
+  return r.ignored.length ? { ignored: r.ignored.slice(0, 50).map((line) => line.slice(0, 500)) } : {};
 }
 
 /** Validates a rule file (already parsed from JSON); throws EligibilityRulesError. */
@@ -118,14 +147,16 @@ export function evaluateEligibility(incident: EligibilityInput, rules: Eligibili
   const checked = validated.has(rules) ? rules : parseEligibilityRules(rules);
   const texts = fieldTexts(incident);
   const code = incident.type?.internalCode?.trim() ?? '';
+  const ignored: IgnoredMention[] = [];
   const run = (kind: 'include' | 'exclude', list: readonly EligibilityRule[]) =>
-    list.map((rule) => ({ rule, found: matchRule(rule, kind, texts, code) })).filter((x) => x.found.length > 0);
+    list.map((rule) => ({ rule, found: matchRule(rule, kind, texts, code, ignored) })).filter((x) => x.found.length > 0);
   const included = run('include', checked.include);
   const excluded = run('exclude', checked.exclude);
   return {
     eligible: included.length > 0 && excluded.length === 0,
     reasons: included.map((x) => describe(x.rule, x.found)),
     exclusions: excluded.map((x) => describe(x.rule, x.found)),
+    ignored: ignored.map((m) => `Not counted: "${m.term}" in ${m.field} — negated by “${m.trigger}” in “${m.context}”`),
     matches: [...included, ...excluded].flatMap((x) => x.found),
   };
 }
@@ -135,6 +166,7 @@ function matchRule(
   kind: 'include' | 'exclude',
   texts: Record<PhraseField, string>,
   code: string,
+  ignored: IgnoredMention[],
 ): EligibilityMatch[] {
   const found: EligibilityMatch[] = [];
   const groups = codeGroups(code);
@@ -145,7 +177,13 @@ function matchRule(
   }
   for (const field of rule.in ?? PHRASE_FIELDS) {
     for (const p of rule.phrases ?? []) {
-      if (phraseMatches(p, texts[field])) found.push({ ruleId: rule.id, kind, field, term: p });
+      const seen = assertions(texts[field], p);
+      if (!seen.length) continue;
+      const affirmed = seen.some((a) => a.polarity === 'affirmed');
+      const unsure = seen.find((a) => a.polarity === 'uncertain');
+      if (affirmed) found.push({ ruleId: rule.id, kind, field, term: p, polarity: 'affirmed' });
+      else if (unsure) found.push({ ruleId: rule.id, kind, field, term: p, polarity: 'uncertain', trigger: unsure.trigger ?? undefined });
+      else ignored.push({ ruleId: rule.id, kind, field, term: p, trigger: seen[0].trigger ?? '', context: seen[0].context });
     }
   }
   return found;
@@ -153,18 +191,22 @@ function matchRule(
 
 /** `Reason: code 25-A-1 (rule 25), "suicid*" in notes` (at most five terms, then "…"). */
 function describe(rule: EligibilityRule, found: readonly EligibilityMatch[]): string {
-  const parts = found.map((m) => (m.field === 'internalCode' ? `code ${m.value} (rule ${m.term})` : `"${m.term}" in ${m.field}`));
+  const parts = found.map((m) =>
+    m.field === 'internalCode'
+      ? `code ${m.value} (rule ${m.term})`
+      : `"${m.term}" in ${m.field}${m.polarity === 'uncertain' ? ` (uncertain: “${m.trigger}”)` : ''}`,
+  );
   const shown = parts.slice(0, 5).join(', ') + (parts.length > 5 ? ', …' : '');
   return `${rule.reason}: ${shown}`;
 }
 
-/** Each field as one normalized string, words separated by single spaces, padded. */
+/** Each field as written, its parts on their own lines (a line ends every negation's scope). */
 function fieldTexts(incident: EligibilityInput): Record<PhraseField, string> {
   const t = incident.type ?? {};
   return {
-    type: normalizeText([t.registryText, t.internalText].filter(Boolean).join(' | ')),
-    notes: normalizeText((incident.notes ?? []).map((n) => n.text).join(' | ')),
-    cautions: normalizeText((incident.cautions ?? []).map((c) => `${c.text} | ${c.registryText ?? ''}`).join(' | ')),
+    type: [t.registryText, t.internalText].filter(Boolean).join('\n'),
+    notes: (incident.notes ?? []).map((n) => n.text).join('\n'),
+    cautions: (incident.cautions ?? []).map((c) => `${c.text}\n${c.registryText ?? ''}`).join('\n'),
   };
 }
 
@@ -177,11 +219,6 @@ export function normalizeText(s: string): string {
   return ` ${words.join(' ')} `;
 }
 
-function phraseMatches(phrase: string, haystack: string): boolean {
-  const prefix = phrase.endsWith('*');
-  const needle = normalizeText(prefix ? phrase.slice(0, -1) : phrase).trimEnd();
-  return haystack.includes(prefix ? needle : `${needle} `);
-}
 
 /**
  * "25-A-1", "25A01", "25 a 1" → ["25", "A", "1"]: digit and letter runs, leading zeros

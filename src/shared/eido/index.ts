@@ -29,6 +29,7 @@ export {
 } from './update';
 export {
   evaluateEligibility,
+  ignoredOf,
   parseEligibilityRules,
   EligibilityRulesSchema,
   PHRASE_FIELDS,

@@ -6,7 +6,7 @@
  */
 import { sha256Hex } from '../directory/hash';
 import type { Incident } from '../entities';
-import { evaluateEligibility, parseEligibilityRules, type EligibilityResult, type EligibilityRules } from './eligibility';
+import { evaluateEligibility, ignoredOf, parseEligibilityRules, type EligibilityResult, type EligibilityRules } from './eligibility';
 import { isNewer } from './update';
 import { DEFAULT_ELIGIBILITY_RULES } from './default-rules';
 import type { NormalizedEidoIncident, NormalizedLocation } from './types';
@@ -92,7 +92,9 @@ export function eidoIncidentFields(n: NormalizedEidoIncident, eligibility: Eligi
     callerName: caller ? cut(caller, MAX.caller) : null,
     notes: notes ? cutEnd(notes, MAX.notes) : null,
     cautions: n.cautions.length ? n.cautions.map((c) => ({ text: cut(c.text || c.registryText || 'Caution', MAX.caution), ...(c.severity ? { severity: c.severity } : {}) })) : null,
-    eligibility: eligibility ? { eligible: eligibility.eligible, reasons: eligibility.reasons, exclusions: eligibility.exclusions } : null,
+    eligibility: eligibility
+      ? { eligible: eligibility.eligible, reasons: eligibility.reasons, exclusions: eligibility.exclusions, ...ignoredOf(eligibility) }
+      : null,
     eidoRaw: n.raw,
     eidoUpdatedAt: n.lastUpdated,
     updatedAt: opts.receivedAt,

@@ -30,6 +30,12 @@ export const SERVER_METHOD_CAPABILITY = {
   'handoff.decline': 'handoff.answer',
   'handoff.complete': 'handoff.answer',
   'presence.set': 'presence.set',
+  /**
+   * Whether a person is at this console (a window of it is open). Handled by the hub itself: a
+   * console that says it is unattended no longer counts as an answerer. A console that never
+   * says counts as attended (a core without windows, or an older version).
+   */
+  'presence.attend': 'sync',
 } as const satisfies Record<string, Capability>;
 export type ServerMethod = keyof typeof SERVER_METHOD_CAPABILITY;
 export const SERVER_METHODS = Object.keys(SERVER_METHOD_CAPABILITY) as [ServerMethod, ...ServerMethod[]];
@@ -46,7 +52,21 @@ export const WireError = z.object({ code: z.string(), message: z.string(), detai
 
 // A plain union: two `res` shapes share the discriminator value, which discriminatedUnion refuses.
 export const ServerMessage = z.union([
-  z.object({ t: z.literal('hello'), serverTime: z.number(), cursor: z.number().int(), user: User, maxDriftMs: z.number() }),
+  z.object({
+    t: z.literal('hello'),
+    serverTime: z.number(),
+    cursor: z.number().int(),
+    user: User,
+    maxDriftMs: z.number(),
+    /** The server pings this often; a console that hears nothing for three of them treats the link as cut. */
+    heartbeatMs: z.number().int().positive().optional(),
+  }),
+  /**
+   * Who a live handoff would ring right now (the hub's answerers: connected, answering pings,
+   * attended), sent after `hello` and whenever it changes. The same set the server checks
+   * before it rings, so a console can say exactly what F9 would do.
+   */
+  z.object({ t: z.literal('answerers'), users: z.array(z.object({ id: z.string(), name: z.string() })).max(1000) }),
   z.object({ t: z.literal('poke'), cursor: z.number().int() }),
   /**
    * A live handoff started ringing: sent at once to every clinician console, ahead of the
@@ -85,6 +105,7 @@ export const SyncReportParams = z.object({
     .max(100),
 });
 export const PresenceSetParams = z.object({ status: PresenceStatus });
+export const PresenceAttendParams = z.object({ attended: z.boolean() });
 export const PullParams = z.object({
   cursor: z.number().int().nonnegative(),
   limit: z.number().int().min(1).max(5000).default(1000),

@@ -41,6 +41,34 @@ const PENDING_COMPLETIONS = 'pendingCompletions';
 /** Completions the server refused when they were retried: kept, never dropped (see recordCompletionProblem). */
 const REFUSED_COMPLETIONS = 'refusedCompletions';
 
+/** Who a caller is to the person, when the call-taker wrote it: "Sam (roommate)", "Jordan M. - sister". */
+const RELATION = /\b(roommate|room mate|sister|brother|mother|mom|father|dad|parent|son|daughter|wife|husband|partner|spouse|boyfriend|girlfriend|friend|neighbou?r|coworker|co-worker|colleague|landlord|teacher|counselor|counsellor|clerk|staff|manager|security|guard|bystander|passer-?by|witness|caseworker|case worker|nurse|doctor|officer|aunt|uncle|cousin|grand(?:mother|father|ma|pa|parent)|relative|family|caregiver|employer)\b/i;
+
+/**
+ * The person's name from the caller's, only when the caller is the person: a caller named with
+ * a relation ("Sam (roommate)") is someone else calling about them, so the case is not named
+ * after the caller.
+ */
+export function personFromCaller(callerName: string | null | undefined): string | null {
+  const name = callerName?.trim();
+  if (!name || RELATION.test(name) || /\(.*\)/.test(name)) return null;
+  return name;
+}
+
+/** The dispatcher's facts, one per line, for the case timeline. */
+function dispatchSummary(incident: Incident | null | undefined, h: Handoff): string | null {
+  if (!incident) return h.note ? `From dispatch: ${h.note}` : null;
+  const lines = [
+    `From dispatch (${incident.number}): ${incident.type}`,
+    `Location: ${incident.location}`,
+    incident.callerName ? `Caller: ${incident.callerName}${incident.callbackNumber ? ` · ${incident.callbackNumber}` : ''}` : incident.callbackNumber ? `Callback: ${incident.callbackNumber}` : null,
+    incident.cautions?.length ? `Cautions: ${incident.cautions.map((c) => c.text).join('; ')}` : null,
+    incident.notes ? `Dispatcher notes: ${incident.notes}` : null,
+    h.note ? `Note to the clinician: ${h.note}` : null,
+  ];
+  return lines.filter(Boolean).join('\n');
+}
+
 export function handoffService(ctx: CoreContext, hooks: HandoffHooks = {}) {
   const local = () => ctx.sync === null;
 
@@ -93,7 +121,7 @@ export function handoffService(ctx: CoreContext, hooks: HandoffHooks = {}) {
           personId,
           at,
           person: {
-            name: personName || incident?.callerName || `Caller at ${incident?.location ?? 'unknown location'}`,
+            name: personName || personFromCaller(incident?.callerName) || `Person at ${incident?.location ?? 'unknown location'}`,
             phones: incident?.callbackNumber ? [incident.callbackNumber] : null,
             address: incident?.location ?? null,
             safetyFlags: incident?.cautions?.map((c) => c.text) ?? null,
@@ -116,6 +144,19 @@ export function handoffService(ctx: CoreContext, hooks: HandoffHooks = {}) {
         body: { handoffId: h.id, incidentId: h.incidentId, mode: h.mode, outcome, requestedBy: h.requestedByName, acceptedAt: h.acceptedAt },
         corrects: null,
       });
+      // What the dispatcher knew goes into the case as it was on screen: who called, their notes, cautions.
+      const fromDispatch = dispatchSummary(incident, h);
+      if (fromDispatch) {
+        ctx.store.write('case_event', newId('evt'), {
+          caseId,
+          at: at.toISOString(),
+          kind: 'note',
+          authorId: user.id,
+          authorName: user.name,
+          body: { text: fromDispatch, source: 'dispatch' },
+          corrects: null,
+        });
+      }
       if (notes.trim()) {
         ctx.store.write('case_event', newId('evt'), {
           caseId,

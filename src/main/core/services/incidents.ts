@@ -1,6 +1,6 @@
 import { RpcError, type NewIncident } from '../../../shared/contract';
 import type { Incident } from '../../../shared/entities';
-import { manualEligibility } from '../../../shared/eido';
+import { ignoredOf, manualEligibility } from '../../../shared/eido';
 import { newId } from '../store/replica';
 import { recentIncidents } from '../store/queries/incidents';
 import { requireUser, type CoreContext } from '../context';
@@ -18,7 +18,16 @@ export function incidentService(ctx: CoreContext) {
 
   function eligibilityOf(i: Pick<Incident, 'type' | 'notes'> & { cautions?: Incident['cautions'] }): Incident['eligibility'] {
     const r = manualEligibility(i, ctx.config.eligibilityRules);
-    return { eligible: r.eligible, reasons: r.reasons, exclusions: r.exclusions };
+    return { eligible: r.eligible, reasons: r.reasons, exclusions: r.exclusions, ...ignoredOf(r) };
+  }
+
+  /** A priority is one of the ECC's codes; anything else is refused with the codes to choose from. */
+  function checkPriority(priority: string | undefined): void {
+    if (!priority) return;
+    const codes = ctx.config.priorityCodes;
+    if (codes.includes(priority)) return;
+    const message = `Priority must be one of this center’s codes: ${codes.join(', ')}`;
+    throw new RpcError('bad_request', message, [{ path: ['priority'], message }]);
   }
 
   return {
@@ -28,6 +37,7 @@ export function incidentService(ctx: CoreContext) {
 
     create(input: NewIncident): Incident {
       const user = requireUser(ctx);
+      checkPriority(input.priority);
       const at = ctx.now().toISOString();
       const id = newId('inc');
       ctx.store.transaction(() => {
@@ -57,6 +67,7 @@ export function incidentService(ctx: CoreContext) {
     update(id: string, patch: Partial<NewIncident> & { status?: 'open' | 'closed' }): Incident {
       const current = ctx.store.read<Incident>('incident', id);
       if (!current) throw new RpcError('not_found', `No incident ${id}`);
+      checkPriority(patch.priority);
       const fields: Record<string, unknown> = { updatedAt: ctx.now().toISOString() };
       for (const [k, v] of Object.entries(patch)) if (v !== undefined) fields[k] = v === '' ? null : v;
       // A hand-entered incident is screened again when its type or notes change (CAD's own are screened at intake).

@@ -35,6 +35,11 @@ export interface SyncClientOptions {
   onRemoteOps: (ops: LoggedOp[]) => void;
   /** The server says a live handoff is ringing (ahead of the change log). */
   onRing?: (handoff: Handoff) => void;
+  /**
+   * Who a live handoff would ring now, as the server sees it; null when this console cannot
+   * know (the link is down or not yet up).
+   */
+  onAnswerers?: (users: { id: string; name: string }[] | null) => void;
   onStatus: (status: SyncStatus) => void;
   now?: () => number;
   pushBatch?: number;
@@ -79,6 +84,12 @@ export class SyncClient {
   private lastFailure: string | null = null;
   /** A failed push or pull is tried again after a backoff, while the link stays up. */
   private retryTimer: NodeJS.Timeout | null = null;
+  /** performance.now() when the server was last heard from (a ping or any message). */
+  private heardAt = 0;
+  private heartbeatMs = 0;
+  private watchdog: NodeJS.Timeout | null = null;
+  /** Whether a person is at this console; null until a shell says (then it is told to the server). */
+  private attended: boolean | null = null;
 
   constructor(private readonly opts: SyncClientOptions) {
     this.now = opts.now ?? Date.now;
@@ -277,6 +288,8 @@ export class SyncClient {
     this.retryTimer = null;
     this.ws?.terminate();
     this.ws = null;
+    this.stopWatchdog();
+    this.opts.onAnswerers?.(null);
     this.failPending(new RpcError('unavailable', 'Signed out'));
     this.setStatus({ state: 'offline' });
   }
@@ -295,7 +308,13 @@ export class SyncClient {
     });
     this.ws = ws;
     this.linked = false;
-    ws.on('message', (data) => this.onMessage(ws, textOf(data)));
+    ws.on('message', (data) => {
+      if (this.ws === ws) this.heardAt = performance.now();
+      this.onMessage(ws, textOf(data));
+    });
+    ws.on('ping', () => {
+      if (this.ws === ws) this.heardAt = performance.now();
+    });
     ws.on('close', (code, reason) => {
       // The server ended this session (signed out elsewhere, revoked, user disabled, workstation
       // revoked): say so, and stop knocking with a token it no longer accepts.
@@ -323,6 +342,8 @@ export class SyncClient {
     this.ws = null;
     const wasLinked = this.linked;
     this.linked = false;
+    this.stopWatchdog();
+    this.opts.onAnswerers?.(null);
     this.failPending(new RpcError('unavailable', 'Connection to the sync server was lost'));
     if (this.stopped) return;
     // A link that keeps dropping after hello (a message too large, a server that fails every
@@ -364,7 +385,11 @@ export class SyncClient {
       if (this.failures >= FAILING_AFTER) this.setStatus({ state: 'failing' });
       else this.setStatus({ state: 'online', error: null });
       void this.endPendingSessions();
+      this.startWatchdog(ws, msg.heartbeatMs ?? 0);
+      this.sendAttended();
       void this.syncNow();
+    } else if (msg.t === 'answerers') {
+      this.opts.onAnswerers?.(msg.users);
     } else if (msg.t === 'ring') {
       this.opts.onRing?.(msg.handoff);
     } else if (msg.t === 'poke') {
@@ -377,6 +402,43 @@ export class SyncClient {
       if (msg.ok) p.resolve(msg.r);
       else p.reject(new RpcError(toRpcCode(msg.e.code), msg.e.message, msg.e.details));
     }
+  }
+
+  /**
+   * A link cut without a close (a cable pulled, a VPN dropped) shows only as silence: the server
+   * pings every `heartbeatMs`, and three of them unheard means the link is gone. Closing it
+   * here makes the console say it is offline and reconnect, instead of trusting a dead socket.
+   */
+  private startWatchdog(ws: WebSocket, heartbeatMs: number): void {
+    this.stopWatchdog();
+    this.heartbeatMs = heartbeatMs;
+    this.heardAt = performance.now();
+    if (heartbeatMs <= 0) return;
+    this.watchdog = setInterval(() => {
+      if (this.ws !== ws) return this.stopWatchdog();
+      if (performance.now() - this.heardAt > this.heartbeatMs * 3) {
+        this.stopWatchdog();
+        ws.terminate();
+      }
+    }, Math.max(250, Math.min(1000, heartbeatMs / 2)));
+    this.watchdog.unref?.();
+  }
+
+  private stopWatchdog(): void {
+    if (this.watchdog) clearInterval(this.watchdog);
+    this.watchdog = null;
+  }
+
+  /** Whether someone is at this console (a window is open); told to the server now and on every reconnect. */
+  setAttended(attended: boolean): void {
+    if (this.attended === attended) return;
+    this.attended = attended;
+    this.sendAttended();
+  }
+
+  private sendAttended(): void {
+    if (this.attended === null || !this.isOnline()) return;
+    this.rpc('presence.attend', { attended: this.attended }).catch(() => undefined); // sent again on reconnect
   }
 
   isOnline(): boolean {
