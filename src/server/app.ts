@@ -14,6 +14,7 @@ import { EidoIntake, registerEidoRoutes } from './eido';
 import { loadEligibilityRules as loadSharedEligibilityRules, type EligibilityRules } from '../shared/eido';
 import { ServerError } from './errors';
 import { HandoffArbiter } from './handoff';
+import { ReportFold } from './report';
 import { Hub, RawJson, type MethodHandler } from './socket';
 import { SqliteStorage } from './storage/sqlite';
 import type { ServerStorage } from './storage/types';
@@ -138,6 +139,7 @@ export async function createSyncServer(config: SyncServerConfig): Promise<SyncSe
       if (outcome.gap) throw outcome.gap;
       return outcome.response;
     };
+    const reports = new ReportFold(storage);
     const methods: Record<ServerMethod, MethodHandler> = {
       push,
       pull: async (caller, p) => new RawJson(await sync.pullJson(caller, p)),
@@ -151,6 +153,7 @@ export async function createSyncServer(config: SyncServerConfig): Promise<SyncSe
       'handoff.decline': (caller, p) => arb.decline(caller.user, p),
       'handoff.complete': (caller, p) => arb.complete(caller.user, p),
       'presence.set': (caller, p) => arb.setPresenceStatus(caller.user, p),
+      'report.program': (_caller, p) => reports.report(p, new Date(now())),
     };
     const cursor = () => storage.transaction((tx) => tx.getCursor(), { readOnly: true });
 

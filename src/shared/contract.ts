@@ -20,6 +20,7 @@ import {
 } from './entities';
 import { CONTACT_CHANNELS, CONTACT_OUTCOMES } from './caseload';
 import { ResourceService } from './directory/types';
+import { ReportQuery, ReportSchema } from './report/measures';
 
 /**
  * The one contract between the UI and the workstation core. Each request names its input
@@ -353,6 +354,9 @@ export const requests = {
   'directory.search': req(DirectoryQuery, z.object({ rows: z.array(DirectoryHit), total: z.number().int(), size: z.number().int() }), 'directory.read'),
   'directory.get': req(byId, DirectoryEntry, 'directory.read'),
   'directory.facets': req(z.object({}), DirectoryFacets, 'directory.read'),
+  'report.own': req(ReportQuery, ReportSchema, 'report.own'),
+  'report.program': req(ReportQuery, ReportSchema, 'report.program'),
+
   'directory.import': req(z.object({ dir: z.string().trim().min(1, 'Name the folder').max(1000) }), DirectoryImportReport, 'directory.import'),
 } satisfies Record<string, RequestDef>;
 

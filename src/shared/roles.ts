@@ -35,6 +35,10 @@ export const POLICY = {
   'clinical.write': { roles: ['clinician', 'supervisor'], does: 'change clinical records' },
   'directory.read': { roles: ['dispatcher', 'clinician', 'supervisor', 'admin'], does: 'search the service directory' },
   'directory.import': { roles: ['clinician', 'supervisor', 'admin'], does: 'import the service directory' },
+  /** One's own program figures (calls taken, follow-ups, referrals), from one's own console, offline too. */
+  'report.own': { roles: ['clinician', 'supervisor'], does: 'see their own program figures' },
+  /** The whole ECC's program figures from the server: aggregates only, never a name, note or phone number. */
+  'report.program': { roles: ['supervisor', 'admin'], does: 'see the program dashboard' },
 } as const satisfies Record<string, Grant>;
 
 export type Capability = keyof typeof POLICY;

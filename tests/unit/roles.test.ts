@@ -53,6 +53,9 @@ const REQUEST_ROLES_BEFORE: Record<RequestName, Role[]> = {
   'directory.get': ALL,
   'directory.facets': ALL,
   'directory.import': ['clinician', 'supervisor', 'admin'],
+  // Issue 18: one's own figures on one's console; the ECC's, aggregates only, for those who run the program.
+  'report.own': CLINICAL,
+  'report.program': ['supervisor', 'admin'],
 };
 
 /** Entity writers and receivers before the table (entities.ts's writer lists and roleMayReceive). */

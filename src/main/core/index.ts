@@ -15,6 +15,7 @@ import { incidentService } from './services/incidents';
 import { handoffService } from './services/handoffs';
 import { caseService } from './services/cases';
 import { caseloadService } from './services/caseload';
+import { reportService } from './services/report';
 import { directoryService } from './services/directory';
 import {
   CadOutcomeSender,
@@ -109,6 +110,7 @@ export async function createCore(config: CoreConfig) {
   const cases = caseService(ctx);
   const caseload = caseloadService(ctx);
   const directory = directoryService(ctx);
+  const reports = reportService(ctx);
 
   store.onChange((entities) => {
     emit('data.changed', { entities: [...entities] });
@@ -220,6 +222,8 @@ export async function createCore(config: CoreConfig) {
     'directory.get': (i) => directory.get(i.id),
     'directory.facets': () => directory.facets(),
     'directory.import': (i) => directory.importPackage(i.dir),
+    'report.own': (i) => reports.own(i),
+    'report.program': (i) => reports.program(i),
   };
   const dispatch = createRouter(handlers);
 

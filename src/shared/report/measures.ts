@@ -446,3 +446,14 @@ export function chartTable(r: Report, chart: ChartDef): ReportTable {
 export function reportTables(r: Report): ReportTable[] {
   return CHARTS.map((c) => chartTable(r, c));
 }
+
+/** A report as it crosses the wire (server → console → UI). */
+export const ReportSchema = z.object({
+  query: ReportQuery,
+  scope: z.enum(['ecc', 'own']),
+  generatedAt: z.string(),
+  buckets: z.array(z.string()),
+  series: z.record(z.enum(MEASURE_IDS as [MeasureId, ...MeasureId[]]), z.array(z.number().nullable())),
+  totals: z.record(z.enum(MEASURE_IDS as [MeasureId, ...MeasureId[]]), z.number().nullable()),
+  suppressed: z.boolean(),
+});

@@ -27,6 +27,7 @@ export const SERVER_METHOD_CAPABILITY = {
   'handoff.decline': 'handoff.answer',
   'handoff.complete': 'handoff.answer',
   'presence.set': 'presence.set',
+  'report.program': 'report.program',
 } as const satisfies Record<string, Capability>;
 export type ServerMethod = keyof typeof SERVER_METHOD_CAPABILITY;
 export const SERVER_METHODS = Object.keys(SERVER_METHOD_CAPABILITY) as [ServerMethod, ...ServerMethod[]];
