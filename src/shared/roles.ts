@@ -59,16 +59,18 @@ export function refusal(role: Role, capability: Capability): string {
   return `A ${role} may not ${POLICY[capability].does}`;
 }
 
-/** The console's screens, each shown to the roles holding its capability, in this order. */
+/** The console's screens, each shown to the roles holding its capability (or any of them), in this order. */
 export const CONSOLE_VIEWS = {
   dispatch: 'handoff.request',
   clinician: 'handoff.answer',
   caseload: 'clinical.read',
-} as const satisfies Record<string, Capability>;
+  /** Program figures: one's own, the ECC's, or both. */
+  reports: ['report.own', 'report.program'],
+} as const satisfies Record<string, Capability | readonly Capability[]>;
 export type ConsoleView = keyof typeof CONSOLE_VIEWS;
 
 export function consoleViewsFor(role: Role | null | undefined): ConsoleView[] {
-  return (Object.keys(CONSOLE_VIEWS) as ConsoleView[]).filter((view) => may(role, CONSOLE_VIEWS[view]));
+  return (Object.keys(CONSOLE_VIEWS) as ConsoleView[]).filter((view) => [CONSOLE_VIEWS[view]].flat().some((c) => may(role, c)));
 }
 
 /** The screen a console opens on after sign-in. */

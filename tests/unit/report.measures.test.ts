@@ -185,6 +185,13 @@ describe('program measures, worked by hand', () => {
     expect(own.scope).toBe('own');
   });
 
+  it('a week cut by the range is labelled by its first day in the range', () => {
+    const cut = computeReport(facts, ReportQuery.parse({ from: '2026-03-04', to: '2026-03-10', grain: 'week', zone: ZONE }), NOW);
+    expect(cut.buckets).toEqual(['2026-03-04', '2026-03-09']);
+    // From the 4th: the declined call, the unanswered, the cancelled and the Sunday-night one.
+    expect(cut.series.conferenced).toEqual([4, 2]);
+  });
+
   it('days and months', () => {
     const days = computeReport(facts, ReportQuery.parse({ ...weeks, grain: 'day' }), NOW);
     expect(days.buckets).toHaveLength(14);

@@ -98,12 +98,12 @@ describe('the policy table', () => {
     expect(now).toEqual(ENTITY_ROLES_BEFORE);
   });
 
-  it('shows each role the screens it had: dispatch, live calls, caseload', () => {
+  it('shows each role the screens it had: dispatch, live calls, caseload; and program figures to those who hold them', () => {
     expect(Object.fromEntries(ROLES.map((r) => [r, consoleViewsFor(r)]))).toEqual({
       dispatcher: ['dispatch'],
-      clinician: ['clinician', 'caseload'],
-      supervisor: ['dispatch', 'clinician', 'caseload'],
-      admin: ['dispatch'],
+      clinician: ['clinician', 'caseload', 'reports'],
+      supervisor: ['dispatch', 'clinician', 'caseload', 'reports'],
+      admin: ['dispatch', 'reports'],
     });
     expect(consoleViewsFor(null)).toEqual([]);
     expect(Object.fromEntries([...ROLES, null].map((r) => [String(r), defaultConsoleView(r)]))).toEqual({

@@ -1,4 +1,5 @@
-import { stringify } from 'csv-stringify/sync';
+// The browser build: it carries its own Buffer, so the same code runs in the renderer and in Node.
+import { stringify } from 'csv-stringify/browser/esm/sync';
 import { MEASURES, SUPPRESSION_NOTE, type Report, type ReportTable } from './measures';
 
 /**

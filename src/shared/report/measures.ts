@@ -177,7 +177,7 @@ export interface Report {
   /** Whose figures: the whole ECC, or one clinician's own. */
   scope: 'ecc' | 'own';
   generatedAt: string;
-  /** Each bucket's first day (YYYY-MM-DD; YYYY-MM for months). */
+  /** Each bucket's first day in the range (YYYY-MM-DD; YYYY-MM for months). */
   buckets: string[];
   series: Record<MeasureId, Cell[]>;
   totals: Record<MeasureId, Cell>;
@@ -203,8 +203,10 @@ export function bucketsOf(q: ReportQuery): Buckets {
   const starts: number[] = [];
   let t = first.startOf(unit === 'week' ? 'week' : unit);
   while (t < end) {
-    labels.push(unit === 'month' ? t.toFormat('yyyy-MM') : t.toISODate()!);
-    starts.push(Math.max(t.toMillis(), first.toMillis()));
+    // A week or month cut by the range is labelled by the first day it counts.
+    const start = t < first ? first : t;
+    labels.push(unit === 'month' ? start.toFormat('yyyy-MM') : start.toISODate()!);
+    starts.push(start.toMillis());
     t = t.plus({ [`${unit}s`]: 1 });
   }
   starts.push(end.toMillis());
