@@ -21,6 +21,7 @@ import {
 import { CONTACT_CHANNELS, CONTACT_OUTCOMES } from './caseload';
 import { ResourceService } from './directory/types';
 import { ReportQuery, ReportSchema } from './report/measures';
+import { SafetyPlan } from './safety-plan';
 
 /**
  * The one contract between the UI and the workstation core. Each request names its input
@@ -349,6 +350,8 @@ export const requests = {
     Case,
     'clinical.write',
   ),
+  /** A new version of the case's safety plan, on its timeline (offline too, as every case write). */
+  'case.safetyPlan': req(z.object({ caseId: caseRef, plan: SafetyPlan }), CaseEvent, 'clinical.write'),
   'case.close': req(z.object({ caseId: caseRef, reason: z.string().trim().min(1, 'Give a reason for closing').max(500) }), Case, 'clinical.write'),
 
   'directory.search': req(DirectoryQuery, z.object({ rows: z.array(DirectoryHit), total: z.number().int(), size: z.number().int() }), 'directory.read'),

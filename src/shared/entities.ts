@@ -133,6 +133,8 @@ export const CaseEventKind = z.enum([
   'consent',
   'handoff',
   'correction',
+  /** A version of the case's Stanley–Brown safety plan (shared/safety-plan.ts). */
+  'safety_plan',
 ]);
 export const CaseEvent = z.object({
   id,

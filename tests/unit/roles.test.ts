@@ -49,6 +49,7 @@ const REQUEST_ROLES_BEFORE: Record<RequestName, Role[]> = {
   'case.correct': CLINICAL,
   'case.update': CLINICAL,
   'case.close': CLINICAL,
+  'case.safetyPlan': CLINICAL,
   'directory.search': ALL,
   'directory.get': ALL,
   'directory.facets': ALL,

@@ -218,6 +218,7 @@ export async function createCore(config: CoreConfig) {
     'case.correct': (i) => caseload.correct(i),
     'case.update': (i) => caseload.update(i),
     'case.close': (i) => caseload.close(i),
+    'case.safetyPlan': (i) => caseload.safetyPlan(i),
     'directory.search': (i) => directory.search(i),
     'directory.get': (i) => directory.get(i.id),
     'directory.facets': () => directory.facets(),

@@ -22,6 +22,8 @@ import {
   type CssrsRisk,
 } from '../../../shared/instruments';
 import { newId } from '../store/replica';
+import { caseTimeline } from '../store/queries/cases';
+import { safetyPlanProblem, type SafetyPlan } from '../../../shared/safety-plan';
 import { cachedUserName } from '../store/queries/users';
 import { requireUser, type CoreContext } from '../context';
 import { DEMO_USERS } from './session';
@@ -319,6 +321,21 @@ export function caseloadService(ctx: CoreContext) {
         audit('case.update', c, { fields: Object.keys(changes) });
       });
       return loadCase(c.id);
+    },
+
+    /** A new version of the safety plan: the whole plan, numbered after the case's last one. */
+    safetyPlan(input: { caseId: string; plan: SafetyPlan }): CaseEvent {
+      const c = openCase(input.caseId, 'change its safety plan');
+      const problem = safetyPlanProblem(input.plan);
+      if (problem) throw new RpcError('bad_request', problem);
+      const id = ctx.store.transaction(() => {
+        const version = caseTimeline(ctx.store.reads, c.id).filter((e) => e.kind === 'safety_plan').length + 1;
+        const evt = append(c, 'safety_plan', { version, ...input.plan });
+        touch(c.id);
+        audit('case.safety_plan', c, { version });
+        return evt;
+      });
+      return event(id);
     },
 
     close(input: { caseId: string; reason: string }): Case {
