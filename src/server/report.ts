@@ -1,7 +1,7 @@
 import type { EntityName } from '../shared/entities';
 import { mergeOp, type RowState } from '../shared/sync/merge';
-import { computeReport, ReportQuery, type EventFact, type Report, type ReportFacts } from '../shared/report/measures';
-import { caseFacts, eventFact, followUpFact, handoffFact, type CaseRow, type EventRow, type HandoffRow, type TaskRow } from '../shared/report/rows';
+import { computeReport, ReportQuery, type CaseFact, type EventFact, type FollowUpFact, type HandoffFact, type Report, type ReportFacts } from '../shared/report/measures';
+import { eventFact, followUpFact, handoffFact, type EventRow, type HandoffRow, type TaskRow } from '../shared/report/rows';
 import { describeZodIssues, ServerError } from './errors';
 import type { ServerStorage } from './storage/types';
 
@@ -30,10 +30,15 @@ function pick(fields: Record<string, unknown>, keep: readonly string[]): Record<
 
 export class ReportFold {
   private cursor = 0;
+  /** Merged rows of the mutable entities (their kept fields only), and each one's fact. */
   private readonly rows = { handoff: new Map<string, RowState>(), case: new Map<string, RowState>(), task: new Map<string, RowState>() };
+  private readonly handoffs = new Map<string, HandoffFact>();
+  private readonly followUps = new Map<string, FollowUpFact>();
+  private readonly cases = new Map<string, { personId: string; ownerId: string | null; createdAt: number }>();
+  /** Each person's first case: a case opened after it is a repeat. Rebuilt when a case moves. */
+  private firstCase: Map<string, number> | null = new Map();
   /** Timeline events are written once: the earliest HLC wins, as in mergeOp. */
   private readonly events = new Map<string, { hlc: string; fact: EventFact | null }>();
-  private facts: ReportFacts | null = null;
   private refreshing: Promise<void> | null = null;
 
   constructor(private readonly storage: ServerStorage) {}
@@ -48,7 +53,6 @@ export class ReportFold {
           this.apply(entity, id, hlc, JSON.parse(json) as Record<string, unknown>);
           this.cursor = cursor;
         }
-        if (page.length > 0) this.facts = null;
         if (page.length < PAGE) return;
       }
     };
@@ -68,30 +72,55 @@ export class ReportFold {
     }
     const keep = KEEP[entity];
     if (!keep) return;
-    const map = this.rows[entity as keyof typeof this.rows];
     const kept = pick(fields, keep);
-    if (Object.keys(kept).length === 0 && map.has(id)) return;
-    map.set(id, mergeOp(entity, map.get(id) ?? null, hlc, kept).state);
+    if (Object.keys(kept).length === 0) return;
+    const map = this.rows[entity as keyof typeof this.rows];
+    const state = mergeOp(entity, map.get(id) ?? null, hlc, kept).state;
+    map.set(id, state);
+    const data = state.data;
+    if (entity === 'handoff') {
+      const f = handoffFact(data as unknown as HandoffRow);
+      if (f) this.handoffs.set(id, f);
+      else this.handoffs.delete(id);
+    } else if (entity === 'task') {
+      const f = followUpFact(data as unknown as TaskRow);
+      if (f) this.followUps.set(id, f);
+      else this.followUps.delete(id);
+    } else {
+      const createdAt = typeof data.createdAt === 'string' ? Date.parse(data.createdAt) : NaN;
+      const before = this.cases.get(id);
+      if (typeof data.personId !== 'string' || Number.isNaN(createdAt)) {
+        this.cases.delete(id);
+        if (before) this.firstCase = null;
+        return;
+      }
+      const now = { personId: data.personId, ownerId: (data.ownerId as string | null) ?? null, createdAt };
+      this.cases.set(id, now);
+      if (before && (before.personId !== now.personId || before.createdAt !== now.createdAt)) this.firstCase = null;
+      else if (this.firstCase) {
+        const first = this.firstCase.get(now.personId);
+        if (first === undefined || createdAt < first) this.firstCase.set(now.personId, createdAt);
+      }
+    }
   }
 
-  private currentFacts(): ReportFacts {
-    if (this.facts) return this.facts;
-    const handoffs = [];
-    for (const s of this.rows.handoff.values()) {
-      const f = handoffFact(s.data as unknown as HandoffRow);
-      if (f) handoffs.push(f);
+  private firstCases(): Map<string, number> {
+    if (this.firstCase) return this.firstCase;
+    const first = new Map<string, number>();
+    for (const c of this.cases.values()) {
+      const f = first.get(c.personId);
+      if (f === undefined || c.createdAt < f) first.set(c.personId, c.createdAt);
     }
-    const followUps = [];
-    for (const s of this.rows.task.values()) {
-      const f = followUpFact(s.data as unknown as TaskRow);
-      if (f) followUps.push(f);
-    }
-    const caseRows: CaseRow[] = [];
-    for (const s of this.rows.case.values()) if (typeof s.data.personId === 'string') caseRows.push(s.data as unknown as CaseRow);
-    const events: EventFact[] = [];
-    for (const e of this.events.values()) if (e.fact) events.push(e.fact);
-    this.facts = { handoffs, cases: caseFacts(caseRows), followUps, events };
-    return this.facts;
+    return (this.firstCase = first);
+  }
+
+  private *caseFacts(): Generator<CaseFact> {
+    const first = this.firstCases();
+    for (const c of this.cases.values()) yield { ownerId: c.ownerId, createdAt: c.createdAt, repeat: c.createdAt > first.get(c.personId)! };
+  }
+
+  private *eventFacts(): Generator<EventFact> {
+    for (const e of this.events.values()) if (e.fact) yield e.fact;
   }
 
   /** The report for a query: the fold brought up to date first. */
@@ -99,6 +128,7 @@ export class ReportFold {
     const parsed = ReportQuery.safeParse(params);
     if (!parsed.success) throw new ServerError('bad_request', `Invalid report query: ${describeZodIssues(parsed.error.issues)}`);
     await this.refresh();
-    return computeReport(this.currentFacts(), parsed.data, now, 'ecc');
+    const facts: ReportFacts = { handoffs: this.handoffs.values(), cases: this.caseFacts(), followUps: this.followUps.values(), events: this.eventFacts() };
+    return computeReport(facts, parsed.data, now, 'ecc');
   }
 }

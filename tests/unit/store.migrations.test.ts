@@ -31,7 +31,7 @@ describe('case store migrations', () => {
   it('upgrades a baseline store through a later migration and keeps its rows', () => {
     const file = fresh();
     const key = randomKey();
-    const v1 = openStore(file, { key });
+    const v1 = openStore(file, { key, migrations: MIGRATIONS.slice(0, 1) });
     expect(v1.pragma('user_version', { simple: true })).toBe(1);
     v1.prepare("INSERT INTO person(id, name) VALUES ('p1', 'Ada Upgrade')").run();
     v1.prepare("INSERT INTO case_file(id, personId, status, dueAt) VALUES ('c1', 'p1', 'open', '2026-01-01T00:00:00Z')").run();
@@ -39,14 +39,14 @@ describe('case store migrations', () => {
 
     // A test-only next migration, as a real one would come: a column, an index, a backfill.
     const next = {
-      version: 2,
+      version: SCHEMA_VERSION + 1,
       name: 'case pronouns',
       sql: `ALTER TABLE person ADD COLUMN pronouns TEXT;
             CREATE INDEX person_pronouns ON person(pronouns);
             UPDATE person SET pronouns = 'she/her' WHERE id = 'p1';`,
     };
     const db = openStore(file, { key, migrations: [...MIGRATIONS, next] });
-    expect(db.pragma('user_version', { simple: true })).toBe(2);
+    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION + 1);
     expect(db.prepare("SELECT name, pronouns FROM person WHERE id = 'p1'").get()).toEqual({ name: 'Ada Upgrade', pronouns: 'she/her' });
     // The baseline's triggers still index the case it already held.
     expect(db.prepare("SELECT caseId, status FROM case_search_doc WHERE caseId = 'c1'").get()).toEqual({ caseId: 'c1', status: 'open' });
@@ -54,7 +54,7 @@ describe('case store migrations', () => {
 
     // Opened again by the same code: nothing left to run.
     const again = openStore(file, { key, migrations: [...MIGRATIONS, next] });
-    expect(again.pragma('user_version', { simple: true })).toBe(2);
+    expect(again.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION + 1);
     again.close();
   });
 
@@ -82,7 +82,7 @@ describe('case store migrations', () => {
     const file = fresh();
     const key = randomKey();
     openStore(file, { key }).close();
-    const broken = [...MIGRATIONS, { version: 2, name: 'half broken', sql: 'CREATE TABLE half_made (x TEXT) STRICT; CREATE TABLE nope (;' }];
+    const broken = [...MIGRATIONS, { version: SCHEMA_VERSION + 1, name: 'half broken', sql: 'CREATE TABLE half_made (x TEXT) STRICT; CREATE TABLE nope (;' }];
     let error: unknown;
     try {
       openStore(file, { key, migrations: broken });
@@ -91,9 +91,9 @@ describe('case store migrations', () => {
     }
     expect(error).toBeInstanceOf(StoreError);
     expect((error as StoreError).code).toBe('migration_failed');
-    expect((error as Error).message).toMatch(/^Migration 2 \(half broken\) failed: .*syntax error.*left at schema 1\.$/);
+    expect((error as Error).message).toMatch(new RegExp(`^Migration ${SCHEMA_VERSION + 1} \\(half broken\\) failed: .*syntax error.*left at schema ${SCHEMA_VERSION}\\.$`));
     const db = openStore(file, { key });
-    expect(db.pragma('user_version', { simple: true })).toBe(1);
+    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     expect(db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'half_made'").get()).toEqual({ n: 0 });
     db.close();
     expect(fs.existsSync(file)).toBe(true);
@@ -103,8 +103,10 @@ describe('case store migrations', () => {
     const file = fresh();
     const key = randomKey();
     openStore(file, { key }).close();
-    const gap = [...MIGRATIONS, { version: 3, name: 'skipped a number', sql: 'CREATE TABLE t (x TEXT) STRICT' }];
-    expect(() => openStore(file, { key, migrations: gap })).toThrow(/numbered 1, 2, 3… in order: found 3 \(skipped a number\) at position 2/);
+    const gap = [...MIGRATIONS, { version: SCHEMA_VERSION + 2, name: 'skipped a number', sql: 'CREATE TABLE t (x TEXT) STRICT' }];
+    expect(() => openStore(file, { key, migrations: gap })).toThrow(
+      new RegExp(`numbered 1, 2, 3… in order: found ${SCHEMA_VERSION + 2} \\(skipped a number\\) at position ${MIGRATIONS.length + 1}`),
+    );
     const db = openStore(file, { key });
     expect(db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 't'").get()).toEqual({ n: 0 });
     db.close();

@@ -45,11 +45,12 @@ export type EventFact =
   | { kind: 'cssrs'; at: number; authorId: string; risk: (typeof CSSRS_RISKS)[number] }
   | { kind: 'referral'; at: number; authorId: string; status: 'made' | 'connected' };
 
+/** Read once each, in one pass: a holder may hand its own collections' iterators over. */
 export interface ReportFacts {
-  handoffs: readonly HandoffFact[];
-  cases: readonly CaseFact[];
-  followUps: readonly FollowUpFact[];
-  events: readonly EventFact[];
+  handoffs: Iterable<HandoffFact>;
+  cases: Iterable<CaseFact>;
+  followUps: Iterable<FollowUpFact>;
+  events: Iterable<EventFact>;
 }
 
 export const Grain = z.enum(['day', 'week', 'month']);
@@ -250,10 +251,10 @@ const CSSRS_MEASURE: Record<(typeof CSSRS_RISKS)[number], MeasureId> = { none: '
 /** Only one clinician's part of the facts: calls she took or declined, her cases, tasks and events. */
 export function factsOf(facts: ReportFacts, userId: string): ReportFacts {
   return {
-    handoffs: facts.handoffs.filter((h) => h.acceptedBy === userId || h.declinedBy.includes(userId)),
-    cases: facts.cases.filter((c) => c.ownerId === userId),
-    followUps: facts.followUps.filter((f) => f.assigneeId === userId),
-    events: facts.events.filter((e) => e.authorId === userId),
+    handoffs: [...facts.handoffs].filter((h) => h.acceptedBy === userId || h.declinedBy.includes(userId)),
+    cases: [...facts.cases].filter((c) => c.ownerId === userId),
+    followUps: [...facts.followUps].filter((f) => f.assigneeId === userId),
+    events: [...facts.events].filter((e) => e.authorId === userId),
   };
 }
 
