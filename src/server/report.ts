@@ -1,6 +1,6 @@
 import type { EntityName } from '../shared/entities';
 import { mergeOp, type RowState } from '../shared/sync/merge';
-import { computeReport, ReportQuery, type CaseFact, type EventFact, type FollowUpFact, type HandoffFact, type Report, type ReportFacts } from '../shared/report/measures';
+import { bucketsOf, computeReport, ReportQuery, type CaseFact, type EventFact, type FollowUpFact, type HandoffFact, type Report, type ReportFacts } from '../shared/report/measures';
 import { eventFact, followUpFact, handoffFact, type EventRow, type HandoffRow, type TaskRow } from '../shared/report/rows';
 import { describeZodIssues, ServerError } from './errors';
 import type { ServerStorage } from './storage/types';
@@ -28,13 +28,50 @@ function pick(fields: Record<string, unknown>, keep: readonly string[]): Record<
   return out;
 }
 
+const DAY = 86_400_000;
+
+/**
+ * Facts by id, and the ids of each UTC day by the time a measure buckets them on: a month view
+ * reads its month's days (and one either side, for zones), not the whole year.
+ */
+class ByDay<F> {
+  private readonly byId = new Map<string, { day: number; fact: F }>();
+  private readonly days = new Map<number, Map<string, F>>();
+
+  set(id: string, at: number, fact: F): void {
+    const day = Math.floor(at / DAY);
+    const before = this.byId.get(id);
+    if (before && before.day !== day) this.days.get(before.day)?.delete(id);
+    this.byId.set(id, { day, fact });
+    let bin = this.days.get(day);
+    if (!bin) this.days.set(day, (bin = new Map()));
+    bin.set(id, fact);
+  }
+
+  delete(id: string): void {
+    const before = this.byId.get(id);
+    if (!before) return;
+    this.byId.delete(id);
+    this.days.get(before.day)?.delete(id);
+  }
+
+  *between(from: number, to: number): Generator<F> {
+    for (let d = Math.floor(from / DAY) - 1; d <= Math.floor(to / DAY) + 1; d++) {
+      const bin = this.days.get(d);
+      if (bin) yield* bin.values();
+    }
+  }
+}
+
 export class ReportFold {
   private cursor = 0;
   /** Merged rows of the mutable entities (their kept fields only), and each one's fact. */
   private readonly rows = { handoff: new Map<string, RowState>(), case: new Map<string, RowState>(), task: new Map<string, RowState>() };
-  private readonly handoffs = new Map<string, HandoffFact>();
-  private readonly followUps = new Map<string, FollowUpFact>();
+  private readonly handoffs = new ByDay<HandoffFact>();
+  private readonly followUps = new ByDay<FollowUpFact>();
   private readonly cases = new Map<string, { personId: string; ownerId: string | null; createdAt: number }>();
+  private readonly caseDays = new ByDay<string>();
+  private readonly eventDays = new ByDay<EventFact>();
   /** Each person's first case: a case opened after it is a repeat. Rebuilt when a case moves. */
   private firstCase: Map<string, number> | null = new Map();
   /** Timeline events are written once: the earliest HLC wins, as in mergeOp. */
@@ -67,7 +104,10 @@ export class ReportFold {
     if (entity === 'case_event') {
       const seen = this.events.get(id);
       if (seen && seen.hlc <= hlc) return;
-      this.events.set(id, { hlc, fact: eventFact(fields as unknown as EventRow) });
+      const fact = eventFact(fields as unknown as EventRow);
+      this.events.set(id, { hlc, fact });
+      if (fact) this.eventDays.set(id, fact.at, fact);
+      else this.eventDays.delete(id);
       return;
     }
     const keep = KEEP[entity];
@@ -80,22 +120,24 @@ export class ReportFold {
     const data = state.data;
     if (entity === 'handoff') {
       const f = handoffFact(data as unknown as HandoffRow);
-      if (f) this.handoffs.set(id, f);
+      if (f) this.handoffs.set(id, f.requestedAt, f);
       else this.handoffs.delete(id);
     } else if (entity === 'task') {
       const f = followUpFact(data as unknown as TaskRow);
-      if (f) this.followUps.set(id, f);
+      if (f) this.followUps.set(id, f.dueAt, f);
       else this.followUps.delete(id);
     } else {
       const createdAt = typeof data.createdAt === 'string' ? Date.parse(data.createdAt) : NaN;
       const before = this.cases.get(id);
       if (typeof data.personId !== 'string' || Number.isNaN(createdAt)) {
         this.cases.delete(id);
+        this.caseDays.delete(id);
         if (before) this.firstCase = null;
         return;
       }
       const now = { personId: data.personId, ownerId: (data.ownerId as string | null) ?? null, createdAt };
       this.cases.set(id, now);
+      this.caseDays.set(id, createdAt, id);
       if (before && (before.personId !== now.personId || before.createdAt !== now.createdAt)) this.firstCase = null;
       else if (this.firstCase) {
         const first = this.firstCase.get(now.personId);
@@ -114,13 +156,12 @@ export class ReportFold {
     return (this.firstCase = first);
   }
 
-  private *caseFacts(): Generator<CaseFact> {
+  private *caseFacts(from: number, to: number): Generator<CaseFact> {
     const first = this.firstCases();
-    for (const c of this.cases.values()) yield { ownerId: c.ownerId, createdAt: c.createdAt, repeat: c.createdAt > first.get(c.personId)! };
-  }
-
-  private *eventFacts(): Generator<EventFact> {
-    for (const e of this.events.values()) if (e.fact) yield e.fact;
+    for (const id of this.caseDays.between(from, to)) {
+      const c = this.cases.get(id)!;
+      yield { ownerId: c.ownerId, createdAt: c.createdAt, repeat: c.createdAt > first.get(c.personId)! };
+    }
   }
 
   /** The report for a query: the fold brought up to date first. */
@@ -128,7 +169,15 @@ export class ReportFold {
     const parsed = ReportQuery.safeParse(params);
     if (!parsed.success) throw new ServerError('bad_request', `Invalid report query: ${describeZodIssues(parsed.error.issues)}`);
     await this.refresh();
-    const facts: ReportFacts = { handoffs: this.handoffs.values(), cases: this.caseFacts(), followUps: this.followUps.values(), events: this.eventFacts() };
+    const b = bucketsOf(parsed.data);
+    const from = b.starts[0];
+    const to = b.starts[b.starts.length - 1];
+    const facts: ReportFacts = {
+      handoffs: this.handoffs.between(from, to),
+      cases: this.caseFacts(from, to),
+      followUps: this.followUps.between(from, to),
+      events: this.eventDays.between(from, to),
+    };
     return computeReport(facts, parsed.data, now, 'ecc');
   }
 }
