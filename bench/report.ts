@@ -38,6 +38,16 @@ function stats(name: string, xs: number[]): { p50: number; p99: number } {
   return { p50, p99 };
 }
 
+/** Wall and CPU (this process, user + system) milliseconds of one call: on a shared machine CPU says what the code costs. */
+async function timed(fn: () => unknown, wall: number[], cpu: number[]): Promise<void> {
+  const c = process.cpuUsage();
+  const s = performance.now();
+  await fn();
+  wall.push(performance.now() - s);
+  const d = process.cpuUsage(c);
+  cpu.push((d.user + d.system) / 1000);
+}
+
 function differences(a: Report, b: Report): string[] {
   return MEASURE_IDS.filter((id) => JSON.stringify(a.series[id]) !== JSON.stringify(b.series[id]) || a.totals[id] !== b.totals[id]);
 }
@@ -69,17 +79,17 @@ async function main(): Promise<void> {
     const coldMs = round(performance.now() - t);
     log(`server: fold built from the whole log and the month computed in ${coldMs} ms (cold)`);
     const server: number[] = [];
+    const serverCpu: number[] = [];
     for (let i = 0; i < ITER; i++) {
       // A few new ops between refreshes, as a live ECC has.
       await storage.transaction(async (tx) => {
         seq++;
         await tx.appendChange({ replica: 'bench-ws', seq, hlc: encodeHlc({ ms: year.from + seq, counter: 0, replica: 'bench-ws' }), entity: 'case_event', id: `new-${i}`, fields: { caseId: 'c-1', at: '2025-06-10T15:00:00.000Z', kind: 'note', authorId: 'u-chris', authorName: 'x', body: {}, corrects: null } });
       });
-      const s = performance.now();
-      await fold.report(q, now);
-      server.push(performance.now() - s);
+      await timed(() => fold.report(q, now), server, serverCpu);
     }
     const serverStats = stats('server: month view, full refresh (new ops read, every measure computed)', server);
+    const serverCpuStats = stats('server: the same, CPU time', serverCpu);
 
     // --- console
     const profile = path.join(dir, 'console');
@@ -89,29 +99,26 @@ async function main(): Promise<void> {
     writeToConsole(core.store.db, rows);
     log(`console: ${rows.length} rows written to the store in ${round((performance.now() - t) / 1000)} s`);
     const own: number[] = [];
-    for (let i = 0; i < ITER; i++) {
-      const s = performance.now();
-      await core.call('report.own', q);
-      own.push(performance.now() - s);
-    }
+    const ownCpu: number[] = [];
+    for (let i = 0; i < ITER; i++) await timed(() => core.call('report.own', q), own, ownCpu);
     const ownStats = stats("console: month view of the clinician's own figures (report.own)", own);
+    const ownCpuStats = stats('console: the same, CPU time', ownCpu);
     // Everything the store holds, the same month: what a supervisor's console could show.
     const local = reportService({ store: core.store, now: () => now } as never);
     const all: number[] = [];
+    const allCpu: number[] = [];
     let allReport: Report | null = null;
-    for (let i = 0; i < ITER; i++) {
-      const s = performance.now();
-      allReport = computeReport(local.localFacts(q, null), q, now, 'ecc');
-      all.push(performance.now() - s);
-    }
+    for (let i = 0; i < ITER; i++) await timed(() => (allReport = computeReport(local.localFacts(q, null), q, now, 'ecc')), all, allCpu);
     const allStats = stats('console: month view of everything in the store', all);
+    const allCpuStats = stats('console: the same, CPU time', allCpu);
     const differ = differences(first, allReport!);
     log(differ.length ? `DISAGREE on ${differ.join(', ')}` : 'server and console agree on every measure of the month');
     core.close();
     await storage.close();
     console.log(
       `bench=report cases=${CASES} handoffs=${HANDOFFS} ops=${rows.length} server_cold_ms=${coldMs} server_p50_ms=${serverStats.p50} server_p99_ms=${serverStats.p99} ` +
-        `console_own_p50_ms=${ownStats.p50} console_own_p99_ms=${ownStats.p99} console_all_p50_ms=${allStats.p50} console_all_p99_ms=${allStats.p99} agree=${differ.length === 0}`,
+        `server_cpu_p99_ms=${serverCpuStats.p99} console_own_p50_ms=${ownStats.p50} console_own_p99_ms=${ownStats.p99} console_own_cpu_p99_ms=${ownCpuStats.p99} ` +
+        `console_all_p50_ms=${allStats.p50} console_all_p99_ms=${allStats.p99} console_all_cpu_p99_ms=${allCpuStats.p99} load=${os.loadavg()[0].toFixed(1)} agree=${differ.length === 0}`,
     );
     if (differ.length) process.exitCode = 1;
   } finally {
