@@ -352,6 +352,19 @@ export const requests = {
   ),
   /** A new version of the case's safety plan, on its timeline (offline too, as every case write). */
   'case.safetyPlan': req(z.object({ caseId: caseRef, plan: SafetyPlan }), CaseEvent, 'clinical.write'),
+  /** A warm transfer to 988 or another crisis line, with the receiving line and the time. */
+  'case.logTransfer': req(
+    z.object({
+      caseId: caseRef,
+      line: z.enum(['988', 'other']),
+      /** The receiving line's name, for a line other than 988. */
+      lineName: z.string().trim().max(200).optional(),
+      /** When the transfer was made; now by default. */
+      at: isoInput.optional(),
+    }),
+    CaseEvent,
+    'clinical.write',
+  ),
   'case.close': req(z.object({ caseId: caseRef, reason: z.string().trim().min(1, 'Give a reason for closing').max(500) }), Case, 'clinical.write'),
 
   'directory.search': req(DirectoryQuery, z.object({ rows: z.array(DirectoryHit), total: z.number().int(), size: z.number().int() }), 'directory.read'),

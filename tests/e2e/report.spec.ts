@@ -51,7 +51,7 @@ test('a clinician sees her own figures as charts and tables, and downloads a cha
   await expect(page.getByRole('status').filter({ hasText: 'Your own work, from this console' })).toBeVisible();
   // Every chart drew on a canvas.
   const charts = page.locator('.report-chart');
-  await expect(charts).toHaveCount(11);
+  await expect(charts).toHaveCount(12);
   await expect(charts.first().locator('canvas')).toHaveCount(1);
   // Her calls this month, as the headline of the first chart and the total row of its table.
   const headline = page.locator('.report-card').first().locator('.report-total strong');

@@ -55,3 +55,21 @@ describe('safety plan on a case', () => {
     expect(refused.code).toBe('forbidden');
   });
 });
+
+describe('crisis-line transfers', () => {
+  it('records 988 or a named line with the time; refuses an unnamed line, the future and yesterday', async () => {
+    t = await startCore();
+    const c = await newCase(t);
+    const e = await t.call('case.logTransfer', { caseId: c.id, line: '988' });
+    expect(e.kind).toBe('transfer');
+    expect(e.body).toMatchObject({ line: '988', lineName: '988 Suicide & Crisis Lifeline' });
+    expect(typeof e.body.transferredAt).toBe('string');
+    const before = snapshot(t);
+    expect((await rejection(t.call('case.logTransfer', { caseId: c.id, line: 'other' }))).message).toBe('Name the crisis line the person was transferred to');
+    const future = new Date(Date.now() + 3_600_000).toISOString();
+    expect((await rejection(t.call('case.logTransfer', { caseId: c.id, line: '988', at: future }))).message).toBe('A transfer cannot be logged in the future');
+    const old = new Date(Date.now() - 25 * 3_600_000).toISOString();
+    expect((await rejection(t.call('case.logTransfer', { caseId: c.id, line: '988', at: old }))).message).toBe('Log a transfer within 24 hours of making it');
+    expect(snapshot(t)).toEqual(before);
+  });
+});

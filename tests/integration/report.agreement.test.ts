@@ -61,6 +61,8 @@ describe('program figures: server and console agree', () => {
     await ana.call('case.logContact', { caseId: caseA!, channel: 'phone', outcome: 'no_answer' });
     await ana.call('case.logContact', { caseId: caseA!, channel: 'phone', outcome: 'reached' });
     await ana.call('case.screening', { caseId: caseA!, instrument: 'phq9', answers: [2, 2, 2, 1, 1, 1, 1, 1, 0] });
+    await ana.call('case.logTransfer', { caseId: caseA!, line: '988' });
+    await ana.call('case.logTransfer', { caseId: caseB!, line: 'other', lineName: 'Samaritans of Boston', at: new Date(Date.now() - 3_600_000).toISOString() });
     await ana.call('case.screening', { caseId: caseB!, instrument: 'cssrs', answers: { wishDead: false, thoughts: false, behaviorEver: false } });
     // A task already past due, and one done.
     const past = new Date(Date.now() - 60_000).toISOString();
@@ -96,6 +98,8 @@ describe('program figures: server and console agree', () => {
     expect(ecc.totals.attempts_per_reach).toBe(2);
     // 2+2+2+1+1+1+1+1+0 = 11: moderate.
     expect(ecc.totals.phq9_moderate).toBe(1);
+    expect(ecc.totals.transfers_988).toBe(1);
+    expect(ecc.totals.transfers_other).toBe(1);
     expect(ecc.totals.cssrs_none).toBe(1);
     expect(ecc.totals.followups_overdue).toBe(1);
     // Three cases (two from the calls, one by hand), one of them the same person again.
@@ -105,7 +109,7 @@ describe('program figures: server and console agree', () => {
 
     // What the server sent holds no name, note or phone number.
     const wire = JSON.stringify(ecc);
-    for (const secret of ['Jordan', 'Talked it through', '617-555', 'Ana Ruiz', 'Someone else']) expect(wire).not.toContain(secret);
+    for (const secret of ['Jordan', 'Talked it through', '617-555', 'Ana Ruiz', 'Someone else', 'Samaritans']) expect(wire).not.toContain(secret);
   });
 
   it('a clinician’s own figures work offline; the ECC’s say where they come from', async () => {

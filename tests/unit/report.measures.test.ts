@@ -92,6 +92,9 @@ const events: EventFact[] = [
   ev('2026-03-05T15:00', 'c1', { kind: 'referral', status: 'made' }),
   ev('2026-03-06T15:00', 'c2', { kind: 'referral', status: 'made' }),
   ev('2026-03-12T15:00', 'c1', { kind: 'referral', status: 'connected' }),
+  ev('2026-03-08T22:00', 'c1', { kind: 'transfer', line: '988' }),
+  ev('2026-03-09T01:00', 'c2', { kind: 'transfer', line: '988' }),
+  ev('2026-03-10T01:00', 'c2', { kind: 'transfer', line: 'other' }),
 ];
 
 const facts: ReportFacts = { handoffs, cases, followUps, events };
@@ -166,6 +169,8 @@ describe('program measures, worked by hand', () => {
     expect(r.series.cssrs_high).toEqual([1, 0]);
     expect(r.series.cssrs_none).toEqual([0, 1]);
     expect(r.series.cssrs_low).toEqual([0, 1]);
+    expect(r.series.transfers_988).toEqual([1, 1]);
+    expect(r.series.transfers_other).toEqual([0, 1]);
     // The case of 1 February is outside the range.
     expect(r.series.cases_opened).toEqual([2, 2]);
     expect(r.series.repeat_callers).toEqual([1, 1]);

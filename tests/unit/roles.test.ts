@@ -50,6 +50,7 @@ const REQUEST_ROLES_BEFORE: Record<RequestName, Role[]> = {
   'case.update': CLINICAL,
   'case.close': CLINICAL,
   'case.safetyPlan': CLINICAL,
+  'case.logTransfer': CLINICAL,
   'directory.search': ALL,
   'directory.get': ALL,
   'directory.facets': ALL,

@@ -219,6 +219,7 @@ export async function createCore(config: CoreConfig) {
     'case.update': (i) => caseload.update(i),
     'case.close': (i) => caseload.close(i),
     'case.safetyPlan': (i) => caseload.safetyPlan(i),
+    'case.logTransfer': (i) => caseload.logTransfer(i),
     'directory.search': (i) => directory.search(i),
     'directory.get': (i) => directory.get(i.id),
     'directory.facets': () => directory.facets(),

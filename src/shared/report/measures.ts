@@ -43,7 +43,8 @@ export type EventFact =
   | { kind: 'contact'; at: number; authorId: string; reached: boolean }
   | { kind: 'phq9'; at: number; authorId: string; band: (typeof PHQ9_BANDS)[number] }
   | { kind: 'cssrs'; at: number; authorId: string; risk: (typeof CSSRS_RISKS)[number] }
-  | { kind: 'referral'; at: number; authorId: string; status: 'made' | 'connected' };
+  | { kind: 'referral'; at: number; authorId: string; status: 'made' | 'connected' }
+  | { kind: 'transfer'; at: number; authorId: string; line: '988' | 'other' };
 
 /** Read once each, in one pass: a holder may hand its own collections' iterators over. */
 export interface ReportFacts {
@@ -128,6 +129,8 @@ export const MEASURES = {
   cssrs_low: { label: 'C-SSRS low risk', kind: 'count', definition: 'C-SSRS screeners at low risk.' },
   cssrs_moderate: { label: 'C-SSRS moderate risk', kind: 'count', definition: 'C-SSRS screeners at moderate risk.' },
   cssrs_high: { label: 'C-SSRS high risk', kind: 'count', definition: 'C-SSRS screeners at high risk.' },
+  transfers_988: { label: 'Transfers to 988', kind: 'count', definition: 'People transferred to the 988 Suicide & Crisis Lifeline, by the time of the transfer.' },
+  transfers_other: { label: 'Transfers to other crisis lines', kind: 'count', definition: 'People transferred to another crisis line (named on the case), by the time of the transfer.' },
   cases_opened: { label: 'Cases opened', kind: 'count', definition: 'Follow-up cases opened.' },
   repeat_callers: { label: 'Repeat callers', kind: 'count', definition: 'Cases opened for a person who already had an earlier case.' },
 } as const satisfies Record<string, MeasureDef>;
@@ -167,6 +170,7 @@ export const CHARTS: readonly ChartDef[] = [
   { id: 'referrals', title: 'Referrals', kind: 'bar', measures: ['referrals_made', 'referrals_connected'] },
   { id: 'phq9', title: 'PHQ-9 screenings by severity', kind: 'stacked', measures: ['phq9_minimal', 'phq9_mild', 'phq9_moderate', 'phq9_moderately_severe', 'phq9_severe'] },
   { id: 'cssrs', title: 'C-SSRS screeners by risk', kind: 'stacked', measures: ['cssrs_none', 'cssrs_low', 'cssrs_moderate', 'cssrs_high'] },
+  { id: 'transfers', title: 'Crisis-line transfers', kind: 'stacked', measures: ['transfers_988', 'transfers_other'] },
   { id: 'repeat', title: 'Cases opened and repeat callers', kind: 'bar', measures: ['cases_opened', 'repeat_callers'] },
 ];
 
@@ -331,6 +335,9 @@ export function computeReport(facts: ReportFacts, q: ReportQuery, now: Date, sco
         break;
       case 'referral':
         add(e.status === 'made' ? 'referrals_made' : 'referrals_connected', i);
+        break;
+      case 'transfer':
+        add(e.line === '988' ? 'transfers_988' : 'transfers_other', i);
         break;
     }
   }

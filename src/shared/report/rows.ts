@@ -39,7 +39,7 @@ export function followUpFact(t: TaskRow): FollowUpFact | null {
 
 export type EventRow = Pick<CaseEvent, 'at' | 'kind' | 'authorId' | 'body'>;
 
-/** Contacts, screenings and referral moves count; every other kind of event does not. */
+/** Contacts, screenings, referral moves and crisis-line transfers count; every other kind of event does not. */
 export function eventFact(e: EventRow): EventFact | null {
   const at = ms(e.at);
   if (at === null) return null;
@@ -51,6 +51,11 @@ export function eventFact(e: EventRow): EventFact | null {
       if (b.instrument === 'phq9' && (PHQ9_BANDS as readonly unknown[]).includes(b.band)) return { kind: 'phq9', at, authorId: e.authorId, band: b.band as (typeof PHQ9_BANDS)[number] };
       if (b.instrument === 'cssrs' && (CSSRS_RISKS as readonly unknown[]).includes(b.risk)) return { kind: 'cssrs', at, authorId: e.authorId, risk: b.risk as (typeof CSSRS_RISKS)[number] };
       return null;
+    case 'transfer': {
+      // Counted at the time of the transfer, which may be logged after it.
+      const t = typeof b.transferredAt === 'string' ? ms(b.transferredAt) : at;
+      return t === null ? null : { kind: 'transfer', at: t, authorId: e.authorId, line: b.line === '988' ? '988' : 'other' };
+    }
     case 'referral':
       return b.status === 'made' || b.status === 'connected' ? { kind: 'referral', at, authorId: e.authorId, status: b.status } : null;
     default:

@@ -338,6 +338,25 @@ export function caseloadService(ctx: CoreContext) {
       return event(id);
     },
 
+    /** A transfer to 988 or another crisis line, as a timeline event the program figures count. */
+    logTransfer(input: { caseId: string; line: '988' | 'other'; lineName?: string; at?: string }): CaseEvent {
+      const c = openCase(input.caseId, 'log a transfer');
+      const lineName = input.line === '988' ? '988 Suicide & Crisis Lifeline' : input.lineName?.trim();
+      if (!lineName) throw new RpcError('bad_request', 'Name the crisis line the person was transferred to');
+      const at = normalizeIso(input.at) ?? iso();
+      const ago = ctx.now().getTime() - Date.parse(at);
+      if (ago < -5 * 60_000) throw new RpcError('bad_request', 'A transfer cannot be logged in the future');
+      // Logged the day it happens: the program figures find it near the time it was logged.
+      if (ago > 24 * 3_600_000) throw new RpcError('bad_request', 'Log a transfer within 24 hours of making it');
+      const id = ctx.store.transaction(() => {
+        const evt = append(c, 'transfer', { line: input.line, lineName, transferredAt: at });
+        touch(c.id);
+        audit('case.transfer', c, { line: input.line });
+        return evt;
+      });
+      return event(id);
+    },
+
     close(input: { caseId: string; reason: string }): Case {
       const c = loadCase(input.caseId);
       if (c.status === 'closed') throw new RpcError('conflict', 'This case is already closed');

@@ -12,6 +12,6 @@ export const reportIndexes: Migration = {
     CREATE INDEX case_created ON case_file(createdAt);
     CREATE INDEX case_person_created ON case_file(personId, createdAt);
     CREATE INDEX task_due ON task(dueAt);
-    CREATE INDEX case_event_report ON case_event(at) WHERE kind IN ('contact', 'screening', 'referral');
+    CREATE INDEX case_event_report ON case_event(at) WHERE kind IN ('contact', 'screening', 'referral', 'transfer');
   `,
 };

@@ -47,15 +47,16 @@ export function reportTasks(r: ReadHandle, w: ReportWindow): TaskRow[] {
     .all(params(w));
 }
 
-/** Contacts, screenings and referral moves: their band, risk, status or outcome only. */
+/** Contacts, screenings, referral moves and transfers: their band, risk, status, outcome or line only. */
 export function reportEvents(r: ReadHandle, w: ReportWindow): EventRow[] {
   const rows = r
-    .statement<[Params], { at: string; kind: EventRow['kind']; authorId: string; outcome: string | null; instrument: string | null; band: string | null; risk: string | null; status: string | null }>(
+    .statement<[Params], { at: string; kind: EventRow['kind']; authorId: string; outcome: string | null; instrument: string | null; band: string | null; risk: string | null; status: string | null; line: string | null; transferredAt: string | null }>(
       `SELECT at, kind, authorId, body ->> '$.outcome' AS outcome, body ->> '$.instrument' AS instrument,
-              body ->> '$.band' AS band, body ->> '$.risk' AS risk, body ->> '$.status' AS status
+              body ->> '$.band' AS band, body ->> '$.risk' AS risk, body ->> '$.status' AS status,
+              body ->> '$.line' AS line, body ->> '$.transferredAt' AS transferredAt
          FROM case_event
-        WHERE kind IN ('contact', 'screening', 'referral') AND at >= @from AND at < @to AND (@user IS NULL OR authorId = @user)`,
+        WHERE kind IN ('contact', 'screening', 'referral', 'transfer') AND at >= @from AND at < @to AND (@user IS NULL OR authorId = @user)`,
     )
     .all(params(w));
-  return rows.map((e) => ({ at: e.at, kind: e.kind, authorId: e.authorId, body: { outcome: e.outcome, instrument: e.instrument, band: e.band, risk: e.risk, status: e.status } }));
+  return rows.map((e) => ({ at: e.at, kind: e.kind, authorId: e.authorId, body: { outcome: e.outcome, instrument: e.instrument, band: e.band, risk: e.risk, status: e.status, line: e.line, transferredAt: e.transferredAt } }));
 }
