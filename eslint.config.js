@@ -18,7 +18,7 @@ export const PACKAGE_CLASSES = {
   // Runs anywhere: no Node, DOM or Electron API.
   pure: ['zod', 'luxon', 'fast-xml-parser', 'csv-parse', 'csv-stringify', 'zustand'],
   // The UI: renders to a DOM.
-  'DOM-only': ['react', 'react-dom', '@tanstack/react-virtual'],
+  'DOM-only': ['react', 'react-dom', '@tanstack/react-virtual', 'echarts'],
   // Needs Node (native addons, sockets, files, process streams).
   'node-only': ['better-sqlite3-multiple-ciphers', '@node-rs/argon2', 'bufferutil', 'fastify', '@fastify/rate-limit', 'pg', 'pino', 'ws'],
   'electron-only': ['electron', 'electron-log', 'electron-updater'],

@@ -11,6 +11,7 @@ import { SignIn } from './views/SignIn';
 import { DispatcherView } from './views/DispatcherView';
 import { ClinicianView } from './views/ClinicianView';
 import { CaseloadView } from './caseload/CaseloadView';
+import { ReportsView } from './reports/ReportsView';
 import { RingingArea } from './views/Ringing';
 import { LockScreen, useIdleLock } from './views/LockScreen';
 
@@ -63,7 +64,7 @@ function ConferenceReturnBar({ onReturn }: { onReturn: () => void }) {
   );
 }
 
-const ROUTE_LABELS: Record<ConsoleView, string> = { dispatch: 'Dispatch', clinician: 'Live calls', caseload: 'Caseload' };
+const ROUTE_LABELS: Record<ConsoleView, string> = { dispatch: 'Dispatch', clinician: 'Live calls', caseload: 'Caseload', reports: 'Figures' };
 
 function Nav({ routes }: { routes: ConsoleView[] }) {
   const { ui } = useStores();
@@ -113,9 +114,10 @@ function SignedIn() {
         {shown === 'dispatch' && <DispatcherView />}
         {shown === 'clinician' && <ClinicianView onOpenCase={openCase} />}
         {shown === 'caseload' && <CaseloadView />}
+        {shown === 'reports' && <ReportsView />}
       </main>
       {/* The caseload shows the keys of its own screens. */}
-      {shown !== 'caseload' && <KeyHints hints={shown === 'dispatch' ? DISPATCHER_HINTS : CLINICIAN_HINTS} label="Keyboard shortcuts" />}
+      {(shown === 'dispatch' || shown === 'clinician') && <KeyHints hints={shown === 'dispatch' ? DISPATCHER_HINTS : CLINICIAN_HINTS} label="Keyboard shortcuts" />}
     </>
   );
 }

@@ -19,6 +19,7 @@ import { ServerError } from './errors';
 import { HandoffArbiter } from './handoff';
 import { checkHealth } from './health';
 import { registerLimits, type RateLimits } from './limits';
+import { ReportFold } from './report';
 import { Hub, RawJson, type MethodHandler } from './socket';
 import { PostgresStorage, redactDatabaseUrl } from './storage/postgres';
 import { SqliteStorage } from './storage/sqlite';
@@ -200,6 +201,7 @@ export async function createSyncServer(config: SyncServerConfig): Promise<SyncSe
       if (outcome.gap) throw outcome.gap;
       return outcome.response;
     };
+    const reports = new ReportFold(storage);
     const methods: Record<Exclude<ServerMethod, 'presence.attend'>, MethodHandler> = {
       push,
       pull: async (caller, p) => new RawJson(await sync.pullJson(caller, p)),
@@ -214,6 +216,7 @@ export async function createSyncServer(config: SyncServerConfig): Promise<SyncSe
       'handoff.decline': (caller, p) => arb.decline(caller.user, p),
       'handoff.complete': (caller, p) => arb.complete(caller.user, p),
       'presence.set': (caller, p) => arb.setPresenceStatus(caller.user, p),
+      'report.program': (_caller, p) => reports.report(p, new Date(now())),
     };
     const cursor = () => storage.transaction((tx) => tx.getCursor(), { readOnly: true });
 

@@ -20,6 +20,8 @@ import {
 } from './entities';
 import { CONTACT_CHANNELS, CONTACT_OUTCOMES } from './caseload';
 import { ResourceService } from './directory/types';
+import { ReportQuery, ReportSchema } from './report/measures';
+import { SafetyPlan } from './safety-plan';
 
 /**
  * The one contract between the UI and the workstation core. Each request names its input
@@ -451,11 +453,29 @@ export const requests = {
     Case,
     'clinical.write',
   ),
+  /** A new version of the case's safety plan, on its timeline (offline too, as every case write). */
+  'case.safetyPlan': req(z.object({ caseId: caseRef, plan: SafetyPlan }), CaseEvent, 'clinical.write'),
+  /** A warm transfer to 988 or another crisis line, with the receiving line and the time. */
+  'case.logTransfer': req(
+    z.object({
+      caseId: caseRef,
+      line: z.enum(['988', 'other']),
+      /** The receiving line's name, for a line other than 988. */
+      lineName: z.string().trim().max(200).optional(),
+      /** When the transfer was made; now by default. */
+      at: isoInput.optional(),
+    }),
+    CaseEvent,
+    'clinical.write',
+  ),
   'case.close': req(z.object({ caseId: caseRef, reason: z.string().trim().min(1, 'Give a reason for closing').max(500) }), Case, 'clinical.write'),
 
   'directory.search': req(DirectoryQuery, z.object({ rows: z.array(DirectoryHit), total: z.number().int(), size: z.number().int() }), 'directory.read'),
   'directory.get': req(byId, DirectoryEntry, 'directory.read'),
   'directory.facets': req(z.object({}), DirectoryFacets, 'directory.read'),
+  'report.own': req(ReportQuery, ReportSchema, 'report.own'),
+  'report.program': req(ReportQuery, ReportSchema, 'report.program'),
+
   'directory.import': req(z.object({ dir: z.string().trim().min(1, 'Name the folder').max(1000) }), DirectoryImportReport, 'directory.manage'),
 } satisfies Record<string, RequestDef>;
 

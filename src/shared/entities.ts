@@ -135,6 +135,10 @@ export const CaseEventKind = z.enum([
   'consent',
   'handoff',
   'correction',
+  /** A version of the case's Stanley–Brown safety plan (shared/safety-plan.ts). */
+  'safety_plan',
+  /** The person was transferred to 988 or another crisis line: which line, and when. */
+  'transfer',
 ]);
 export const CaseEvent = z.object({
   id,

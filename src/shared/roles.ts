@@ -41,6 +41,10 @@ export const POLICY = {
    * of them: a wrong crisis-line number would reach every console). Not clinicians: issue 13.
    */
   'directory.manage': { roles: ['supervisor', 'admin'], does: 'change the shared service directory' },
+  /** One's own program figures (calls taken, follow-ups, referrals), from one's own console, offline too. */
+  'report.own': { roles: ['clinician', 'supervisor'], does: 'see their own program figures' },
+  /** The whole ECC's program figures from the server: aggregates only, never a name, note or phone number. */
+  'report.program': { roles: ['supervisor', 'admin'], does: 'see the program dashboard' },
 } as const satisfies Record<string, Grant>;
 
 export type Capability = keyof typeof POLICY;
@@ -61,16 +65,18 @@ export function refusal(role: Role, capability: Capability): string {
   return `A ${role} may not ${POLICY[capability].does}`;
 }
 
-/** The console's screens, each shown to the roles holding its capability, in this order. */
+/** The console's screens, each shown to the roles holding its capability (or any of them), in this order. */
 export const CONSOLE_VIEWS = {
   dispatch: 'handoff.request',
   clinician: 'handoff.answer',
   caseload: 'clinical.read',
-} as const satisfies Record<string, Capability>;
+  /** Program figures: one's own, the ECC's, or both. */
+  reports: ['report.own', 'report.program'],
+} as const satisfies Record<string, Capability | readonly Capability[]>;
 export type ConsoleView = keyof typeof CONSOLE_VIEWS;
 
 export function consoleViewsFor(role: Role | null | undefined): ConsoleView[] {
-  return (Object.keys(CONSOLE_VIEWS) as ConsoleView[]).filter((view) => may(role, CONSOLE_VIEWS[view]));
+  return (Object.keys(CONSOLE_VIEWS) as ConsoleView[]).filter((view) => [CONSOLE_VIEWS[view]].flat().some((c) => may(role, c)));
 }
 
 /** The screen a console opens on after sign-in. */

@@ -51,10 +51,15 @@ const REQUEST_ROLES_BEFORE: Record<RequestName, Role[]> = {
   'case.correct': CLINICAL,
   'case.update': CLINICAL,
   'case.close': CLINICAL,
+  'case.safetyPlan': CLINICAL,
+  'case.logTransfer': CLINICAL,
   'directory.search': ALL,
   'directory.get': ALL,
   'directory.facets': ALL,
   'directory.import': ['supervisor', 'admin'],
+  // Issue 18: one's own figures on one's console; the ECC's, aggregates only, for those who run the program.
+  'report.own': CLINICAL,
+  'report.program': ['supervisor', 'admin'],
 };
 
 /** Entity writers and receivers before the table (entities.ts's writer lists and roleMayReceive). */
@@ -97,12 +102,12 @@ describe('the policy table', () => {
     expect(now).toEqual(ENTITY_ROLES_BEFORE);
   });
 
-  it('shows each role the screens it had: dispatch, live calls, caseload', () => {
+  it('shows each role the screens it had: dispatch, live calls, caseload; and program figures to those who hold them', () => {
     expect(Object.fromEntries(ROLES.map((r) => [r, consoleViewsFor(r)]))).toEqual({
       dispatcher: ['dispatch'],
-      clinician: ['clinician', 'caseload'],
-      supervisor: ['dispatch', 'clinician', 'caseload'],
-      admin: ['dispatch'],
+      clinician: ['clinician', 'caseload', 'reports'],
+      supervisor: ['dispatch', 'clinician', 'caseload', 'reports'],
+      admin: ['dispatch', 'reports'],
     });
     expect(consoleViewsFor(null)).toEqual([]);
     expect(Object.fromEntries([...ROLES, null].map((r) => [String(r), defaultConsoleView(r)]))).toEqual({

@@ -15,6 +15,7 @@ import { incidentService } from './services/incidents';
 import { handoffService } from './services/handoffs';
 import { caseService } from './services/cases';
 import { caseloadService } from './services/caseload';
+import { reportService } from './services/report';
 import { directoryService } from './services/directory';
 import {
   CadOutcomeSender,
@@ -132,6 +133,7 @@ export async function createCore(config: CoreConfig) {
   const cases = caseService(ctx);
   const caseload = caseloadService(ctx);
   const directory = directoryService(ctx, { problemsDir: path.join(config.profileDir, 'directory-imports') });
+  const reports = reportService(ctx);
 
   store.onChange((entities) => {
     emit('data.changed', { entities: [...entities] });
@@ -247,10 +249,14 @@ export async function createCore(config: CoreConfig) {
     'case.correct': (i) => caseload.correct(i),
     'case.update': (i) => caseload.update(i),
     'case.close': (i) => caseload.close(i),
+    'case.safetyPlan': (i) => caseload.safetyPlan(i),
+    'case.logTransfer': (i) => caseload.logTransfer(i),
     'directory.search': (i) => directory.search(i),
     'directory.get': (i) => directory.get(i.id),
     'directory.facets': () => directory.facets(),
     'directory.import': (i) => directory.importPackage(i.dir),
+    'report.own': (i) => reports.own(i),
+    'report.program': (i) => reports.program(i),
   };
   const dispatch = createRouter(handlers);
 

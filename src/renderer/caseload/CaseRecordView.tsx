@@ -12,6 +12,7 @@ import { ConsentForm } from './record/ConsentForm';
 import { ContactForm } from './record/ContactForm';
 import { NoteForm } from './record/NoteForm';
 import { SafetyAlert } from './record/SafetyAlert';
+import { currentSafetyPlan, SafetyPlanForm, SafetyPlanPrint, SafetyPlanSection } from './record/SafetyPlan';
 import { ConsentSection, PersonSection, ReferralsSection, TasksSection, WhySection } from './record/sections';
 import { TaskForm } from './record/TaskForm';
 import { Timeline } from './record/Timeline';
@@ -30,6 +31,7 @@ export function CaseRecordView({ caseId }: { caseId: string }) {
   const flash = useCaseload((s) => s.flash);
   const reopen = useCaseAction('update');
   const [form, setForm] = useState<FormKind | null>(null);
+  const [plan, setPlan] = useState<'edit' | 'print' | null>(null);
   const now = useNow(true, 30_000);
   const headRef = useRef<HTMLHeadingElement>(null);
 
@@ -79,6 +81,8 @@ export function CaseRecordView({ caseId }: { caseId: string }) {
   }
 
   const { case: c, person, referrals, tasks } = record;
+  const safetyPlan = currentSafetyPlan(record);
+  if (plan === 'print' && safetyPlan) return <SafetyPlanPrint name={person.name} current={safetyPlan} onClose={() => setPlan(null)} />;
   const due = describeDue(c.dueAt, now, closed);
   const openTasks = tasks.filter((t) => !t.doneAt).length;
   const correctingId = form && typeof form === 'object' ? form.correct : null;
@@ -150,6 +154,20 @@ export function CaseRecordView({ caseId }: { caseId: string }) {
       <PersonSection person={person} />
 
       <WhySection c={c} />
+
+      {plan === 'edit' && !closed ? (
+        <SafetyPlanForm caseId={c.id} current={safetyPlan} onDone={() => setPlan(null)} />
+      ) : (
+        <SafetyPlanSection
+          current={safetyPlan}
+          closed={closed}
+          onEdit={() => {
+            store.getState().clearError();
+            setPlan('edit');
+          }}
+          onPrint={() => setPlan('print')}
+        />
+      )}
 
       <ReferralsSection referrals={referrals} />
 

@@ -263,6 +263,10 @@ export function describeEvent(e: CaseEvent): EventView {
       return { label: 'Live handoff', tone: 'info', lines: [`Conferenced by ${str(b.requestedBy)}${b.outcome ? ` · ${str(b.outcome).replace(/_/g, ' ')}` : ''}`] };
     case 'correction':
       return { label: 'Correction', tone: 'warn', lines: [str(b.text)] };
+    case 'transfer':
+      return { label: 'Crisis-line transfer', tone: 'info', lines: [`${str(b.lineName)} at ${formatWhen(str(b.transferredAt), Date.now())}`] };
+    case 'safety_plan':
+      return { label: `Safety plan · version ${str(b.version)}`, tone: 'ok', lines: [`Warning signs: ${Array.isArray(b.warningSigns) ? b.warningSigns.join('; ') : ''}`] };
   }
   return { label: e.kind, tone: 'neutral', lines: [] };
 }

@@ -36,6 +36,7 @@ export const SERVER_METHOD_CAPABILITY = {
    * says counts as attended (a core without windows, or an older version).
    */
   'presence.attend': 'sync',
+  'report.program': 'report.program',
 } as const satisfies Record<string, Capability>;
 export type ServerMethod = keyof typeof SERVER_METHOD_CAPABILITY;
 export const SERVER_METHODS = Object.keys(SERVER_METHOD_CAPABILITY) as [ServerMethod, ...ServerMethod[]];

@@ -22,6 +22,8 @@ import {
   type CssrsRisk,
 } from '../../../shared/instruments';
 import { newId } from '../store/replica';
+import { caseTimeline } from '../store/queries/cases';
+import { safetyPlanProblem, type SafetyPlan } from '../../../shared/safety-plan';
 import { cachedUserName } from '../store/queries/users';
 import { requireUser, type CoreContext } from '../context';
 import { DEMO_USERS } from './session';
@@ -319,6 +321,40 @@ export function caseloadService(ctx: CoreContext) {
         audit('case.update', c, { fields: Object.keys(changes) });
       });
       return loadCase(c.id);
+    },
+
+    /** A new version of the safety plan: the whole plan, numbered after the case's last one. */
+    safetyPlan(input: { caseId: string; plan: SafetyPlan }): CaseEvent {
+      const c = openCase(input.caseId, 'change its safety plan');
+      const problem = safetyPlanProblem(input.plan);
+      if (problem) throw new RpcError('bad_request', problem);
+      const id = ctx.store.transaction(() => {
+        const version = caseTimeline(ctx.store.reads, c.id).filter((e) => e.kind === 'safety_plan').length + 1;
+        const evt = append(c, 'safety_plan', { version, ...input.plan });
+        touch(c.id);
+        audit('case.safety_plan', c, { version });
+        return evt;
+      });
+      return event(id);
+    },
+
+    /** A transfer to 988 or another crisis line, as a timeline event the program figures count. */
+    logTransfer(input: { caseId: string; line: '988' | 'other'; lineName?: string; at?: string }): CaseEvent {
+      const c = openCase(input.caseId, 'log a transfer');
+      const lineName = input.line === '988' ? '988 Suicide & Crisis Lifeline' : input.lineName?.trim();
+      if (!lineName) throw new RpcError('bad_request', 'Name the crisis line the person was transferred to');
+      const at = normalizeIso(input.at) ?? iso();
+      const ago = ctx.now().getTime() - Date.parse(at);
+      if (ago < -5 * 60_000) throw new RpcError('bad_request', 'A transfer cannot be logged in the future');
+      // Logged the day it happens: the program figures find it near the time it was logged.
+      if (ago > 24 * 3_600_000) throw new RpcError('bad_request', 'Log a transfer within 24 hours of making it');
+      const id = ctx.store.transaction(() => {
+        const evt = append(c, 'transfer', { line: input.line, lineName, transferredAt: at });
+        touch(c.id);
+        audit('case.transfer', c, { line: input.line });
+        return evt;
+      });
+      return event(id);
     },
 
     close(input: { caseId: string; reason: string }): Case {

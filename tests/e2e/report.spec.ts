@@ -1,0 +1,92 @@
+import { test, expect, type Page } from '@playwright/test';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'csv-parse/sync';
+import { startHost, tempProfile, type Host } from './helpers';
+
+/**
+ * Program figures in Chromium against a real headless host: a clinician's own figures for this
+ * month from her console's store, drawn as charts with a table for each, and a CSV download
+ * with small cells suppressed.
+ */
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const SHOTS = path.join(ROOT, 'test-results');
+
+let host: Host;
+let profile: string;
+
+test.beforeEach(async () => {
+  profile = tempProfile('tandem-e2e-report-');
+  const seed = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'tests/e2e/report.seed.ts'), profile], { cwd: ROOT, encoding: 'utf8' });
+  if (seed.status !== 0) throw new Error(`seeding failed:\n${seed.stdout}\n${seed.stderr}`);
+  host = await startHost({ profile, extraArgs: ['--demo'] });
+});
+
+test.afterEach(async () => {
+  await host?.stop();
+  if (profile) fs.rmSync(profile, { recursive: true, force: true });
+});
+
+function collectErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  return errors;
+}
+
+async function shot(page: Page, name: string, fullPage = false): Promise<void> {
+  fs.mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SHOTS, `report-${name}.png`), fullPage });
+}
+
+test('a clinician sees her own figures as charts and tables, and downloads a chart as CSV', async ({ page }) => {
+  const errors = collectErrors(page);
+  await page.goto(host.url);
+  await page.getByRole('button', { name: /^Clinician/ }).click();
+  await page.getByRole('button', { name: 'Figures' }).click();
+
+  await expect(page.getByRole('heading', { name: 'My figures' })).toBeVisible();
+  await expect(page.getByRole('status').filter({ hasText: 'Your own work, from this console' })).toBeVisible();
+  // Every chart drew on a canvas.
+  const charts = page.locator('.report-chart');
+  await expect(charts).toHaveCount(12);
+  await expect(charts.first().locator('canvas')).toHaveCount(1);
+  // Her calls this month, as the headline of the first chart and the total row of its table.
+  const headline = page.locator('.report-card').first().locator('.report-total strong');
+  const conferenced = Number(await headline.textContent());
+  expect(conferenced).toBeGreaterThan(50);
+  const table = page.getByRole('table', { name: 'Conferenced calls by answer' });
+  await expect(table.locator('tr.report-total-row td').first()).toHaveText(String(conferenced));
+  await shot(page, 'own-charts');
+
+  // The tables, for anyone who wants the numbers rather than the picture.
+  await page.getByLabel('Show tables').check();
+  await expect(table).toBeVisible();
+  await page.getByRole('table', { name: 'Time to the clinician (seconds)' }).scrollIntoViewIfNeeded();
+  await shot(page, 'own-tables');
+
+  // CSV: the exported copy suppresses small cells and says so.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download Conferenced calls by answer as CSV' }).click()]);
+  expect(download.suggestedFilename()).toMatch(/^tandem-answers-\d{4}-\d{2}-01-\d{4}-\d{2}-\d{2}\.csv$/);
+  const text = fs.readFileSync(await download.path(), 'utf8');
+  const rows = parse(text, { relax_column_count: true }) as string[][];
+  expect(rows[0][0]).toBe('# Conferenced calls by answer');
+  expect(rows[2][0]).toMatch(/^# Counts from 1 to 10 are suppressed/);
+  expect(rows[3]).toEqual(['Day', 'Calls conferenced', 'Accepted', 'Declined', 'No answer', 'Cancelled']);
+  const total = rows[rows.length - 1];
+  expect(total[1]).toBe(String(conferenced));
+  // A day's handful of calls is under 11: suppressed, never printed.
+  const cells = rows.slice(4, -1).flatMap((r) => r.slice(1));
+  expect(cells).toContain('<11');
+  expect(cells.every((c) => c === '<11' || c === '0' || Number(c) >= 11)).toBe(true);
+
+  // By week: fewer buckets, same total.
+  await page.getByLabel('By', { exact: true }).selectOption('week');
+  await expect(page.getByRole('status').filter({ hasText: 'by week' })).toBeVisible();
+  await expect(headline).toHaveText(String(conferenced));
+  await page.getByRole('heading', { name: 'My figures' }).scrollIntoViewIfNeeded();
+  await shot(page, 'own-weeks');
+  expect(errors).toEqual([]);
+});
