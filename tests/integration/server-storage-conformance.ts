@@ -161,6 +161,17 @@ export function describeStorageConformance(name: string, open: () => Promise<{ s
       });
     });
 
+    it("keeps each row's author, and moves only its owner", async () => {
+      await storage.transaction(async (tx) => {
+        expect(await tx.getRowAuthor('case', 'c1')).toBeNull();
+        await tx.putRowAuthor('case', 'c1', { authorId: 'u1', ownerId: 'u1' });
+        await tx.putRowAuthor('case', 'c1', { authorId: 'u2', ownerId: 'u3' }); // the author stays
+        await tx.putRowAuthor('person', 'c1', { authorId: 'u4', ownerId: null });
+      });
+      expect(await storage.transaction((tx) => tx.getRowAuthor('case', 'c1'))).toEqual({ authorId: 'u1', ownerId: 'u3' });
+      expect(await storage.transaction((tx) => tx.getRowAuthor('person', 'c1'))).toEqual({ authorId: 'u4', ownerId: null });
+    });
+
     it('uses an enrollment token once', async () => {
       await storage.transaction(async (tx) => {
         await tx.insertWorkstation(ws('w1'));

@@ -51,7 +51,8 @@ describe('the sync server on PostgreSQL', () => {
       [r, 2, 2],
       [r, 3, 3],
     ]);
-    expect(page.ops[0].fields).toEqual(batch[0].fields);
+    // as pushed, but for the author, which the server sets from the signed-in user
+    expect(page.ops[0].fields).toEqual({ ...batch[0].fields, createdBy: dispatcher.name });
   });
 
   it('two instances: the same batch pushed to both at once is applied once; each pulls the same log', async () => {

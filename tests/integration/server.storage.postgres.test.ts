@@ -36,7 +36,7 @@ describe('PostgresStorage', () => {
     expect(await b.health()).toEqual({ schema: latest, latest });
     const tables = await query<{ tablename: string }>(url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename");
     expect(tables.map((t) => t.tablename)).toEqual(
-      ['cad_keys', 'change_log', 'eido_rejected', 'enrollment_tokens', 'entity_state', 'refused_ops', 'replicas', 'sessions', 'tandem_schema', 'users', 'workstations'],
+      ['cad_keys', 'change_log', 'eido_rejected', 'enrollment_tokens', 'entity_state', 'refused_ops', 'replicas', 'row_author', 'sessions', 'tandem_schema', 'users', 'workstations'],
     );
     expect(a.location).toBe(url);
     await a.close();

@@ -14,17 +14,17 @@ import { startPgCluster, type PgCluster } from '../helpers/pg-cluster';
 import { decodeChange } from '../../src/server/storage/types';
 import type { Caller } from '../../src/server/auth';
 import { ENTITIES, type EntityName } from '../../src/shared/entities';
+import { opShapeProblem } from '../../src/shared/sync/op-check';
 import { parsePullResponse, type PullResponse, type PushResponse, type Op } from '../../src/shared/sync/protocol';
 import { expandClocks, mergeOp, type RowState } from '../../src/shared/sync/merge';
 import { tempDir } from '../helpers/tmp';
 
 /**
  * sync.property.test.ts with the server as two instances on one PostgreSQL database (issue 17):
- * three replicas make random edits while an unreliable network delivers their pushes and pulls
- * in any order, duplicated or dropped, each message to either instance (a console may fail over
- * between any two requests). After a final reliable sync, all replicas and the change log must
- * hold the same rows. Real stores: the workstation's ReplicaStore, two SyncEngines each on its
- * own PostgresStorage (its own pool) over one throwaway cluster.
+ * the same random edits, unreliable network and hostile console, each message to either
+ * instance (a console may fail over between any two requests). Real stores: the workstation's
+ * ReplicaStore, two SyncEngines each on its own PostgresStorage (own pool) over one throwaway
+ * cluster. Keep it in step with sync.property.test.ts.
  */
 const RUNS = Number(process.env.SYNC_PROPERTY_PG_RUNS ?? 60);
 const tmp = tempDir('tandem-prop-pg-');
@@ -48,7 +48,9 @@ afterAll(async () => {
 
 /** Back to an empty server between runs (cheaper than a database per run). */
 async function emptyDatabase(): Promise<void> {
-  await admin.query("TRUNCATE change_log, entity_state, refused_ops, sessions, enrollment_tokens RESTART IDENTITY; DELETE FROM replicas WHERE replica <> 'server'; DELETE FROM workstations");
+  await admin.query(
+    "TRUNCATE change_log, entity_state, row_author, refused_ops, sessions, enrollment_tokens RESTART IDENTITY; DELETE FROM replicas WHERE replica <> 'server'; DELETE FROM workstations",
+  );
 }
 
 const ENTITY_POOL: EntityName[] = ['case', 'person', 'case_event'];
@@ -63,7 +65,8 @@ const FIELDS: Record<string, { field: string; values: unknown[] }[]> = {
     { field: 'name', values: ['Ana', 'Bo', 'Cy'] },
     { field: 'phones', values: [['617'], ['508', '781'], null] },
   ],
-  case_event: [{ field: 'body', values: [{ text: 'first' }, { text: 'second' }] }],
+  // Timeline events are append-only: an honest console only ever creates them, whole.
+  case_event: [],
 };
 
 /** Whole rows, as a create writes them (every field at one timestamp, stored as `{"*": hlc}`). */
@@ -76,6 +79,30 @@ const WHOLE: Record<string, (v: number) => Record<string, unknown>> = {
   person: (v) => ({ name: ['Ana', 'Bo', 'Cy', 'Di'][v], dob: null, phones: ['617'], address: null, language: 'en', safetyFlags: null, createdAt: '2026-11-27T10:00:00.000Z' }),
   case_event: (v) => ({ caseId: 'a', at: '2026-11-27T10:00:00.000Z', kind: 'note', authorId: 'u', authorName: 'U', body: { text: `whole ${v}` }, corrects: null }),
 };
+
+/** Timeline ids are each console's own (random UUIDs in the app): e<replica><id>. */
+const eventId = (r: number, id: number) => `e${r}${IDS[id]}`;
+
+/**
+ * What a hostile or broken console (replica r3, a signed-in clinician on workstation w3) pushes,
+ * or what a buggy older server wrote to its change log without the checks (inject): each must be
+ * refused or set aside, and the honest replicas must still converge with nothing forged showing.
+ */
+const ATTACKS = [
+  'long-id',
+  'bad-id-chars',
+  'forged-note-id',
+  'forged-author',
+  'future-owner',
+  'far-future-hlc',
+  'oversized',
+  'too-deep',
+  'unknown-field',
+  'partial-event',
+  'inject-long-id',
+  'inject-bad-fields',
+] as const;
+type Attack = (typeof ATTACKS)[number];
 
 type Msg =
   | { kind: 'push'; r: number; ops: Op[]; via: number }
@@ -90,7 +117,45 @@ const Action = fc.oneof(
   { weight: 2, arbitrary: fc.record({ t: fc.constant('sendPull' as const), r: fc.nat(2), via: fc.nat(1) }) },
   { weight: 4, arbitrary: fc.record({ t: fc.constant('deliver' as const), i: fc.nat(20), dup: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('drop' as const), i: fc.nat(20) }) },
+  { weight: 2, arbitrary: fc.record({ t: fc.constant('attack' as const), k: fc.constantFrom(...ATTACKS), id: fc.nat(2), victim: fc.nat(2) }) },
 );
+
+/** The hostile op for an attack (pushed as replica r3), or a raw change-log row (inject-*). */
+function attackOp(k: Attack, seq: number, nowMs: number, id: number, victim: number): { op: Op; refused: boolean; inject?: boolean } {
+  const hlc = (ms: number) => `${String(ms).padStart(15, '0')}:${String(seq).padStart(6, '0')}:r3`;
+  const base = { replica: 'r3', seq, hlc: hlc(nowMs) };
+  const event = (over: Record<string, unknown>) => ({ ...WHOLE.case_event(0), authorId: 'u3', authorName: 'U3', ...over });
+  switch (k) {
+    case 'long-id':
+      return { op: { ...base, entity: 'case', id: 'x'.repeat(300), fields: { risk: 'high' } }, refused: true };
+    case 'bad-id-chars':
+      return { op: { ...base, entity: 'case', id: 'a b"c', fields: { risk: 'high' } }, refused: true };
+    case 'forged-note-id':
+      // Another clinician's note id, backdated so that "earliest wins" would hand it the row.
+      return { op: { ...base, hlc: hlc(nowMs - 60_000), entity: 'case_event', id: eventId(victim, id), fields: event({ body: { text: 'FORGED' } }) }, refused: true };
+    case 'forged-author':
+      return { op: { ...base, entity: 'case_event', id: `h3${IDS[id]}${seq}`, fields: event({ authorId: `u${victim}`, authorName: `U${victim}`, body: { text: 'FORGED' } }) }, refused: true };
+    case 'future-owner':
+      return { op: { ...base, hlc: hlc(nowMs + 600_000), entity: 'case', id: IDS[id], fields: { ownerId: 'u3', ownerName: 'FORGED' } }, refused: true };
+    case 'far-future-hlc':
+      return { op: { ...base, hlc: hlc(nowMs + 86_400_000), entity: 'person', id: IDS[id], fields: { name: 'FORGED' } }, refused: true };
+    case 'oversized':
+      return { op: { ...base, entity: 'case_event', id: `h3big${seq}`, fields: event({ body: { text: 'x'.repeat(300_000) } }) }, refused: true };
+    case 'too-deep': {
+      let deep: unknown = 'FORGED';
+      for (let i = 0; i < 20; i++) deep = { d: deep };
+      return { op: { ...base, entity: 'case_event', id: `h3deep${seq}`, fields: event({ body: deep }) }, refused: true };
+    }
+    case 'unknown-field':
+      return { op: { ...base, entity: 'case', id: IDS[id], fields: { risk: 'high', sneaky: 'FORGED' } }, refused: true };
+    case 'partial-event':
+      return { op: { ...base, entity: 'case_event', id: eventId(victim, id), fields: { body: { text: 'FORGED' } } }, refused: true };
+    case 'inject-long-id':
+      return { op: { ...base, replica: 'server', entity: 'handoff', id: 'h'.repeat(300), fields: { note: 'FORGED' } }, refused: true, inject: true };
+    case 'inject-bad-fields':
+      return { op: { ...base, replica: 'server', entity: 'person', id: IDS[id], fields: { name: 'FORGED', nope: 1 } }, refused: true, inject: true };
+  }
+}
 
 /** A migrated empty store, copied for each replica of each run (migrating thousands of times is slow). */
 const template = (() => {
@@ -138,11 +203,15 @@ describe('sync convergence over two PostgreSQL instances (property)', () => {
         const storage = storages[0];
         const engines = storages.map((s) => new SyncEngine(s, { maxDriftMs: 300_000, now: () => clock.now, logger: pino({ level: 'silent' }) }));
         for (const e of engines) await e.init();
+        const engine = engines[1]; // the hostile console's
         await storage.transaction(async (tx) => {
           for (const n of [0, 1, 2]) await tx.insertWorkstation(caller(n).workstation);
         });
+        await storage.transaction(async (tx) => tx.insertWorkstation(caller(3).workstation));
         const replicas = [0, 1, 2].map((n) => memoryReplica(n, clock));
         const cursors = [0, 0, 0];
+        let hostileSeq = 0;
+        let injectSeq = 1_000_000;
         const net: Msg[] = [];
         try {
           const serve = async (m: Msg): Promise<Msg | null> => {
@@ -161,13 +230,30 @@ describe('sync convergence over two PostgreSQL instances (property)', () => {
 
           for (const a of actions) {
             clock.now += 3;
-            if (a.t === 'edit') {
+            if ((a.t === 'edit' || a.t === 'create') && ENTITY_POOL[a.e] === 'case_event') {
+              const id = eventId(a.r, a.id);
+              // Written once by its author; the same console never writes it again.
+              if (!replicas[a.r].read('case_event', id)) replicas[a.r].write('case_event', id, { ...WHOLE.case_event(a.v), authorId: `u${a.r}`, authorName: `U${a.r}` });
+            } else if (a.t === 'edit') {
               const entity = ENTITY_POOL[a.e];
               const spec = FIELDS[entity][a.f % FIELDS[entity].length];
               replicas[a.r].write(entity, IDS[a.id], { [spec.field]: spec.values[a.v % spec.values.length] });
             } else if (a.t === 'create') {
               const entity = ENTITY_POOL[a.e];
               replicas[a.r].write(entity, IDS[a.id], WHOLE[entity](a.v));
+            } else if (a.t === 'attack') {
+              const { op, refused, inject } = attackOp(a.k, hostileSeq + 1, clock.now, a.id, a.victim);
+              // A note's id is a random UUID in the app: a forger can only reuse one it has seen.
+              if (a.k === 'forged-note-id' && !(await storage.transaction((tx) => tx.getRowAuthor('case_event', op.id), { readOnly: true }))) continue;
+              if (inject) {
+                // An older server (or a bug) wrote it to the change log without the checks.
+                await storage.transaction(async (tx) => void (await tx.appendChange({ ...op, seq: ++injectSeq })));
+              } else {
+                hostileSeq++;
+                const out = await engine.push(caller(3), { ops: [op] });
+                if (refused) expect(out.response.refused.map((x) => x.seq), a.k).toEqual([op.seq]);
+                expect(out.response.refused[0]?.reason ?? '', a.k).not.toBe('');
+              }
             } else if (a.t === 'sendPush') {
               const ops = replicas[a.r].outboxBatch(5);
               if (ops.length) net.push({ kind: 'push', r: a.r, ops, via: a.via });
@@ -206,6 +292,8 @@ describe('sync convergence over two PostgreSQL instances (property)', () => {
           await storage.transaction(async (tx) => {
             const folded = new Map<string, RowState>();
             for (const op of (await tx.readChanges(0, 100_000, null)).map(decodeChange)) {
+              // What a console sets aside on pull (op-check) is not part of the record.
+              if (opShapeProblem(op) || !ENTITY_POOL.includes(op.entity)) continue;
               const key = `${op.entity}/${op.id}`;
               folded.set(key, mergeOp(op.entity, folded.get(key) ?? null, op.hlc, op.fields).state);
             }
@@ -220,6 +308,14 @@ describe('sync convergence over two PostgreSQL instances (property)', () => {
           expect(states[2]).toEqual(states[0]);
           expect(states[0]).toEqual(server);
           for (const r of replicas) expect(r.pendingCount()).toBe(0);
+          // Nothing forged shows anywhere: every timeline event is its own author's, nothing
+          // a hostile op carried is held, and honest consoles had nothing refused.
+          for (const [key, row] of Object.entries(states[0]) as [string, { data: Record<string, unknown> }][]) {
+            expect(JSON.stringify(row.data), key).not.toContain('FORGED');
+            const m = /^case_event\/e(\d)/.exec(key);
+            if (m) expect(row.data.authorId, key).toBe(`u${m[1]}`);
+          }
+          for (const r of replicas) expect(r.refusedCount()).toBe(0);
         } finally {
           replicas.forEach((r) => r.db.close());
           for (const f of fs.readdirSync(tmp.dir)) fs.rmSync(path.join(tmp.dir, f), { force: true });
@@ -227,6 +323,7 @@ describe('sync convergence over two PostgreSQL instances (property)', () => {
       }),
       { numRuns: RUNS },
     );
-    // A hang guard, not a speed bound.
+    // A hang guard, not a speed bound: 1500 histories take 3 min on an idle 2-core machine and
+    // over 10 min on a busy one.
   }, 1_800_000);
 });

@@ -15,6 +15,7 @@ import {
   type EntityRow,
   type RefusedOpRecord,
   type ReplicaRecord,
+  type RowAuthor,
   type ServerStorage,
   type SessionRecord,
   type StorageCounts,
@@ -295,6 +296,17 @@ class PostgresTx implements StorageTx {
     }
     const rows = await this.rows(`SELECT id, data, clocks FROM entity_state WHERE entity = $1${cond} ORDER BY id`, values);
     return rows.map((r) => ({ id: r.id as string, state: { data: JSON.parse(r.data as string), clocks: JSON.parse(r.clocks as string) } }));
+  }
+
+  async getRowAuthor(entity: EntityName, id: string): Promise<RowAuthor | null> {
+    const r = await this.one('SELECT author_id, owner_id FROM row_author WHERE entity = $1 AND id = $2', [entity, id]);
+    return r ? { authorId: r.author_id as string, ownerId: (r.owner_id as string | null) ?? null } : null;
+  }
+  async putRowAuthor(entity: EntityName, id: string, author: RowAuthor): Promise<void> {
+    await this.rows(
+      'INSERT INTO row_author(entity, id, author_id, owner_id) VALUES ($1, $2, $3, $4) ON CONFLICT (entity, id) DO UPDATE SET owner_id = excluded.owner_id',
+      [entity, id, author.authorId, author.ownerId],
+    );
   }
 
   async insertRefused(rec: RefusedOpRecord): Promise<void> {
