@@ -37,7 +37,7 @@ function fresh(f: Freshness) {
 // The parse on a worker thread
 
 /** Where the worker's code is: the bundled .cjs beside the Electron bundle, or the .ts source under tsx and Vitest. */
-function workerModule(): { file: string; kind: 'cjs' | 'ts'; from: string } | null {
+export function workerModule(): { file: string; kind: 'cjs' | 'ts'; from: string } | null {
   const here = typeof __filename === 'string' ? __filename : fileURLToPath(import.meta.url);
   // Packaged, the worker is unpacked beside the archive (electron-builder.yml asarUnpack).
   const dir = path.dirname(here).replace(/([\\/])app\.asar([\\/])/, '$1app.asar.unpacked$2');
@@ -69,8 +69,12 @@ type WorkerMessage =
  * be started here (the caller then parses inline); a worker whose code fails to load parses
  * inline too, after `onFallback` is told why.
  */
-function parseOnWorker(dir: string, onProgress: (p: PackageProgress) => void, onFallback: (why: string) => void): Promise<HsdsParseResult> | null {
-  const mod = workerModule();
+export function parseOnWorker(
+  dir: string,
+  onProgress: (p: PackageProgress) => void,
+  onFallback: (why: string) => void,
+  mod = workerModule(),
+): Promise<HsdsParseResult> | null {
   if (!mod) return null;
   let worker: Worker;
   try {
