@@ -43,8 +43,9 @@ Commands:
   import-hsds <dir> [--problems FILE]
                                   import an Open Referral HSDS package (CSV folder, HSDS 3 or 1.x/2.x)
                                   into the service directory; prints per table the rows read, imported,
-                                  repaired, rejected and ignored, with the reasons counted; --problems
-                                  writes every problem (table, file, line, outcome, reason) as CSV
+                                  repaired, rejected and ignored, with the reasons counted; every problem
+                                  (table, file, line, outcome, reason) goes to a CSV file: --problems FILE,
+                                  else <data>/hsds-imports/hsds-import-<time>-problems.csv
 
 Every command takes --data DIR (default $TANDEM_SERVER_DATA or ./.tandem-server).`;
 
@@ -244,11 +245,15 @@ async function importHsdsCommand(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, ['problems']);
   if (positionals.length !== 1) throw new UsageError('Usage: import-hsds <dir> [--problems FILE]');
   const dir = path.resolve(positionals[0]);
-  const report = await withStorage(dataDir(values), (storage) => importHsds(storage, dir));
+  const data = dataDir(values);
+  const report = await withStorage(data, (storage) => importHsds(storage, dir));
   process.stdout.write(`${importHsdsText(dir, report)}\n`);
-  if (values.problems) {
-    writeProblemsCsv(values.problems, report.problems);
-    process.stdout.write(`\n${report.problems.length} problems written to ${path.resolve(values.problems)}\n`);
+  // The full list always goes to a file: --problems FILE, else one per import in the data folder.
+  if (values.problems || report.problems.length > 0) {
+    const file = path.resolve(values.problems ?? path.join(data, 'hsds-imports', `hsds-import-${new Date().toISOString().replace(/[:.]/g, '-')}-problems.csv`));
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    writeProblemsCsv(file, report.problems);
+    process.stdout.write(`\n${report.problems.length} problems written to ${file}\n`);
   }
   return 0;
 }
