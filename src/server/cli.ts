@@ -241,19 +241,23 @@ async function eidoRejected(args: string[]): Promise<void> {
   });
 }
 
+/** Where an import's problem list goes without --problems: <data>/hsds-imports/hsds-import-<time>-problems.csv. */
+function defaultProblemsFile(data: string): string {
+  return path.join(data, 'hsds-imports', `hsds-import-${new Date().toISOString().replace(/[:.]/g, '-')}-problems.csv`);
+}
+
 async function importHsdsCommand(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, ['problems']);
   if (positionals.length !== 1) throw new UsageError('Usage: import-hsds <dir> [--problems FILE]');
   const dir = path.resolve(positionals[0]);
-  const data = dataDir(values);
-  const report = await withStorage(data, (storage) => importHsds(storage, dir));
+  const report = await withStorage(dataDir(values), (storage) => importHsds(storage, dir));
   process.stdout.write(`${importHsdsText(dir, report)}\n`);
-  // The full list always goes to a file: --problems FILE, else one per import in the data folder.
-  if (values.problems || report.problems.length > 0) {
-    const file = path.resolve(values.problems ?? path.join(data, 'hsds-imports', `hsds-import-${new Date().toISOString().replace(/[:.]/g, '-')}-problems.csv`));
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    writeProblemsCsv(file, report.problems);
-    process.stdout.write(`\n${report.problems.length} problems written to ${file}\n`);
+  // The full list always goes to a file: --problems FILE, else one per import beside the data.
+  const problemsFile = values.problems ?? (report.problems.length > 0 ? defaultProblemsFile(dataDir(values)) : null);
+  if (problemsFile) {
+    fs.mkdirSync(path.dirname(path.resolve(problemsFile)), { recursive: true });
+    writeProblemsCsv(problemsFile, report.problems);
+    process.stdout.write(`\n${report.problems.length} problems written to ${path.resolve(problemsFile)}\n`);
   }
   return 0;
 }
