@@ -23,8 +23,10 @@ await Promise.all([
   build({ ...common, entryPoints: ['src/launch/electron.ts'], outfile: 'dist/electron/main.cjs' }),
   // The preload runs sandboxed: one self-contained file that may require only 'electron'.
   build({ ...common, entryPoints: ['src/main/electron/preload.ts'], outfile: 'dist/electron/preload.cjs', external: ['electron'] }),
-  // The directory import's worker thread: the core finds it beside main.cjs (services/directory.ts).
-  build({ ...common, entryPoints: ['src/main/core/services/hsds-worker.ts'], outfile: 'dist/electron/hsds-worker.cjs' }),
+  // The directory import's worker thread: the core finds it beside main.cjs (services/directory.ts),
+  // unpacked from the asar archive; self-contained (its packages are pure JavaScript), so it
+  // needs nothing from node_modules inside the archive.
+  build({ ...common, entryPoints: ['src/main/core/services/hsds-worker.ts'], outfile: 'dist/electron/hsds-worker.cjs', external: [] }),
   build({ ...common, entryPoints: ['src/server/cli.ts'], outfile: 'dist/server/cli.cjs' }),
 ]);
 console.log('built dist/electron/main.cjs, dist/electron/preload.cjs, dist/electron/hsds-worker.cjs, dist/server/cli.cjs');

@@ -65,8 +65,9 @@ Commands:
   import-hsds <dir> [--problems FILE]
                                   import an Open Referral HSDS package (CSV folder, HSDS 3 or 1.x/2.x)
                                   into the service directory; prints per table the rows read, imported,
-                                  repaired, rejected and ignored, with the reasons counted; --problems
-                                  writes every problem (table, file, line, outcome, reason) as CSV
+                                  repaired, rejected and ignored, with the reasons counted; every problem
+                                  (table, file, line, outcome, reason) goes to a CSV file: --problems FILE,
+                                  else <data>/hsds-imports/hsds-import-<time>-problems.csv
 
   db-key new <file>               write a new random database key file (mode 0600)
   audit verify                    check every audit hash chain; exit 1 naming the first entry deleted,
@@ -472,15 +473,23 @@ async function eidoRejected(args: string[]): Promise<void> {
   });
 }
 
+/** Where an import's problem list goes without --problems: <data>/hsds-imports/hsds-import-<time>-problems.csv. */
+function defaultProblemsFile(data: string): string {
+  return path.join(data, 'hsds-imports', `hsds-import-${new Date().toISOString().replace(/[:.]/g, '-')}-problems.csv`);
+}
+
 async function importHsdsCommand(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, ['problems']);
   if (positionals.length !== 1) throw new UsageError('Usage: import-hsds <dir> [--problems FILE]');
   const dir = path.resolve(positionals[0]);
   const report = await withStorage(values, (storage) => importHsds(storage, dir));
   process.stdout.write(`${importHsdsText(dir, report)}\n`);
-  if (values.problems) {
-    writeProblemsCsv(values.problems, report.problems);
-    process.stdout.write(`\n${report.problems.length} problems written to ${path.resolve(values.problems)}\n`);
+  // The full list always goes to a file: --problems FILE, else one per import beside the data.
+  const problemsFile = values.problems ?? (report.problems.length > 0 ? defaultProblemsFile(dataDir(values)) : null);
+  if (problemsFile) {
+    fs.mkdirSync(path.dirname(path.resolve(problemsFile)), { recursive: true });
+    writeProblemsCsv(problemsFile, report.problems);
+    process.stdout.write(`\n${report.problems.length} problems written to ${path.resolve(problemsFile)}\n`);
   }
   return 0;
 }

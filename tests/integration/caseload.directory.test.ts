@@ -204,7 +204,7 @@ describe('directory.import', () => {
 
   it('a row arriving by sync while a package is parsed is searchable after the import, as is the package', async () => {
     const s = { ...SERVICES[0], id: 'svc-remote', name: 'Riverside Crisis Team', description: 'Mobile crisis response' };
-    const other = await startCore();
+    const other = await startCore({ role: 'supervisor' });
     let op;
     try {
       await other.call('directory.import', { dir: writeHsdsPackage(path.join(t.dir, 'remote'), [s]) });

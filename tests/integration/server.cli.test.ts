@@ -41,6 +41,19 @@ describe('server CLI', { timeout: 180_000 }, () => {
     expect(list.out).toContain('maria\tclinician\tMaria Lopez');
   });
 
+  it('import-hsds prints the per-table summary and always writes every problem to a file', () => {
+    const run = cli(['import-hsds', path.join(ROOT, 'tests', 'fixtures', 'hsds-1x')]);
+    expect(run.err).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.out).toMatch(/^Imported 5 services from .* \(HSDS 1\.x\/2\.x\)/);
+    expect(run.out).toMatch(/regular_schedules\s+7\s+5\s+2\s+1\s+1/);
+    const [, count, file] = run.out.match(/(\d+) problems written to (.*-problems\.csv)$/m) ?? [];
+    expect(path.dirname(file!)).toBe(path.join(dir, 'data', 'hsds-imports'));
+    const lines = fs.readFileSync(file!, 'utf8').trim().split('\n');
+    expect(lines[0]).toBe('table,file,line,outcome,reason');
+    expect(lines.length - 1).toBe(Number(count));
+  });
+
   it('exits non-zero with a clear message on bad arguments', () => {
     const cases: [string[], RegExp][] = [
       [['frobnicate'], /Unknown command "frobnicate"/],

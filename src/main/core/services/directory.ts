@@ -37,7 +37,7 @@ function fresh(f: Freshness) {
 // The parse on a worker thread
 
 /** Where the worker's code is: the bundled .cjs beside the Electron bundle, or the .ts source under tsx and Vitest. */
-function workerModule(): { file: string; kind: 'cjs' | 'ts'; from: string } | null {
+export function workerModule(): { file: string; kind: 'cjs' | 'ts'; from: string } | null {
   const here = typeof __filename === 'string' ? __filename : fileURLToPath(import.meta.url);
   // Packaged, the worker is unpacked beside the archive (electron-builder.yml asarUnpack).
   const dir = path.dirname(here).replace(/([\\/])app\.asar([\\/])/, '$1app.asar.unpacked$2');
@@ -66,10 +66,15 @@ type WorkerMessage =
 /**
  * Reads and parses the package on a worker thread, so the core keeps answering the console
  * (searches, the queue, a ringing handoff) through a long import. Null when no worker could
- * be started here (the caller then parses inline).
+ * be started here (the caller then parses inline); a worker whose code fails to load parses
+ * inline too, after `onFallback` is told why.
  */
-function parseOnWorker(dir: string, onProgress: (p: PackageProgress) => void): Promise<HsdsParseResult> | null {
-  const mod = workerModule();
+export function parseOnWorker(
+  dir: string,
+  onProgress: (p: PackageProgress) => void,
+  onFallback: (why: string) => void,
+  mod = workerModule(),
+): Promise<HsdsParseResult> | null {
   if (!mod) return null;
   let worker: Worker;
   try {
@@ -84,20 +89,34 @@ function parseOnWorker(dir: string, onProgress: (p: PackageProgress) => void): P
   }
   return new Promise((resolve, reject) => {
     let settled = false;
+    let heard = false;
     const settle = (fn: () => void) => {
       if (settled) return;
       settled = true;
       fn();
       void worker.terminate();
     };
+    /** The worker never got going (its code could not load here): parse inline instead. */
+    const fallBack = (why: string) =>
+      settle(() => {
+        try {
+          onFallback(why);
+          resolve(readAndParse(dir, onProgress));
+        } catch (err) {
+          reject(err);
+        }
+      });
     worker.on('message', (m: WorkerMessage) => {
+      heard = true;
       if (m.t === 'progress') onProgress(m.p);
       else if (m.t === 'done') settle(() => resolve(m.result));
-      else if (m.t === 'refused') settle(() => reject(new RpcError('bad_request', m.message, m.details)));
+      else if (m.t === 'refused') settle(() => reject(new PackageError(m.message, m.details as PackageError['details'])));
       else settle(() => reject(new Error(`The directory import failed: ${m.message}`)));
     });
-    worker.on('error', (err) => settle(() => reject(err)));
-    worker.on('exit', (code) => settle(() => reject(new Error(`The directory import's thread stopped (exit code ${code}) before it was done`))));
+    worker.on('error', (err) => (heard ? settle(() => reject(err)) : fallBack(err.message)));
+    worker.on('exit', (code) =>
+      heard ? settle(() => reject(new Error(`The directory import's thread stopped (exit code ${code}) before it was done`))) : fallBack(`exit code ${code}`),
+    );
   });
 }
 
@@ -275,7 +294,10 @@ export function directoryService(ctx: CoreContext, opts: DirectoryServiceOptions
       const beforeGeneration = generation;
       progress({ stage: 'reading', step: 'opening the package', done: 0, total: 1 });
       let parsed: HsdsParseResult;
-      const onWorker = opts.worker === false ? null : parseOnWorker(dir, onParse);
+      const onWorker =
+        opts.worker === false
+          ? null
+          : parseOnWorker(dir, onParse, (why) => ctx.log('warn', 'the directory import thread did not start; parsing on the main thread', { error: why }));
       try {
         parsed = onWorker ? await onWorker : readAndParse(dir, onParse);
       } catch (err) {
