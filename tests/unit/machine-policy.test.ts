@@ -142,9 +142,9 @@ describe('machine policy: fail-closed', () => {
     expect(r).toMatchObject({ state: 'configured', sources: [WIN_FILE, REGISTRY_KEY], policy: { lockAfterMinutes: 5, workstationName: 'from-file', serverUrl: OK.serverUrl } });
   });
 
-  it('reads the values a policy carries, with the default lock', () => {
+  it('reads the values a policy carries, with the defaults (lock after 10 min, no DevTools, 14 days of offline sign-in)', () => {
     const r = loadMachinePolicy(machine({ [LINUX_FILE]: Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(json({ ...OK, workstationName: 'Dispatch — 3' }))]) }));
-    expect(r).toEqual({ state: 'configured', sources: [LINUX_FILE], policy: { ...OK, workstationName: 'Dispatch — 3', lockAfterMinutes: 10 } });
+    expect(r).toEqual({ state: 'configured', sources: [LINUX_FILE], policy: { ...OK, workstationName: 'Dispatch — 3', lockAfterMinutes: 10, allowDevTools: false, offlineSignInDays: 14 } });
   });
 
   it('a release build never runs the demo; a developer asks for it explicitly', () => {
