@@ -187,7 +187,7 @@ class PostgresTx implements StorageTx {
   }
 
   async getSignInFailures(username: string): Promise<SignInFailureRecord | null> {
-    const r = await this.one('SELECT * FROM signin_failures WHERE username = $1', [username.toLowerCase()]);
+    const r = await this.one('SELECT * FROM signin_failures WHERE username = $1', [noNul(username.toLowerCase())]);
     if (!r) return null;
     return {
       username: r.username as string,
