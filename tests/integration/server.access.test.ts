@@ -171,6 +171,26 @@ async function concurrentAttempts(engine: Engine): Promise<void> {
   }
 }
 
+/** A typed username with U+0000 in it (which PostgreSQL text cannot hold) is a wrong login like any other: counted, locked out, audited. */
+async function nulUsername(engine: Engine): Promise<void> {
+  const t = await startServer({ rateLimits: false, ...(await engine()) });
+  try {
+    const ws = await enroll(t.server);
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) statuses.push((await request(t.server.url, 'POST', '/v1/session', { headers: ws.headers, body: { username: 'ad\u0000min', password: 'whatever1' } })).status);
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
+    const csv: string[] = [];
+    await t.server.admin.auditExport('2000-01-01T00:00:00.000Z', '2100-01-01T00:00:00.000Z', (c) => csv.push(c));
+    const text = csv.join('');
+    expect(text.match(/signin\.failed/g)).toHaveLength(5);
+    expect(text.match(/signin\.refused/g)).toHaveLength(1);
+    expect(text).toContain('ad\uFFFDmin');
+    expect(await t.server.admin.auditVerify()).toEqual([expect.objectContaining({ source: 'server', ok: true })]);
+  } finally {
+    await t.cleanup();
+  }
+}
+
 describe('sign-in throttling', () => {
   it('40 wrong passwords and then the right one: refused, until an administrator unlocks', () => lockedUntilUnlocked(sqlite));
 
@@ -200,6 +220,8 @@ describe('sign-in throttling', () => {
   });
 
   it('attempts sent all at once are counted before any password is checked', () => concurrentAttempts(sqlite));
+
+  it('a username with U+0000 in it is a wrong login like any other: counted, locked out, audited', () => nulUsername(sqlite));
 
   it('a username that does not exist is locked out the same way (a lockout tells nothing)', async () => {
     const clock = manualClock();
@@ -335,4 +357,5 @@ describe('sign-in throttling on PostgreSQL (the counts live in the database)', (
 
   it('40 wrong passwords and then the right one: refused, until an administrator unlocks', () => lockedUntilUnlocked(postgres));
   it('attempts sent all at once are counted before any password is checked', () => concurrentAttempts(postgres));
+  it('a username with U+0000 in it is a wrong login like any other: counted, locked out, audited', () => nulUsername(postgres));
 });

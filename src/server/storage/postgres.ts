@@ -169,6 +169,8 @@ class PostgresTx implements StorageTx {
     );
   }
   async getUserByUsername(username: string): Promise<UserRecord | null> {
+    // PostgreSQL text cannot hold U+0000, so no user's name has it: such a name names nobody.
+    if (username.includes('\u0000')) return null;
     const r = await this.one('SELECT * FROM users WHERE lower(username) = lower($1)', [username]);
     return r ? toUser(r) : null;
   }
@@ -213,14 +215,14 @@ class PostgresTx implements StorageTx {
     await this.rows(
       `INSERT INTO workstations(id, name, secret_hash, enrolled_at, revoked, revoked_at, enrollment_key_id, machine_id)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-      [w.id, w.name, w.secretHash, w.enrolledAt, w.revoked, w.revokedAt, w.enrollmentKeyId ?? null, w.machineId ?? null],
+      [w.id, noNul(w.name), w.secretHash, w.enrolledAt, w.revoked, w.revokedAt, w.enrollmentKeyId ?? null, w.machineId ?? null],
     );
   }
   async insertEnrollmentKey(k: EnrollmentKeyRecord): Promise<void> {
     await this.rows(
       `INSERT INTO enrollment_keys(id, key_hash, name, created_at, expires_at, revoked_at, uses, last_used_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-      [k.id, k.keyHash, k.name, k.createdAt, k.expiresAt, k.revokedAt, k.uses, k.lastUsedAt],
+      [k.id, k.keyHash, noNul(k.name), k.createdAt, k.expiresAt, k.revokedAt, k.uses, k.lastUsedAt],
     );
   }
   async getEnrollmentKeyByHash(keyHash: string): Promise<EnrollmentKeyRecord | null> {
@@ -234,7 +236,7 @@ class PostgresTx implements StorageTx {
     return this.count(
       `UPDATE enrollment_keys SET expires_at = CASE WHEN expires_at IS NULL OR expires_at > $1 THEN $1 ELSE expires_at END
        WHERE name = $2 AND revoked_at IS NULL`,
-      [at, name],
+      [at, noNul(name)],
     );
   }
   async revokeEnrollmentKeys(idOrName: string, at: string): Promise<string[]> {
