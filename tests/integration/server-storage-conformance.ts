@@ -4,8 +4,9 @@ import { SERVER_REPLICA, decodeChange } from '../../src/server/storage/types';
 import { yieldToEventLoop } from '../helpers/wait-for';
 
 /**
- * What every ServerStorage implementation must do. SQLite runs it now; PostgreSQL will run
- * the same suite (DESIGN.md: one interface, two implementations, one conformance suite).
+ * What every ServerStorage implementation must do: SQLite (server.storage.test.ts) and
+ * PostgreSQL (server.storage.postgres.test.ts) run the same suite (DESIGN.md: one interface,
+ * two implementations, one conformance suite). A method added to StorageTx gets its case here.
  */
 export function describeStorageConformance(name: string, open: () => Promise<{ storage: ServerStorage; cleanup: () => Promise<void> }>): void {
   describe(`ServerStorage conformance: ${name}`, () => {
