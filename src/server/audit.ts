@@ -28,6 +28,15 @@ export function auditHash(e: Omit<AuditRecord, 'hash'>): string {
   return sha256(JSON.stringify([e.source, e.seq, e.at, e.actor, e.workstationId, e.action, e.subject, e.detail, e.ip, e.prevHash]));
 }
 
+/**
+ * Text as an entry keeps it: U+0000 (which a typed username may carry, and PostgreSQL text
+ * cannot hold) shown as U+FFFD, before the hash is taken, so that every engine stores, and
+ * verifies, the same entry.
+ */
+function entryText(s: string | null | undefined): string | null {
+  return s == null ? null : s.replaceAll('\u0000', '\uFFFD');
+}
+
 /** Appends an event to a chain inside the caller's transaction. */
 export async function appendAuditIn(tx: StorageTx, source: string, at: string, e: AuditEvent): Promise<AuditRecord> {
   const head = await tx.auditHead(source);
@@ -35,12 +44,12 @@ export async function appendAuditIn(tx: StorageTx, source: string, at: string, e
     source,
     seq: (head?.seq ?? 0) + 1,
     at,
-    actor: e.actor ?? null,
-    workstationId: e.workstationId ?? null,
+    actor: entryText(e.actor),
+    workstationId: entryText(e.workstationId),
     action: e.action,
-    subject: e.subject ?? null,
+    subject: entryText(e.subject),
     detail: e.detail ? JSON.stringify(e.detail) : null,
-    ip: e.ip ?? null,
+    ip: entryText(e.ip),
     prevHash: head?.hash ?? GENESIS_HASH,
   };
   const rec = { ...base, hash: auditHash(base) };

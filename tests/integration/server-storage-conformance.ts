@@ -4,8 +4,9 @@ import { SERVER_REPLICA, decodeChange } from '../../src/server/storage/types';
 import { yieldToEventLoop } from '../helpers/wait-for';
 
 /**
- * What every ServerStorage implementation must do. SQLite runs it now; PostgreSQL will run
- * the same suite (DESIGN.md: one interface, two implementations, one conformance suite).
+ * What every ServerStorage implementation must do: SQLite (server.storage.test.ts) and
+ * PostgreSQL (server.storage.postgres.test.ts) run the same suite (DESIGN.md: one interface,
+ * two implementations, one conformance suite). A method added to StorageTx gets its case here.
  */
 export function describeStorageConformance(name: string, open: () => Promise<{ storage: ServerStorage; cleanup: () => Promise<void> }>): void {
   describe(`ServerStorage conformance: ${name}`, () => {
@@ -249,6 +250,169 @@ export function describeStorageConformance(name: string, open: () => Promise<{ s
       ]);
       expect(Buffer.from(rows[1].raw).equals(bytes)).toBe(true);
       expect(await storage.transaction((tx) => tx.listEidoRejections(1))).toHaveLength(1);
+    });
+
+    it('disables a user and replaces its password hash; says when there is no such user', async () => {
+      await storage.transaction(async (tx) => {
+        await tx.insertUser(user('u1', 'ann'));
+        await tx.insertUser(user('u2', 'ben'));
+      });
+      await storage.transaction(async (tx) => {
+        expect(await tx.setUserDisabled('u1', true)).toBe(true);
+        expect(await tx.setUserDisabled('nobody', true)).toBe(false);
+        await tx.setUserPasswordHash('u1', '$argon2id$new');
+      });
+      expect(await storage.transaction((tx) => tx.getUser('u1'))).toMatchObject({ disabled: true, passwordHash: '$argon2id$new' });
+      expect(await storage.transaction((tx) => tx.getUser('u2'))).toMatchObject({ disabled: false, passwordHash: '$argon2id$fake' });
+      expect(await storage.transaction((tx) => tx.setUserDisabled('u1', false))).toBe(true);
+      expect(await storage.transaction((tx) => tx.getUserByUsername('Ann'))).toMatchObject({ disabled: false });
+    });
+
+    it('counts failed sign-ins per lower-cased username, known or not, and forgets them when cleared', async () => {
+      const rec = { username: 'Ghost', failures: 1, lastFailedAt: at, lockedUntil: null, locked: false };
+      await storage.transaction((tx) => tx.putSignInFailures(rec));
+      expect(await storage.transaction((tx) => tx.getSignInFailures('GHOST'))).toEqual({ ...rec, username: 'ghost' });
+      const later = { username: 'ghost', failures: 5, lastFailedAt: '2026-01-01T00:05:00.000Z', lockedUntil: '2026-01-01T00:06:00.000Z', locked: true };
+      await storage.transaction((tx) => tx.putSignInFailures(later));
+      expect(await storage.transaction((tx) => tx.getSignInFailures('ghost'))).toEqual(later);
+      expect(await storage.transaction((tx) => tx.getSignInFailures('other'))).toBeNull();
+      expect(await storage.transaction((tx) => tx.clearSignInFailures('gHoSt'))).toBe(true);
+      expect(await storage.transaction((tx) => tx.clearSignInFailures('ghost'))).toBe(false);
+      expect(await storage.transaction((tx) => tx.getSignInFailures('ghost'))).toBeNull();
+    });
+
+    it('keeps site enrollment keys: expiry takes the earlier time, revocation by id or name keeps its first time, use is counted', async () => {
+      const key = (id: string, name: string, hash: string) => ({ id, keyHash: hash, name, createdAt: at, expiresAt: null, revokedAt: null, uses: 0, lastUsedAt: null });
+      await storage.transaction(async (tx) => {
+        await tx.insertEnrollmentKey(key('k1', 'floor', 'a1'.repeat(32)));
+        await tx.insertEnrollmentKey({ ...key('k2', 'floor', 'a2'.repeat(32)), expiresAt: '2026-01-01T00:30:00.000Z' });
+        await tx.insertEnrollmentKey(key('k3', 'annex', 'a3'.repeat(32)));
+      });
+      // The same key hash twice is refused.
+      await expect(storage.transaction((tx) => tx.insertEnrollmentKey(key('k4', 'other', 'a1'.repeat(32))))).rejects.toThrow();
+      expect(await storage.transaction((tx) => tx.getEnrollmentKeyByHash('a1'.repeat(32)))).toEqual(key('k1', 'floor', 'a1'.repeat(32)));
+      expect(await storage.transaction((tx) => tx.getEnrollmentKeyByHash('00'.repeat(32)))).toBeNull();
+
+      expect(await storage.transaction((tx) => tx.expireEnrollmentKeys('floor', '2026-01-01T01:00:00.000Z'))).toBe(2);
+      let keys = await storage.transaction((tx) => tx.listEnrollmentKeys());
+      expect(keys.map((k) => [k.id, k.expiresAt])).toEqual([
+        ['k1', '2026-01-01T01:00:00.000Z'],
+        ['k2', '2026-01-01T00:30:00.000Z'], // already earlier: kept
+        ['k3', null],
+      ]);
+
+      expect(await storage.transaction((tx) => tx.revokeEnrollmentKeys('k3', '2026-01-02T00:00:00.000Z'))).toEqual(['k3']);
+      expect((await storage.transaction((tx) => tx.revokeEnrollmentKeys('floor', '2026-01-03T00:00:00.000Z'))).sort()).toEqual(['k1', 'k2']);
+      expect(await storage.transaction((tx) => tx.revokeEnrollmentKeys('annex', '2026-01-04T00:00:00.000Z'))).toEqual(['k3']);
+      expect(await storage.transaction((tx) => tx.revokeEnrollmentKeys('nothing', at))).toEqual([]);
+      // A revoked key is no longer expired by a rotation.
+      expect(await storage.transaction((tx) => tx.expireEnrollmentKeys('floor', at))).toBe(0);
+
+      await storage.transaction(async (tx) => {
+        await tx.touchEnrollmentKey('k1', '2026-01-01T00:10:00.000Z');
+        await tx.touchEnrollmentKey('k1', '2026-01-01T00:20:00.000Z');
+        await tx.insertWorkstation({ ...ws('w1'), enrollmentKeyId: 'k1', machineId: 'ee'.repeat(32) });
+        await tx.insertWorkstation({ ...ws('w2'), enrolledAt: '2026-01-01T00:20:00.000Z', enrollmentKeyId: 'k1', machineId: null });
+        await tx.insertWorkstation(ws('w3'));
+      });
+      keys = await storage.transaction((tx) => tx.listEnrollmentKeys());
+      expect(keys.find((k) => k.id === 'k1')).toMatchObject({ uses: 2, lastUsedAt: '2026-01-01T00:20:00.000Z', revokedAt: '2026-01-03T00:00:00.000Z' });
+      expect(keys.find((k) => k.id === 'k3')).toMatchObject({ revokedAt: '2026-01-02T00:00:00.000Z', uses: 0 });
+      expect((await storage.transaction((tx) => tx.workstationsEnrolledWith('k1'))).map((w) => w.id)).toEqual(['w1', 'w2']);
+      expect(await storage.transaction((tx) => tx.workstationsEnrolledWith('k3'))).toEqual([]);
+      expect(await storage.transaction((tx) => tx.getWorkstation('w1'))).toMatchObject({ enrollmentKeyId: 'k1', machineId: 'ee'.repeat(32) });
+      expect(await storage.transaction((tx) => tx.getWorkstation('w3'))).toMatchObject({ enrollmentKeyId: null, machineId: null });
+      // A workstation cannot name a key that does not exist.
+      await expect(storage.transaction((tx) => tx.insertWorkstation({ ...ws('w4'), enrollmentKeyId: 'no-such-key' }))).rejects.toThrow();
+    });
+
+    it("lists live sessions oldest first and ends every session of a user", async () => {
+      await storage.transaction(async (tx) => {
+        await tx.insertUser(user('u1', 'ann'));
+        await tx.insertUser(user('u2', 'ben'));
+        await tx.insertWorkstation(ws('w1'));
+        await tx.insertSession({ tokenHash: 's3', userId: 'u1', workstationId: 'w1', createdAt: '2026-01-01T00:03:00.000Z', expiresAt: '2026-01-03T00:00:00.000Z' });
+        await tx.insertSession({ tokenHash: 's1', userId: 'u1', workstationId: 'w1', createdAt: '2026-01-01T00:01:00.000Z', expiresAt: '2026-01-03T00:00:00.000Z' });
+        await tx.insertSession({ tokenHash: 's2', userId: 'u2', workstationId: 'w1', createdAt: '2026-01-01T00:02:00.000Z', expiresAt: '2026-01-03T00:00:00.000Z' });
+        await tx.insertSession({ tokenHash: 's0', userId: 'u2', workstationId: 'w1', createdAt: at, expiresAt: '2026-01-01T12:00:00.000Z' });
+      });
+      const now = '2026-01-02T00:00:00.000Z';
+      expect((await storage.transaction((tx) => tx.listSessions(now))).map((x) => x.tokenHash)).toEqual(['s1', 's2', 's3']);
+      expect(await storage.transaction((tx) => tx.deleteSessionsOfUser('u1'))).toBe(2);
+      expect(await storage.transaction((tx) => tx.deleteSessionsOfUser('u1'))).toBe(0);
+      expect(await storage.transaction((tx) => tx.listSessions(now))).toEqual([
+        { tokenHash: 's2', userId: 'u2', workstationId: 'w1', createdAt: '2026-01-01T00:02:00.000Z', expiresAt: '2026-01-03T00:00:00.000Z' },
+      ]);
+    });
+
+    it("claims a row's author once: the first claim wins and a later one writes nothing", async () => {
+      expect(await storage.transaction((tx) => tx.claimRowAuthor('case', 'c1', { authorId: 'u1', ownerId: 'u1' }))).toBe(true);
+      expect(await storage.transaction((tx) => tx.claimRowAuthor('case', 'c1', { authorId: 'u2', ownerId: 'u2' }))).toBe(false);
+      expect(await storage.transaction((tx) => tx.getRowAuthor('case', 'c1'))).toEqual({ authorId: 'u1', ownerId: 'u1' });
+      // Concurrent claims of one new row: exactly one wins.
+      const wins = await Promise.all(['a', 'b', 'c', 'd'].map((u) => storage.transaction((tx) => tx.claimRowAuthor('case', 'c2', { authorId: u, ownerId: u }))));
+      expect(wins.filter(Boolean)).toHaveLength(1);
+    });
+
+    it('prunes refused ops and refused EIDO documents: the newest N kept, none older than the cut-off', async () => {
+      const day = (d: number) => `2026-01-${String(d).padStart(2, '0')}T00:00:00.000Z`;
+      await storage.transaction(async (tx) => {
+        for (let d = 1; d <= 6; d++) {
+          await tx.insertRefused({ replica: 'r1', seq: d, workstationId: 'w1', userId: 'u1', reason: `r${d}`, op: null, refusedAt: day(d) });
+          await tx.insertEidoRejection({ receivedAt: day(d), source: 'cli', cadKey: null, code: 'not_json', path: null, message: `m${d}`, bytes: 1, raw: Buffer.from('x'), truncated: false });
+        }
+      });
+      // Keep at most 4, none before day 2: days 1 and 2 go (2 by count, 1 also by age).
+      expect(await storage.transaction((tx) => tx.pruneRefused(4, day(2)))).toBe(2);
+      expect((await storage.transaction((tx) => tx.listRefused(10))).map((r) => r.reason)).toEqual(['r6', 'r5', 'r4', 'r3']);
+      // None before day 5: two more go although the count allows them.
+      expect(await storage.transaction((tx) => tx.pruneRefused(10, day(5)))).toBe(2);
+      expect((await storage.transaction((tx) => tx.listRefused(10))).map((r) => r.reason)).toEqual(['r6', 'r5']);
+      expect(await storage.transaction((tx) => tx.pruneRefused(10, day(1)))).toBe(0);
+
+      expect(await storage.transaction((tx) => tx.pruneEidoRejections(3, day(1)))).toBe(3);
+      expect((await storage.transaction((tx) => tx.listEidoRejections(10))).map((r) => r.message)).toEqual(['m6', 'm5', 'm4']);
+      expect(await storage.transaction((tx) => tx.pruneEidoRejections(0, day(1)))).toBe(3);
+      expect(await storage.transaction((tx) => tx.listEidoRejections(10))).toEqual([]);
+    });
+
+    it('appends to the audit log chain by chain, moves each head, and reads it back by chain and by time', async () => {
+      const entry = (source: string, seq: number, atTime: string, prevHash: string) => ({
+        source,
+        seq,
+        at: atTime,
+        actor: seq % 2 ? 'ann' : null,
+        workstationId: source === 'server' ? null : source,
+        action: 'signin',
+        subject: null,
+        detail: seq % 2 ? '{"reason":"ok"}' : null,
+        ip: '127.0.0.1',
+        prevHash,
+        hash: `${source}-${seq}`.padEnd(64, '0'),
+      });
+      expect(await storage.transaction((tx) => tx.auditHead('server'))).toBeNull();
+      const server = [1, 2, 3].map((n) => entry('server', n, `2026-01-01T00:0${n}:00.000Z`, n === 1 ? '0'.repeat(64) : `server-${n - 1}`.padEnd(64, '0')));
+      const w1 = [1, 2].map((n) => entry('w1', n, `2026-01-01T00:0${n}:30.000Z`, n === 1 ? '0'.repeat(64) : 'w1-1'.padEnd(64, '0')));
+      await storage.transaction(async (tx) => {
+        for (const e of [server[0], w1[0], server[1], w1[1], server[2]]) await tx.appendAudit(e);
+      });
+      expect(await storage.transaction((tx) => tx.auditHead('server'))).toEqual({ seq: 3, hash: server[2].hash });
+      expect(await storage.transaction((tx) => tx.auditHeads())).toEqual([
+        { source: 'server', seq: 3, hash: server[2].hash },
+        { source: 'w1', seq: 2, hash: w1[1].hash },
+      ]);
+      expect(await storage.transaction((tx) => tx.readAuditChain('server', 0, 10))).toEqual(server);
+      expect(await storage.transaction((tx) => tx.readAuditChain('server', 1, 1))).toEqual([server[1]]);
+      expect(await storage.transaction((tx) => tx.readAuditChain('nobody', 0, 10))).toEqual([]);
+
+      const between = await storage.transaction((tx) => tx.readAuditBetween('2026-01-01T00:01:30.000Z', '2026-01-01T00:03:00.000Z', 0, 10));
+      expect(between.map(({ id: _id, ...e }) => e)).toEqual([w1[0], server[1], w1[1]]);
+      const next = await storage.transaction((tx) => tx.readAuditBetween('2026-01-01T00:00:00.000Z', '2026-01-02T00:00:00.000Z', between[0].id, 2));
+      expect(next.map((e) => `${e.source}-${e.seq}`)).toEqual(['server-2', 'w1-2']);
+
+      // The same place in a chain twice is refused, and the head does not move.
+      await expect(storage.transaction((tx) => tx.appendAudit({ ...server[2], hash: 'f'.repeat(64) }))).rejects.toThrow();
+      expect(await storage.transaction((tx) => tx.auditHead('server'))).toEqual({ seq: 3, hash: server[2].hash });
     });
 
     it('refuses a transaction handle used after its transaction ended', async () => {

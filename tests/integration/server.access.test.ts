@@ -5,6 +5,7 @@ import { createAdmin } from '../../src/server/admin';
 import { DB_FILE_NAME } from '../../src/server/app';
 import { SqliteStorage } from '../../src/server/storage/sqlite';
 import { manualClock } from '../helpers/clock';
+import { startPgCluster, type PgCluster } from '../helpers/pg-cluster';
 import { Client, enroll, http as request, newReplica, op, incidentFields, PASSWORD, signedIn, startServer, type TestServer } from './server-helpers';
 
 /**
@@ -121,34 +122,77 @@ describe('revocation reaches open sockets', () => {
   });
 });
 
-describe('sign-in throttling', () => {
-  it('40 wrong passwords and then the right one: refused, until an administrator unlocks', async () => {
-    const clock = manualClock();
-    const t = await startServer({ clock, rateLimits: false });
-    try {
-      await t.server.admin.addUser({ username: 'target', password: PASSWORD, name: 'Target', role: 'clinician' });
-      const ws = await enroll(t.server);
-      const statuses: number[] = [];
-      for (let i = 0; i < 40; i++) {
-        statuses.push((await request(t.server.url, 'POST', '/v1/session', { headers: ws.headers, body: { username: 'target', password: `guess ${i}` } })).status);
-        clock.advance(16 * 60_000); // past any backoff: only the lockout stops it
-      }
-      // The first ten are checked (wrong: 401); then the username is locked out.
-      expect(statuses.slice(0, 10)).toEqual(Array(10).fill(401));
-      expect(statuses.slice(10)).toEqual(Array(30).fill(429));
-      const right = await request<{ code: string; message: string }>(t.server.url, 'POST', '/v1/session', {
-        headers: ws.headers,
-        body: { username: 'target', password: PASSWORD },
-      });
-      expect(right.status).toBe(429);
-      expect(right.body.code).toBe('rate_limited');
-      expect(right.body.message).toContain('an administrator must unlock it');
-      expect(await t.server.admin.unlockUser('TARGET')).toBe(true);
-      expect((await request(t.server.url, 'POST', '/v1/session', { headers: ws.headers, body: { username: 'target', password: PASSWORD } })).status).toBe(200);
-    } finally {
-      await t.cleanup();
+/** Where the server keeps its data: its own SQLite file (the default), or a fresh PostgreSQL database. */
+type Engine = () => Promise<{ databaseUrl?: string }>;
+const sqlite: Engine = async () => ({});
+
+/** Ten wrong passwords lock the username out; even the right one is refused until an administrator unlocks it. */
+async function lockedUntilUnlocked(engine: Engine): Promise<void> {
+  const clock = manualClock();
+  const t = await startServer({ clock, rateLimits: false, ...(await engine()) });
+  try {
+    await t.server.admin.addUser({ username: 'target', password: PASSWORD, name: 'Target', role: 'clinician' });
+    const ws = await enroll(t.server);
+    const statuses: number[] = [];
+    for (let i = 0; i < 40; i++) {
+      statuses.push((await request(t.server.url, 'POST', '/v1/session', { headers: ws.headers, body: { username: 'target', password: `guess ${i}` } })).status);
+      clock.advance(16 * 60_000); // past any backoff: only the lockout stops it
     }
-  });
+    // The first ten are checked (wrong: 401); then the username is locked out.
+    expect(statuses.slice(0, 10)).toEqual(Array(10).fill(401));
+    expect(statuses.slice(10)).toEqual(Array(30).fill(429));
+    const right = await request<{ code: string; message: string }>(t.server.url, 'POST', '/v1/session', {
+      headers: ws.headers,
+      body: { username: 'target', password: PASSWORD },
+    });
+    expect(right.status).toBe(429);
+    expect(right.body.code).toBe('rate_limited');
+    expect(right.body.message).toContain('an administrator must unlock it');
+    expect(await t.server.admin.unlockUser('TARGET')).toBe(true);
+    expect((await request(t.server.url, 'POST', '/v1/session', { headers: ws.headers, body: { username: 'target', password: PASSWORD } })).status).toBe(200);
+  } finally {
+    await t.cleanup();
+  }
+}
+
+/** Twenty wrong passwords at once: five are checked, fifteen refused, whatever order they are served in. */
+async function concurrentAttempts(engine: Engine): Promise<void> {
+  const t = await startServer({ rateLimits: false, ...(await engine()) });
+  try {
+    await t.server.admin.addUser({ username: 'par', password: PASSWORD, name: 'Par', role: 'clinician' });
+    const ws = await enroll(t.server);
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => request(t.server.url, 'POST', '/v1/session', { headers: ws.headers, body: { username: 'par', password: `p${i}-wrong` } })),
+    );
+    const counts = results.reduce<Record<number, number>>((acc, r) => ({ ...acc, [r.status]: (acc[r.status] ?? 0) + 1 }), {});
+    expect(counts).toEqual({ 401: 5, 429: 15 });
+  } finally {
+    await t.cleanup();
+  }
+}
+
+/** A typed username with U+0000 in it (which PostgreSQL text cannot hold) is a wrong login like any other: counted, locked out, audited. */
+async function nulUsername(engine: Engine): Promise<void> {
+  const t = await startServer({ rateLimits: false, ...(await engine()) });
+  try {
+    const ws = await enroll(t.server);
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) statuses.push((await request(t.server.url, 'POST', '/v1/session', { headers: ws.headers, body: { username: 'ad\u0000min', password: 'whatever1' } })).status);
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
+    const csv: string[] = [];
+    await t.server.admin.auditExport('2000-01-01T00:00:00.000Z', '2100-01-01T00:00:00.000Z', (c) => csv.push(c));
+    const text = csv.join('');
+    expect(text.match(/signin\.failed/g)).toHaveLength(5);
+    expect(text.match(/signin\.refused/g)).toHaveLength(1);
+    expect(text).toContain('ad\uFFFDmin');
+    expect(await t.server.admin.auditVerify()).toEqual([expect.objectContaining({ source: 'server', ok: true })]);
+  } finally {
+    await t.cleanup();
+  }
+}
+
+describe('sign-in throttling', () => {
+  it('40 wrong passwords and then the right one: refused, until an administrator unlocks', () => lockedUntilUnlocked(sqlite));
 
   it('backs off after five failures, doubling, and says when to try again; a right password clears the count', async () => {
     const clock = manualClock();
@@ -175,20 +219,9 @@ describe('sign-in throttling', () => {
     }
   });
 
-  it('attempts sent all at once are counted before any password is checked', async () => {
-    const t = await startServer({ rateLimits: false });
-    try {
-      await t.server.admin.addUser({ username: 'par', password: PASSWORD, name: 'Par', role: 'clinician' });
-      const ws = await enroll(t.server);
-      const results = await Promise.all(
-        Array.from({ length: 20 }, (_, i) => request(t.server.url, 'POST', '/v1/session', { headers: ws.headers, body: { username: 'par', password: `p${i}-wrong` } })),
-      );
-      const counts = results.reduce<Record<number, number>>((acc, r) => ({ ...acc, [r.status]: (acc[r.status] ?? 0) + 1 }), {});
-      expect(counts).toEqual({ 401: 5, 429: 15 });
-    } finally {
-      await t.cleanup();
-    }
-  });
+  it('attempts sent all at once are counted before any password is checked', () => concurrentAttempts(sqlite));
+
+  it('a username with U+0000 in it is a wrong login like any other: counted, locked out, audited', () => nulUsername(sqlite));
 
   it('a username that does not exist is locked out the same way (a lockout tells nothing)', async () => {
     const clock = manualClock();
@@ -312,4 +345,17 @@ describe('bodies', () => {
     const ok = await request(t.server.url, 'POST', '/v1/push', { headers: s.headers, body: { ops: [op(replica, 1, 'incident', 'inc-deep-1', incidentFields(1))] } });
     expect(ok.status).toBe(200);
   });
+});
+
+describe('sign-in throttling on PostgreSQL (the counts live in the database)', () => {
+  let cluster: PgCluster;
+  beforeAll(async () => {
+    cluster = await startPgCluster();
+  });
+  afterAll(() => cluster?.stop());
+  const postgres: Engine = async () => ({ databaseUrl: await cluster.createDatabase() });
+
+  it('40 wrong passwords and then the right one: refused, until an administrator unlocks', () => lockedUntilUnlocked(postgres));
+  it('attempts sent all at once are counted before any password is checked', () => concurrentAttempts(postgres));
+  it('a username with U+0000 in it is a wrong login like any other: counted, locked out, audited', () => nulUsername(postgres));
 });

@@ -3,12 +3,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
 import { parse } from 'csv-parse/sync';
-import { afterAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAdmin } from '../../src/server/admin';
 import { DB_FILE_NAME } from '../../src/server/app';
 import { AUDIT_CSV_COLUMNS } from '../../src/server/audit';
 import { keyPragmas } from '../../src/server/storage/key';
+import { PostgresStorage } from '../../src/server/storage/postgres';
 import { SqliteStorage } from '../../src/server/storage/sqlite';
+import { startPgCluster, type PgCluster } from '../helpers/pg-cluster';
 import { enroll, http, PASSWORD, startServer, tempDir } from './server-helpers';
 
 /** Issue 14: the server's audit log records sign-in, sign-out, failures and admin actions, hash-chained; tampering is found. */
@@ -133,4 +136,63 @@ describe('server audit log', () => {
       expect(report.problem?.message).toMatch(expected);
     });
   }
+});
+
+describe('server audit log on PostgreSQL', () => {
+  let cluster: PgCluster;
+  beforeAll(async () => {
+    cluster = await startPgCluster();
+  });
+  afterAll(() => cluster?.stop());
+
+  async function sql(url: string, text: string): Promise<void> {
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    try {
+      await c.query(text);
+    } finally {
+      await c.end();
+    }
+  }
+
+  it('records the same events in one chain that verifies; the database refuses edits; a deletion is found', async () => {
+    const url = await cluster.createDatabase();
+    const t = await startServer({ databaseUrl: url, rateLimits: false });
+    try {
+      await t.server.admin.addUser({ username: 'ines', password: PASSWORD, name: 'Ines', role: 'clinician' });
+      const ws = await enroll(t.server);
+      expect((await http(t.server.url, 'POST', '/v1/session', { headers: ws.headers, body: { username: 'ines', password: 'wrong password' } })).status).toBe(401);
+      const ok = await http<{ token: string }>(t.server.url, 'POST', '/v1/session', { headers: ws.headers, body: { username: 'ines', password: PASSWORD } });
+      expect(ok.status).toBe(200);
+      expect((await http(t.server.url, 'DELETE', '/v1/session', { headers: { ...ws.headers, authorization: `Bearer ${ok.body.token}` } })).status).toBe(200);
+      await t.server.admin.disableUser('ines');
+    } finally {
+      await t.cleanup();
+    }
+
+    // The CLI's view: its own connection to the database.
+    const verify = async () => {
+      const s = await PostgresStorage.open(url);
+      try {
+        const admin = createAdmin(s, { actor: 'cli:ops' });
+        const chunks: string[] = [];
+        await admin.auditExport('2000-01-01T00:00:00.000Z', '2100-01-01T00:00:00.000Z', (c) => chunks.push(c));
+        return { rows: parse(chunks.join(''), { columns: true }) as Record<string, string>[], report: await admin.auditVerify() };
+      } finally {
+        await s.close();
+      }
+    };
+    const first = await verify();
+    expect(first.rows.map((r) => r.action)).toEqual(['user.add', 'workstation.enrollment_token', 'workstation.enroll', 'signin.failed', 'signin', 'signout', 'user.disable']);
+    expect(first.rows.find((r) => r.action === 'signin.failed')).toMatchObject({ subject: 'ines', ip: '127.0.0.1' });
+    // Seven events and the export.
+    expect(first.report).toEqual([{ source: 'server', entries: 8, ok: true }]);
+
+    await expect(sql(url, 'DELETE FROM audit_log WHERE seq = 4')).rejects.toThrow(/append-only/);
+    await expect(sql(url, "UPDATE audit_log SET actor = 'someone else' WHERE seq = 5")).rejects.toThrow(/append-only/);
+    await sql(url, 'DROP TRIGGER audit_log_no_delete ON audit_log; DELETE FROM audit_log WHERE seq = 4');
+    const [report] = (await verify()).report;
+    expect(report.ok).toBe(false);
+    expect(report.problem?.message).toMatch(/entry 4 is missing \(deleted\)/);
+  });
 });

@@ -6,6 +6,7 @@ import { DB_FILE_NAME } from '../../src/server/app';
 import type { HealthReport } from '../../src/server/health';
 import { POSTGRES_MIGRATIONS } from '../../src/server/storage/postgres';
 import { SQLITE_MIGRATIONS } from '../../src/server/storage/sqlite';
+import { MIN_CONSOLE_PROTOCOL, PROTOCOL } from '../../src/shared/version';
 import { startPgCluster, type PgCluster } from '../helpers/pg-cluster';
 import { http, startServer, type TestServer } from './server-helpers';
 
@@ -43,7 +44,14 @@ describe('health, SQLite', () => {
     const t = await server();
     const res = await health(t);
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ ok: true, version: expect.any(String), cursor: 0, database: { kind: 'sqlite', reachable: true, schema: sqliteLatest, latest: sqliteLatest } });
+    expect(res.body).toEqual({
+      ok: true,
+      version: expect.any(String),
+      protocol: PROTOCOL,
+      minConsoleProtocol: MIN_CONSOLE_PROTOCOL,
+      cursor: 0,
+      database: { kind: 'sqlite', reachable: true, schema: sqliteLatest, latest: sqliteLatest },
+    });
     expect(JSON.stringify(res.body)).not.toContain(t.dir);
   });
 
@@ -105,7 +113,14 @@ describe('health, PostgreSQL', () => {
       await own.stop();
       const res = await health(t);
       expect(res.status).toBe(503);
-      expect(res.body).toEqual({ ok: false, version: expect.any(String), database: { kind: 'postgres', reachable: false }, message: 'The database cannot be reached' });
+      expect(res.body).toEqual({
+        ok: false,
+        version: expect.any(String),
+        protocol: PROTOCOL,
+        minConsoleProtocol: MIN_CONSOLE_PROTOCOL,
+        database: { kind: 'postgres', reachable: false },
+        message: 'The database cannot be reached',
+      });
     } finally {
       await own.stop();
     }

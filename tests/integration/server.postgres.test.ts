@@ -6,7 +6,8 @@ import pino from 'pino';
 import { PostgresStorage } from '../../src/server/storage/postgres';
 import { SyncEngine } from '../../src/server/sync';
 import { startPgCluster, type PgCluster } from '../helpers/pg-cluster';
-import { Client, http, incidentFields, newReplica, op, signedIn, startServer, type Res, type Session, type TestServer } from './server-helpers';
+import { HEADER_MACHINE, HEADER_SECRET, HEADER_WORKSTATION } from '../../src/shared/sync/wire';
+import { Client, http, incidentFields, newReplica, op, PASSWORD, signedIn, startServer, type Res, type Session, type TestServer } from './server-helpers';
 
 /**
  * The sync server on PostgreSQL, and two instances of it on one database: what a console can
@@ -151,6 +152,41 @@ describe('the sync server on PostgreSQL', () => {
       await storage.close();
     }
     expect((await pull(again, dispatcher)).ops).toHaveLength(4); // the session lives in the database too
+  });
+});
+
+describe('a fleet enrolled through a site key, on PostgreSQL', () => {
+  it('enrolls on one instance with a key made on the other, binds the machine, rotates and revokes across instances', async () => {
+    const [a, b] = await instances(2);
+    const { key } = await a.server.admin.addEnrollmentKey('dispatch-floor');
+    const machineId = 'ab'.repeat(32);
+    const enrolled = await http<{ workstationId: string; secret: string }>(b.server.url, 'POST', '/v1/enroll', { body: { key, name: 'desk 1', machineId } });
+    expect(enrolled.status).toBe(200);
+    const ws = { [HEADER_WORKSTATION]: enrolled.body.workstationId, [HEADER_SECRET]: enrolled.body.secret };
+    await a.server.admin.addUser({ username: 'casey', password: PASSWORD, name: 'Casey', role: 'clinician' });
+    const signIn = (t: TestServer, headers: Record<string, string>) => http(t.server.url, 'POST', '/v1/session', { headers, body: { username: 'casey', password: PASSWORD } });
+    expect((await signIn(a, { ...ws, [HEADER_MACHINE]: machineId })).status).toBe(200);
+    // The identity copied to another machine (a roaming profile) does not work there.
+    const copied = await signIn(b, { ...ws, [HEADER_MACHINE]: 'cd'.repeat(32) });
+    expect(copied.status).toBe(401);
+    expect(JSON.stringify(copied.body)).toMatch(/belongs to another machine/);
+    const [info] = await b.server.admin.listEnrollmentKeys();
+    expect(info).toMatchObject({ name: 'dispatch-floor', uses: 1, revokedAt: null });
+
+    // Rotated with no grace on one instance: the old key is refused on the other.
+    const rotated = await b.server.admin.rotateEnrollmentKey('dispatch-floor', 0);
+    expect(rotated.expiredOld).toBe(1);
+    const stale = await http(a.server.url, 'POST', '/v1/enroll', { body: { key, name: 'desk 2' } });
+    expect(stale.status).toBe(401);
+    expect(JSON.stringify(stale.body)).toMatch(/rotated out/);
+    expect((await http(a.server.url, 'POST', '/v1/enroll', { body: { key: rotated.key, name: 'desk 2' } })).status).toBe(200);
+
+    // Revoked with its workstations: both keys of the name, and the machine enrolled with the first.
+    const revoked = await a.server.admin.revokeEnrollmentKey('dispatch-floor', { workstations: true });
+    expect(revoked.keys).toHaveLength(2);
+    expect(revoked.workstations).toContain(enrolled.body.workstationId);
+    expect((await signIn(b, { ...ws, [HEADER_MACHINE]: machineId })).status).toBe(401);
+    expect((await http(b.server.url, 'POST', '/v1/enroll', { body: { key: rotated.key, name: 'desk 3' } })).status).toBe(401);
   });
 });
 

@@ -36,11 +36,40 @@ describe('PostgresStorage', () => {
     expect(await b.health()).toEqual({ schema: latest, latest });
     const tables = await query<{ tablename: string }>(url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename");
     expect(tables.map((t) => t.tablename)).toEqual(
-      ['cad_keys', 'change_log', 'eido_rejected', 'enrollment_tokens', 'entity_state', 'refused_ops', 'replicas', 'row_author', 'sessions', 'tandem_schema', 'users', 'workstations'],
+      [
+        'audit_heads',
+        'audit_log',
+        'cad_keys',
+        'change_log',
+        'eido_rejected',
+        'enrollment_keys',
+        'enrollment_tokens',
+        'entity_state',
+        'refused_ops',
+        'replicas',
+        'row_author',
+        'sessions',
+        'signin_failures',
+        'tandem_schema',
+        'users',
+        'workstations',
+      ],
     );
     expect(a.location).toBe(url);
     await a.close();
     await b.close();
+  });
+
+  it('keeps the audit log append-only: updates, deletes and truncation are refused by the database itself', async () => {
+    const url = await cluster.createDatabase();
+    const storage = await PostgresStorage.open(url);
+    const e = { source: 'server', seq: 1, at: '2026-01-01T00:00:00.000Z', actor: 'ann', workstationId: null, action: 'signin', subject: null, detail: null, ip: null, prevHash: '0'.repeat(64), hash: 'a'.repeat(64) };
+    await storage.transaction((tx) => tx.appendAudit(e));
+    await storage.close();
+    await expect(query(url, "UPDATE audit_log SET actor = 'someone else'")).rejects.toThrow(/append-only/);
+    await expect(query(url, 'DELETE FROM audit_log')).rejects.toThrow(/append-only/);
+    await expect(query(url, 'TRUNCATE audit_log')).rejects.toThrow(/append-only/);
+    expect(await query(url, 'SELECT source, seq, actor FROM audit_log')).toEqual([{ source: 'server', seq: '1', actor: 'ann' }]);
   });
 
   it('refuses a database written by a newer server, and leaves it unchanged', async () => {

@@ -9,8 +9,10 @@ import type { Op } from '../../shared/sync/protocol';
 import { ServerStorageError } from './sqlite';
 import {
   SERVER_REPLICA,
+  type AuditRecord,
   type CadKeyRecord,
   type EidoRejectionRecord,
+  type EnrollmentKeyRecord,
   type EnrollmentTokenRecord,
   type EntityRow,
   type RefusedOpRecord,
@@ -18,6 +20,7 @@ import {
   type RowAuthor,
   type ServerStorage,
   type SessionRecord,
+  type SignInFailureRecord,
   type StorageCounts,
   type StorageHealth,
   type StorageTx,
@@ -91,6 +94,41 @@ const toWorkstation = (r: Row): WorkstationRecord => ({
   enrolledAt: r.enrolled_at as string,
   revoked: r.revoked === true,
   revokedAt: (r.revoked_at as string | null) ?? null,
+  enrollmentKeyId: (r.enrollment_key_id as string | null) ?? null,
+  machineId: (r.machine_id as string | null) ?? null,
+});
+
+const toEnrollmentKey = (r: Row): EnrollmentKeyRecord => ({
+  id: r.id as string,
+  keyHash: r.key_hash as string,
+  name: r.name as string,
+  createdAt: r.created_at as string,
+  expiresAt: (r.expires_at as string | null) ?? null,
+  revokedAt: (r.revoked_at as string | null) ?? null,
+  uses: r.uses as number,
+  lastUsedAt: (r.last_used_at as string | null) ?? null,
+});
+
+const toSession = (r: Row): SessionRecord => ({
+  tokenHash: r.token_hash as string,
+  userId: r.user_id as string,
+  workstationId: r.workstation_id as string,
+  createdAt: r.created_at as string,
+  expiresAt: r.expires_at as string,
+});
+
+const toAudit = (r: Row): AuditRecord => ({
+  source: r.source as string,
+  seq: r.seq as number,
+  at: r.at as string,
+  actor: (r.actor as string | null) ?? null,
+  workstationId: (r.workstation_id as string | null) ?? null,
+  action: r.action as string,
+  subject: (r.subject as string | null) ?? null,
+  detail: (r.detail as string | null) ?? null,
+  ip: (r.ip as string | null) ?? null,
+  prevHash: r.prev_hash as string,
+  hash: r.hash as string,
 });
 
 const toCadKey = (r: Row): CadKeyRecord => ({
@@ -131,6 +169,8 @@ class PostgresTx implements StorageTx {
     );
   }
   async getUserByUsername(username: string): Promise<UserRecord | null> {
+    // PostgreSQL text cannot hold U+0000, so no user's name has it: such a name names nobody.
+    if (username.includes('\u0000')) return null;
     const r = await this.one('SELECT * FROM users WHERE lower(username) = lower($1)', [username]);
     return r ? toUser(r) : null;
   }
@@ -141,16 +181,76 @@ class PostgresTx implements StorageTx {
   async listUsers(): Promise<UserRecord[]> {
     return (await this.rows('SELECT * FROM users ORDER BY lower(username), username')).map(toUser);
   }
+  async setUserDisabled(id: string, disabled: boolean): Promise<boolean> {
+    return (await this.count('UPDATE users SET disabled = $1 WHERE id = $2', [disabled, id])) === 1;
+  }
+  async setUserPasswordHash(id: string, passwordHash: string): Promise<void> {
+    await this.count('UPDATE users SET password_hash = $1 WHERE id = $2', [passwordHash, id]);
+  }
+
+  async getSignInFailures(username: string): Promise<SignInFailureRecord | null> {
+    const r = await this.one('SELECT * FROM signin_failures WHERE username = $1', [noNul(username.toLowerCase())]);
+    if (!r) return null;
+    return {
+      username: r.username as string,
+      failures: r.failures as number,
+      lastFailedAt: r.last_failed_at as string,
+      lockedUntil: (r.locked_until as string | null) ?? null,
+      locked: r.locked === true,
+    };
+  }
+  async putSignInFailures(rec: SignInFailureRecord): Promise<void> {
+    await this.rows(
+      `INSERT INTO signin_failures(username, failures, last_failed_at, locked_until, locked) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (username) DO UPDATE SET failures = excluded.failures, last_failed_at = excluded.last_failed_at,
+         locked_until = excluded.locked_until, locked = excluded.locked`,
+      [noNul(rec.username.toLowerCase()), rec.failures, rec.lastFailedAt, rec.lockedUntil, rec.locked],
+    );
+  }
+  async clearSignInFailures(username: string): Promise<boolean> {
+    return (await this.count('DELETE FROM signin_failures WHERE username = $1', [noNul(username.toLowerCase())])) > 0;
+  }
 
   async insertWorkstation(w: WorkstationRecord): Promise<void> {
-    await this.rows('INSERT INTO workstations(id, name, secret_hash, enrolled_at, revoked, revoked_at) VALUES ($1, $2, $3, $4, $5, $6)', [
-      w.id,
-      w.name,
-      w.secretHash,
-      w.enrolledAt,
-      w.revoked,
-      w.revokedAt,
+    await this.rows(
+      `INSERT INTO workstations(id, name, secret_hash, enrolled_at, revoked, revoked_at, enrollment_key_id, machine_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [w.id, noNul(w.name), w.secretHash, w.enrolledAt, w.revoked, w.revokedAt, w.enrollmentKeyId ?? null, w.machineId ?? null],
+    );
+  }
+  async insertEnrollmentKey(k: EnrollmentKeyRecord): Promise<void> {
+    await this.rows(
+      `INSERT INTO enrollment_keys(id, key_hash, name, created_at, expires_at, revoked_at, uses, last_used_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [k.id, k.keyHash, noNul(k.name), k.createdAt, k.expiresAt, k.revokedAt, k.uses, k.lastUsedAt],
+    );
+  }
+  async getEnrollmentKeyByHash(keyHash: string): Promise<EnrollmentKeyRecord | null> {
+    const r = await this.one('SELECT * FROM enrollment_keys WHERE key_hash = $1', [keyHash]);
+    return r ? toEnrollmentKey(r) : null;
+  }
+  async listEnrollmentKeys(): Promise<EnrollmentKeyRecord[]> {
+    return (await this.rows('SELECT * FROM enrollment_keys ORDER BY created_at, id')).map(toEnrollmentKey);
+  }
+  async expireEnrollmentKeys(name: string, at: string): Promise<number> {
+    return this.count(
+      `UPDATE enrollment_keys SET expires_at = CASE WHEN expires_at IS NULL OR expires_at > $1 THEN $1 ELSE expires_at END
+       WHERE name = $2 AND revoked_at IS NULL`,
+      [at, noNul(name)],
+    );
+  }
+  async revokeEnrollmentKeys(idOrName: string, at: string): Promise<string[]> {
+    const rows = await this.rows('UPDATE enrollment_keys SET revoked_at = coalesce(revoked_at, $1) WHERE id = $2 OR name = $2 RETURNING id', [
+      at,
+      noNul(idOrName),
     ]);
+    return rows.map((r) => r.id as string);
+  }
+  async touchEnrollmentKey(id: string, at: string): Promise<void> {
+    await this.count('UPDATE enrollment_keys SET uses = uses + 1, last_used_at = $1 WHERE id = $2', [at, id]);
+  }
+  async workstationsEnrolledWith(keyId: string): Promise<WorkstationRecord[]> {
+    return (await this.rows('SELECT * FROM workstations WHERE enrollment_key_id = $1 ORDER BY enrolled_at, id', [keyId])).map(toWorkstation);
   }
   async getWorkstation(id: string): Promise<WorkstationRecord | null> {
     const r = await this.one('SELECT * FROM workstations WHERE id = $1', [id]);
@@ -200,14 +300,7 @@ class PostgresTx implements StorageTx {
   }
   async getSession(tokenHash: string): Promise<SessionRecord | null> {
     const r = await this.one('SELECT * FROM sessions WHERE token_hash = $1', [tokenHash]);
-    if (!r) return null;
-    return {
-      tokenHash: r.token_hash as string,
-      userId: r.user_id as string,
-      workstationId: r.workstation_id as string,
-      createdAt: r.created_at as string,
-      expiresAt: r.expires_at as string,
-    };
+    return r ? toSession(r) : null;
   }
   async deleteSession(tokenHash: string): Promise<void> {
     await this.count('DELETE FROM sessions WHERE token_hash = $1', [tokenHash]);
@@ -217,6 +310,12 @@ class PostgresTx implements StorageTx {
   }
   async deleteSessionsOfWorkstation(workstationId: string): Promise<number> {
     return this.count('DELETE FROM sessions WHERE workstation_id = $1', [workstationId]);
+  }
+  async deleteSessionsOfUser(userId: string): Promise<number> {
+    return this.count('DELETE FROM sessions WHERE user_id = $1', [userId]);
+  }
+  async listSessions(now: string): Promise<SessionRecord[]> {
+    return (await this.rows('SELECT * FROM sessions WHERE expires_at >= $1 ORDER BY created_at, token_hash', [now])).map(toSession);
   }
 
   async getReplica(replica: string): Promise<ReplicaRecord | null> {
@@ -308,6 +407,15 @@ class PostgresTx implements StorageTx {
       [entity, id, author.authorId, author.ownerId],
     );
   }
+  async claimRowAuthor(entity: EntityName, id: string, author: RowAuthor): Promise<boolean> {
+    const n = await this.count('INSERT INTO row_author(entity, id, author_id, owner_id) VALUES ($1, $2, $3, $4) ON CONFLICT (entity, id) DO NOTHING', [
+      entity,
+      id,
+      author.authorId,
+      author.ownerId,
+    ]);
+    return n === 1;
+  }
 
   async insertRefused(rec: RefusedOpRecord): Promise<void> {
     let op: string;
@@ -338,6 +446,15 @@ class PostgresTx implements StorageTx {
       refusedAt: r.refused_at as string,
     }));
   }
+  async pruneRefused(keepLast: number, before: string): Promise<number> {
+    return this.count('DELETE FROM refused_ops WHERE id <= (SELECT coalesce(max(id), 0) FROM refused_ops) - $1 OR refused_at < $2', [keepLast, before]);
+  }
+  async pruneEidoRejections(keepLast: number, before: string): Promise<number> {
+    return this.count('DELETE FROM eido_rejected WHERE id <= (SELECT coalesce(max(id), 0) FROM eido_rejected) - $1 OR received_at < $2', [
+      keepLast,
+      before,
+    ]);
+  }
 
   async counts(now: string): Promise<StorageCounts> {
     return (await this.one(
@@ -351,6 +468,49 @@ class PostgresTx implements StorageTx {
               (SELECT count(*) FROM sessions WHERE expires_at >= $1) AS "liveSessions"`,
       [now],
     )) as unknown as StorageCounts;
+  }
+
+  async auditHead(source: string): Promise<{ seq: number; hash: string } | null> {
+    const r = await this.one('SELECT seq, hash FROM audit_heads WHERE source = $1', [source]);
+    return r ? { seq: r.seq as number, hash: r.hash as string } : null;
+  }
+  async appendAudit(rec: AuditRecord): Promise<void> {
+    // One round trip: the entry and its chain's head move together (this transaction holds the write lock).
+    await this.rows(
+      `WITH entry AS (
+         INSERT INTO audit_log(source, seq, at, actor, workstation_id, action, subject, detail, ip, prev_hash, hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING source, seq, hash
+       )
+       INSERT INTO audit_heads(source, seq, hash) SELECT source, seq, hash FROM entry
+       ON CONFLICT (source) DO UPDATE SET seq = excluded.seq, hash = excluded.hash`,
+      [
+        rec.source,
+        rec.seq,
+        rec.at,
+        rec.actor,
+        rec.workstationId,
+        rec.action,
+        rec.subject,
+        rec.detail,
+        rec.ip,
+        rec.prevHash,
+        rec.hash,
+      ],
+    );
+  }
+  async auditHeads(): Promise<{ source: string; seq: number; hash: string }[]> {
+    return (await this.rows('SELECT source, seq, hash FROM audit_heads ORDER BY source')).map((r) => ({
+      source: r.source as string,
+      seq: r.seq as number,
+      hash: r.hash as string,
+    }));
+  }
+  async readAuditChain(source: string, afterSeq: number, limit: number): Promise<AuditRecord[]> {
+    return (await this.rows('SELECT * FROM audit_log WHERE source = $1 AND seq > $2 ORDER BY seq LIMIT $3', [source, afterSeq, limit])).map(toAudit);
+  }
+  async readAuditBetween(from: string, to: string, afterId: number, limit: number): Promise<(AuditRecord & { id: number })[]> {
+    const rows = await this.rows('SELECT * FROM audit_log WHERE at >= $1 AND at < $2 AND id > $3 ORDER BY id LIMIT $4', [from, to, afterId, limit]);
+    return rows.map((r) => ({ ...toAudit(r), id: r.id as number }));
   }
 
   async insertCadKey(k: CadKeyRecord): Promise<void> {
