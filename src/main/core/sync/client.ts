@@ -542,13 +542,15 @@ export class SyncClient {
     this.pulling = true;
     const store = this.opts.store;
     // After a change of scope (ReplicaStore.adoptScope) the first full pull takes our own ops too.
-    const pullOwn = store.metaGet('pullOwn') === '1';
+    // Read inside the try: a store closed under a pull in flight is a transient, not a crash.
+    let pullOwn = false;
     const ask = (cursor: number) => {
       const response = this.rpc('pull', { cursor, limit: this.opts.pullPage ?? 5000, excludeOwn: !pullOwn }, 30_000);
       response.catch(() => undefined);
       return response;
     };
     try {
+      pullOwn = store.metaGet('pullOwn') === '1';
       do {
         this.pullAgain = false;
         if (!this.isOnline()) return;
@@ -617,6 +619,8 @@ export class SyncClient {
   }
 
   private reportTransient(err: unknown): void {
+    // Stopped (signed out, console closing): nothing to count, show or retry.
+    if (this.stopped) return;
     // A dropped link is handled by reconnect (and counted there); anything else is counted and shown.
     if (err instanceof RpcError && err.code === 'unavailable' && !this.isOnline()) return;
     const message = (err as Error).message;
