@@ -116,6 +116,16 @@ async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-bench-caseload-'));
   const core = await createCore({ profileDir: path.join(dir, 'console'), key: crypto.randomBytes(32), demo: true, workstationName: 'bench' });
   try {
+    // The shared directory is managed by a supervisor (issue 13): imported first, as one.
+    await core.call('session.demoSignIn', { role: 'supervisor' });
+    const pkg = path.join(dir, 'hsds');
+    fs.mkdirSync(pkg);
+    for (const [name, text] of Object.entries(hsdsFiles(services(SERVICES)))) fs.writeFileSync(path.join(pkg, name), text);
+    const imp0 = performance.now();
+    const report = (await core.call('directory.import', { dir: pkg })) as { added: number; rejected: unknown[] };
+    log(`imported ${report.added} services (${report.rejected.length} rejected) in ${round((performance.now() - imp0) / 1000, 1)} s`);
+
+    await core.call('session.signOut', {});
     await core.call('session.demoSignIn', { role: 'clinician' });
     const t0 = performance.now();
     const { caseIds, people } = fillQueue(core.store.db, { cases: CASES, openShare: OPEN_SHARE, eventsPerCase: EVENTS_PER_CASE, now: Date.now() });
@@ -124,13 +134,6 @@ async function main(): Promise<void> {
       .get() as { cases: number; events: number; open: number };
     log(`seeded ${counts.cases} cases (${counts.open} open), ${counts.events} events in ${round((performance.now() - t0) / 1000, 1)} s`);
     core.store.db.exec('ANALYZE');
-
-    const pkg = path.join(dir, 'hsds');
-    fs.mkdirSync(pkg);
-    for (const [name, text] of Object.entries(hsdsFiles(services(SERVICES)))) fs.writeFileSync(path.join(pkg, name), text);
-    const imp0 = performance.now();
-    const report = (await core.call('directory.import', { dir: pkg })) as { added: number; rejected: unknown[] };
-    log(`imported ${report.added} services (${report.rejected.length} rejected) in ${round((performance.now() - imp0) / 1000, 1)} s`);
 
     // --- queue ------------------------------------------------------------------------
     const r = rng(3);

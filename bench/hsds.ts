@@ -64,7 +64,8 @@ async function main(): Promise<void> {
   process.env.TZ = ZONE;
   const core = await createCore({ profileDir: path.join(dir, 'console'), key: crypto.randomBytes(32), demo: true, workstationName: 'bench', now: () => AT.getTime() });
   try {
-    await core.call('session.demoSignIn', { role: 'clinician' });
+    // The shared directory is managed by a supervisor (issue 13).
+    await core.call('session.demoSignIn', { role: 'supervisor' });
     const g0 = performance.now();
     const pkg = writeDirectoryPackage(pkgDir, SERVICES);
     log(`generated ${pkg.services} services at ${pkg.locations} locations, ${round(pkg.bytes / 2 ** 20, 1)} MiB of CSV in ${round((performance.now() - g0) / 1000)} s`);
