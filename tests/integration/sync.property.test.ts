@@ -15,6 +15,7 @@ import { ENTITIES, type EntityName } from '../../src/shared/entities';
 import { opShapeProblem } from '../../src/shared/sync/op-check';
 import { parsePullResponse, type PullResponse, type PushResponse, type Op } from '../../src/shared/sync/protocol';
 import { expandClocks, mergeOp, type RowState } from '../../src/shared/sync/merge';
+import { ATTACKS, ENTITY_POOL, eventId, FIELDS, IDS, WHOLE, type Attack } from '../helpers/sync-property-model';
 import { tempDir } from '../helpers/tmp';
 
 /**
@@ -27,56 +28,6 @@ const RUNS = Number(process.env.SYNC_PROPERTY_RUNS ?? 1500);
 const tmp = tempDir('tandem-prop-');
 afterAll(() => tmp.cleanup());
 
-const ENTITY_POOL: EntityName[] = ['case', 'person', 'case_event'];
-const IDS = ['a', 'b', 'c'];
-const FIELDS: Record<string, { field: string; values: unknown[] }[]> = {
-  case: [
-    { field: 'risk', values: ['low', 'moderate', 'high', 'unknown'] },
-    { field: 'status', values: ['open', 'waiting', 'closed'] },
-    { field: 'reason', values: ['call back', 'housing', 'shelter'] },
-  ],
-  person: [
-    { field: 'name', values: ['Ana', 'Bo', 'Cy'] },
-    { field: 'phones', values: [['617'], ['508', '781'], null] },
-  ],
-  // Timeline events are append-only: an honest console only ever creates them, whole.
-  case_event: [],
-};
-
-/** Whole rows, as a create writes them (every field at one timestamp, stored as `{"*": hlc}`). */
-const WHOLE: Record<string, (v: number) => Record<string, unknown>> = {
-  case: (v) => ({
-    personId: 'a', incidentId: null, incidentNumber: `M-${v}`, origin: 'live_call', reason: ['call back', 'housing'][v % 2], status: 'open',
-    risk: 'low', ownerId: null, ownerName: null, dueAt: null, consent: null, safetyAlert: null, closedAt: null, closureReason: null,
-    createdAt: '2026-11-27T10:00:00.000Z', updatedAt: `2026-11-27T10:0${v}:00.000Z`,
-  }),
-  person: (v) => ({ name: ['Ana', 'Bo', 'Cy', 'Di'][v], dob: null, phones: ['617'], address: null, language: 'en', safetyFlags: null, createdAt: '2026-11-27T10:00:00.000Z' }),
-  case_event: (v) => ({ caseId: 'a', at: '2026-11-27T10:00:00.000Z', kind: 'note', authorId: 'u', authorName: 'U', body: { text: `whole ${v}` }, corrects: null }),
-};
-
-/** Timeline ids are each console's own (random UUIDs in the app): e<replica><id>. */
-const eventId = (r: number, id: number) => `e${r}${IDS[id]}`;
-
-/**
- * What a hostile or broken console (replica r3, a signed-in clinician on workstation w3) pushes,
- * or what a buggy older server wrote to its change log without the checks (inject): each must be
- * refused or set aside, and the honest replicas must still converge with nothing forged showing.
- */
-const ATTACKS = [
-  'long-id',
-  'bad-id-chars',
-  'forged-note-id',
-  'forged-author',
-  'future-owner',
-  'far-future-hlc',
-  'oversized',
-  'too-deep',
-  'unknown-field',
-  'partial-event',
-  'inject-long-id',
-  'inject-bad-fields',
-] as const;
-type Attack = (typeof ATTACKS)[number];
 
 type Msg =
   | { kind: 'push'; r: number; ops: Op[] }
