@@ -2,8 +2,13 @@ import { useMemo } from 'react';
 import { clinicianChip, otherDemoRole, ROLE_LABELS, syncChips } from '../logic/status';
 import { useData, useSession, useStores, useSync } from '../state/context';
 import { Chip } from './common';
+import { may } from '../../shared/roles';
 
-/** Always on screen: sync state, who is signed in, and whether a clinician is available. */
+/**
+ * Always on screen: sync state, who is signed in and, for those who conference a clinician in,
+ * what F9 would do now (a clinician's own console has no use for it, and "none available" on it
+ * would read as a statement about her).
+ */
 export function StatusBar() {
   const { session } = useStores();
   const status = useSync((s) => s.status);
@@ -26,7 +31,7 @@ export function StatusBar() {
             {c.text}
           </Chip>
         ))}
-        {user && <Chip tone={clinician.tone}>{clinician.text}</Chip>}
+        {user && may(user.role, 'handoff.request') && <Chip tone={clinician.tone}>{clinician.text}</Chip>}
       </div>
       {user && (
         <div className="status-row status-user">
