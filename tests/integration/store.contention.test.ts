@@ -6,6 +6,7 @@ import { checkpointStoreInBackground, keyPragmas, openStore } from '../../src/ma
 import { ReplicaStore } from '../../src/main/core/store/replica';
 import { encodeHlc } from '../../src/shared/hlc';
 import { randomKey, tempDir } from '../helpers/tmp';
+import { waitFor } from '../helpers/wait-for';
 
 /**
  * Issue 13: local writes never fail from contention. While a console applies large pulled pages
@@ -20,6 +21,7 @@ const db = new Database(workerData.file, { fileMustExist: true });
 for (const statement of workerData.setup) db.pragma(statement);
 db.pragma('busy_timeout = 5000');
 const pause = new Int32Array(new SharedArrayBuffer(4));
+const done = new Int32Array(workerData.rounds);
 let n = 0;
 let stop = false;
 parentPort.on('message', () => { stop = true; });
@@ -29,6 +31,7 @@ function round() {
   db.prepare("INSERT INTO meta(key, value) VALUES ('contender', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(String(n));
   Atomics.wait(pause, 0, 0, 8); // hold the write lock a while
   db.exec('COMMIT');
+  Atomics.add(done, 0, 1);
   if (++n % 5 === 0) db.pragma('wal_checkpoint(RESTART)');
   setTimeout(round, 2);
 }
@@ -51,9 +54,13 @@ describe('local writes under contention', () => {
     cleanup.push(() => db.close());
     const checkpointer = checkpointStoreInBackground(db, key, () => undefined);
     const store = new ReplicaStore(db);
+    // Rounds the contender has committed, shared so that the writes below wait for it (a condition,
+    // not a sleep): on a busy machine it could otherwise barely run, and the test prove nothing.
+    const rounds = new SharedArrayBuffer(4);
+    const contenderRounds = () => Atomics.load(new Int32Array(rounds), 0);
     const worker = new Worker(CONTENDER, {
       eval: true,
-      workerData: { file, setup: keyPragmas(key), sqliteModule: createRequire(import.meta.url).resolve('better-sqlite3-multiple-ciphers') },
+      workerData: { file, setup: keyPragmas(key), rounds, sqliteModule: createRequire(import.meta.url).resolve('better-sqlite3-multiple-ciphers') },
     });
     const contenderDone = new Promise<{ rounds: number }>((resolve) => worker.once('message', resolve));
 
@@ -83,13 +90,16 @@ describe('local writes under contention', () => {
         // Let the contender and the checkpointer in between writes, as a console's event loop does.
         await new Promise((r) => setImmediate(r));
       }
+      // The contender keeps pace: at least one of its rounds (a write lock held 8 ms, a RESTART
+      // checkpoint every fifth) per two pages.
+      await waitFor(() => contenderRounds() >= Math.ceil((page + 1) / 2), { timeout: 60_000, what: 'the contender to take the write lock again' });
     }
     worker.postMessage('stop');
-    const { rounds } = await contenderDone;
+    const { rounds: contended } = await contenderDone;
     await checkpointer?.close();
 
     expect(failures).toEqual([]);
-    expect(rounds).toBeGreaterThan(10); // the contention was real
+    expect(contended).toBeGreaterThan(10); // the contention was real
     expect(local).toBe(600);
     expect((db.prepare('SELECT count(*) AS n FROM case_event').get() as { n: number }).n).toBe(60_000);
     expect(store.pendingCount()).toBe(1200);
