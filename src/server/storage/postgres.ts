@@ -3,7 +3,6 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { checkNumbering, latestVersion, MigrationError, type Migration } from '../../node/migrate';
 import type { EntityName } from '../../shared/entities';
-import type { Role } from '../../shared/roles';
 import type { RowState } from '../../shared/sync/merge';
 import type { Op } from '../../shared/sync/protocol';
 import { ServerStorageError } from './sqlite';
@@ -30,6 +29,7 @@ import {
   type UserRecord,
   type WorkstationRecord,
 } from './types';
+import { toAudit, toCadKey, toEnrollmentKey, toSession, toUser, toWorkstation, type Row } from './rows';
 import { POSTGRES_MIGRATIONS } from './migrations-pg';
 
 export { POSTGRES_MIGRATIONS };
@@ -74,71 +74,6 @@ const TYPES = {
     oid === INT8_OID && format !== 'binary' ? parseInt8 : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
 };
 
-type Row = Record<string, unknown>;
-
-const toUser = (r: Row): UserRecord => ({
-  id: r.id as string,
-  username: r.username as string,
-  passwordHash: r.password_hash as string,
-  role: r.role as Role,
-  name: r.name as string,
-  directLine: (r.direct_line as string | null) ?? null,
-  createdAt: r.created_at as string,
-  disabled: r.disabled === true,
-});
-
-const toWorkstation = (r: Row): WorkstationRecord => ({
-  id: r.id as string,
-  name: r.name as string,
-  secretHash: r.secret_hash as string,
-  enrolledAt: r.enrolled_at as string,
-  revoked: r.revoked === true,
-  revokedAt: (r.revoked_at as string | null) ?? null,
-  enrollmentKeyId: (r.enrollment_key_id as string | null) ?? null,
-  machineId: (r.machine_id as string | null) ?? null,
-});
-
-const toEnrollmentKey = (r: Row): EnrollmentKeyRecord => ({
-  id: r.id as string,
-  keyHash: r.key_hash as string,
-  name: r.name as string,
-  createdAt: r.created_at as string,
-  expiresAt: (r.expires_at as string | null) ?? null,
-  revokedAt: (r.revoked_at as string | null) ?? null,
-  uses: r.uses as number,
-  lastUsedAt: (r.last_used_at as string | null) ?? null,
-});
-
-const toSession = (r: Row): SessionRecord => ({
-  tokenHash: r.token_hash as string,
-  userId: r.user_id as string,
-  workstationId: r.workstation_id as string,
-  createdAt: r.created_at as string,
-  expiresAt: r.expires_at as string,
-});
-
-const toAudit = (r: Row): AuditRecord => ({
-  source: r.source as string,
-  seq: r.seq as number,
-  at: r.at as string,
-  actor: (r.actor as string | null) ?? null,
-  workstationId: (r.workstation_id as string | null) ?? null,
-  action: r.action as string,
-  subject: (r.subject as string | null) ?? null,
-  detail: (r.detail as string | null) ?? null,
-  ip: (r.ip as string | null) ?? null,
-  prevHash: r.prev_hash as string,
-  hash: r.hash as string,
-});
-
-const toCadKey = (r: Row): CadKeyRecord => ({
-  name: r.name as string,
-  keyHash: r.key_hash as string,
-  createdAt: r.created_at as string,
-  revoked: r.revoked === true,
-  revokedAt: (r.revoked_at as string | null) ?? null,
-  lastUsedAt: (r.last_used_at as string | null) ?? null,
-});
 
 const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 const NOW_UTC = `to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;

@@ -5,7 +5,6 @@ import Database from 'better-sqlite3-multiple-ciphers';
 import { checkpointInBackground, type Checkpointer } from '../../node/checkpointer';
 import { latestVersion, migrate, MigrationError, type Migration } from '../../node/migrate';
 import type { EntityName } from '../../shared/entities';
-import type { Role } from '../../shared/roles';
 import type { RowState } from '../../shared/sync/merge';
 import type { Op } from '../../shared/sync/protocol';
 import {
@@ -32,6 +31,7 @@ import {
   type WorkstationRecord,
 } from './types';
 import { SQLITE_MIGRATIONS } from './migrations';
+import { toAudit, toCadKey, toEidoRejection, toEnrollmentKey, toSession, toUser, toWorkstation, type Row } from './rows';
 import { KEY_FILE_ENV, keyPragmas } from './key';
 
 export { SQLITE_MIGRATIONS };
@@ -55,7 +55,6 @@ export class ServerStorageError extends Error {
 }
 
 type Db = Database.Database;
-type Row = Record<string, unknown>;
 
 function migrateDatabase(db: Db, migrations: readonly Migration[], file: string): void {
   try {
@@ -65,83 +64,6 @@ function migrateDatabase(db: Db, migrations: readonly Migration[], file: string)
     throw err;
   }
 }
-
-const toUser = (r: Row): UserRecord => ({
-  id: r.id as string,
-  username: r.username as string,
-  passwordHash: r.password_hash as string,
-  role: r.role as Role,
-  name: r.name as string,
-  directLine: (r.direct_line as string | null) ?? null,
-  createdAt: r.created_at as string,
-  disabled: r.disabled === 1,
-});
-
-const toWorkstation = (r: Row): WorkstationRecord => ({
-  id: r.id as string,
-  name: r.name as string,
-  secretHash: r.secret_hash as string,
-  enrolledAt: r.enrolled_at as string,
-  revoked: r.revoked === 1,
-  revokedAt: (r.revoked_at as string | null) ?? null,
-  enrollmentKeyId: (r.enrollment_key_id as string | null) ?? null,
-  machineId: (r.machine_id as string | null) ?? null,
-});
-
-const toEnrollmentKey = (r: Row): EnrollmentKeyRecord => ({
-  id: r.id as string,
-  keyHash: r.key_hash as string,
-  name: r.name as string,
-  createdAt: r.created_at as string,
-  expiresAt: (r.expires_at as string | null) ?? null,
-  revokedAt: (r.revoked_at as string | null) ?? null,
-  uses: r.uses as number,
-  lastUsedAt: (r.last_used_at as string | null) ?? null,
-});
-
-const toSession = (r: Row): SessionRecord => ({
-  tokenHash: r.token_hash as string,
-  userId: r.user_id as string,
-  workstationId: r.workstation_id as string,
-  createdAt: r.created_at as string,
-  expiresAt: r.expires_at as string,
-});
-
-const toAudit = (r: Row): AuditRecord => ({
-  source: r.source as string,
-  seq: r.seq as number,
-  at: r.at as string,
-  actor: (r.actor as string | null) ?? null,
-  workstationId: (r.workstation_id as string | null) ?? null,
-  action: r.action as string,
-  subject: (r.subject as string | null) ?? null,
-  detail: (r.detail as string | null) ?? null,
-  ip: (r.ip as string | null) ?? null,
-  prevHash: r.prev_hash as string,
-  hash: r.hash as string,
-});
-
-const toCadKey = (r: Row): CadKeyRecord => ({
-  name: r.name as string,
-  keyHash: r.key_hash as string,
-  createdAt: r.created_at as string,
-  revoked: r.revoked === 1,
-  revokedAt: (r.revoked_at as string | null) ?? null,
-  lastUsedAt: (r.last_used_at as string | null) ?? null,
-});
-
-const toEidoRejection = (r: Row): StoredEidoRejection => ({
-  id: r.id as number,
-  receivedAt: r.received_at as string,
-  source: r.source as string,
-  cadKey: (r.cad_key as string | null) ?? null,
-  code: r.code as string,
-  path: (r.path as string | null) ?? null,
-  message: r.message as string,
-  bytes: r.bytes as number,
-  raw: r.raw as Buffer,
-  truncated: r.truncated === 1,
-});
 
 const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
