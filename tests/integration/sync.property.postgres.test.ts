@@ -1,23 +1,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3-multiple-ciphers';
 import pino from 'pino';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrateStore } from '../../src/main/core/store/open';
-import { ReplicaStore } from '../../src/main/core/store/replica';
-import { fromStored } from '../../src/main/core/store/stored';
 import { SyncEngine } from '../../src/server/sync';
 import pg from 'pg';
 import { PostgresStorage } from '../../src/server/storage/postgres';
 import { startPgCluster, type PgCluster } from '../helpers/pg-cluster';
 import { decodeChange } from '../../src/server/storage/types';
-import type { Caller } from '../../src/server/auth';
-import { ENTITIES, type EntityName } from '../../src/shared/entities';
+import type { EntityName } from '../../src/shared/entities';
 import { opShapeProblem } from '../../src/shared/sync/op-check';
 import { parsePullResponse, type PullResponse, type PushResponse, type Op } from '../../src/shared/sync/protocol';
 import { expandClocks, mergeOp, type RowState } from '../../src/shared/sync/merge';
-import { ATTACKS, ENTITY_POOL, eventId, FIELDS, IDS, WHOLE, type Attack } from '../helpers/sync-property-model';
+import { ATTACKS, attackOp, caller, ENTITY_POOL, eventId, FIELDS, IDS, memoryReplica, replicaRows, WHOLE } from '../helpers/sync-property-model';
 import { tempDir } from '../helpers/tmp';
 
 /**
@@ -54,7 +49,6 @@ async function emptyDatabase(): Promise<void> {
   );
 }
 
-
 type Msg =
   | { kind: 'push'; r: number; ops: Op[]; via: number }
   | { kind: 'pull'; r: number; cursor: number; via: number }
@@ -70,80 +64,6 @@ const Action = fc.oneof(
   { weight: 1, arbitrary: fc.record({ t: fc.constant('drop' as const), i: fc.nat(20) }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('attack' as const), k: fc.constantFrom(...ATTACKS), id: fc.nat(2), victim: fc.nat(2) }) },
 );
-
-/** The hostile op for an attack (pushed as replica r3), or a raw change-log row (inject-*). */
-function attackOp(k: Attack, seq: number, nowMs: number, id: number, victim: number): { op: Op; refused: boolean; inject?: boolean } {
-  const hlc = (ms: number) => `${String(ms).padStart(15, '0')}:${String(seq).padStart(6, '0')}:r3`;
-  const base = { replica: 'r3', seq, hlc: hlc(nowMs) };
-  const event = (over: Record<string, unknown>) => ({ ...WHOLE.case_event(0), authorId: 'u3', authorName: 'U3', ...over });
-  switch (k) {
-    case 'long-id':
-      return { op: { ...base, entity: 'case', id: 'x'.repeat(300), fields: { risk: 'high' } }, refused: true };
-    case 'bad-id-chars':
-      return { op: { ...base, entity: 'case', id: 'a b"c', fields: { risk: 'high' } }, refused: true };
-    case 'forged-note-id':
-      // Another clinician's note id, backdated so that "earliest wins" would hand it the row.
-      return { op: { ...base, hlc: hlc(nowMs - 60_000), entity: 'case_event', id: eventId(victim, id), fields: event({ body: { text: 'FORGED' } }) }, refused: true };
-    case 'forged-author':
-      return { op: { ...base, entity: 'case_event', id: `h3${IDS[id]}${seq}`, fields: event({ authorId: `u${victim}`, authorName: `U${victim}`, body: { text: 'FORGED' } }) }, refused: true };
-    case 'future-owner':
-      return { op: { ...base, hlc: hlc(nowMs + 600_000), entity: 'case', id: IDS[id], fields: { ownerId: 'u3', ownerName: 'FORGED' } }, refused: true };
-    case 'far-future-hlc':
-      return { op: { ...base, hlc: hlc(nowMs + 86_400_000), entity: 'person', id: IDS[id], fields: { name: 'FORGED' } }, refused: true };
-    case 'oversized':
-      return { op: { ...base, entity: 'case_event', id: `h3big${seq}`, fields: event({ body: { text: 'x'.repeat(300_000) } }) }, refused: true };
-    case 'too-deep': {
-      let deep: unknown = 'FORGED';
-      for (let i = 0; i < 20; i++) deep = { d: deep };
-      return { op: { ...base, entity: 'case_event', id: `h3deep${seq}`, fields: event({ body: deep }) }, refused: true };
-    }
-    case 'unknown-field':
-      return { op: { ...base, entity: 'case', id: IDS[id], fields: { risk: 'high', sneaky: 'FORGED' } }, refused: true };
-    case 'partial-event':
-      return { op: { ...base, entity: 'case_event', id: eventId(victim, id), fields: { body: { text: 'FORGED' } } }, refused: true };
-    case 'inject-long-id':
-      return { op: { ...base, replica: 'server', entity: 'handoff', id: 'h'.repeat(300), fields: { note: 'FORGED' } }, refused: true, inject: true };
-    case 'inject-bad-fields':
-      return { op: { ...base, replica: 'server', entity: 'person', id: IDS[id], fields: { name: 'FORGED', nope: 1 } }, refused: true, inject: true };
-  }
-}
-
-/** A migrated empty store, copied for each replica of each run (migrating thousands of times is slow). */
-const template = (() => {
-  const db = new Database(':memory:');
-  migrateStore(db);
-  const bytes = db.serialize();
-  db.close();
-  return bytes;
-})();
-
-function memoryReplica(n: number, clockMs: { now: number }): ReplicaStore {
-  const db = new Database(template);
-  db.prepare("INSERT INTO meta(key, value) VALUES ('replicaId', ?)").run(`r${n}`);
-  return new ReplicaStore(db, () => clockMs.now + n); // slightly different wall clocks
-}
-
-function caller(n: number): Caller {
-  return {
-    workstation: { id: `w${n}`, name: `w${n}`, secretHash: 'x', enrolledAt: '2026-01-01T00:00:00Z', revoked: false, revokedAt: null },
-    user: { id: `u${n}`, username: `u${n}`, name: `U${n}`, role: 'clinician', directLine: null },
-    sessionHash: 'x',
-    expiresAt: Number.MAX_SAFE_INTEGER,
-  };
-}
-
-/** Every row of a replica, decoded, keyed entity/id. */
-function replicaRows(store: ReplicaStore): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const e of ENTITY_POOL) {
-    for (const row of store.db.prepare(`SELECT * FROM ${ENTITIES[e].table} ORDER BY id`).all() as Record<string, string | null>[]) {
-      const decoded = fromStored(e, row);
-      const data = Object.fromEntries(Object.entries(decoded).filter(([k, v]) => k !== 'id' && v !== null));
-      out[`${e}/${row.id}`] = { data, clocks: expandClocks(e, JSON.parse(row._clocks ?? '{}')) };
-    }
-  }
-  return out;
-}
 
 describe('sync convergence over two PostgreSQL instances (property)', () => {
   it(`converges for ${RUNS} random histories of edits and an unreliable network`, async () => {

@@ -29,7 +29,7 @@ import {
   type UserRecord,
   type WorkstationRecord,
 } from './types';
-import { toAudit, toCadKey, toEnrollmentKey, toSession, toUser, toWorkstation, type Row } from './rows';
+import { toAudit, toCadKey, toEidoRejection, toEnrollmentKey, toSession, toUser, toWorkstation, type Row } from './rows';
 import { POSTGRES_MIGRATIONS } from './migrations-pg';
 
 export { POSTGRES_MIGRATIONS };
@@ -495,18 +495,7 @@ class PostgresTx implements StorageTx {
     return r!.id as number;
   }
   async listEidoRejections(limit: number): Promise<StoredEidoRejection[]> {
-    return (await this.rows('SELECT * FROM eido_rejected ORDER BY id DESC LIMIT $1', [limit])).map((r) => ({
-      id: r.id as number,
-      receivedAt: r.received_at as string,
-      source: r.source as string,
-      cadKey: (r.cad_key as string | null) ?? null,
-      code: r.code as string,
-      path: (r.path as string | null) ?? null,
-      message: r.message as string,
-      bytes: r.bytes as number,
-      raw: r.raw as Buffer,
-      truncated: r.truncated === true,
-    }));
+    return (await this.rows('SELECT * FROM eido_rejected ORDER BY id DESC LIMIT $1', [limit])).map(toEidoRejection);
   }
 }
 
