@@ -5,7 +5,8 @@ import Database from 'better-sqlite3-multiple-ciphers';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PullResponse, PushResponse } from '../../src/shared/sync/protocol';
 import { DB_FILE_NAME } from '../../src/server/app';
-import { backupSqliteDatabase, restoreSqliteDatabase } from '../../src/server/storage/sqlite';
+import crypto from 'node:crypto';
+import { backupSqliteDatabase, restoreSqliteDatabase, SqliteStorage } from '../../src/server/storage/sqlite';
 import { http, incidentFields, newReplica, op, signedIn, startServer, tempDir, type Session, type TestServer } from './server-helpers';
 
 /** `backup` and `restore` of the SQLite default: online, checked, never overwriting, never losing the current database. */
@@ -54,6 +55,37 @@ describe('SQLite backup and restore', () => {
     db.close();
     expect(seqs).toEqual(Array.from({ length: report.cursor }, (_, i) => i + 1)); // a prefix, no holes
     await expect(backupSqliteDatabase(path.join(t.dir, DB_FILE_NAME), file)).rejects.toThrow(/already exists; a backup never overwrites/);
+  });
+
+  it('backs up an encrypted database encrypted with the same key: no plain copy of the data, and it restores with that key', async () => {
+    const dbKey = crypto.randomBytes(32);
+    const t = await server();
+    await t.stop();
+    servers.splice(servers.indexOf(t), 1);
+    const enc = await startServer({ dbKey }, t.dir);
+    servers.push(enc);
+    const dispatcher = await signedIn(enc.server, 'dispatcher');
+    const r = newReplica();
+    expect((await push(enc, dispatcher, incidents(r, 1, 20))).status).toBe(200);
+    const file = backupFile();
+    await backupSqliteDatabase(path.join(enc.dir, DB_FILE_NAME), file, undefined, dbKey);
+    // The copy holds none of the data in the clear, and cannot be read without the key.
+    expect(fs.readFileSync(file).includes(Buffer.from(`inc-${r}-`))).toBe(false);
+    expect(() => new Database(file, { readonly: true }).prepare('SELECT count(*) FROM change_log').get()).toThrow();
+    // Without the key it is not taken for a server database; with it, it restores whole.
+    await enc.stop();
+    servers.splice(servers.indexOf(enc), 1);
+    const live = path.join(enc.dir, DB_FILE_NAME);
+    await expect(restoreSqliteDatabase(file, live)).rejects.toThrow();
+    const restored = await restoreSqliteDatabase(file, live, undefined, undefined, dbKey);
+    expect(restored.cursor).toBeGreaterThanOrEqual(20);
+    const storage = new SqliteStorage(live, { key: dbKey });
+    try {
+      const changes = await storage.transaction((tx) => tx.getCursor(), { readOnly: true });
+      expect(changes).toBeGreaterThanOrEqual(restored.cursor);
+    } finally {
+      await storage.close();
+    }
   });
 
   it('refuses to restore under a running server, then restores after it stops; cursors never go back', async () => {

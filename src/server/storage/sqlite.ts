@@ -763,9 +763,9 @@ function publishNew(tmp: string, dest: string): void {
 }
 
 /**
- * `npm run server -- backup <file>`: a consistent copy of the live database through SQLite's
- * online backup API, safe while the server runs (it reads a snapshot; writes go on). The copy is
- * written beside its destination, checked (integrity, schema), synced, and only then given its
+ * `npm run server -- backup <file>`: a consistent copy of the live database (VACUUM INTO), safe
+ * while the server runs (it reads a snapshot; writes go on). The copy is written beside its
+ * destination, checked (integrity, schema), synced, and only then given its
  * name: a failed backup leaves no file that looks like one. An existing file is never overwritten.
  */
 export async function backupSqliteDatabase(
@@ -781,20 +781,10 @@ export async function backupSqliteDatabase(
   const db = openKeyed(source, key, { readonly: true, fileMustExist: true });
   try {
     db.pragma('busy_timeout = 5000');
-    await db.backup(tmp);
-    // One self-contained file: the copy carries the live database's WAL mode; take it out of it.
-    // The backup API writes plain pages: an encrypted database's copy is encrypted again with
-    // the same key before it is given its name, so no plain copy of the data is ever published.
-    const copy = new Database(tmp, { fileMustExist: true });
-    try {
-      copy.pragma('journal_mode = DELETE');
-      if (key) {
-        for (const p of keyPragmas(key).slice(0, 2)) copy.pragma(p);
-        copy.pragma(`rekey="x'${key.toString('hex')}'"`);
-      }
-    } finally {
-      copy.close();
-    }
+    // One consistent snapshot in one self-contained file (a read transaction: writers go on), in
+    // the source's encryption when it has a key: SQLite3MultipleCiphers refuses the backup API
+    // between an encrypted database and a plain target, and a plain copy must never be written.
+    db.prepare('VACUUM INTO ?').run(tmp);
   } catch (err) {
     for (const side of ['', '-wal', '-shm', '-journal']) fs.rmSync(tmp + side, { force: true });
     throw err;
