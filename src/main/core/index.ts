@@ -81,6 +81,8 @@ export async function createCore(config: CoreConfig) {
   const emit = bus.emit;
   const writeAudit = createAuditLog(store.writes, workstation, clock);
 
+  /** The machine policy's caFile, trusted with the system's CAs by every connection the console makes (sync server, CAD). */
+  const trust = config.sync?.ca ? { ca: config.sync.ca, caSource: config.sync.caSource } : undefined;
   let handoffs: ReturnType<typeof handoffService> | null = null;
   /** Who F9 would ring now, as the sync server last said; unknown while the link is down. */
   let live: LivePresence = { known: false, answerers: [] };
@@ -93,7 +95,7 @@ export async function createCore(config: CoreConfig) {
         protocol: config.sync.protocol,
         workstationName: workstation,
         store,
-        tls: config.sync.ca ? { ca: config.sync.ca, caSource: config.sync.caSource } : undefined,
+        tls: trust,
         now,
         onStatus: (status: SyncStatus) => {
           emit('sync.status', status);
@@ -128,7 +130,7 @@ export async function createCore(config: CoreConfig) {
     },
   };
   const incidents = incidentService(ctx);
-  const cadOutcome = new CadOutcomeSender(ctx, config.cadOutcome ?? {}, path.join(config.profileDir, 'cad-outbox'), log);
+  const cadOutcome = new CadOutcomeSender(ctx, config.cadOutcome ?? {}, path.join(config.profileDir, 'cad-outbox'), log, trust);
   handoffs = handoffService(ctx, { completed: (h, info) => cadOutcome.handoffCompleted(h, info) });
   const cases = caseService(ctx);
   const caseload = caseloadService(ctx);
