@@ -137,6 +137,52 @@ describe.skipIf(!hasOpenssl)('fleet enrollment from a machine policy, over a pri
     expect(await s.server.admin.listWorkstations()).toHaveLength(2);
   });
 
+  it('a store copied to another machine is set aside there: the copy never pushes as the same replica, and each machine keeps working', async () => {
+    const s = await site();
+    const { key } = await s.server.admin.addEnrollmentKey('dispatch-floor');
+    const policy = s.policy({ enrollmentKey: key });
+    const storeKey = randomKey();
+    const a = await s.console('desk-a', 'machine-a', policy, storeKey);
+    await signIn(a);
+    await online(a, 'A online');
+    const first = (await a.call('case.create', { person: { name: 'Before the copy' }, origin: 'manual', reason: 'copy' })) as { id: string };
+    await waitFor(() => a.syncStatus().pending === 0, { timeout: 10_000, what: 'A pushed its case' });
+    const replicaA = a.store.replicaId;
+    // Written after the server has the first case, while A is offline: still only in A's outbox.
+    await s.server.close();
+    const unpushed = (await a.call('case.create', { person: { name: 'Only on A' }, origin: 'manual', reason: 'copy' })) as { id: string };
+    expect(a.syncStatus().pending).toBeGreaterThan(0);
+    a.close();
+
+    // The whole store (its key too) copied onto machine B, as a roaming profile or a cloned disk would.
+    fs.cpSync(path.join(s.dir, 'desk-a'), path.join(s.dir, 'desk-b'), { recursive: true });
+    const restarted = await createSyncServer({ dataDir: path.join(s.dir, 'server'), host: '127.0.0.1', port: s.server.port, tls: s.ca.issue('sync2', 'IP:127.0.0.1'), pingIntervalMs: 0 });
+    cleanups.push(() => restarted.close());
+    const b = await s.console('desk-b', 'machine-b', policy, storeKey);
+    expect(b.store.replicaId).not.toBe(replicaA);
+    expect(b.store.pendingCount()).toBe(0);
+    const aside = fs.readdirSync(s.dir).filter((f) => f.startsWith('desk-b.from-another-machine-'));
+    expect(aside).toHaveLength(1);
+    expect(fs.existsSync(path.join(s.dir, aside[0], 'tandem.db'))).toBe(true);
+    await signIn(b);
+    await online(b, 'B online as itself');
+    // B gets what the server has (the first case), never A's unpushed change, and its own work goes through.
+    await waitFor(() => b.store.read('case', first.id) !== null, { timeout: 10_000, what: 'B pulled the case A pushed' });
+    expect(b.store.read('case', unpushed.id)).toBeNull();
+    await b.call('case.create', { person: { name: 'Made on B' }, origin: 'manual', reason: 'copy' });
+    await waitFor(() => b.syncStatus().pending === 0, { timeout: 10_000, what: 'B pushed its case' });
+    expect(b.syncStatus().refused).toBe(0);
+
+    // A, back on its own machine, is still replica A and pushes what it wrote offline.
+    const again = await s.console('desk-a', 'machine-a', policy, storeKey);
+    expect(again.store.replicaId).toBe(replicaA);
+    await signIn(again);
+    await online(again, 'A online again');
+    await waitFor(() => again.syncStatus().pending === 0, { timeout: 10_000, what: 'A pushed what it wrote offline' });
+    expect(again.syncStatus().refused).toBe(0);
+    await waitFor(() => b.store.read('case', unpushed.id) !== null, { timeout: 10_000, what: "B has A's offline case, from A" });
+  });
+
   it('rotation: the old key enrolls through the grace period, then is refused with what IT must do', async () => {
     const s = await site();
     const { key: oldKey } = await s.server.admin.addEnrollmentKey('dispatch-floor');

@@ -3,7 +3,8 @@ import { DEFAULT_PRIORITY_CODES, RpcError, type LivePresence, type SessionInfo, 
 import { may } from '../../shared/roles';
 import type { Handoff } from '../../shared/entities';
 import type { LoggedOp } from '../../shared/sync/protocol';
-import { checkpointStoreInBackground, openStore } from './store/open';
+import { checkpointStoreInBackground } from './store/open';
+import { openStoreForMachine } from './store/machine-bound';
 import { ReplicaStore } from './store/replica';
 import { SyncClient, type SyncClientOptions } from './sync/client';
 import { createRouter, type Handlers } from './router';
@@ -71,7 +72,8 @@ export async function createCore(config: CoreConfig) {
   const clock = () => new Date(now());
   const log = config.log ?? defaultCoreLog;
   const eligibilityRules = loadCoreEligibilityRules(config.eligibilityRulesFile);
-  const db = openStore(path.join(config.profileDir, 'tandem.db'), { key: config.key });
+  // A store copied from another machine is set aside: never two machines pushing as one replica.
+  const { db } = openStoreForMachine(config.profileDir, { key: config.key }, config.sync?.machineId, log, now);
   const checkpointer = checkpointStoreInBackground(db, config.key, (err) =>
     log('warn', 'Background checkpoints stopped; SQLite checkpoints the store itself again', { error: err.message }),
   );
