@@ -30,8 +30,13 @@ export interface ShellCore {
 export interface ShellOptions {
   rendererDir: string;
   preloadPath: string;
-  /** Builds the core once the store key is unwrapped. */
-  createCore(key: Buffer, userData: string): Promise<ShellCore>;
+  /** Builds the core once the store key is unwrapped; `storeDir` holds the key and the store. */
+  createCore(key: Buffer, storeDir: string): Promise<ShellCore>;
+  /**
+   * Where the store key and the store live (src/main/electron/data-dir.ts: the machine's data
+   * folder, one per user); called once the app is ready. Default: Electron's userData.
+   */
+  storeDir?(userData: string): string;
   /** The page shown instead of the console when it cannot start (the error's message). */
   failurePage(message: string): string;
   log?(level: 'info' | 'warn' | 'error', message: string): void;
@@ -143,8 +148,9 @@ export async function startShell(opts: ShellOptions): Promise<void> {
   const userData = app.getPath('userData');
   let core: ShellCore;
   try {
-    const key = loadOrCreateStoreKey(path.join(userData, 'store.key'), safeStorage);
-    core = await opts.createCore(key, userData);
+    const storeDir = opts.storeDir ? opts.storeDir(userData) : userData;
+    const key = loadOrCreateStoreKey(path.join(storeDir, 'store.key'), safeStorage);
+    core = await opts.createCore(key, storeDir);
   } catch (err) {
     const message = (err as Error).message;
     opts.log?.('error', `Tandem could not start: ${message}`);
