@@ -30,6 +30,8 @@ interface Site {
   policy(extra: Record<string, unknown>): MachinePolicy;
   /** A console on `machine` with this profile folder, configured from the policy. */
   console(profile: string, machine: string, policy: MachinePolicy, key?: Buffer): Promise<Core>;
+  /** What the consoles logged (IT's log). */
+  logs: { level: string; message: string; detail?: Record<string, unknown> }[];
 }
 
 async function site(): Promise<Site> {
@@ -40,7 +42,9 @@ async function site(): Promise<Site> {
   cleanups.push(() => server.close());
   await server.admin.addUser({ username: 'casey', password: PASSWORD, name: 'Casey', role: 'clinician', directLine: '+1 555 0100' });
   const policyFile = path.join(t.dir, 'etc', 'policy.json');
+  const logs: Site['logs'] = [];
   return {
+    logs,
     dir: t.dir,
     ca,
     server,
@@ -66,6 +70,7 @@ async function site(): Promise<Site> {
         key,
         workstationName: policy.workstationName ?? profile,
         sync: syncConfigFromPolicy(policy, (f) => fs.readFileSync(f, 'utf8'), hashMachineId(machine)),
+        log: (level, message, detail) => logs.push({ level, message, detail }),
       });
       cleanups.push(() => core.close());
       return core;
@@ -164,6 +169,13 @@ describe.skipIf(!hasOpenssl)('fleet enrollment from a machine policy, over a pri
     const aside = fs.readdirSync(s.dir).filter((f) => f.startsWith('desk-b.from-another-machine-'));
     expect(aside).toHaveLength(1);
     expect(fs.existsSync(path.join(s.dir, aside[0], 'tandem.db'))).toBe(true);
+    // IT's log says what happened, where the copy is, and that it held changes the server lacks.
+    expect(s.logs).toContainEqual({
+      level: 'warn',
+      message: expect.stringMatching(/made on another machine .*set aside/),
+      detail: { setAside: path.join(s.dir, aside[0]), replica: replicaA, unpushed: expect.any(Number) },
+    });
+    expect(s.logs.find((l) => l.detail?.setAside)!.detail!.unpushed).toBeGreaterThan(0);
     await signIn(b);
     await online(b, 'B online as itself');
     // B gets what the server has (the first case), never A's unpushed change, and its own work goes through.

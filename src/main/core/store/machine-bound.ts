@@ -34,6 +34,10 @@ export function openStoreForMachine(
     return { db, setAside: null };
   }
   const replica = meta('replicaId') ?? '(none)';
+  // Changes the copy holds that the server has not acknowledged: the machine it came from
+  // pushes them; said here in case that machine is gone (IT can open the set-aside copy there).
+  const acked = Number(meta('ackedSeq') ?? 0);
+  const unpushed = (db.prepare('SELECT count(*) AS n FROM outbox WHERE seq > ?').get(acked) as { n: number }).n;
   db.close();
   const stamp = new Date(now()).toISOString().replace(/[:.]/g, '-');
   const aside = `${profileDir}.from-another-machine-${stamp}`;
@@ -41,6 +45,7 @@ export function openStoreForMachine(
   log('warn', 'The case store here was made on another machine (a copied or roamed profile); it was set aside and this machine starts its own', {
     setAside: aside,
     replica,
+    unpushed,
   });
   const fresh = openStore(file, opts);
   fresh.prepare('INSERT INTO meta(key, value) VALUES (?, ?)').run(STORE_MACHINE, machineId);
