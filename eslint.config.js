@@ -27,6 +27,8 @@ export const PACKAGE_CLASSES = {
   'build/test-only': [
     '@axe-core/playwright', '@electron/fuses', '@eslint/js', '@playwright/test', '@vitejs/plugin-react', 'ajv', 'electron-builder', 'esbuild', 'js-yaml', 'node-abi',
     'eslint', 'eslint-plugin-boundaries', 'fast-check', 'tsx', 'typescript', 'typescript-eslint', 'vite', 'vitest',
+    // The security scan of the Electron shell (tests/integration/electronegativity.test.ts) and bench:peer's PouchDB.
+    '@doyensec/electronegativity', 'express-pouchdb', 'pouchdb-adapter-http', 'pouchdb-adapter-memory', 'pouchdb-core', 'pouchdb-replication',
     '@types/better-sqlite3', '@types/luxon', '@types/node', '@types/pg', '@types/react', '@types/react-dom', '@types/ws',
   ],
 };
@@ -116,7 +118,7 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     // Build scripts and packaging hooks run in Node.
-    files: ['scripts/**', 'build/**', '*.js', '*.cjs', '*.mjs'],
+    files: ['scripts/**', 'build/**', '*.js', '*.cjs', '*.mjs', 'tests/helpers/*.cjs'],
     languageOptions: { globals: NODE_GLOBALS },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },

@@ -4,7 +4,7 @@
  * Driven over IPC by bench/sync.ts: seed offline, go online and push, then 1,000 edits.
  */
 import { createCore } from '../src/main/core';
-import { caseFields, eventFields } from './sync-data';
+import { syncRows } from './sync-data';
 
 type Command = { t: 'seed'; cases: number; eventsPerCase: number; at: string } | { t: 'go' } | { t: 'edit'; n: number; marker: string } | { t: 'close' };
 
@@ -26,10 +26,7 @@ send({ t: 'ready' });
 process.on('message', (cmd: Command) => {
   if (cmd.t === 'seed') {
     core.store.transaction(() => {
-      for (let i = 0; i < cmd.cases; i++) {
-        core.store.write('case', `case-${i}`, caseFields(i, cmd.at, who));
-        for (let j = 0; j < cmd.eventsPerCase; j++) core.store.write('case_event', `evt-${i}-${j}`, eventFields(i, j, cmd.at, who));
-      }
+      for (const row of syncRows(cmd.cases, cmd.eventsPerCase, cmd.at, who)) core.store.write(row.entity, row.id, row.fields);
     });
     // A store that has held its cases for a while has them in the database file, not the WAL.
     core.store.db.pragma('wal_checkpoint(TRUNCATE)');

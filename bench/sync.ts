@@ -24,29 +24,13 @@ import Database from 'better-sqlite3-multiple-ciphers';
 import { WebSocketServer, WebSocket } from 'ws';
 import { startCluster, until } from '../tests/helpers/cluster';
 import { startPgCluster, type PgCluster } from '../tests/helpers/pg-cluster';
-import { forkTs } from '../tests/helpers/fork-ts';
 import { randomKey, tempDir } from '../tests/helpers/tmp';
 import { childPids, machine, round, watchCpu } from './lib';
-import { caseFields, eventFields } from './sync-data';
+import { caseFields, lastRowId, syncRows } from './sync-data';
+import { startSource, withTimeout } from './sync-run';
 
 const CASES = Number(process.env.BENCH_CASES ?? 20_000);
 const EVENTS_PER_CASE = Number(process.env.BENCH_EVENTS_PER_CASE ?? 10);
-
-/** The source console in its own process (bench/sync-source.ts), driven over IPC. */
-function startSource(config: object) {
-  const child = forkTs(new URL('./sync-source.ts', import.meta.url), { TANDEM_BENCH_SOURCE: JSON.stringify(config) });
-  const next = (t: string) =>
-    new Promise<void>((resolve, reject) => {
-      const onMessage = (m: { t: string }) => {
-        if (m.t !== t) return;
-        child.off('message', onMessage);
-        resolve();
-      };
-      child.on('message', onMessage);
-      child.once('exit', (code) => reject(new Error(`the source console exited with ${code} waiting for ${t}`)));
-    });
-  return { child, next, send: (m: object) => child.send(m) };
-}
 
 function engineArg(): 'sqlite' | 'postgres' {
   const i = process.argv.indexOf('--database');
@@ -96,7 +80,7 @@ async function run(engine: 'sqlite' | 'postgres', databaseUrl: string | null, no
   // the last event last: once it is on the target, so is everything before it. Looking it up
   // is one index seek; counting both tables (a scan) is done once, at the end, to check.
   const lastRow = target.store.db.prepare('SELECT 1 FROM case_event WHERE id = ?');
-  const lastId = `evt-${CASES - 1}-${EVENTS_PER_CASE - 1}`;
+  const lastId = lastRowId(CASES, EVENTS_PER_CASE);
   let resolvePulled: () => void = () => undefined;
   const pulled = new Promise<void>((resolve) => (resolvePulled = resolve));
   const check = () => {
@@ -179,15 +163,10 @@ async function run(engine: 'sqlite' | 'postgres', databaseUrl: string | null, no
   const insEvt = db.prepare('INSERT INTO case_event(id, data) VALUES (?, ?)');
   const payloads: string[] = [];
   db.transaction(() => {
-    for (let i = 0; i < CASES; i++) {
-      const c = JSON.stringify(caseFields(i, at));
-      insCase.run(`case-${i}`, c);
-      payloads.push(c);
-      for (let j = 0; j < EVENTS_PER_CASE; j++) {
-        const e = JSON.stringify(eventFields(i, j, at));
-        insEvt.run(`evt-${i}-${j}`, e);
-        payloads.push(e);
-      }
+    for (const row of syncRows(CASES, EVENTS_PER_CASE, at)) {
+      const json = JSON.stringify(row.fields);
+      (row.entity === 'case' ? insCase : insEvt).run(row.id, json);
+      payloads.push(json);
     }
   })();
   db.close();
@@ -198,11 +177,6 @@ async function run(engine: 'sqlite' | 'postgres', databaseUrl: string | null, no
   floorTmp.cleanup();
   console.error(`machine: ${machine()}; floor: sqlite ${round(sqliteFloor)} s + websocket ${round(wsFloor)} s`);
   console.log(`bench=sync database=${engine} rows=${rows} sync_s=${round(syncS)} floor_s=${round(floorS)} ratio=${round(syncS / floorS)} incremental_1k_ms=${round(incMs, 1)} local_writes=${localWrites} local_write_p99_ms=${round(writeP99, 1)} local_write_failed=${writeFailed}`);
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  const late = new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`${what} timed out`)), ms).unref());
-  return Promise.race([p, late]);
 }
 
 /** Sends the same JSON payloads, in 5,000-row pages, through a loopback WebSocket and waits for all. */

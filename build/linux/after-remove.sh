@@ -1,8 +1,7 @@
 #!/bin/sh
-# Tandem: on purge (deb) or erase (rpm, "$1" = 0) remove the machine-wide folders. The policy
-# is IT's and stays unless purged. Each user's encrypted store stays in ~/.config/Tandem until
-# removed (see DEPLOYMENT.md, "Uninstall and data removal"): it is unreadable without that
-# user's keyring.
+# Tandem: on purge (deb) or erase (rpm, "$1" = 0) remove the machine-wide folders, with every
+# user's encrypted case store in /var/lib/tandem (unreadable without that user's keyring). The
+# policy is IT's and stays unless purged. See DEPLOYMENT.md, "Uninstall and data removal".
 set -e
 case "$1" in
   purge|0)

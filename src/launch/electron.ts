@@ -6,6 +6,8 @@ import { electronMachine, keepUserDataLocal, startLog, startUpdates } from '../m
 import { createCore } from '../main/core';
 import { machineId } from '../node/machine-id';
 import { diagnosticsReport } from '../main/electron/diagnostics';
+import { chooseStoreDir, moveLegacyStore } from '../main/electron/data-dir';
+import os from 'node:os';
 import { PROTOCOL, TANDEM_VERSION } from '../shared/version';
 import { startDemoServer, DEMO_DIRECT_LINE, DEMO_FLOOR_LINE } from './demo-server';
 import { seedDemo } from './demo-seed';
@@ -69,9 +71,26 @@ async function main(): Promise<void> {
           logFile,
           log: readTail(logFile, 256 * 1024),
         }),
-      async createCore(key, userData) {
+      storeDir(userData) {
+        // The store and its key on the machine, one folder per user; never in a roaming profile.
+        const info = os.userInfo();
+        const choice = chooseStoreDir({
+          platform: process.platform,
+          env: process.env,
+          packaged: machine.packaged,
+          policyDataDir: policy.dataDir,
+          user: { username: info.username, uid: info.uid, domain: process.platform === 'win32' ? process.env.USERDOMAIN : undefined },
+          userData,
+        });
+        if (choice.warning) log('warn', choice.warning);
+        const moved = moveLegacyStore(userData, choice.dir);
+        if (moved.length) log('info', `The case store moved from ${userData} to ${choice.dir}`);
+        log('info', `Case store in ${choice.dir} (${choice.from === 'policy' ? 'policy dataDir' : choice.from === 'machine' ? 'machine data folder' : "the user's local app data"})`);
+        return choice.dir;
+      },
+      async createCore(key, storeDir) {
         return createCore({
-          profileDir: path.join(userData, 'profile'),
+          profileDir: path.join(storeDir, 'profile'),
           key,
           workstationName: policy.workstationName,
           sync: syncConfigFromPolicy(policy, (f) => fs.readFileSync(f, 'utf8'), machineId()),

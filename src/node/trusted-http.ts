@@ -120,10 +120,18 @@ export interface JsonResponse {
 /** One JSON request over http or https with the policy's trust; rejects with Node's error (code kept). */
 export function requestJson(
   url: string,
-  init: { method: 'GET' | 'POST' | 'DELETE'; headers?: Record<string, string>; body?: unknown; timeoutMs?: number; trust?: Trust },
+  init: {
+    method: 'GET' | 'POST' | 'DELETE';
+    headers?: Record<string, string>;
+    body?: unknown;
+    /** A body already serialised as JSON text (sent as is), instead of `body`. */
+    text?: string;
+    timeoutMs?: number;
+    trust?: Trust;
+  },
 ): Promise<JsonResponse> {
   const u = new URL(url);
-  const payload = init.body === undefined ? undefined : JSON.stringify(init.body);
+  const payload = init.text ?? (init.body === undefined ? undefined : JSON.stringify(init.body));
   const headers: Record<string, string> = { accept: 'application/json', ...(init.headers ?? {}) };
   if (payload !== undefined) {
     headers['content-type'] = 'application/json';

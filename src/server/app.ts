@@ -220,8 +220,12 @@ export async function createSyncServer(config: SyncServerConfig): Promise<SyncSe
     };
     const cursor = () => storage.transaction((tx) => tx.getCursor(), { readOnly: true });
 
+    // The version exchange: every answer names this server (HTTP and the live link alike).
+    const self = config.protocol?.self ?? { version: TANDEM_VERSION, protocol: PROTOCOL };
+    const minConsole = config.protocol?.minConsole ?? MIN_CONSOLE_PROTOCOL;
     const theHub = new Hub({
       auth,
+      version: { self, minConsole },
       methods,
       cursor,
       maxDriftMs,
@@ -262,10 +266,7 @@ export async function createSyncServer(config: SyncServerConfig): Promise<SyncSe
       reply.status(404).send({ code: 'not_found', message: `No route ${req.method} ${req.url.split('?')[0]}` });
     });
 
-    // The version exchange: every answer names this server; a console that names itself
-    // too old is told so (426) before anything else happens.
-    const self = config.protocol?.self ?? { version: TANDEM_VERSION, protocol: PROTOCOL };
-    const minConsole = config.protocol?.minConsole ?? MIN_CONSOLE_PROTOCOL;
+    // A console that names itself too old is told so (426) before anything else happens.
     fastify.addHook('onRequest', async (req, reply) => {
       reply.header(HEADER_VERSION, self.version);
       reply.header(HEADER_PROTOCOL, String(self.protocol));

@@ -9,6 +9,7 @@ import type { Auth, Caller } from './auth';
 import { ServerError, asServerError } from './errors';
 import type { JsonBytes } from '../node/json-bytes';
 import { textOf } from '../node/text';
+import { consoleRefusal, HEADER_PROTOCOL, HEADER_VERSION, peerFromHeaders, type Peer } from '../shared/version';
 
 /**
  * The consoles' WebSocket (`/v1/ws`): authenticated on the upgrade, then `req`/`res` per
@@ -48,6 +49,11 @@ export interface HubOptions {
    * closes its sockets within this time. Default 500 ms; 0 disables (requests still recheck).
    */
   revocationCheckMs?: number;
+  /**
+   * The version exchange on the live link, as on every HTTP request: the upgrade's answer names
+   * this server, and a console naming itself too old for it is refused (426) with what IT must do.
+   */
+  version?: { self: Peer; minConsole: number };
 }
 
 interface Conn {
@@ -66,11 +72,15 @@ interface Conn {
 
 const MAX_IN_FLIGHT = 64;
 
-function refuseUpgrade(socket: Duplex, err: ServerError): void {
+/** Header lines naming this server (the version exchange), for the upgrade's answers. */
+function versionLines(self: Peer | undefined): string[] {
+  return self ? [`${HEADER_VERSION}: ${self.version}`, `${HEADER_PROTOCOL}: ${self.protocol}`] : [];
+}
+
+function refuseUpgrade(socket: Duplex, err: ServerError | { status: number; code: string; message: string }, self?: Peer): void {
   const body = JSON.stringify({ code: err.code, message: err.message });
-  socket.end(
-    `HTTP/1.1 ${err.status} ${STATUS_CODES[err.status]}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-  );
+  const head = [`HTTP/1.1 ${err.status} ${STATUS_CODES[err.status]}`, 'Connection: close', 'Content-Type: application/json', `Content-Length: ${Buffer.byteLength(body)}`, ...versionLines(self)];
+  socket.end(`${head.join('\r\n')}\r\n\r\n${body}`);
   setTimeout(() => socket.destroy(), 1000).unref();
 }
 
@@ -92,6 +102,8 @@ export class Hub {
 
   constructor(private readonly o: HubOptions) {
     this.wss = new WebSocketServer({ noServer: true, maxPayload: o.maxPayload, clientTracking: false });
+    // The 101 answer names this server, so a console can tell one too old for it.
+    this.wss.on('headers', (headers) => headers.push(...versionLines(o.version?.self)));
     if (o.pingIntervalMs > 0) {
       this.pinger = setInterval(() => this.heartbeat(), o.pingIntervalMs);
       this.pinger.unref();
@@ -160,9 +172,22 @@ export class Hub {
     } catch {
       // fall through: not our path
     }
+    const self = this.o.version?.self;
     if (path !== WIRE_PATH || this.closing) {
-      refuseUpgrade(socket, new ServerError('not_found', `No WebSocket at ${path}`));
+      refuseUpgrade(socket, new ServerError('not_found', `No WebSocket at ${path}`), self);
       return;
+    }
+    if (this.o.version) {
+      const peer = peerFromHeaders((n) => {
+        const v = req.headers[n];
+        return Array.isArray(v) ? v[0] : v;
+      });
+      const refusal = peer ? consoleRefusal(peer, this.o.version.self, this.o.version.minConsole) : null;
+      if (refusal) {
+        this.o.logger.info({ console: peer, remote: req.socket.remoteAddress }, 'refused WebSocket: console too old');
+        refuseUpgrade(socket, { status: 426, code: 'upgrade_required', message: refusal }, self);
+        return;
+      }
     }
     authorize(this.o.auth, req.headers, ROUTE_ACCESS['GET /v1/ws'])
       .then(async (caller) => ({ caller, cursor: await this.o.cursor() }))
@@ -175,7 +200,7 @@ export class Hub {
           const e = asServerError(err);
           if (e.code === 'internal') this.o.logger.error({ err }, 'upgrade failed');
           else this.o.logger.info({ reason: e.message, remote: req.socket.remoteAddress }, 'refused WebSocket');
-          refuseUpgrade(socket, e);
+          refuseUpgrade(socket, e, self);
         },
       );
   }

@@ -33,7 +33,8 @@ export async function startCluster<InChild extends boolean = false>(opts: { serv
       profileDir: path.join(t.dir, name),
       key: keys.get(name)!,
       workstationName: name,
-      sync: { serverUrl: server.url, enrollmentToken: await server.admin.createEnrollmentToken(name) },
+      // extra.sync adds to the cluster's link (e.g. a private CA), never replaces it.
+      sync: { ...extra.sync, serverUrl: server.url, enrollmentToken: await server.admin.createEnrollmentToken(name) },
       clinicianDirectLine: '+1 555 0100',
     });
     await core.call('session.signIn', { username, password: users.get(username)! });

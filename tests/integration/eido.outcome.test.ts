@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -8,6 +9,8 @@ import type { Core, CoreConfig } from '../../src/main/core';
 import type { Handoff, Incident } from '../../src/shared/entities';
 import { eidoIncidentRowId, parseEido } from '../../src/shared/eido';
 import { mentalHealthIncident, type Json } from '../unit/eido.fixtures';
+import { hasOpenssl, makeCa } from '../helpers/private-ca';
+import { tempDir } from '../helpers/tmp';
 
 /**
  * Back to CAD: when the clinician completes a handoff on a CAD incident, the outcome and the
@@ -36,11 +39,11 @@ interface FakeCad {
   close(): Promise<void>;
 }
 
-/** A CAD endpoint on 127.0.0.1 that records what it is sent. */
-async function startFakeCad(): Promise<FakeCad> {
+/** A CAD endpoint on 127.0.0.1 that records what it is sent (over https when given a certificate). */
+async function startFakeCad(tls?: { cert: string; key: string }): Promise<FakeCad> {
   const received: FakeCad['received'] = [];
   const fake = { received, status: 200 } as FakeCad;
-  const server = http.createServer((req, res) => {
+  const handle = (req: http.IncomingMessage, res: http.ServerResponse) => {
     let body = '';
     req.setEncoding('utf8');
     req.on('data', (c: string) => (body += c));
@@ -48,20 +51,21 @@ async function startFakeCad(): Promise<FakeCad> {
       if (fake.status >= 200 && fake.status < 300) received.push({ headers: req.headers, body });
       res.writeHead(fake.status, { 'content-type': 'application/json' }).end('{}');
     });
-  });
+  };
+  const server = tls ? https.createServer(tls, handle) : http.createServer(handle);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  fake.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/cad/eido`;
+  fake.url = `${tls ? 'https' : 'http'}://127.0.0.1:${(server.address() as AddressInfo).port}/cad/eido`;
   fake.close = () => new Promise<void>((r) => server.close(() => r()));
   return fake;
 }
 
-/** A server, a dispatcher, a clinician configured with `cadOutcome`, and an EIDO incident posted by CAD. */
-async function setup(cadOutcome: CoreConfig['cadOutcome']) {
+/** A server, a dispatcher, a clinician configured with `cadOutcome` (and `sync`, e.g. caFile), and an EIDO incident posted by CAD. */
+async function setup(cadOutcome: CoreConfig['cadOutcome'], sync?: Partial<NonNullable<CoreConfig['sync']>>) {
   cluster = await startCluster({ server: { clinicianDirectLine: '+1 555 0100' } });
   await cluster.addUser('dana', 'dispatcher', 'Dana Reyes');
   await cluster.addUser('chris', 'clinician', 'Chris Okafor');
   const dispatcher = await cluster.console('dispatch-1', 'dana');
-  const clinician = await cluster.console('clin-1', 'chris', { cadOutcome });
+  const clinician = await cluster.console('clin-1', 'chris', { cadOutcome, sync: sync as CoreConfig['sync'] });
   await until(() => dispatcher.syncStatus().state === 'online' && clinician.syncStatus().state === 'online', 5000, 'online');
   const key = await cluster.server.admin.addCadKey('cad');
   const doc: Json = mentalHealthIncident();
@@ -151,6 +155,47 @@ describe('handoff outcome back to CAD', () => {
     await clinician.cad.outcome.idle();
     const fallback = path.join(cluster!.dir, 'clin-1', 'cad-outbox');
     await until(() => fs.existsSync(fallback) && fs.readdirSync(fallback).length === 1, 3000, 'profile outbox');
+  });
+
+  it.skipIf(!hasOpenssl)("CAD on https with a certificate from the ECC's private CA (caFile) gets the update", async () => {
+    const t = tempDir('tandem-cad-ca-');
+    try {
+      const ca = makeCa(path.join(t.dir, 'ecc'), 'ECC Private Root CA');
+      cad = await startFakeCad(ca.issue('cad', 'IP:127.0.0.1'));
+      const { dispatcher, clinician, incidentId, doc } = await setup({ postUrl: cad.url, retryMs: 0 }, { ca: ca.cert, caSource: ca.certFile });
+      const deliveries: { via: string; postError: string | null }[] = [];
+      clinician.cad.outcome.onDelivery((d) => deliveries.push(d));
+      await conference(dispatcher, clinician, incidentId);
+      await until(() => cad!.received.length === 1, 5000, 'CAD received the update over TLS');
+      checkUpdate(cad.received[0].body, doc);
+      await clinician.cad.outcome.idle();
+      expect(deliveries).toEqual([expect.objectContaining({ via: 'post', postError: null })]);
+    } finally {
+      t.cleanup();
+    }
+  });
+
+  it.skipIf(!hasOpenssl)('CAD with a certificate the machine does not trust: the update waits in the outbox, and the reason names the certificate', async () => {
+    const t = tempDir('tandem-cad-ca-');
+    try {
+      const ca = makeCa(path.join(t.dir, 'ecc'), 'ECC Private Root CA');
+      const other = makeCa(path.join(t.dir, 'other'), 'Somebody Else CA');
+      cad = await startFakeCad(other.issue('cad-other', 'IP:127.0.0.1'));
+      const { dispatcher, clinician, incidentId } = await setup({ postUrl: cad.url, retryMs: 0 }, { ca: ca.cert, caSource: ca.certFile });
+      const deliveries: { via: string; postError: string | null }[] = [];
+      clinician.cad.outcome.onDelivery((d) => deliveries.push(d));
+      await conference(dispatcher, clinician, incidentId);
+      await until(() => deliveries.length === 1, 5000, 'the delivery settled');
+      expect(deliveries[0].via).toBe('outbox');
+      expect(deliveries[0].postError).toMatch(
+        /^Certificate problem with the CAD endpoint at https:\/\/127\.0\.0\.1:\d+: its certificate "CN=cad-other" issued by "CN=Somebody Else CA" .* is not signed by the CA in .*ca\.pem and the system's trusted CAs \[(SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY|UNABLE_TO_VERIFY_LEAF_SIGNATURE)\]$/,
+      );
+      expect(cad.received).toHaveLength(0);
+      const fallback = path.join(cluster!.dir, 'clin-1', 'cad-outbox');
+      expect(fs.readdirSync(fallback).filter((f) => f.endsWith('.eido.json'))).toHaveLength(1);
+    } finally {
+      t.cleanup();
+    }
   });
 
   it('sends nothing for a hand-entered incident, and sends the outcome alone when there is no summary', async () => {

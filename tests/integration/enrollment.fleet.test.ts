@@ -30,6 +30,8 @@ interface Site {
   policy(extra: Record<string, unknown>): MachinePolicy;
   /** A console on `machine` with this profile folder, configured from the policy. */
   console(profile: string, machine: string, policy: MachinePolicy, key?: Buffer): Promise<Core>;
+  /** What the consoles logged (IT's log). */
+  logs: { level: string; message: string; detail?: Record<string, unknown> }[];
 }
 
 async function site(): Promise<Site> {
@@ -40,7 +42,9 @@ async function site(): Promise<Site> {
   cleanups.push(() => server.close());
   await server.admin.addUser({ username: 'casey', password: PASSWORD, name: 'Casey', role: 'clinician', directLine: '+1 555 0100' });
   const policyFile = path.join(t.dir, 'etc', 'policy.json');
+  const logs: Site['logs'] = [];
   return {
+    logs,
     dir: t.dir,
     ca,
     server,
@@ -66,6 +70,7 @@ async function site(): Promise<Site> {
         key,
         workstationName: policy.workstationName ?? profile,
         sync: syncConfigFromPolicy(policy, (f) => fs.readFileSync(f, 'utf8'), hashMachineId(machine)),
+        log: (level, message, detail) => logs.push({ level, message, detail }),
       });
       cleanups.push(() => core.close());
       return core;
@@ -135,6 +140,59 @@ describe.skipIf(!hasOpenssl)('fleet enrollment from a machine policy, over a pri
     await online(roamed, 'the roamed profile online as machine B');
     expect(roamed.store.metaGet('workstationId')).not.toBe(original.id);
     expect(await s.server.admin.listWorkstations()).toHaveLength(2);
+  });
+
+  it('a store copied to another machine is set aside there: the copy never pushes as the same replica, and each machine keeps working', async () => {
+    const s = await site();
+    const { key } = await s.server.admin.addEnrollmentKey('dispatch-floor');
+    const policy = s.policy({ enrollmentKey: key });
+    const storeKey = randomKey();
+    const a = await s.console('desk-a', 'machine-a', policy, storeKey);
+    await signIn(a);
+    await online(a, 'A online');
+    const first = (await a.call('case.create', { person: { name: 'Before the copy' }, origin: 'manual', reason: 'copy' })) as { id: string };
+    await waitFor(() => a.syncStatus().pending === 0, { timeout: 10_000, what: 'A pushed its case' });
+    const replicaA = a.store.replicaId;
+    // Written after the server has the first case, while A is offline: still only in A's outbox.
+    await s.server.close();
+    const unpushed = (await a.call('case.create', { person: { name: 'Only on A' }, origin: 'manual', reason: 'copy' })) as { id: string };
+    expect(a.syncStatus().pending).toBeGreaterThan(0);
+    a.close();
+
+    // The whole store (its key too) copied onto machine B, as a roaming profile or a cloned disk would.
+    fs.cpSync(path.join(s.dir, 'desk-a'), path.join(s.dir, 'desk-b'), { recursive: true });
+    const restarted = await createSyncServer({ dataDir: path.join(s.dir, 'server'), host: '127.0.0.1', port: s.server.port, tls: s.ca.issue('sync2', 'IP:127.0.0.1'), pingIntervalMs: 0 });
+    cleanups.push(() => restarted.close());
+    const b = await s.console('desk-b', 'machine-b', policy, storeKey);
+    expect(b.store.replicaId).not.toBe(replicaA);
+    expect(b.store.pendingCount()).toBe(0);
+    const aside = fs.readdirSync(s.dir).filter((f) => f.startsWith('desk-b.from-another-machine-'));
+    expect(aside).toHaveLength(1);
+    expect(fs.existsSync(path.join(s.dir, aside[0], 'tandem.db'))).toBe(true);
+    // IT's log says what happened, where the copy is, and that it held changes the server lacks.
+    expect(s.logs).toContainEqual({
+      level: 'warn',
+      message: expect.stringMatching(/made on another machine .*set aside/),
+      detail: { setAside: path.join(s.dir, aside[0]), replica: replicaA, unpushed: expect.any(Number) },
+    });
+    expect(s.logs.find((l) => l.detail?.setAside)!.detail!.unpushed).toBeGreaterThan(0);
+    await signIn(b);
+    await online(b, 'B online as itself');
+    // B gets what the server has (the first case), never A's unpushed change, and its own work goes through.
+    await waitFor(() => b.store.read('case', first.id) !== null, { timeout: 10_000, what: 'B pulled the case A pushed' });
+    expect(b.store.read('case', unpushed.id)).toBeNull();
+    await b.call('case.create', { person: { name: 'Made on B' }, origin: 'manual', reason: 'copy' });
+    await waitFor(() => b.syncStatus().pending === 0, { timeout: 10_000, what: 'B pushed its case' });
+    expect(b.syncStatus().refused).toBe(0);
+
+    // A, back on its own machine, is still replica A and pushes what it wrote offline.
+    const again = await s.console('desk-a', 'machine-a', policy, storeKey);
+    expect(again.store.replicaId).toBe(replicaA);
+    await signIn(again);
+    await online(again, 'A online again');
+    await waitFor(() => again.syncStatus().pending === 0, { timeout: 10_000, what: 'A pushed what it wrote offline' });
+    expect(again.syncStatus().refused).toBe(0);
+    await waitFor(() => b.store.read('case', unpushed.id) !== null, { timeout: 10_000, what: "B has A's offline case, from A" });
   });
 
   it('rotation: the old key enrolls through the grace period, then is refused with what IT must do', async () => {

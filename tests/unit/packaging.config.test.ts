@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -41,6 +42,27 @@ describe('packaging configuration', () => {
       expect(fs.existsSync(path.join(root, c.afterRemove))).toBe(true);
     }
     expect((pkg.scripts as Record<string, string>)['dist:release']).toContain('forceCodeSigning=true');
+  });
+
+  it.skipIf(process.platform === 'win32')('the deb/rpm script makes the machine folders the console uses: the store folder sticky and open to every user, as /tmp', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-postinst-'));
+    try {
+      // The script as packaged, with its absolute folders moved under a scratch root.
+      const script = fs.readFileSync(path.join(root, (config.deb as { afterInstall: string }).afterInstall), 'utf8').replace(/ \/(etc|var)\//g, ` ${dir}/$1/`);
+      expect(script, 'every machine path moved under the scratch root').not.toMatch(/[\s'"=]\/(etc|var)\//);
+      fs.mkdirSync(path.join(dir, 'var/lib'), { recursive: true });
+      fs.mkdirSync(path.join(dir, 'var/log'), { recursive: true });
+      // Upgrading from a release that made the store folder 0755.
+      fs.mkdirSync(path.join(dir, 'var/lib/tandem'), { mode: 0o755 });
+      const r = spawnSync('sh', ['-c', script], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      const mode = (p: string) => fs.statSync(path.join(dir, p)).mode & 0o7777;
+      expect(mode('var/lib/tandem')).toBe(0o1777);
+      expect(mode('var/log/tandem')).toBe(0o1777);
+      expect(mode('etc/tandem')).toBe(0o755);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('the native-module check passes a module built for the target and refuses one that is not', () => {

@@ -3,7 +3,8 @@ import { DEFAULT_PRIORITY_CODES, RpcError, type LivePresence, type SessionInfo, 
 import { may } from '../../shared/roles';
 import type { Handoff } from '../../shared/entities';
 import type { LoggedOp } from '../../shared/sync/protocol';
-import { checkpointStoreInBackground, openStore } from './store/open';
+import { checkpointStoreInBackground } from './store/open';
+import { openStoreForMachine } from './store/machine-bound';
 import { ReplicaStore } from './store/replica';
 import { SyncClient, type SyncClientOptions } from './sync/client';
 import { createRouter, type Handlers } from './router';
@@ -71,7 +72,8 @@ export async function createCore(config: CoreConfig) {
   const clock = () => new Date(now());
   const log = config.log ?? defaultCoreLog;
   const eligibilityRules = loadCoreEligibilityRules(config.eligibilityRulesFile);
-  const db = openStore(path.join(config.profileDir, 'tandem.db'), { key: config.key });
+  // A store copied from another machine is set aside: never two machines pushing as one replica.
+  const { db } = openStoreForMachine(config.profileDir, { key: config.key }, config.sync?.machineId, log, now);
   const checkpointer = checkpointStoreInBackground(db, config.key, (err) =>
     log('warn', 'Background checkpoints stopped; SQLite checkpoints the store itself again', { error: err.message }),
   );
@@ -81,6 +83,8 @@ export async function createCore(config: CoreConfig) {
   const emit = bus.emit;
   const writeAudit = createAuditLog(store.writes, workstation, clock);
 
+  /** The machine policy's caFile, trusted with the system's CAs by every connection the console makes (sync server, CAD). */
+  const trust = config.sync?.ca ? { ca: config.sync.ca, caSource: config.sync.caSource } : undefined;
   let handoffs: ReturnType<typeof handoffService> | null = null;
   /** Who F9 would ring now, as the sync server last said; unknown while the link is down. */
   let live: LivePresence = { known: false, answerers: [] };
@@ -93,7 +97,7 @@ export async function createCore(config: CoreConfig) {
         protocol: config.sync.protocol,
         workstationName: workstation,
         store,
-        tls: config.sync.ca ? { ca: config.sync.ca, caSource: config.sync.caSource } : undefined,
+        tls: trust,
         now,
         onStatus: (status: SyncStatus) => {
           emit('sync.status', status);
@@ -128,7 +132,7 @@ export async function createCore(config: CoreConfig) {
     },
   };
   const incidents = incidentService(ctx);
-  const cadOutcome = new CadOutcomeSender(ctx, config.cadOutcome ?? {}, path.join(config.profileDir, 'cad-outbox'), log);
+  const cadOutcome = new CadOutcomeSender(ctx, config.cadOutcome ?? {}, path.join(config.profileDir, 'cad-outbox'), log, trust);
   handoffs = handoffService(ctx, { completed: (h, info) => cadOutcome.handoffCompleted(h, info) });
   const cases = caseService(ctx);
   const caseload = caseloadService(ctx);

@@ -61,6 +61,8 @@ export const MachinePolicy = z
     /** The ECC's priority codes, in the order the incident form offers them (default 1–4). */
     priorityCodes: z.array(z.string().trim().min(1).max(40)).min(1).max(20).optional(),
     workstationName: z.string().min(1).max(100).optional(),
+    /** The machine folder for the case stores (one folder per OS user); default /var/lib/tandem or %ProgramData%\Tandem\data. */
+    dataDir: z.string().min(1).max(260).optional(),
     /** The conference key while another application (CAD) has focus; off unless set. */
     globalHotkey: z.string().regex(HOTKEY, 'globalHotkey must be a function key such as "F9" or "Ctrl+Shift+F9"').optional(),
     /** Self-updates from the ECC's update server (electron-updater, generic provider); off unless set. */
@@ -84,6 +86,7 @@ export const POLICY_KEYS: Record<keyof MachinePolicy, string> = {
   dispatchFloorLine: "the dispatch floor's number, shown to a clinician whose console is offline",
   priorityCodes: 'the priority codes the incident form offers, in order, e.g. ["1", "2", "3", "4"] (default 1-4)',
   workstationName: 'the name this console enrolls under (default: the host name)',
+  dataDir: 'absolute path of the machine folder for the case stores, one folder per user (default /var/lib/tandem, %ProgramData%\\Tandem\\data); never a roaming profile',
   globalHotkey: 'the conference key while CAD has focus, e.g. "F9" (off unless set)',
   updates: 'self-updates: { "url": "https://updates.ecc.example/tandem/", "channel": "latest" | "pilot" } (off unless set)',
   allowDevTools: 'DevTools in the installed console, for a support session (true/false, default false)',
@@ -134,8 +137,12 @@ export function checkPolicy(raw: unknown): { policy: MachinePolicy } | { problem
   const parsed = MachinePolicy.safeParse(raw);
   if (!parsed.success) return { problems: issuesOf(parsed.error) };
   const p = parsed.data;
-  if (p.enrollmentToken && p.enrollmentKey) return { problems: ['enrollmentToken and enrollmentKey: set one, not both (a fleet uses enrollmentKey)'] };
-  if (p.caFile && !path.isAbsolute(p.caFile) && !path.win32.isAbsolute(p.caFile)) return { problems: [`caFile: "${p.caFile}" must be an absolute path`] };
+  const problems: string[] = [];
+  if (p.enrollmentToken && p.enrollmentKey) problems.push('enrollmentToken and enrollmentKey: set one, not both (a fleet uses enrollmentKey)');
+  if (p.caFile && !path.isAbsolute(p.caFile) && !path.win32.isAbsolute(p.caFile)) problems.push(`caFile: "${p.caFile}" must be an absolute path`);
+  if (p.dataDir && /^(\\\\|\/\/)/.test(p.dataDir)) problems.push(`dataDir: "${p.dataDir}" is a network share; the case store must be on this machine's own disk`);
+  else if (p.dataDir && !path.isAbsolute(p.dataDir) && !path.win32.isAbsolute(p.dataDir)) problems.push(`dataDir: "${p.dataDir}" must be an absolute path`);
+  if (problems.length) return { problems };
   return { policy: p };
 }
 

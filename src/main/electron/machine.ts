@@ -5,6 +5,7 @@ import { app } from 'electron';
 import log from 'electron-log/main';
 import { autoUpdater } from 'electron-updater';
 import type { PolicyMachine } from './machine-policy';
+import { machineDirs } from './data-dir';
 
 /** The machine the Electron app runs on, as the policy loader sees it. */
 export function electronMachine(): PolicyMachine {
@@ -37,16 +38,6 @@ export function electronMachine(): PolicyMachine {
  */
 export function keepUserDataLocal(): void {
   if (process.platform === 'win32' && process.env.LOCALAPPDATA) app.setPath('userData', path.win32.join(process.env.LOCALAPPDATA, 'Tandem'));
-}
-
-/** Machine-wide folders (created by the installer): data and logs shared by every OS user. */
-export function machineDirs(platform: NodeJS.Platform, env: NodeJS.ProcessEnv): { data: string; logs: string } {
-  if (platform === 'win32') {
-    const root = path.win32.join(env.ProgramData ?? 'C:\\ProgramData', 'Tandem');
-    return { data: path.win32.join(root, 'data'), logs: path.win32.join(root, 'logs') };
-  }
-  if (platform === 'darwin') return { data: '/Library/Application Support/Tandem/data', logs: '/Library/Logs/Tandem' };
-  return { data: '/var/lib/tandem', logs: '/var/log/tandem' };
 }
 
 function writable(dir: string): boolean {

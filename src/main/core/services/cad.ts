@@ -23,6 +23,7 @@ import type { CoreContext } from '../context';
 import type { CompletionInfo } from './handoffs';
 import { recordCompletionProblem } from './completion-problems';
 import { defaultCoreLog, type CoreLog } from '../log';
+import { describeCertificateError, isCertificateError, requestJson, type Trust } from '../../../node/trusted-http';
 
 /**
  * CAD intake and CAD outcome on the workstation (docs/CAD-INTAKE.md):
@@ -456,6 +457,8 @@ export class CadOutcomeSender {
     /** Outbox used when a POST fails and no outboxDir is configured. */
     private readonly fallbackDir: string,
     private readonly log: CoreLog,
+    /** The machine policy's caFile: CAD's certificate may come from the ECC's private CA too. */
+    private readonly trust?: Trust,
   ) {
     const retry = cfg.retryMs ?? 60_000;
     if (this.enabled && retry > 0) {
@@ -626,20 +629,22 @@ export class CadOutcomeSender {
     return d;
   }
 
-  /** null when CAD took it (2xx), else why not. */
+  /** null when CAD took it (2xx), else why not (a certificate problem named as one). */
   private async post(body: string): Promise<string | null> {
+    const url = this.cfg.postUrl!;
     try {
-      const res = await fetch(this.cfg.postUrl!, {
+      const res = await requestJson(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...(this.cfg.authorization ? { authorization: this.cfg.authorization } : {}) },
-        body,
-        signal: AbortSignal.timeout(this.cfg.timeoutMs ?? 5000),
+        headers: this.cfg.authorization ? { authorization: this.cfg.authorization } : {},
+        text: body,
+        timeoutMs: this.cfg.timeoutMs ?? 5000,
+        trust: this.trust,
       });
-      await res.arrayBuffer().catch(() => undefined);
       return res.ok ? null : `HTTP ${res.status}`;
     } catch (err) {
-      const e = err as Error & { cause?: { code?: string } };
-      return e.cause?.code ?? e.name ?? 'network error';
+      if (isCertificateError(err)) return describeCertificateError(err, url, this.trust, 'the CAD endpoint');
+      const e = err as Error & { code?: string };
+      return e.code ?? e.name ?? 'network error';
     }
   }
 

@@ -143,8 +143,12 @@ export class SyncClient {
     return { [HEADER_WORKSTATION]: creds.id, [HEADER_SECRET]: creds.secret, ...(this.opts.machineId ? { [HEADER_MACHINE]: this.opts.machineId } : {}), ...this.versionHeaders() };
   }
 
+  private self(): Peer {
+    return this.opts.protocol?.self ?? { version: TANDEM_VERSION, protocol: PROTOCOL };
+  }
+
   private versionHeaders(): Record<string, string> {
-    const self = this.opts.protocol?.self ?? { version: TANDEM_VERSION, protocol: PROTOCOL };
+    const self = this.self();
     return { [HEADER_VERSION]: self.version, [HEADER_PROTOCOL]: String(self.protocol) };
   }
 
@@ -331,8 +335,45 @@ export class SyncClient {
         if (this.ws === ws || this.ws === null) this.setStatus({ state: 'error', error: message });
       });
     });
+    // The version exchange on the live link, as on every HTTP request: a server too old for
+    // this console (or one that finds this console too old: 426) is said as such, not as a
+    // link that keeps dropping. It is tried again with backoff: IT may upgrade meanwhile.
+    ws.on('upgrade', (res) => {
+      const refusal = serverRefusal(
+        peerFromHeaders((n) => {
+          const v = res.headers[n];
+          return Array.isArray(v) ? v[0] : v;
+        }),
+        this.self(),
+        this.opts.protocol?.minServer ?? MIN_SERVER_PROTOCOL,
+      );
+      if (refusal && this.ws === ws) {
+        this.setStatus({ state: 'error', error: refusal });
+        ws.terminate();
+      }
+    });
     ws.on('unexpected-response', (_req, res) => {
       if (res.statusCode === 401) this.setStatus({ state: 'error', error: 'The sync server refused this session: sign in again' });
+      if (res.statusCode === 426) {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c.slice(0, 4096)));
+        res.on('end', () => {
+          if (this.ws !== ws && this.ws !== null) return;
+          let message = 'The sync server refused this console: its version is not supported there (HTTP 426)';
+          try {
+            const m = (JSON.parse(text) as { message?: unknown }).message;
+            if (typeof m === 'string' && m) message = m;
+          } catch {
+            // the default above
+          }
+          this.setStatus({ state: 'error', error: message });
+        });
+        res.on('error', () => undefined);
+        // The body is read before the socket goes (the refusal says what IT must do).
+        res.on('close', () => ws.terminate());
+        return;
+      }
       ws.terminate();
     });
   }
