@@ -113,6 +113,8 @@ export class SimConsole {
   /** Ops not yet acknowledged, in order. */
   private readonly outbox: SimOp[] = [];
   private pushing = false;
+  /** Ops the server refused (acknowledged, not applied), with its reasons. */
+  readonly refused: { seq: number; reason: string }[] = [];
   /** The highest seq the server acknowledged. */
   acked = 0;
   /** Milliseconds from a push sent to its answer, for every push answered. */
@@ -232,7 +234,8 @@ export class SimConsole {
       this.pushing = false;
       if (res.ok) {
         this.pushMs.push(performance.now() - t0);
-        const { lastSeq } = res.r as { lastSeq: number };
+        const { lastSeq, refused } = res.r as { lastSeq: number; refused?: { seq: number; reason: string }[] };
+        for (const r of refused ?? []) this.refused.push(r);
         this.acked = Math.max(this.acked, lastSeq);
         while (this.outbox.length && this.outbox[0].seq <= this.acked) this.outbox.shift();
       }
@@ -248,6 +251,26 @@ export class SimConsole {
       await new Promise((r) => setTimeout(r, 20));
     }
     return this.outbox.length === 0;
+  }
+
+  /** Cuts its link as a network would (no close handshake); it reconnects, to the next instance. */
+  cut(): void {
+    this.ws?.terminate();
+  }
+
+  /** The whole change log as this console's instance hands it out: [replica, seq] of each op. */
+  async pullAll(): Promise<{ replica: string; seq: number }[]> {
+    const out: { replica: string; seq: number }[] = [];
+    let cursor = 0;
+    for (let page = 0; page < 10_000; page++) {
+      const res = await this.call('pull', { cursor, limit: 5000, excludeOwn: false }, 30_000);
+      if (!res.ok) throw new Error(`pull: ${res.e.code}: ${res.e.message}`);
+      const body = res.r as { ops: { replica: string; seq: number }[]; cursor: number; more: boolean };
+      out.push(...body.ops.map(({ replica, seq }) => ({ replica, seq })));
+      cursor = body.cursor;
+      if (!body.more) break;
+    }
+    return out;
   }
 
   close(): void {
