@@ -180,3 +180,32 @@ describe('answerers and rings across two instances', () => {
     await rung;
   });
 });
+
+describe('a database connection ended under a transaction', () => {
+  it('fails that transaction, not the process; the next one works', async () => {
+    const { PostgresStorage } = await import('../../src/server/storage/postgres');
+    const pg = (await import('pg')).default;
+    const url = await cluster.createDatabase();
+    const errors: Error[] = [];
+    const storage = await PostgresStorage.open(url, { poolSize: 2, onConnectionError: (err) => errors.push(err) });
+    const admin = new pg.Client({ connectionString: cluster.adminUrl });
+    await admin.connect();
+    try {
+      // Between two statements (no query in flight), as a transaction awaits something else.
+      const doomed = storage.transaction(async (tx) => {
+        await tx.getCursor();
+        const pid = (await admin.query("SELECT pid FROM pg_stat_activity WHERE application_name = 'tandem-server' AND state = 'idle in transaction'")).rows[0]?.pid;
+        expect(pid).toBeDefined();
+        await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+        await waitFor(() => errors.length > 0, { what: 'the connection to end', timeout: 5000 });
+        return tx.getCursor();
+      });
+      await expect(doomed).rejects.toThrow();
+      expect(errors[0].message).toMatch(/terminating connection/);
+      expect(await storage.transaction((tx) => tx.getCursor())).toBe(0);
+    } finally {
+      await admin.end();
+      await storage.close();
+    }
+  });
+});

@@ -545,6 +545,11 @@ export async function migratePostgres(pool: pg.Pool, migrations: readonly Migrat
   const latest = latestVersion(migrations);
   const client = await pool.connect();
   let broken: Error | undefined;
+  // As in a transaction: a connection ended under it fails the query, not the process.
+  const onError = (err: Error) => {
+    broken ??= err;
+  };
+  client.on('error', onError);
   try {
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
     try {
@@ -582,6 +587,7 @@ export async function migratePostgres(pool: pg.Pool, migrations: readonly Migrat
     if (!(err instanceof MigrationError)) broken = err as Error;
     throw err;
   } finally {
+    client.off('error', onError);
     client.release(broken);
   }
 }
@@ -738,6 +744,15 @@ export class PostgresStorage implements ServerStorage {
     const client = await this.pool.connect();
     const tx = new PostgresTx(client);
     let broken: Error | undefined;
+    // A checked-out client has no listener of the pool's: a connection ended under it (the
+    // database restarted, an administrator's pg_terminate_backend) would be an unhandled
+    // 'error' event, which ends the process (found by the chaos run). The query in flight fails;
+    // the client is not given back.
+    const onError = (err: Error) => {
+      broken ??= err;
+      this.opts.onConnectionError?.(err);
+    };
+    client.on('error', onError);
     try {
       // One round trip: the write lock is the first thing a writing transaction does.
       await client.query(readOnly ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : `BEGIN; SELECT pg_advisory_xact_lock(${WRITE_LOCK})`);
@@ -763,6 +778,7 @@ export class PostgresStorage implements ServerStorage {
       throw err;
     } finally {
       tx.active = false;
+      client.off('error', onError);
       client.release(broken);
     }
   }
