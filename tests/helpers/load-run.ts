@@ -59,6 +59,8 @@ export async function runLoad(opts: { consoles: number; seconds: number; rate: n
         sims[n] = new SimConsole({ wsUrls, headers, replica, first: n % 2 });
       }
     }
+    // The reader that checks the log at the end, signed in before the load (not behind it).
+    const readerHeaders = await signIn(instances[1].url, await instances[1].createEnrollmentToken('reader'), 'reader', 'reader', password);
     for (const s of sims) s.start();
     await Promise.all(sims.map((s) => s.linkedNow()));
     log(`${sims.length} consoles linked`);
@@ -103,7 +105,6 @@ export async function runLoad(opts: { consoles: number; seconds: number; rate: n
     const elapsed = (performance.now() - t0) / 1000;
     const drained = await Promise.all(sims.map((s) => s.drained(30_000)));
     if (drained.some((d) => !d)) log(`${drained.filter((d) => !d).length} consoles still had ops unacknowledged after 30 s`);
-    const readerHeaders = await signIn(instances[1].url, await instances[1].createEnrollmentToken('reader'), 'reader', 'reader', password);
     const wholeLog = await readWholeLog(instances[1].url, readerHeaders);
     const byReplica = new Map(sims.map((s, n) => [s, replicas[n]]));
     const { lost, duplicated } = exactlyOnce(sims, wholeLog, (s) => byReplica.get(s)!);
