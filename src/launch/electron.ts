@@ -1,7 +1,7 @@
 import path from 'node:path';
 import fs from 'node:fs';
 import { startBlockedShell, startShell } from '../main/electron/shell';
-import { demoAllowed, loadMachinePolicy, policyScreenHtml, syncConfigFromPolicy } from '../main/electron/machine-policy';
+import { demoAllowed, loadMachinePolicy, policyScreenHtml, serverUrlsOf, syncConfigFromPolicy } from '../main/electron/machine-policy';
 import { electronMachine, keepUserDataLocal, startLog, startUpdates } from '../main/electron/machine';
 import { createCore } from '../main/core';
 import { machineId } from '../node/machine-id';
@@ -53,7 +53,7 @@ async function main(): Promise<void> {
   const failurePage = (message: string) => policyScreenHtml({ state: 'failed', problems: [message] });
   if (result.state === 'configured') {
     const policy = result.policy;
-    log('info', `Machine policy from ${result.sources.join(', ')}: server ${policy.serverUrl}`);
+    log('info', `Machine policy from ${result.sources.join(', ')}: server ${serverUrlsOf(policy).join(", ")}`);
     startUpdates(policy.updates, log);
     return startShell({
       rendererDir: path.join(here, '../renderer'),

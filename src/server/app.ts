@@ -16,6 +16,7 @@ import { Auth, type SignInPolicy } from './auth';
 import { EidoIntake, registerEidoRoutes } from './eido';
 import { loadEligibilityRules as loadSharedEligibilityRules, type EligibilityRules } from '../shared/eido';
 import { ServerError } from './errors';
+import { ClusterPresence } from './cluster';
 import { HandoffArbiter } from './handoff';
 import { checkHealth } from './health';
 import { registerLimits, type RateLimits } from './limits';
@@ -170,6 +171,7 @@ export async function createSyncServer(config: SyncServerConfig): Promise<SyncSe
   let hub: Hub | null = null;
   let arbiter: HandoffArbiter | null = null;
   let stopListening: (() => void) | null = null;
+  let cluster: ClusterPresence | null = null;
   try {
     const auth = new Auth(storage, {
       sessionTtlMs: config.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS,
@@ -208,7 +210,10 @@ export async function createSyncServer(config: SyncServerConfig): Promise<SyncSe
       'sync.report': (caller, p) => sync.report(caller, p),
       'handoff.request': async (caller, p) => {
         const h = await arb.request(caller.user, p);
-        if (h.state === 'ringing') hub?.ring(h);
+        if (h.state === 'ringing') {
+          hub?.ring(h);
+          cluster?.ring(h.id);
+        }
         return h;
       },
       'handoff.cancel': (caller, p) => arb.cancel(caller.user, p),
@@ -219,6 +224,26 @@ export async function createSyncServer(config: SyncServerConfig): Promise<SyncSe
       'report.program': (_caller, p) => reports.report(p, new Date(now())),
     };
     const cursor = () => storage.transaction((tx) => tx.getCursor(), { readOnly: true });
+    const pingIntervalMs = config.pingIntervalMs ?? DEFAULT_PING_INTERVAL_MS;
+
+    // Several instances on one database: answerers and rings cross between them (server/cluster.ts).
+    if (storage.peers) {
+      cluster = new ClusterPresence({
+        bus: storage.peers,
+        local: () => hub?.localAnswerers() ?? [],
+        changed: () => hub?.answerersMaybeChanged(),
+        ringing: (id) => {
+          arb.ringingElsewhere(id).then(
+            (h) => h && hub?.ring(h),
+            (err) => logger.warn({ err, handoff: id }, 'could not read a handoff another instance rang'),
+          );
+        },
+        heartbeatMs: pingIntervalMs > 0 ? pingIntervalMs : DEFAULT_PING_INTERVAL_MS,
+        staleAfterMs: 3 * (pingIntervalMs > 0 ? pingIntervalMs : DEFAULT_PING_INTERVAL_MS),
+        logger,
+      });
+    }
+    const theCluster = cluster;
 
     // The version exchange: every answer names this server (HTTP and the live link alike).
     const self = config.protocol?.self ?? { version: TANDEM_VERSION, protocol: PROTOCOL };
@@ -229,7 +254,7 @@ export async function createSyncServer(config: SyncServerConfig): Promise<SyncSe
       methods,
       cursor,
       maxDriftMs,
-      pingIntervalMs: config.pingIntervalMs ?? DEFAULT_PING_INTERVAL_MS,
+      pingIntervalMs,
       now,
       logger,
       maxPayload: MAX_MESSAGE_BYTES,
@@ -237,6 +262,7 @@ export async function createSyncServer(config: SyncServerConfig): Promise<SyncSe
       answererLeft: () => {
         arb.answererLeft().catch((err) => logger.error({ err }, 'handoff re-check after a disconnect failed'));
       },
+      ...(theCluster ? { remoteAnswerers: () => theCluster.remoteAnswerers(), localAnswerersChanged: () => theCluster.localChanged() } : {}),
     });
     hub = theHub;
 
@@ -347,6 +373,7 @@ export async function createSyncServer(config: SyncServerConfig): Promise<SyncSe
     (fastify.server as http.Server | https.Server).on('upgrade', (req, socket, head) => theHub.handleUpgrade(req, socket, head));
     await fastify.listen({ host, port: config.port ?? 0 });
     await arb.start();
+    theCluster?.start();
 
     const retention = { ...DEFAULT_RETENTION, ...config.retention };
     const prune = async () => {
@@ -385,6 +412,7 @@ export async function createSyncServer(config: SyncServerConfig): Promise<SyncSe
           clearInterval(pruner);
           arb.stop();
           stopListening?.();
+          await theCluster?.stop();
           await theHub.close();
           await fastify.close();
           if (ownsStorage) await storage.close();
@@ -394,6 +422,7 @@ export async function createSyncServer(config: SyncServerConfig): Promise<SyncSe
   } catch (err) {
     arbiter?.stop();
     stopListening?.();
+    await cluster?.stop().catch(() => undefined);
     await hub?.close().catch(() => undefined);
     await app?.close().catch(() => undefined);
     if (ownsStorage) await storage.close().catch(() => undefined);

@@ -76,6 +76,20 @@ export class HandoffArbiter {
     this.timers.clear();
   }
 
+  /**
+   * Another instance says this handoff is ringing: it times out here too, so that it still
+   * times out if that instance dies (whichever instance's timer fires first decides; the
+   * others find it no longer ringing). Returns it while it rings, else null.
+   */
+  async ringingElsewhere(id: string): Promise<Handoff | null> {
+    if (this.stopped) return null;
+    const state = await this.o.storage.transaction((tx) => tx.getEntity('handoff', id), { readOnly: true });
+    if (!state || state.data.state !== 'ringing') return null;
+    const h = { id, ...state.data } as Handoff;
+    if (!this.timers.has(id)) this.arm(id, Date.parse(h.ringingAt ?? '') || this.o.clock.now());
+    return h;
+  }
+
   private arm(id: string, ringingAt: number): void {
     this.disarm(id);
     if (this.stopped) return;

@@ -41,6 +41,10 @@ export interface HubOptions {
   answererLeft: () => void;
   /** The set of answerers changed (connected, left, attended or not). */
   answerersChanged?: (users: { id: string; name: string }[]) => void;
+  /** Answerers connected to the other server instances on the same database (server/cluster.ts). */
+  remoteAnswerers?: () => { id: string; name: string }[];
+  /** This instance's own answerers changed (for the other instances). */
+  localAnswerersChanged?: () => void;
   /** Largest message accepted, in bytes. */
   maxPayload: number;
   /**
@@ -77,6 +81,10 @@ function versionLines(self: Peer | undefined): string[] {
   return self ? [`${HEADER_VERSION}: ${self.version}`, `${HEADER_PROTOCOL}: ${self.protocol}`] : [];
 }
 
+function byName(byId: Map<string, string>): { id: string; name: string }[] {
+  return [...byId].map(([id, name]) => ({ id, name })).sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+}
+
 function refuseUpgrade(socket: Duplex, err: ServerError | { status: number; code: string; message: string }, self?: Peer): void {
   const body = JSON.stringify({ code: err.code, message: err.message });
   const head = [`HTTP/1.1 ${err.status} ${STATUS_CODES[err.status]}`, 'Connection: close', 'Content-Type: application/json', `Content-Length: ${Buffer.byteLength(body)}`, ...versionLines(self)];
@@ -99,6 +107,9 @@ export class Hub {
   private sweepAgain = false;
   /** The answerers last told to the consoles, as a key (ids in order). */
   private answerersKey = '';
+  private answererIds = new Set<string>();
+  /** This instance's own answerers last told to the other instances, as a key. */
+  private localKey = '';
 
   constructor(private readonly o: HubOptions) {
     this.wss = new WebSocketServer({ noServer: true, maxPayload: o.maxPayload, clientTracking: false });
@@ -222,10 +233,7 @@ export class Hub {
       conn.queue.length = 0;
       this.conns.delete(conn);
       this.o.logger.info({ user: caller.user.id, workstation: caller.workstation.id }, 'console disconnected');
-      if (may(caller.user.role, 'handoff.answer') && !this.closing) {
-        this.o.answererLeft();
-        this.answerersMaybeChanged();
-      }
+      if (may(caller.user.role, 'handoff.answer') && !this.closing) this.answerersMaybeChanged(true);
     });
     this.send(conn, {
       t: 'hello',
@@ -253,22 +261,46 @@ export class Hub {
     );
   }
 
-  /** Who a live handoff would ring now, one entry per person, by name. */
-  private answererList(): { id: string; name: string }[] {
+  /** This instance's answerers: its own consoles' users that a live handoff would ring, by name. */
+  localAnswerers(): { id: string; name: string }[] {
     const byId = new Map<string, string>();
     for (const c of this.conns) if (this.isAnswerer(c)) byId.set(c.caller.user.id, c.caller.user.name);
-    return [...byId].map(([id, name]) => ({ id, name })).sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+    return byName(byId);
   }
 
-  /** Tells every console when the answerers changed (at most once per change). */
-  private answerersMaybeChanged(): void {
+  /** Who a live handoff would ring now, on every instance, one entry per person, by name. */
+  private answererList(): { id: string; name: string }[] {
+    const local = this.localAnswerers();
+    const remote = this.o.remoteAnswerers?.() ?? [];
+    if (!remote.length) return local;
+    const byId = new Map<string, string>();
+    for (const u of [...remote, ...local]) byId.set(u.id, u.name);
+    return byName(byId);
+  }
+
+  /**
+   * Tells every console when the answerers changed (at most once per change); when someone
+   * dropped out (`left`: an answerer's console closed), ringing handoffs are checked again.
+   */
+  answerersMaybeChanged(left = false): void {
     if (this.closing) return;
+    const local = this.localAnswerers().map((u) => u.id).join('\n');
+    if (local !== this.localKey) {
+      this.localKey = local;
+      this.o.localAnswerersChanged?.();
+    }
     const users = this.answererList();
     const key = users.map((u) => u.id).join('\n');
-    if (key === this.answerersKey) return;
+    if (key === this.answerersKey) {
+      if (left) this.o.answererLeft();
+      return;
+    }
+    const before = this.answererIds;
     this.answerersKey = key;
+    this.answererIds = new Set(users.map((u) => u.id));
     for (const c of this.conns) this.send(c, { t: 'answerers', users });
     this.o.answerersChanged?.(users);
+    if (left || [...before].some((id) => !this.answererIds.has(id))) this.o.answererLeft();
   }
 
   private send(conn: Conn, msg: ServerMessage | Buffer): void {
@@ -392,7 +424,7 @@ export class Hub {
     });
   }
 
-  /** A live handoff is ringing: tell every clinician console now, not at its next pull. */
+  /** A live handoff is ringing: tell every clinician console connected here now, not at its next pull. */
   ring(handoff: Extract<ServerMessage, { t: 'ring' }>['handoff']): void {
     for (const c of this.conns) if (this.isAnswerer(c)) this.send(c, { t: 'ring', handoff });
   }

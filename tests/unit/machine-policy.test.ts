@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  checkPolicy,
   decodePolicyBytes,
   demoAllowed,
   loadMachinePolicy,
@@ -9,6 +10,8 @@ import {
   POLICY_KEYS,
   MachinePolicy,
   REGISTRY_KEY,
+  serverUrlsOf,
+  syncConfigFromPolicy,
   type PolicyMachine,
   type PolicyResult,
 } from '../../src/main/electron/machine-policy';
@@ -107,6 +110,22 @@ const CASES: Case[] = [
     opts: { platform: 'win32', env: { ProgramData: 'C:\\ProgramData' }, registry: `\r\n${REGISTRY_KEY}\r\n    serverUrl    REG_SZ    https://sync.ecc.example\r\n    lockAfterMinutes    REG_DWORD    0xf\r\n\r\n` },
     expect: 'configured',
   },
+  { name: 'several instances of the server, as a list', files: { [LINUX_FILE]: json({ serverUrl: ['https://sync-a.ecc.example:8443', 'https://sync-b.ecc.example:8443'] }) }, expect: 'configured' },
+  { name: 'a list of one server', files: { [LINUX_FILE]: json({ serverUrl: ['https://sync.ecc.example'] }) }, expect: 'configured' },
+  { name: 'an empty list of servers', files: { [LINUX_FILE]: json({ serverUrl: [] }) }, expect: [/serverUrl: lists no server/] },
+  {
+    name: 'a list with a bad URL and one twice: each named',
+    files: { [LINUX_FILE]: json({ serverUrl: ['https://sync-a.ecc.example', 'http://evil.example', 'https://sync-a.ecc.example/'] }) },
+    expect: [/serverUrl\.1: .*must use https/, /serverUrl: lists https:\/\/sync-a\.ecc\.example\/ twice/],
+  },
+  { name: 'too many servers', files: { [LINUX_FILE]: json({ serverUrl: Array.from({ length: 9 }, (_, i) => `https://s${i}.ecc.example`) }) }, expect: [/serverUrl: lists more than 8 servers/] },
+  { name: 'a server URL that is a number', files: { [LINUX_FILE]: json({ serverUrl: 8443 }) }, expect: [/serverUrl: must be a URL or a list of URLs/] },
+  {
+    name: 'Windows: several servers as a REG_MULTI_SZ value',
+    files: {},
+    opts: { platform: 'win32', env: { ProgramData: 'C:\\ProgramData' }, registry: `${REGISTRY_KEY}\r\n    serverUrl    REG_MULTI_SZ    https://sync-a.ecc.example\\0https://sync-b.ecc.example\r\n` },
+    expect: 'configured',
+  },
   {
     name: 'Windows: a bad registry value is reported',
     files: { [WIN_FILE]: json(OK) },
@@ -170,6 +189,19 @@ describe('machine policy: fail-closed', () => {
       lockAfterMinutes: 30,
       caFile: 'C:\\ca.pem',
     });
+  });
+
+  it('reads REG_MULTI_SZ as a list, and gives the console the servers in order', () => {
+    const values = parseRegQuery(`${REGISTRY_KEY}\r\n    serverUrl    REG_MULTI_SZ    https://a.example\\0https://b.example\r\n`);
+    expect(values).toEqual({ serverUrl: ['https://a.example', 'https://b.example'] });
+    const r = checkPolicy(values);
+    if (!('policy' in r)) throw new Error(r.problems.join('; '));
+    expect(serverUrlsOf(r.policy)).toEqual(['https://a.example', 'https://b.example']);
+    expect(syncConfigFromPolicy(r.policy, () => '', null)).toMatchObject({ serverUrl: 'https://a.example', serverUrls: ['https://a.example', 'https://b.example'] });
+    // The single-URL form is unchanged.
+    const one = checkPolicy({ serverUrl: 'https://a.example' });
+    if (!('policy' in one)) throw new Error(one.problems.join('; '));
+    expect(syncConfigFromPolicy(one.policy, () => '', null)).toMatchObject({ serverUrl: 'https://a.example', serverUrls: ['https://a.example'] });
   });
 
   it('documents every key it accepts', () => {

@@ -39,7 +39,7 @@ export interface CoreConfig {
   /** Demo profile: one-click sign-in as the demo users. */
   demo?: boolean;
   /** The ECC sync server. Without one the console works alone. */
-  sync?: { serverUrl: string; enrollmentToken?: string; enrollmentKey?: string; ca?: string; caSource?: string; machineId?: string | null; protocol?: SyncClientOptions['protocol'] } | null;
+  sync?: { serverUrl: string; serverUrls?: readonly string[]; enrollmentToken?: string; enrollmentKey?: string; ca?: string; caSource?: string; machineId?: string | null; protocol?: SyncClientOptions['protocol'] } | null;
   clinicianDirectLine?: string | null;
   /** Days an offline sign-in stays possible after the user's last online sign-in here. Default 14. */
   offlineSignInDays?: number;
@@ -91,6 +91,7 @@ export async function createCore(config: CoreConfig) {
   const sync = config.sync
     ? new SyncClient({
         serverUrl: config.sync.serverUrl,
+        serverUrls: config.sync.serverUrls,
         enrollmentToken: config.sync.enrollmentToken,
         enrollmentKey: config.sync.enrollmentKey,
         machineId: config.sync.machineId,

@@ -34,9 +34,33 @@ export function urlProblems(value: string, what: string, opts: { allowPath: bool
   return out;
 }
 
-const serverUrl = z.string({ error: (i) => (i.input === undefined ? 'required: the sync server, e.g. https://sync.ecc.example:8443' : 'must be text') }).superRefine((v, ctx) => {
+/** Most sync servers a policy may list (instances of one service, tried in order). */
+export const MAX_SERVER_URLS = 8;
+const oneServerUrl = z.string({ error: 'must be text' }).superRefine((v, ctx) => {
   for (const message of urlProblems(v, 'serverUrl', { allowPath: false })) ctx.addIssue({ code: 'custom', message });
 });
+/**
+ * One sync server, or several instances of it (issue 17): the console uses the first it can
+ * reach, in the order listed, and moves to the next when its server goes away.
+ */
+const serverUrl = z.union([oneServerUrl, z.array(oneServerUrl)], {
+  error: (i) => (i.input === undefined ? 'required: the sync server, e.g. https://sync.ecc.example:8443 (or a list of its instances)' : 'must be a URL or a list of URLs'),
+}).superRefine((v, ctx) => {
+  if (!Array.isArray(v)) return;
+  if (v.length === 0) ctx.addIssue({ code: 'custom', message: 'lists no server' });
+  if (v.length > MAX_SERVER_URLS) ctx.addIssue({ code: 'custom', message: `lists more than ${MAX_SERVER_URLS} servers` });
+  const seen = new Set<string>();
+  for (const u of v) {
+    const key = URL.canParse(u) ? new URL(u).origin : u;
+    if (seen.has(key)) ctx.addIssue({ code: 'custom', message: `lists ${u} twice` });
+    seen.add(key);
+  }
+});
+
+/** The policy's sync servers as a list, in the order the console tries them. */
+export function serverUrlsOf(policy: Pick<MachinePolicy, 'serverUrl'>): string[] {
+  return Array.isArray(policy.serverUrl) ? [...policy.serverUrl] : [policy.serverUrl];
+}
 const updatesUrl = z.string().superRefine((v, ctx) => {
   for (const message of urlProblems(v, 'updates.url', { allowPath: true })) ctx.addIssue({ code: 'custom', message });
 });
@@ -46,7 +70,7 @@ export const HOTKEY = /^((CommandOrControl|Control|Ctrl|Alt|Shift|Super)\+)*(F([
 
 export const MachinePolicy = z
   .object({
-    /** The ECC's sync server (https; http only on this machine). */
+    /** The ECC's sync server (https; http only on this machine), or a list of its instances. */
     serverUrl,
     /** A one-time enrollment token for a single machine (`server workstation enroll`). */
     enrollmentToken: z.string().min(8).max(200).optional(),
@@ -77,7 +101,7 @@ export type MachinePolicy = z.infer<typeof MachinePolicy>;
 
 /** Every key, with what it does: the reference docs/DEPLOYMENT.md and the screen print. */
 export const POLICY_KEYS: Record<keyof MachinePolicy, string> = {
-  serverUrl: 'required: the sync server, e.g. https://sync.ecc.example:8443',
+  serverUrl: 'required: the sync server, e.g. https://sync.ecc.example:8443, or a list of its instances, tried in order (the console moves to the next when one goes away)',
   enrollmentToken: 'a one-time token for this machine (npm run server -- workstation enroll)',
   enrollmentKey: 'the site enrollment key for a fleet (npm run server -- enrollment-key add)',
   caFile: 'PEM file of the private CA that signed the server certificate',
@@ -163,15 +187,21 @@ export function parsePolicyFile(bytes: Uint8Array, source: string): { policy: Re
 
 /**
  * `reg query HKLM\Software\Policies\Tandem` output as policy values: REG_SZ as text,
- * REG_DWORD as numbers. Unknown value names are kept so the check reports them.
+ * REG_DWORD as numbers, REG_MULTI_SZ (which reg prints joined by a literal \0) as a list of
+ * text. Unknown value names are kept so the check reports them.
  */
 export function parseRegQuery(output: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const line of output.split(/\r?\n/)) {
-    const m = /^\s{2,}(\S+)\s+(REG_SZ|REG_EXPAND_SZ|REG_DWORD)\s+(.*)$/.exec(line);
+    const m = /^\s{2,}(\S+)\s+(REG_SZ|REG_EXPAND_SZ|REG_DWORD|REG_MULTI_SZ)\s+(.*)$/.exec(line);
     if (!m) continue;
     const [, name, type, value] = m;
-    out[name] = type === 'REG_DWORD' ? Number.parseInt(value, 16) : value.trim();
+    out[name] =
+      type === 'REG_DWORD'
+        ? Number.parseInt(value, 16)
+        : type === 'REG_MULTI_SZ'
+          ? value.trim().split('\\0').map((v) => v.trim()).filter(Boolean)
+          : value.trim();
   }
   return out;
 }
@@ -284,9 +314,11 @@ export function syncConfigFromPolicy(
   policy: MachinePolicy,
   readText: (file: string) => string,
   machineId: string | null,
-): { serverUrl: string; enrollmentToken?: string; enrollmentKey?: string; ca?: string; caSource?: string; machineId: string | null } {
+): { serverUrl: string; serverUrls: string[]; enrollmentToken?: string; enrollmentKey?: string; ca?: string; caSource?: string; machineId: string | null } {
+  const serverUrls = serverUrlsOf(policy);
   return {
-    serverUrl: policy.serverUrl,
+    serverUrl: serverUrls[0],
+    serverUrls,
     enrollmentToken: policy.enrollmentToken,
     enrollmentKey: policy.enrollmentKey,
     ca: policy.caFile ? readText(policy.caFile) : undefined,

@@ -8,7 +8,8 @@ import { hostKey } from './key';
 
 /**
  * One console in a browser, for development and tests:
- *   tsx src/main/host/cli.ts --profile DIR [--port N] [--server URL [--enroll TOKEN | --enroll-key KEY] [--ca FILE]] [--demo]
+ *   tsx src/main/host/cli.ts --profile DIR [--port N] [--server URL[,URL…] [--enroll TOKEN | --enroll-key KEY] [--ca FILE]] [--demo]
+ *   (several --server URLs, comma-separated: instances of one sync server, tried in order)
  *                            [--eido-drop DIR [--eido-strict]] [--eligibility-rules FILE] [--cad-outbox DIR] [--cad-post URL]
  * --eido-strict: the drop folder refuses a document with any problem, even one Tandem could repair.
  * Prints `Tandem console: <url>`; open it in Chromium. (`npm run start:web` runs the
@@ -47,7 +48,7 @@ async function main(): Promise<void> {
     demo: values.demo,
     workstationName: values.name,
     sync: values.server
-      ? { serverUrl: values.server, enrollmentToken: values.enroll, enrollmentKey: values['enroll-key'], ca: values.ca ? fs.readFileSync(values.ca, 'utf8') : undefined, caSource: values.ca }
+      ? { serverUrl: values.server.split(',')[0], serverUrls: values.server.split(',').map((u) => u.trim()).filter(Boolean), enrollmentToken: values.enroll, enrollmentKey: values['enroll-key'], ca: values.ca ? fs.readFileSync(values.ca, 'utf8') : undefined, caSource: values.ca }
       : null,
     clinicianDirectLine: values['direct-line'] ?? null,
     dispatchFloorLine: values['floor-line'] ?? null,

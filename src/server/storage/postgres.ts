@@ -17,6 +17,8 @@ import {
   type RefusedOpRecord,
   type ReplicaRecord,
   type RowAuthor,
+  type PeerBus,
+  type PeerListener,
   type ServerStorage,
   type SessionRecord,
   type SignInFailureRecord,
@@ -61,6 +63,10 @@ const MIGRATION_LOCK = '7305808013475500034';
 
 /** The channel an instance announces its commits on ("<instance> <cursor>"), for the others' pokes. */
 const COMMITS_CHANNEL = 'tandem_commits';
+/** The channel instances tell each other what is not in the database ("<instance> <body>"): who is connected, rings. */
+const PEERS_CHANNEL = 'tandem_peers';
+/** PostgreSQL refuses a NOTIFY payload of 8,000 bytes or more. */
+const MAX_PEER_PAYLOAD = 7_900;
 
 /** int8 (counts, cursors, seqs) as JS numbers: every value Tandem stores is a safe integer. */
 const INT8_OID = 20;
@@ -539,6 +545,11 @@ export async function migratePostgres(pool: pg.Pool, migrations: readonly Migrat
   const latest = latestVersion(migrations);
   const client = await pool.connect();
   let broken: Error | undefined;
+  // As in a transaction: a connection ended under it fails the query, not the process.
+  const onError = (err: Error) => {
+    broken ??= err;
+  };
+  client.on('error', onError);
   try {
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
     try {
@@ -576,6 +587,7 @@ export async function migratePostgres(pool: pg.Pool, migrations: readonly Migrat
     if (!(err instanceof MigrationError)) broken = err as Error;
     throw err;
   } finally {
+    client.off('error', onError);
     client.release(broken);
   }
 }
@@ -593,6 +605,24 @@ export class PostgresStorage implements ServerStorage {
   private listening: Promise<void> | null = null;
   private listenClient: pg.Client | null = null;
   private wakeListener: (() => void) | null = null;
+  private readonly peerListeners = new Set<PeerListener>();
+  /** Messages between the instances on this database (server/cluster.ts). */
+  readonly peers: PeerBus = {
+    instance: this.instance,
+    maxBytes: MAX_PEER_PAYLOAD - this.instance.length - 1,
+    publish: async (body: string) => {
+      if (this.closed) return;
+      const payload = `${this.instance} ${body}`;
+      if (Buffer.byteLength(payload) > MAX_PEER_PAYLOAD) throw new Error(`A message to the other instances is ${Buffer.byteLength(payload)} bytes (at most ${MAX_PEER_PAYLOAD})`);
+      await this.pool.query('SELECT pg_notify($1, $2)', [PEERS_CHANNEL, payload]);
+    },
+    subscribe: (listener: PeerListener) => {
+      this.peerListeners.add(listener);
+      this.listening ??= this.listen();
+      if (this.listenClient) listener.connected?.();
+      return () => this.peerListeners.delete(listener);
+    },
+  };
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -619,7 +649,16 @@ export class PostgresStorage implements ServerStorage {
     }
   }
 
-  /** One connection LISTENing for the other instances' commits; reconnects until closed. */
+  private peerMessage(payload: string): void {
+    const space = payload.indexOf(' ');
+    if (space <= 0) return;
+    const from = payload.slice(0, space);
+    if (from === this.instance) return;
+    const body = payload.slice(space + 1);
+    for (const l of this.peerListeners) safely(() => l.message(from, body), this.opts.onConnectionError);
+  }
+
+  /** One connection LISTENing for the other instances' commits and messages; reconnects until closed. */
   private async listen(): Promise<void> {
     let backoffMs = 100;
     while (!this.closed) {
@@ -632,6 +671,7 @@ export class PostgresStorage implements ServerStorage {
         client.once('end', () => resolve());
       });
       client.on('notification', (n) => {
+        if (n.channel === PEERS_CHANNEL && n.payload) return this.peerMessage(n.payload);
         if (n.channel !== COMMITS_CHANNEL || !n.payload) return;
         const [who, cursor] = n.payload.split(' ');
         if (who !== this.instance && /^\d+$/.test(cursor ?? '')) this.emit(Number(cursor));
@@ -639,10 +679,11 @@ export class PostgresStorage implements ServerStorage {
       try {
         await client.connect();
         this.listenClient = client;
-        await client.query(`LISTEN ${COMMITS_CHANNEL}`);
+        await client.query(`LISTEN ${COMMITS_CHANNEL}; LISTEN ${PEERS_CHANNEL}`);
         // Whatever was committed while this connection was down: one poke at the head.
         const head = (await client.query('SELECT coalesce(max(cursor), 0) AS c FROM change_log')).rows[0].c as number;
         if (head > 0 && !this.closed) this.emit(head);
+        if (!this.closed) for (const l of this.peerListeners) safely(() => l.connected?.(), this.opts.onConnectionError);
         backoffMs = 100;
         await ended;
       } catch (err) {
@@ -703,6 +744,15 @@ export class PostgresStorage implements ServerStorage {
     const client = await this.pool.connect();
     const tx = new PostgresTx(client);
     let broken: Error | undefined;
+    // A checked-out client has no listener of the pool's: a connection ended under it (the
+    // database restarted, an administrator's pg_terminate_backend) would be an unhandled
+    // 'error' event, which ends the process (found by the chaos run). The query in flight fails;
+    // the client is not given back.
+    const onError = (err: Error) => {
+      broken ??= err;
+      this.opts.onConnectionError?.(err);
+    };
+    client.on('error', onError);
     try {
       // One round trip: the write lock is the first thing a writing transaction does.
       await client.query(readOnly ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : `BEGIN; SELECT pg_advisory_xact_lock(${WRITE_LOCK})`);
@@ -728,6 +778,7 @@ export class PostgresStorage implements ServerStorage {
       throw err;
     } finally {
       tx.active = false;
+      client.off('error', onError);
       client.release(broken);
     }
   }
@@ -742,12 +793,21 @@ export class PostgresStorage implements ServerStorage {
     return (this.closing ??= (async () => {
       this.closed = true;
       this.listeners.clear();
+      this.peerListeners.clear();
       this.wakeListener?.();
       await this.listenClient?.end().catch(() => undefined);
       await this.listening;
       await Promise.allSettled([...this.running]);
       await this.pool.end();
     })());
+  }
+}
+
+function safely(fn: () => void, onError?: (err: Error) => void): void {
+  try {
+    fn();
+  } catch (err) {
+    onError?.(err as Error);
   }
 }
 

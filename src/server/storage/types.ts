@@ -38,8 +38,31 @@ export interface ServerStorage {
    * database (SQLite). Returns the unsubscribe.
    */
   onCommitted?(listener: (cursor: number) => void): () => void;
+  /**
+   * Several server instances on one database: messages between them that are not data (who is
+   * connected where, a live handoff ringing). Absent where one process owns the database.
+   */
+  readonly peers?: PeerBus;
   /** Waits for running transactions, then releases the database. Idempotent. */
   close(): Promise<void>;
+}
+
+/** Best-effort messages between the server instances on one database; none is kept or repeated. */
+export interface PeerBus {
+  /** This instance's id, as the others see it. */
+  readonly instance: string;
+  /** The largest body `publish` takes, in bytes. */
+  readonly maxBytes: number;
+  /** Sends to every other instance (not this one); throws when the database cannot be reached or the body is too large. */
+  publish(body: string): Promise<void>;
+  /** Returns the unsubscribe. */
+  subscribe(listener: PeerListener): () => void;
+}
+
+export interface PeerListener {
+  message(from: string, body: string): void;
+  /** Listening began or began again (messages sent meanwhile were missed). */
+  connected?(): void;
 }
 
 export interface StorageHealth {

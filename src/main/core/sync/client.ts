@@ -25,6 +25,12 @@ import { describeCertificateError, isCertificateError, requestJson, trustedCa, t
  */
 export interface SyncClientOptions {
   serverUrl: string;
+  /**
+   * Several instances of the sync server (issue 17), tried in this order; `serverUrl` is used
+   * when this is absent or empty. When the server in use goes away the console moves to the
+   * next one at once and resumes from its cursor (every instance shares one change log).
+   */
+  serverUrls?: readonly string[];
   store: ReplicaStore;
   enrollmentToken?: string;
   /** A site enrollment key from the machine policy: the console enrolls itself on first start. */
@@ -90,9 +96,15 @@ export class SyncClient {
   private watchdog: NodeJS.Timeout | null = null;
   /** Whether a person is at this console; null until a shell says (then it is told to the server). */
   private attended: boolean | null = null;
+  /** The sync server's instances, in the order tried, and the one in use. */
+  private readonly urls: string[];
+  private current = 0;
+  /** Connection attempts since a server last said hello, across the instances (a whole round backs off). */
+  private tried = 0;
 
   constructor(private readonly opts: SyncClientOptions) {
     this.now = opts.now ?? Date.now;
+    this.urls = opts.serverUrls?.length ? [...opts.serverUrls] : [opts.serverUrl];
     this.status = {
       state: 'offline',
       offlineSince: new Date(this.now()).toISOString(),
@@ -101,7 +113,7 @@ export class SyncClient {
       quarantined: opts.store.quarantinedCount(),
       lastSyncedAt: opts.store.metaGet('lastSyncedAt') ?? null,
       error: null,
-      serverUrl: opts.serverUrl,
+      serverUrl: this.urls[0],
     };
   }
 
@@ -124,8 +136,38 @@ export class SyncClient {
     this.opts.onStatus(this.getStatus());
   }
 
-  private httpUrl(path: string): string {
-    return new URL(path, this.opts.serverUrl).toString();
+  /** The instance in use (the one last reached, else the first). */
+  get serverUrl(): string {
+    return this.urls[this.current];
+  }
+
+  private httpUrl(path: string, base = this.serverUrl): string {
+    return new URL(path, base).toString();
+  }
+
+  /**
+   * One HTTP request to the sync server: to the instance in use, else to each of the others in
+   * turn when it cannot be reached; the one that answers becomes the instance in use. Throws
+   * the first instance's error when none answers.
+   */
+  private async request(path: string, opts: Omit<Parameters<typeof requestJson>[1], 'trust'>): Promise<JsonResponse> {
+    let first: unknown = null;
+    for (let k = 0; k < this.urls.length; k++) {
+      const at = (this.current + k) % this.urls.length;
+      try {
+        const res = await requestJson(this.httpUrl(path, this.urls[at]), { ...opts, trust: this.opts.tls });
+        if (at !== this.current && !this.ws) this.useInstance(at);
+        return res;
+      } catch (err) {
+        first ??= err;
+      }
+    }
+    throw first;
+  }
+
+  private useInstance(at: number): void {
+    this.current = at;
+    if (this.status.serverUrl !== this.serverUrl) this.setStatus({ serverUrl: this.serverUrl });
   }
 
   private credentials(): { id: string; secret: string } | null {
@@ -174,12 +216,11 @@ export class SyncClient {
     const credential = enrollmentKey ? { key: enrollmentKey } : { token: enrollmentToken };
     let res: JsonResponse;
     try {
-      res = await requestJson(this.httpUrl('/v1/enroll'), {
+      res = await this.request('/v1/enroll', {
         method: 'POST',
         headers: this.versionHeaders(),
         body: { ...credential, name: this.opts.workstationName, ...(machineId ? { machineId } : {}) },
         timeoutMs: 5000,
-        trust: this.opts.tls,
       });
     } catch (err) {
       throw await this.unreachable(err);
@@ -199,12 +240,11 @@ export class SyncClient {
     let res: JsonResponse;
     try {
       creds = await this.ensureEnrolled();
-      res = await requestJson(this.httpUrl('/v1/session'), {
+      res = await this.request('/v1/session', {
         method: 'POST',
         headers: this.identityHeaders(creds),
         body: { username, password },
         timeoutMs: 5000,
-        trust: this.opts.tls,
       });
     } catch (err) {
       if (err instanceof RpcError) throw err;
@@ -222,8 +262,8 @@ export class SyncClient {
 
   /** Why the server could not be reached: a certificate problem named as one, else the network. */
   private async unreachable(err: unknown): Promise<RpcError> {
-    if (isCertificateError(err)) return new RpcError('unavailable', await describeCertificateError(err, this.opts.serverUrl, this.opts.tls));
-    return new RpcError('unavailable', `Cannot reach the sync server at ${this.opts.serverUrl}`);
+    if (isCertificateError(err)) return new RpcError('unavailable', await describeCertificateError(err, this.serverUrl, this.opts.tls));
+    return new RpcError('unavailable', this.urls.length > 1 ? `Cannot reach the sync server at ${this.urls.join(' or ')}` : `Cannot reach the sync server at ${this.serverUrl}`);
   }
 
   /**
@@ -264,11 +304,10 @@ export class SyncClient {
     const creds = this.credentials();
     if (!creds) return true;
     try {
-      const res = await requestJson(this.httpUrl('/v1/session'), {
+      const res = await this.request('/v1/session', {
         method: 'DELETE',
         headers: { ...this.identityHeaders(creds), authorization: `Bearer ${token}` },
         timeoutMs: 5000,
-        trust: this.opts.tls,
       });
       return res.ok || res.status === 401;
     } catch {
@@ -331,7 +370,7 @@ export class SyncClient {
     ws.on('error', (err) => {
       // 'close' follows and schedules the reconnect; a certificate problem is said as one.
       if (!isCertificateError(err)) return;
-      void describeCertificateError(err, this.opts.serverUrl, this.opts.tls).then((message) => {
+      void describeCertificateError(err, this.serverUrl, this.opts.tls).then((message) => {
         if (this.ws === ws || this.ws === null) this.setStatus({ state: 'error', error: message });
       });
     });
@@ -393,8 +432,16 @@ export class SyncClient {
     if (this.status.state === 'failing') {
       // Stays failing until something gets through.
     } else if (this.status.state !== 'error') this.setStatus({ state: 'offline' });
-    const delay = this.backoffMs * (0.75 + Math.random() * 0.5);
-    this.backoffMs = Math.min(this.backoffMs * 2, this.opts.maxBackoffMs ?? 5000);
+    // Several instances: the next one now; only a whole round of them that failed backs off.
+    let delay: number;
+    this.tried++;
+    if (this.urls.length > 1) this.useInstance((this.current + 1) % this.urls.length);
+    if (this.urls.length > 1 && this.tried % this.urls.length !== 0) {
+      delay = 20 + Math.random() * 80;
+    } else {
+      delay = this.backoffMs * (0.75 + Math.random() * 0.5);
+      this.backoffMs = Math.min(this.backoffMs * 2, this.opts.maxBackoffMs ?? 5000);
+    }
     this.reconnectTimer = setTimeout(() => this.connect(), delay);
   }
 
@@ -421,6 +468,7 @@ export class SyncClient {
         return;
       }
       this.backoffMs = 250;
+      this.tried = 0;
       this.linked = true;
       // Never "online" while sync cannot progress: that waits for the first page or push that gets through.
       if (this.failures >= FAILING_AFTER) this.setStatus({ state: 'failing' });
