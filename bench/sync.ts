@@ -6,8 +6,9 @@
  * target. The floor, measured in the same run: inserting the same rows into a fresh SQLite
  * file in one transaction, plus sending the same bytes over a loopback WebSocket.
  * Then an incremental sync: 1,000 ops made on one console until applied on the other.
- * Throughout the full sync the receiving console also makes single local case writes (one every
- * 5 ms, as a clinician typing): local_write_p99_ms is the p99 of each write's own time, and
+ * Throughout the full sync the receiving console also makes single local case writes, back to
+ * back (each after the last returned), up to 10,000 (BENCH_LOCAL_WRITES) or until the sync ends:
+ * local_writes is how many were made, local_write_p99_ms the p99 of each write's own time, and
  * local_write_failed how many threw (SQLITE_BUSY from a checkpoint, say): issue 13 wants 0.
  * They are pushed like any local change, so they add to the sync's own work;
  * BENCH_LOCAL_WRITES=0 leaves them out.
@@ -31,6 +32,8 @@ import { startSource, withTimeout } from './sync-run';
 
 const CASES = Number(process.env.BENCH_CASES ?? 20_000);
 const EVENTS_PER_CASE = Number(process.env.BENCH_EVENTS_PER_CASE ?? 10);
+/** Local writes made on the receiving console during the full sync, at most (issue 13: 10,000). */
+const LOCAL_WRITES = Number(process.env.BENCH_LOCAL_WRITES ?? 10_000);
 
 function engineArg(): 'sqlite' | 'postgres' {
   const i = process.argv.indexOf('--database');
@@ -91,30 +94,35 @@ async function run(engine: 'sqlite' | 'postgres', databaseUrl: string | null, no
   const off = target.on('data.changed', check);
   const serverPid = childPids().find((pid) => pid !== source.child.pid && !notServer.includes(pid)) ?? -1;
   const cpu = watchCpu({ server: serverPid, source: source.child.pid ?? -1, target: process.pid }, Boolean(process.env.BENCH_CPU_TIMELINE));
-  // Local writes on the receiving console while it applies the initial sync.
+  // Local writes on the receiving console while it applies the initial sync: back to back, each
+  // one after the last has returned (the event loop turns in between, so pulled pages are applied
+  // as they arrive), until LOCAL_WRITES are made or the last row is on the target.
   const writeMs: number[] = [];
   let writeFailed = 0;
   let firstFailure = '';
-  // BENCH_LOCAL_WRITES=0 leaves them out (to compare sync_s with runs from before they existed).
-  const writer = setInterval(() => {
-    if (process.env.BENCH_LOCAL_WRITES === '0') return;
-    const n = writeMs.length + writeFailed;
-    const t = performance.now();
-    try {
-      target.store.write('case', `local-${n}`, { ...caseFields(n, at, { id: 'u-none', name: '' }), ownerId: null, ownerName: null });
-      writeMs.push(performance.now() - t);
-    } catch (err) {
-      writeFailed++;
-      firstFailure ||= (err as Error).message;
+  let syncing = true;
+  const writes = (async () => {
+    // BENCH_LOCAL_WRITES=0 leaves them out (to compare sync_s with runs from before they existed).
+    for (let n = 0; syncing && n < LOCAL_WRITES; n++) {
+      const t = performance.now();
+      try {
+        target.store.write('case', `local-${n}`, { ...caseFields(n, at, { id: 'u-none', name: '' }), ownerId: null, ownerName: null });
+        writeMs.push(performance.now() - t);
+      } catch (err) {
+        writeFailed++;
+        firstFailure ||= (err as Error).message;
+      }
+      await new Promise((r) => setImmediate(r));
     }
-  }, 5);
+  })();
   const start = performance.now();
   if (process.env.BENCH_WINDOW) console.error(`window_start_us=${process.hrtime.bigint() / 1000n}`);
   source.send({ t: 'go' });
   await withTimeout(pulled, 600_000, 'full sync');
-  clearInterval(writer);
+  syncing = false;
+  await writes;
   off();
-  const localWrites = writeMs.length;
+  const localWrites = writeMs.length; // rows they added to the target
   writeMs.sort((x, y) => x - y);
   const writeP99 = writeMs.length ? writeMs[Math.min(writeMs.length - 1, Math.floor(writeMs.length * 0.99))] : 0;
   if (writeFailed) console.error(`${writeFailed} local writes failed during the sync, first: ${firstFailure}`);
@@ -176,7 +184,7 @@ async function run(engine: 'sqlite' | 'postgres', databaseUrl: string | null, no
 
   floorTmp.cleanup();
   console.error(`machine: ${machine()}; floor: sqlite ${round(sqliteFloor)} s + websocket ${round(wsFloor)} s`);
-  console.log(`bench=sync database=${engine} rows=${rows} sync_s=${round(syncS)} floor_s=${round(floorS)} ratio=${round(syncS / floorS)} incremental_1k_ms=${round(incMs, 1)} local_writes=${localWrites} local_write_p99_ms=${round(writeP99, 1)} local_write_failed=${writeFailed}`);
+  console.log(`bench=sync database=${engine} rows=${rows} sync_s=${round(syncS)} floor_s=${round(floorS)} ratio=${round(syncS / floorS)} incremental_1k_ms=${round(incMs, 1)} local_writes=${localWrites + writeFailed} local_write_p99_ms=${round(writeP99, 1)} local_write_failed=${writeFailed}`);
 }
 
 /** Sends the same JSON payloads, in 5,000-row pages, through a loopback WebSocket and waits for all. */

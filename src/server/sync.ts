@@ -6,10 +6,10 @@ import { opShapeProblem } from '../shared/sync/op-check';
 import { Op, PULL_PAGE_MAX, PULL_PAGE_MAX_BYTES, PushRequest, opJsonText, partialSchema, validateOpFor, type PushResponse, type Refusal } from '../shared/sync/protocol';
 import { PullParams, SyncReportParams } from '../shared/sync/wire';
 import type { Caller } from './auth';
-import { appendOnlyRefusal, checkAuthorship, type AuthorshipRecord } from './authorship';
+import { PushAuthors, appendOnlyRefusal, checkAuthorship, type AuthorshipRecord } from './authorship';
 import { ServerError, describeZodIssues } from './errors';
 import { JsonBytes } from '../node/json-bytes';
-import { SERVER_REPLICA, type ReplicaRecord, type ServerStorage, type StorageTx } from './storage/types';
+import { SERVER_REPLICA, type ReplicaRecord, type RowAuthor, type ServerStorage, type StorageTx } from './storage/types';
 
 /**
  * Push and pull (DESIGN.md, Sync; Replicache's push protocol): ops are applied in order, each
@@ -86,10 +86,61 @@ export class SyncEngine {
       const moved = new Set<ReplicaRecord>();
       let maxHlc: string | null = null;
 
-      const refuse = async (raw: unknown, replica: string | null, seq: number | null, reason: string) => {
+      const record = async (raw: unknown, replica: string | null, seq: number | null, reason: string) => {
         refused.push({ seq, reason });
         log.warn({ workstation: wsId, user: userId, replica, seq, reason }, 'refused op');
         await tx.insertRefused({ replica, seq, workstationId: wsId, userId, reason, op: raw, refusedAt: at });
+      };
+      const refuse = async (raw: unknown, replica: string | null, seq: number | null, reason: string) => {
+        await flush(); // the ops waiting before it are settled first: refusals stay in push order
+        await record(raw, replica, seq, reason);
+      };
+
+      // Accepted ops of the change log alone (no row the server keeps) wait here and go to the
+      // log a batch at a time, their author claims first (an append-only row's claim decides
+      // whether its op is taken): a few statements per push, not two per op. The batch is
+      // written before anything whose outcome it could change or that must follow it in order:
+      // a refusal, an op on a row the server keeps, the end of the push.
+      let pending: { op: Op; raw: unknown; claim: AuthorshipRecord }[] = [];
+      const authors = new PushAuthors(tx);
+      // The owners of the push's cases, read at once (checkCase needs them).
+      await authors.prefetch(
+        'case',
+        rawOps.flatMap((r) => {
+          const o = r as { entity?: unknown; id?: unknown } | null;
+          return typeof o === 'object' && o !== null && o.entity === 'case' && typeof o.id === 'string' && o.id.length <= 256 ? [o.id] : [];
+        }),
+      );
+      const flush = async (): Promise<void> => {
+        await authors.flush();
+        if (!pending.length) return;
+        const batch = pending;
+        pending = [];
+        // A row claimed twice in one batch: the second claim loses, as it would one op at a time.
+        const seen = new Set<string>();
+        const claims: { entity: EntityName; id: string; author: RowAuthor }[] = [];
+        const first = batch.map(({ claim }) => {
+          if (!claim?.claim) return false;
+          const k = `${claim.entity}\u0000${claim.id}`;
+          if (seen.has(k)) return false;
+          seen.add(k);
+          claims.push(claim);
+          return true;
+        });
+        const won = claims.length ? await tx.claimRowAuthors(claims) : [];
+        let c = 0;
+        const taken: Op[] = [];
+        for (let i = 0; i < batch.length; i++) {
+          const { op, raw, claim } = batch[i];
+          if (claim?.claim && !(first[i] && won[c++])) {
+            await record(raw, op.replica, op.seq, appendOnlyRefusal(claim.entity, claim.id));
+            continue;
+          }
+          taken.push(op);
+        }
+        await tx.appendChanges(taken);
+        for (const op of taken) if (maxHlc === null || op.hlc > maxHlc) maxHlc = op.hlc;
+        applied += taken.length;
       };
 
       for (const raw of rawOps) {
@@ -127,27 +178,30 @@ export class SyncEngine {
         let why = reason ?? (op ? this.checkHlc(op, nowMs) : 'malformed op');
         rep.lastSeq = ident.seq;
         moved.add(rep);
-        let record: AuthorshipRecord = null;
+        let author: AuthorshipRecord = null;
         if (why === null && op) {
-          const authorship = await checkAuthorship(tx, caller.user, op, { nowMs, maxDriftMs: this.opts.maxDriftMs });
+          const authorship = await checkAuthorship(tx, caller.user, op, { nowMs, maxDriftMs: this.opts.maxDriftMs }, authors);
           if ('reason' in authorship) why = authorship.reason;
           else {
-            record = authorship.record;
+            author = authorship.record;
             if (authorship.stamp) op.fields = { ...op.fields, ...authorship.stamp };
           }
-        }
-        if (why === null && op && record?.claim && !(await tx.claimRowAuthor(record.entity, record.id, record.author))) {
-          why = appendOnlyRefusal(record.entity, record.id);
         }
         if (why !== null || !op) {
           await refuse(raw, ident.replica, ident.seq, why ?? 'malformed op');
           continue;
         }
-        await this.apply(tx, op);
-        if (record && !record.claim) await tx.putRowAuthor(record.entity, record.id, record.author);
-        if (maxHlc === null || op.hlc > maxHlc) maxHlc = op.hlc;
-        applied++;
+        // Only a claim can still refuse the op: who owns a case changes now, for the ops after it.
+        if (author && !author.claim) authors.put(author.entity, author.id, author.author);
+        if (ENTITIES[op.entity].serverState) {
+          if (author?.claim) throw new Error(`an append-only ${op.entity} kept by the server is not supported`);
+          await flush();
+          await this.apply(tx, op);
+          if (maxHlc === null || op.hlc > maxHlc) maxHlc = op.hlc;
+          applied++;
+        } else pending.push({ op, raw, claim: author });
       }
+      await flush();
       // The clock only needs the latest timestamp of the push (HLC strings order as they compare).
       if (maxHlc !== null) this.observe(maxHlc);
 

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ServerStorage, UserRecord } from '../../src/server/storage/types';
+import type { RowClaim, ServerStorage, UserRecord } from '../../src/server/storage/types';
 import { SERVER_REPLICA, decodeChange } from '../../src/server/storage/types';
 import { yieldToEventLoop } from '../helpers/wait-for';
 
@@ -352,6 +352,57 @@ export function describeStorageConformance(name: string, open: () => Promise<{ s
       // Concurrent claims of one new row: exactly one wins.
       const wins = await Promise.all(['a', 'b', 'c', 'd'].map((u) => storage.transaction((tx) => tx.claimRowAuthor('case', 'c2', { authorId: u, ownerId: u }))));
       expect(wins.filter(Boolean)).toHaveLength(1);
+    });
+
+    it('claims many rows in one call: each new row once, the rows that had an author untouched', async () => {
+      await storage.transaction((tx) => tx.claimRowAuthor('case_event', 'e2', { authorId: 'u9', ownerId: null }));
+      // More than one statement's worth (the SQLite engine cuts batches at 256 rows), with awkward ids.
+      const claims: RowClaim[] = Array.from({ length: 600 }, (_, i) => ({ entity: 'case_event', id: i === 7 ? 'e"\\7' : `e${i}`, author: { authorId: 'u1', ownerId: null } }));
+      claims.push({ entity: 'case', id: 'e3', author: { authorId: 'u1', ownerId: 'u1' } }); // same id, another entity: a different row
+      const won = await storage.transaction((tx) => tx.claimRowAuthors(claims));
+      expect(won).toHaveLength(601);
+      expect(won.filter((w) => !w)).toHaveLength(1);
+      expect(won[2]).toBe(false);
+      expect(await storage.transaction((tx) => tx.getRowAuthor('case_event', 'e2'))).toEqual({ authorId: 'u9', ownerId: null });
+      expect(await storage.transaction((tx) => tx.getRowAuthor('case_event', 'e"\\7'))).toEqual({ authorId: 'u1', ownerId: null });
+      expect(await storage.transaction((tx) => tx.claimRowAuthors([]))).toEqual([]);
+      // A second round: every row has its author now.
+      expect((await storage.transaction((tx) => tx.claimRowAuthors(claims.slice(0, 300)))).some(Boolean)).toBe(false);
+    });
+
+    it('reads and writes many row authors in one call: the author stays, the owner moves, the last write wins', async () => {
+      await storage.transaction(async (tx) => {
+        await tx.putRowAuthors([
+          { entity: 'case', id: 'c1', author: { authorId: 'u1', ownerId: 'u1' } },
+          { entity: 'case', id: 'c2', author: { authorId: 'u2', ownerId: null } },
+          { entity: 'case', id: 'c1', author: { authorId: 'u5', ownerId: 'u3' } },
+          { entity: 'person', id: 'c2', author: { authorId: 'u4', ownerId: null } },
+        ]);
+        await tx.putRowAuthors([]);
+      });
+      const read = await storage.transaction((tx) => tx.getRowAuthors('case', ['c1', 'c2', 'c-none', 'c1']));
+      expect(Object.fromEntries(read)).toEqual({ c1: { authorId: 'u1', ownerId: 'u3' }, c2: { authorId: 'u2', ownerId: null } });
+      expect(await storage.transaction((tx) => tx.getRowAuthors('case', []))).toEqual(new Map());
+      expect(await storage.transaction((tx) => tx.getRowAuthor('person', 'c2'))).toEqual({ authorId: 'u4', ownerId: null });
+    });
+
+    it('appends many ops in one call, in the order given, as one append after another would', async () => {
+      const awkward = { note: 'quote " backslash \\ brace } comma , nul-free ünïcode 🚑', n: [1, { a: null }] };
+      const ops = Array.from({ length: 300 }, (_, i) => op('r1', i + 1, i % 2 ? 'case' : 'incident', `x${i}`, i === 5 ? awkward : { type: `t${i}` }));
+      await storage.transaction(async (tx) => {
+        await tx.appendChange(op('r0', 1, 'case', 'before', {}));
+        await tx.appendChanges(ops);
+        await tx.appendChanges([]);
+      });
+      const all = await storage.transaction((tx) => tx.readChanges(0, 1000, null));
+      expect(all).toHaveLength(301);
+      const read = all.slice(1).map(decodeChange);
+      expect(read.map(({ cursor: _, ...o }) => o)).toEqual(ops);
+      for (let i = 1; i < all.length; i++) expect(all[i][0]).toBeGreaterThan(all[i - 1][0]);
+      expect(await storage.transaction((tx) => tx.getCursor())).toBe(all[300][0]);
+      // Exactly-once still holds: one op already in the log fails the whole call.
+      await expect(storage.transaction((tx) => tx.appendChanges([op('r1', 301, 'case', 'y', {}), op('r1', 3, 'case', 'z', {})]))).rejects.toThrow();
+      expect(await storage.transaction((tx) => tx.getCursor())).toBe(all[300][0]);
     });
 
     it('prunes refused ops and refused EIDO documents: the newest N kept, none older than the cut-off', async () => {

@@ -19,6 +19,8 @@ import {
   type RowAuthor,
   type PeerBus,
   type PeerListener,
+  type RowClaim,
+  lastPerRow,
   type ServerStorage,
   type SessionRecord,
   type SignInFailureRecord,
@@ -83,6 +85,11 @@ const TYPES = {
 
 const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 const NOW_UTC = `to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/** Row claims as four column arrays, for unnest. */
+function authorColumns(rows: readonly RowClaim[]): unknown[] {
+  return [rows.map((r) => r.entity), rows.map((r) => r.id), rows.map((r) => r.author.authorId), rows.map((r) => r.author.ownerId)];
+}
 
 class PostgresTx implements StorageTx {
   active = true;
@@ -285,6 +292,22 @@ class PostgresTx implements StorageTx {
     this.appended = res.rows[0][0] as number;
     return this.appended;
   }
+  async appendChanges(ops: readonly Op[]): Promise<void> {
+    if (!this.active) throw new ServerStorageError('closed', 'This storage transaction has already ended');
+    if (!ops.length) return;
+    // One round trip: the columns as arrays, unnested in order (so cursors follow the order given).
+    const res = await this.client.query({
+      name: 'tandem_append_changes',
+      text: `WITH appended AS (
+               INSERT INTO change_log(replica, seq, hlc, entity, id, fields)
+               SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[])
+               RETURNING cursor)
+             SELECT max(cursor) FROM appended`,
+      values: [ops.map((o) => o.replica), ops.map((o) => o.seq), ops.map((o) => o.hlc), ops.map((o) => o.entity), ops.map((o) => o.id), ops.map((o) => JSON.stringify(o.fields))],
+      rowMode: 'array',
+    });
+    this.appended = res.rows[0][0] as number;
+  }
   async getCursor(): Promise<number> {
     return (await this.one('SELECT coalesce(max(cursor), 0) AS c FROM change_log'))!.c as number;
   }
@@ -356,6 +379,35 @@ class PostgresTx implements StorageTx {
       author.ownerId,
     ]);
     return n === 1;
+  }
+
+  async claimRowAuthors(claims: readonly RowClaim[]): Promise<boolean[]> {
+    if (!claims.length) return [];
+    const rows = await this.rows(
+      `INSERT INTO row_author(entity, id, author_id, owner_id)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
+       ON CONFLICT (entity, id) DO NOTHING RETURNING entity, id`,
+      authorColumns(claims),
+    );
+    const claimed = new Set(rows.map((r) => `${r.entity as string}\u0000${r.id as string}`));
+    return claims.map((c) => claimed.has(`${c.entity}\u0000${c.id}`));
+  }
+  async getRowAuthors(entity: EntityName, ids: readonly string[]): Promise<Map<string, RowAuthor>> {
+    const out = new Map<string, RowAuthor>();
+    if (!ids.length) return out;
+    const rows = await this.rows('SELECT id, author_id, owner_id FROM row_author WHERE entity = $1 AND id = ANY($2::text[])', [entity, [...ids]]);
+    for (const r of rows) out.set(r.id as string, { authorId: r.author_id as string, ownerId: (r.owner_id as string | null) ?? null });
+    return out;
+  }
+  async putRowAuthors(rows: readonly RowClaim[]): Promise<void> {
+    if (!rows.length) return;
+    // One row at most once per statement (PostgreSQL refuses to update a row twice in one).
+    await this.rows(
+      `INSERT INTO row_author(entity, id, author_id, owner_id)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
+       ON CONFLICT (entity, id) DO UPDATE SET owner_id = excluded.owner_id`,
+      authorColumns(lastPerRow(rows)),
+    );
   }
 
   async insertRefused(rec: RefusedOpRecord): Promise<void> {

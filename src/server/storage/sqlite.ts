@@ -18,6 +18,8 @@ import {
   type RefusedOpRecord,
   type ReplicaRecord,
   type RowAuthor,
+  type RowClaim,
+  lastPerRow,
   type ServerStorage,
   type SessionRecord,
   type SignInFailureRecord,
@@ -138,6 +140,9 @@ function prepare(db: Db) {
     ),
     rowAuthor: db.prepare('SELECT author_id AS authorId, owner_id AS ownerId FROM row_author WHERE entity = ? AND id = ?'),
     claimRowAuthor: db.prepare('INSERT INTO row_author(entity, id, author_id, owner_id) VALUES (?, ?, ?, ?) ON CONFLICT(entity, id) DO NOTHING'),
+    rowAuthors: db
+      .prepare('SELECT id, author_id, owner_id FROM row_author WHERE entity = ? AND id IN (SELECT value FROM json_each(?))')
+      .raw(true),
     putRowAuthor: db.prepare(
       'INSERT INTO row_author(entity, id, author_id, owner_id) VALUES (?, ?, ?, ?) ON CONFLICT(entity, id) DO UPDATE SET owner_id = excluded.owner_id',
     ),
@@ -190,9 +195,26 @@ function prepare(db: Db) {
 
 type Statements = ReturnType<typeof prepare>;
 
+/** Rows per multi-row statement; a batch's remainder goes in power-of-two chunks (9 statements per kind at most). */
+const CHUNK_ROWS = 256;
+
+/** Splits `n` rows into chunk sizes: as many CHUNK_ROWS as fit, then powers of two. */
+function chunkSizes(n: number): number[] {
+  const out: number[] = [];
+  for (; n >= CHUNK_ROWS; n -= CHUNK_ROWS) out.push(CHUNK_ROWS);
+  for (let size = CHUNK_ROWS / 2; n > 0; size /= 2) {
+    if (n < size) continue;
+    out.push(size);
+    n -= size;
+  }
+  return out;
+}
+
 class SqliteTx implements StorageTx {
   /** Filtered change-log statements, one per entity set. */
   private static filtered = new WeakMap<Db, Map<string, Database.Statement>>();
+  /** Multi-row statements, one per kind and row count. */
+  private static multi = new WeakMap<Db, Map<string, Database.Statement>>();
   active = true;
 
   constructor(
@@ -368,6 +390,29 @@ class SqliteTx implements StorageTx {
     const info = this.s.appendChange.run(op.replica, op.seq, op.hlc, op.entity, op.id, JSON.stringify(op.fields));
     return Number(info.lastInsertRowid);
   }
+  async appendChanges(ops: readonly Op[]): Promise<void> {
+    this.check();
+    let i = 0;
+    for (const n of chunkSizes(ops.length)) {
+      const params: unknown[] = [];
+      for (const op of ops.slice(i, i + n)) params.push(op.replica, op.seq, op.hlc, op.entity, op.id, JSON.stringify(op.fields));
+      i += n;
+      this.multiRow('append', n, '(?, ?, ?, ?, ?, ?)', (v) => `INSERT INTO change_log(replica, seq, hlc, entity, id, fields) VALUES ${v}`).run(...params);
+    }
+  }
+  /** A statement with `rows` copies of `row` (its VALUES), prepared once per kind and count. */
+  private multiRow(kind: string, rows: number, row: string, sql: (values: string) => string, raw = false): Database.Statement {
+    let cache = SqliteTx.multi.get(this.db);
+    if (!cache) SqliteTx.multi.set(this.db, (cache = new Map()));
+    const key = `${kind}:${rows}`;
+    let stmt = cache.get(key);
+    if (!stmt) {
+      stmt = this.db.prepare(sql(Array(rows).fill(row).join(', ')));
+      if (raw) stmt.raw(true);
+      cache.set(key, stmt);
+    }
+    return stmt;
+  }
   async getCursor(): Promise<number> {
     this.check();
     return (this.s.cursor.get() as { c: number }).c;
@@ -433,6 +478,48 @@ class SqliteTx implements StorageTx {
   async claimRowAuthor(entity: EntityName, id: string, author: RowAuthor): Promise<boolean> {
     this.check();
     return this.s.claimRowAuthor.run(entity, id, author.authorId, author.ownerId).changes === 1;
+  }
+  async claimRowAuthors(claims: readonly RowClaim[]): Promise<boolean[]> {
+    this.check();
+    const claimed = new Set<string>();
+    let i = 0;
+    for (const n of chunkSizes(claims.length)) {
+      const params: unknown[] = [];
+      for (const c of claims.slice(i, i + n)) params.push(c.entity, c.id, c.author.authorId, c.author.ownerId);
+      i += n;
+      const stmt = this.multiRow(
+        'claim',
+        n,
+        '(?, ?, ?, ?)',
+        (v) => `INSERT INTO row_author(entity, id, author_id, owner_id) VALUES ${v} ON CONFLICT(entity, id) DO NOTHING RETURNING entity, id`,
+        true,
+      );
+      for (const [entity, id] of stmt.all(...params) as [string, string][]) claimed.add(`${entity}\u0000${id}`);
+    }
+    return claims.map((c) => claimed.has(`${c.entity}\u0000${c.id}`));
+  }
+  async getRowAuthors(entity: EntityName, ids: readonly string[]): Promise<Map<string, RowAuthor>> {
+    this.check();
+    const out = new Map<string, RowAuthor>();
+    if (!ids.length) return out;
+    for (const r of this.s.rowAuthors.all(entity, JSON.stringify(ids)) as [string, string, string | null][]) out.set(r[0], { authorId: r[1], ownerId: r[2] });
+    return out;
+  }
+  async putRowAuthors(rows: readonly RowClaim[]): Promise<void> {
+    this.check();
+    const last = lastPerRow(rows);
+    let i = 0;
+    for (const n of chunkSizes(last.length)) {
+      const params: unknown[] = [];
+      for (const r of last.slice(i, i + n)) params.push(r.entity, r.id, r.author.authorId, r.author.ownerId);
+      i += n;
+      this.multiRow(
+        'putAuthor',
+        n,
+        '(?, ?, ?, ?)',
+        (v) => `INSERT INTO row_author(entity, id, author_id, owner_id) VALUES ${v} ON CONFLICT(entity, id) DO UPDATE SET owner_id = excluded.owner_id`,
+      ).run(...params);
+    }
   }
 
   async insertRefused(rec: RefusedOpRecord): Promise<void> {
