@@ -16,7 +16,7 @@ import boundaries from 'eslint-plugin-boundaries';
  */
 export const PACKAGE_CLASSES = {
   // Runs anywhere: no Node, DOM or Electron API.
-  pure: ['zod', 'luxon', 'fast-xml-parser', 'csv-parse', 'csv-stringify', 'zustand'],
+  pure: ['zod', 'luxon', 'fast-xml-parser', 'csv-parse', 'csv-stringify', 'zustand', 'otpauth', 'qrcode'],
   // The UI: renders to a DOM.
   'DOM-only': ['react', 'react-dom', '@tanstack/react-virtual', 'echarts'],
   // Needs Node (native addons, sockets, files, process streams).
@@ -27,7 +27,7 @@ export const PACKAGE_CLASSES = {
   'build/test-only': [
     '@axe-core/playwright', '@electron/fuses', '@eslint/js', '@playwright/test', '@vitejs/plugin-react', 'ajv', 'electron-builder', 'esbuild', 'js-yaml', 'node-abi',
     'eslint', 'eslint-plugin-boundaries', 'fast-check', 'tsx', 'typescript', 'typescript-eslint', 'vite', 'vitest',
-    '@types/better-sqlite3', '@types/luxon', '@types/node', '@types/pg', '@types/react', '@types/react-dom', '@types/ws',
+    '@types/better-sqlite3', '@types/luxon', '@types/node', '@types/pg', '@types/qrcode', '@types/react', '@types/react-dom', '@types/ws',
   ],
 };
 

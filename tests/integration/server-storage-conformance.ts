@@ -268,6 +268,20 @@ export function describeStorageConformance(name: string, open: () => Promise<{ s
       expect(await storage.transaction((tx) => tx.getUserByUsername('Ann'))).toMatchObject({ disabled: false });
     });
 
+    it("keeps a user's two-step sign-in apart, replaces it whole, and forgets it", async () => {
+      await storage.transaction((tx) => tx.insertUser(user('u-m', 'mia')));
+      expect(await storage.transaction((tx) => tx.getMfa('u-m'))).toBeNull();
+      const rec = { userId: 'u-m', secret: null, pendingSecret: 'JBSWY3DPEHPK3PXP', required: true, lastStep: null, recovery: [], enrolledAt: null };
+      await storage.transaction((tx) => tx.putMfa(rec));
+      expect(await storage.transaction((tx) => tx.getMfa('u-m'))).toEqual(rec);
+      const done = { ...rec, secret: rec.pendingSecret, pendingSecret: null, lastStep: 59_000_123, recovery: ['ab'.repeat(32), 'cd'.repeat(32)], enrolledAt: at };
+      await storage.transaction((tx) => tx.putMfa(done));
+      expect(await storage.transaction((tx) => tx.getMfa('u-m'))).toEqual(done);
+      expect(await storage.transaction((tx) => tx.deleteMfa('u-m'))).toBe(true);
+      expect(await storage.transaction((tx) => tx.deleteMfa('u-m'))).toBe(false);
+      expect(await storage.transaction((tx) => tx.getMfa('u-m'))).toBeNull();
+    });
+
     it('counts failed sign-ins per lower-cased username, known or not, and forgets them when cleared', async () => {
       const rec = { username: 'Ghost', failures: 1, lastFailedAt: at, lockedUntil: null, locked: false };
       await storage.transaction((tx) => tx.putSignInFailures(rec));

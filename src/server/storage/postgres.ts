@@ -14,6 +14,7 @@ import {
   type EnrollmentKeyRecord,
   type EnrollmentTokenRecord,
   type EntityRow,
+  type MfaRecord,
   type RefusedOpRecord,
   type ReplicaRecord,
   type RowAuthor,
@@ -29,7 +30,7 @@ import {
   type UserRecord,
   type WorkstationRecord,
 } from './types';
-import { toAudit, toCadKey, toEidoRejection, toEnrollmentKey, toSession, toUser, toWorkstation, type Row } from './rows';
+import { toAudit, toMfa, toCadKey, toEidoRejection, toEnrollmentKey, toSession, toUser, toWorkstation, type Row } from './rows';
 import { POSTGRES_MIGRATIONS } from './migrations-pg';
 
 export { POSTGRES_MIGRATIONS };
@@ -123,6 +124,21 @@ class PostgresTx implements StorageTx {
     await this.count('UPDATE users SET password_hash = $1 WHERE id = $2', [passwordHash, id]);
   }
 
+  async getMfa(userId: string): Promise<MfaRecord | null> {
+    const r = await this.one('SELECT * FROM user_mfa WHERE user_id = $1', [userId]);
+    return r ? toMfa(r) : null;
+  }
+  async putMfa(rec: MfaRecord): Promise<void> {
+    await this.count(
+      `INSERT INTO user_mfa(user_id, secret, pending_secret, required, last_step, recovery, enrolled_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (user_id) DO UPDATE SET secret = excluded.secret, pending_secret = excluded.pending_secret,
+         required = excluded.required, last_step = excluded.last_step, recovery = excluded.recovery, enrolled_at = excluded.enrolled_at`,
+      [rec.userId, rec.secret, rec.pendingSecret, rec.required, rec.lastStep, JSON.stringify(rec.recovery), rec.enrolledAt],
+    );
+  }
+  async deleteMfa(userId: string): Promise<boolean> {
+    return (await this.count('DELETE FROM user_mfa WHERE user_id = $1', [userId])) > 0;
+  }
   async getSignInFailures(username: string): Promise<SignInFailureRecord | null> {
     const r = await this.one('SELECT * FROM signin_failures WHERE username = $1', [noNul(username.toLowerCase())]);
     if (!r) return null;

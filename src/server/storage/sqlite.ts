@@ -15,6 +15,7 @@ import {
   type EnrollmentTokenRecord,
   type EnrollmentKeyRecord,
   type EntityRow,
+  type MfaRecord,
   type RefusedOpRecord,
   type ReplicaRecord,
   type RowAuthor,
@@ -31,7 +32,7 @@ import {
   type WorkstationRecord,
 } from './types';
 import { SQLITE_MIGRATIONS } from './migrations';
-import { toAudit, toCadKey, toEidoRejection, toEnrollmentKey, toSession, toUser, toWorkstation, type Row } from './rows';
+import { toAudit, toMfa, toCadKey, toEidoRejection, toEnrollmentKey, toSession, toUser, toWorkstation, type Row } from './rows';
 import { KEY_FILE_ENV, keyPragmas } from './key';
 
 export { SQLITE_MIGRATIONS };
@@ -79,6 +80,14 @@ function prepare(db: Db) {
     users: db.prepare('SELECT * FROM users ORDER BY username'),
     setUserDisabled: db.prepare('UPDATE users SET disabled = ? WHERE id = ?'),
     setUserPassword: db.prepare('UPDATE users SET password_hash = ? WHERE id = ?'),
+    mfa: db.prepare('SELECT * FROM user_mfa WHERE user_id = ?'),
+    putMfa: db.prepare(
+      `INSERT INTO user_mfa(user_id, secret, pending_secret, required, last_step, recovery, enrolled_at)
+       VALUES (@userId, @secret, @pendingSecret, @required, @lastStep, @recovery, @enrolledAt)
+       ON CONFLICT(user_id) DO UPDATE SET secret = excluded.secret, pending_secret = excluded.pending_secret,
+         required = excluded.required, last_step = excluded.last_step, recovery = excluded.recovery, enrolled_at = excluded.enrolled_at`,
+    ),
+    deleteMfa: db.prepare('DELETE FROM user_mfa WHERE user_id = ?'),
     signInFailures: db.prepare('SELECT * FROM signin_failures WHERE username = ?'),
     putSignInFailures: db.prepare(
       `INSERT INTO signin_failures(username, failures, last_failed_at, locked_until, locked)
@@ -229,6 +238,19 @@ class SqliteTx implements StorageTx {
   async setUserPasswordHash(id: string, passwordHash: string): Promise<void> {
     this.check();
     this.s.setUserPassword.run(passwordHash, id);
+  }
+  async getMfa(userId: string): Promise<MfaRecord | null> {
+    this.check();
+    const r = this.s.mfa.get(userId) as Row | undefined;
+    return r ? toMfa(r) : null;
+  }
+  async putMfa(rec: MfaRecord): Promise<void> {
+    this.check();
+    this.s.putMfa.run({ ...rec, required: rec.required ? 1 : 0, recovery: JSON.stringify(rec.recovery) });
+  }
+  async deleteMfa(userId: string): Promise<boolean> {
+    this.check();
+    return this.s.deleteMfa.run(userId).changes > 0;
   }
   async getSignInFailures(username: string): Promise<SignInFailureRecord | null> {
     this.check();

@@ -112,6 +112,22 @@ export interface SignInFailureRecord {
   locked: boolean;
 }
 
+/** A user's two-step sign-in (server/mfa.ts). The secrets never leave the server but once, at setup. */
+export interface MfaRecord {
+  userId: string;
+  /** Base32 TOTP secret in use; null until setup is confirmed by a code. */
+  secret: string | null;
+  /** The secret being set up (shown once), until a code from it confirms it. */
+  pendingSecret: string | null;
+  /** Asked of this user whatever the site's role policy says (`user require-mfa`). */
+  required: boolean;
+  /** The TOTP time step of the last code accepted: a code at or before it is refused (replay). */
+  lastStep: number | null;
+  /** SHA-256 of each recovery code not yet used. */
+  recovery: string[];
+  enrolledAt: string | null;
+}
+
 /** One entry of the audit log, as chained (src/server/audit.ts). */
 export interface AuditRecord {
   source: string;
@@ -221,6 +237,12 @@ export interface StorageTx {
   /** Returns false when there is no such user. */
   setUserDisabled(id: string, disabled: boolean): Promise<boolean>;
   setUserPasswordHash(id: string, passwordHash: string): Promise<void>;
+
+  // two-step sign-in (TOTP)
+  getMfa(userId: string): Promise<MfaRecord | null>;
+  putMfa(rec: MfaRecord): Promise<void>;
+  /** Forgets a user's two-step sign-in (an administrator's reset); false when there was none. */
+  deleteMfa(userId: string): Promise<boolean>;
 
   // failed sign-ins, per username (known or not), for backoff and lockout
   getSignInFailures(username: string): Promise<SignInFailureRecord | null>;

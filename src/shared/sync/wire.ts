@@ -117,4 +117,10 @@ export const PullParams = z.object({
 /** The answer to POST /v1/enroll. */
 export const EnrollResponse = z.object({ workstationId: z.string(), secret: z.string() });
 /** The answer to POST /v1/session. */
-export const SessionResponse = z.object({ token: z.string(), user: User, expiresAt: z.string() });
+export const SessionResponse = z.object({
+  token: z.string(),
+  user: User,
+  expiresAt: z.string(),
+  /** Two-step sign-in was set up by this sign-in: its recovery codes, shown once. */
+  recoveryCodes: z.array(z.string()).optional(),
+});
