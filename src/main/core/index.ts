@@ -191,7 +191,7 @@ export async function createCore(config: CoreConfig) {
   const handlers: Handlers = {
     'session.get': () => sessionInfo(),
     'session.signIn': async (i) => {
-      const u = await session.signIn(i.username, i.password);
+      const u = await session.signIn(i.username, i.password, i.code);
       emit('session.changed', sessionInfo());
       return u;
     },

@@ -10,7 +10,7 @@ import {
   type ServerMethod,
 } from '../../../shared/sync/wire';
 import { MAX_MESSAGE_BYTES, PushResponse, parsePullResponse, type LoggedOp } from '../../../shared/sync/protocol';
-import { RpcError, RpcErrorCode, type SyncStatus, type User } from '../../../shared/contract';
+import { MfaChallenge, RpcError, RpcErrorCode, type SyncStatus, type User } from '../../../shared/contract';
 import type { Handoff } from '../../../shared/entities';
 import type { ReplicaStore } from '../store/replica';
 import type { JsonBytes } from '../../../node/json-bytes';
@@ -190,7 +190,7 @@ export class SyncClient {
   }
 
   /** Signs in against the server; throws RpcError('unavailable') when it cannot be reached. */
-  async signIn(username: string, password: string): Promise<{ token: string; user: User }> {
+  async signIn(username: string, password: string, code?: string): Promise<{ token: string; user: User; recoveryCodes?: string[] }> {
     let creds: { id: string; secret: string };
     let res: JsonResponse;
     try {
@@ -198,7 +198,7 @@ export class SyncClient {
       res = await requestJson(this.httpUrl('/v1/session'), {
         method: 'POST',
         headers: this.identityHeaders(creds),
-        body: { username, password },
+        body: code ? { username, password, code } : { username, password },
         timeoutMs: 5000,
         trust: this.opts.tls,
       });
@@ -207,13 +207,13 @@ export class SyncClient {
       throw await this.unreachable(err);
     }
     this.checkVersions(res);
-    if (res.status === 401 || res.status === 403) throw new RpcError('unauthenticated', errorText(res));
+    if (res.status === 401 || res.status === 403) throw new RpcError('unauthenticated', errorText(res), mfaChallenge(res));
     // Throttled: said as the server says it, never taken for "unreachable" (which would sign in offline).
     if (res.status === 429) throw new RpcError('rate_limited', errorText(res));
     if (!res.ok) throw new RpcError('unavailable', `Sync server error: ${errorText(res)}`);
     const body = SessionResponse.parse(res.body);
     void this.endPendingSessions();
-    return { token: body.token, user: body.user };
+    return body.recoveryCodes ? { token: body.token, user: body.user, recoveryCodes: body.recoveryCodes } : { token: body.token, user: body.user };
   }
 
   /** Why the server could not be reached: a certificate problem named as one, else the network. */
@@ -644,6 +644,12 @@ const CLOSE_REASONS: Record<number, string> = {
 function toRpcCode(code: string): RpcErrorCode {
   const known = RpcErrorCode.safeParse(code);
   return known.success ? known.data : 'internal';
+}
+
+/** The second step of a sign-in the server asks for (server/mfa.ts), passed on to the window as it came; undefined for anything else. */
+function mfaChallenge(res: JsonResponse): MfaChallenge | undefined {
+  const parsed = MfaChallenge.safeParse((res.body as { details?: unknown } | null)?.details);
+  return parsed.success ? parsed.data : undefined;
 }
 
 function errorText(res: JsonResponse): string {
