@@ -9,6 +9,7 @@ import pino, { type Logger } from 'pino';
 import { HEADER_WORKSTATION, WIRE_PATH, type ServerMethod } from '../shared/sync/wire';
 import { MAX_MESSAGE_BYTES } from '../shared/sync/protocol';
 import { appendAuditIn, createAuditLog, SERVER_SOURCE } from './audit';
+import { receiveConsoleAudit } from './console-audit';
 import { systemClock, type Clock } from '../node/clock';
 import { guardRoutes } from './access';
 import { createAdmin, DEFAULT_ENROLLMENT_TTL_MS, DEFAULT_SESSION_TTL_MS, type ServerAdmin } from './admin';
@@ -221,6 +222,7 @@ export async function createSyncServer(config: SyncServerConfig): Promise<SyncSe
       'handoff.complete': (caller, p) => arb.complete(caller.user, p),
       'presence.set': (caller, p) => arb.setPresenceStatus(caller.user, p),
       'report.program': (_caller, p) => reports.report(p, new Date(now())),
+      'audit.push': async (caller, p) => ({ seq: (await receiveConsoleAudit(storage, caller, p, now, logger)).seq }),
     };
     const cursor = () => storage.transaction((tx) => tx.getCursor(), { readOnly: true });
 

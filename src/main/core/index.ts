@@ -79,7 +79,8 @@ export async function createCore(config: CoreConfig) {
   const workstation = config.workstationName ?? store.replicaId;
   const bus = createEventBus();
   const emit = bus.emit;
-  const writeAudit = createAuditLog(store.writes, workstation, clock);
+  // The chain goes to the server soon after each entry (the sync client batches them).
+  const writeAudit = createAuditLog(store.writes, workstation, clock, () => sync?.auditWritten());
 
   let handoffs: ReturnType<typeof handoffService> | null = null;
   /** Who F9 would ring now, as the sync server last said; unknown while the link is down. */
@@ -118,7 +119,7 @@ export async function createCore(config: CoreConfig) {
     now: clock,
     emit,
     user: () => session.current(),
-    audit: (action, entity, entityId, detail) => writeAudit(session.current()?.id ?? null, action, entity, entityId, detail),
+    audit: (action, entity, entityId, detail) => writeAudit(session.current(), action, entity, entityId, detail),
     log,
     config: {
       clinicianDirectLine: config.clinicianDirectLine ?? null,

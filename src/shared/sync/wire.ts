@@ -37,6 +37,8 @@ export const SERVER_METHOD_CAPABILITY = {
    */
   'presence.attend': 'sync',
   'report.program': 'report.program',
+  /** The console's own audit chain, pushed as written; the server verifies it on arrival (server/console-audit.ts). */
+  'audit.push': 'sync',
 } as const satisfies Record<string, Capability>;
 export type ServerMethod = keyof typeof SERVER_METHOD_CAPABILITY;
 export const SERVER_METHODS = Object.keys(SERVER_METHOD_CAPABILITY) as [ServerMethod, ...ServerMethod[]];
@@ -105,6 +107,24 @@ export const SyncReportParams = z.object({
     .min(1)
     .max(100),
 });
+/** Most entries in one `audit.push`. */
+export const AUDIT_PUSH_MAX = 500;
+const Hex64 = z.string().regex(/^[0-9a-f]{64}$/);
+export const ConsoleAuditEntry = z.object({
+  seq: z.number().int().positive(),
+  at: z.string().min(1).max(40),
+  actor: z.string().max(100).nullable(),
+  action: z.string().min(1).max(100),
+  subject: z.string().max(300).nullable(),
+  detail: z.string().max(16_384).nullable(),
+  prevHash: Hex64,
+  hash: Hex64,
+});
+export type ConsoleAuditEntry = z.infer<typeof ConsoleAuditEntry>;
+export const AuditPushParams = z.object({ entries: z.array(ConsoleAuditEntry).min(1).max(AUDIT_PUSH_MAX) });
+/** The last entry of this workstation's chain the server holds (0: none). */
+export const AuditPushResponse = z.object({ seq: z.number().int().nonnegative() });
+
 export const PresenceSetParams = z.object({ status: PresenceStatus });
 export const PresenceAttendParams = z.object({ attended: z.boolean() });
 export const PullParams = z.object({

@@ -8,11 +8,14 @@ import {
   EnrollResponse,
   SessionResponse,
   type ServerMethod,
+  AUDIT_PUSH_MAX,
+  AuditPushResponse,
 } from '../../../shared/sync/wire';
 import { MAX_MESSAGE_BYTES, PushResponse, parsePullResponse, type LoggedOp } from '../../../shared/sync/protocol';
 import { MfaChallenge, RpcError, RpcErrorCode, type SyncStatus, type User } from '../../../shared/contract';
 import type { Handoff } from '../../../shared/entities';
 import type { ReplicaStore } from '../store/replica';
+import { auditAfter } from '../store/queries/audit';
 import type { JsonBytes } from '../../../node/json-bytes';
 import { textOf } from '../../../node/text';
 import { HEADER_PROTOCOL, HEADER_VERSION, MIN_SERVER_PROTOCOL, PROTOCOL, TANDEM_VERSION, peerFromHeaders, serverRefusal, type Peer } from '../../../shared/version';
@@ -286,6 +289,8 @@ export class SyncClient {
     this.reconnectTimer = null;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
+    if (this.auditTimer) clearTimeout(this.auditTimer);
+    this.auditTimer = null;
     this.ws?.terminate();
     this.ws = null;
     this.stopWatchdog();
@@ -477,6 +482,46 @@ export class SyncClient {
   async syncNow(): Promise<void> {
     await this.push();
     await this.pull();
+    await this.pushAudit();
+  }
+
+  private auditTimer: ReturnType<typeof setTimeout> | null = null;
+  private auditPushing = false;
+
+  /** An audit entry was written here: pushed within a second, with whatever follows it. */
+  auditWritten(): void {
+    if (this.auditTimer) return;
+    this.auditTimer = setTimeout(() => {
+      this.auditTimer = null;
+      void this.pushAudit();
+    }, 1000);
+    (this.auditTimer as { unref?: () => void }).unref?.();
+  }
+
+  /**
+   * Sends this workstation's audit chain past what the server last said it holds, in order, in
+   * batches; the server verifies it on arrival. Kept here until the server has it.
+   */
+  async pushAudit(): Promise<void> {
+    if (this.auditPushing || !this.isOnline()) return;
+    this.auditPushing = true;
+    try {
+      const store = this.opts.store;
+      let after = Number(store.metaGet('auditPushed') ?? 0);
+      for (;;) {
+        const entries = auditAfter(store.reads, after, AUDIT_PUSH_MAX);
+        if (!entries.length) break;
+        const res = AuditPushResponse.parse(await this.rpc('audit.push', { entries }, 30_000));
+        if (res.seq <= after) break; // Nothing taken: tried again with the next sync.
+        after = res.seq;
+        store.metaSet('auditPushed', String(after));
+        if (entries.length < AUDIT_PUSH_MAX) break;
+      }
+    } catch {
+      // Pushed with the next sync.
+    } finally {
+      this.auditPushing = false;
+    }
   }
 
   /**
