@@ -9,7 +9,7 @@ import pino, { type Logger } from 'pino';
 import { HEADER_WORKSTATION, WIRE_PATH, type ServerMethod } from '../shared/sync/wire';
 import { MAX_MESSAGE_BYTES } from '../shared/sync/protocol';
 import { appendAuditIn, createAuditLog, SERVER_SOURCE } from './audit';
-import { receiveConsoleAudit } from './console-audit';
+import { receiveConsoleAudit, searchAudit } from './console-audit';
 import { systemClock, type Clock } from '../node/clock';
 import { guardRoutes } from './access';
 import { createAdmin, DEFAULT_ENROLLMENT_TTL_MS, DEFAULT_SESSION_TTL_MS, type ServerAdmin } from './admin';
@@ -223,6 +223,7 @@ export async function createSyncServer(config: SyncServerConfig): Promise<SyncSe
       'presence.set': (caller, p) => arb.setPresenceStatus(caller.user, p),
       'report.program': (_caller, p) => reports.report(p, new Date(now())),
       'audit.push': async (caller, p) => ({ seq: (await receiveConsoleAudit(storage, caller, p, now, logger)).seq }),
+      'audit.search': (caller, p) => searchAudit(storage, caller, p, now),
     };
     const cursor = () => storage.transaction((tx) => tx.getCursor(), { readOnly: true });
 

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { consoleEntryHash } from '../node/audit-chain';
-import { AuditPushParams } from '../shared/sync/wire';
+import { AuditPushParams, AuditSearchParams, type AuditSearchResponse } from '../shared/sync/wire';
 import { appendAuditIn, GENESIS_HASH, SERVER_SOURCE } from './audit';
 import type { Caller } from './auth';
 import { describeZodIssues, ServerError } from './errors';
@@ -75,5 +75,46 @@ export async function receiveConsoleAudit(storage: ServerStorage, caller: Caller
       });
     }
     return { seq, problems };
+  });
+}
+
+/**
+ * The supervisor's audit screen (capability `audit.read`): one page, newest first, of the
+ * entries matching the filters; the search itself is recorded (who looked, for what).
+ */
+export async function searchAudit(storage: ServerStorage, caller: Caller, params: unknown, now: () => number): Promise<AuditSearchResponse> {
+  const parsed = AuditSearchParams.safeParse(params);
+  if (!parsed.success) throw new ServerError('bad_request', `Invalid audit search: ${describeZodIssues(parsed.error.issues)}`);
+  const { before, limit, ...filter } = parsed.data;
+  const norm = (t: string | undefined) => (t === undefined ? undefined : new Date(t).toISOString());
+  return storage.transaction(async (tx) => {
+    const rows = await tx.searchAudit({ ...filter, from: norm(filter.from), to: norm(filter.to) }, before ?? null, limit + 1);
+    const page = rows.slice(0, limit);
+    const names = new Map<string, string | null>();
+    for (const r of page) {
+      if (r.workstationId && !names.has(r.workstationId)) names.set(r.workstationId, (await tx.getWorkstation(r.workstationId))?.name ?? null);
+    }
+    await appendAuditIn(tx, SERVER_SOURCE, new Date(now()).toISOString(), {
+      action: 'audit.search',
+      actor: caller.user.username,
+      workstationId: caller.workstation.id,
+      detail: { ...filter, before: before ?? null, returned: page.length },
+    });
+    return {
+      entries: page.map((r) => ({
+        id: r.id,
+        at: r.at,
+        source: r.source,
+        seq: r.seq,
+        actor: r.actor,
+        workstationId: r.workstationId,
+        workstationName: r.workstationId ? (names.get(r.workstationId) ?? null) : null,
+        action: r.action,
+        subject: r.subject,
+        detail: r.detail,
+        ip: r.ip,
+      })),
+      next: rows.length > limit ? page[page.length - 1].id : null,
+    };
   });
 }

@@ -424,6 +424,16 @@ export function describeStorageConformance(name: string, open: () => Promise<{ s
       const next = await storage.transaction((tx) => tx.readAuditBetween('2026-01-01T00:00:00.000Z', '2026-01-02T00:00:00.000Z', between[0].id, 2));
       expect(next.map((e) => `${e.source}-${e.seq}`)).toEqual(['server-2', 'w1-2']);
 
+      // The audit screen's search: newest first, filtered, paged below an id.
+      const tag = (rows: { source: string; seq: number }[]) => rows.map((e) => `${e.source}-${e.seq}`);
+      expect(tag(await storage.transaction((tx) => tx.searchAudit({}, null, 10)))).toEqual(['server-3', 'w1-2', 'server-2', 'w1-1', 'server-1']);
+      const top = await storage.transaction((tx) => tx.searchAudit({}, null, 2));
+      expect(tag(await storage.transaction((tx) => tx.searchAudit({}, top[1].id, 2)))).toEqual(['server-2', 'w1-1']);
+      expect(tag(await storage.transaction((tx) => tx.searchAudit({ actor: 'ann' }, null, 10)))).toEqual(['server-3', 'w1-1', 'server-1']);
+      expect(tag(await storage.transaction((tx) => tx.searchAudit({ workstationId: 'w1', action: 'signin' }, null, 10)))).toEqual(['w1-2', 'w1-1']);
+      expect(tag(await storage.transaction((tx) => tx.searchAudit({ from: '2026-01-01T00:01:30.000Z', to: '2026-01-01T00:03:00.000Z' }, null, 10)))).toEqual(['w1-2', 'server-2', 'w1-1']);
+      expect(await storage.transaction((tx) => tx.searchAudit({ subject: 'nobody' }, null, 10))).toEqual([]);
+
       // The same place in a chain twice is refused, and the head does not move.
       await expect(storage.transaction((tx) => tx.appendAudit({ ...server[2], hash: 'f'.repeat(64) }))).rejects.toThrow();
       expect(await storage.transaction((tx) => tx.auditHead('server'))).toEqual({ seq: 3, hash: server[2].hash });

@@ -8,6 +8,7 @@ import type { Op } from '../../shared/sync/protocol';
 import { ServerStorageError } from './sqlite';
 import {
   SERVER_REPLICA,
+  type AuditFilter,
   type AuditRecord,
   type CadKeyRecord,
   type EidoRejectionRecord,
@@ -458,6 +459,17 @@ class PostgresTx implements StorageTx {
   }
   async readAuditChain(source: string, afterSeq: number, limit: number): Promise<AuditRecord[]> {
     return (await this.rows('SELECT * FROM audit_log WHERE source = $1 AND seq > $2 ORDER BY seq LIMIT $3', [source, afterSeq, limit])).map(toAudit);
+  }
+  async searchAudit(f: AuditFilter, beforeId: number | null, limit: number): Promise<(AuditRecord & { id: number })[]> {
+    const rows = await this.rows(
+      `SELECT * FROM audit_log
+       WHERE ($1::text IS NULL OR at >= $1) AND ($2::text IS NULL OR at < $2) AND ($3::text IS NULL OR actor = $3)
+         AND ($4::text IS NULL OR action = $4) AND ($5::text IS NULL OR workstation_id = $5)
+         AND ($6::text IS NULL OR subject = $6) AND ($7::bigint IS NULL OR id < $7)
+       ORDER BY id DESC LIMIT $8`,
+      [f.from ?? null, f.to ?? null, f.actor ?? null, f.action ?? null, f.workstationId ?? null, f.subject ?? null, beforeId, limit],
+    );
+    return rows.map((r) => ({ ...toAudit(r), id: r.id as number }));
   }
   async readAuditBetween(from: string, to: string, afterId: number, limit: number): Promise<(AuditRecord & { id: number })[]> {
     const rows = await this.rows('SELECT * FROM audit_log WHERE at >= $1 AND at < $2 AND id > $3 ORDER BY id LIMIT $4', [from, to, afterId, limit]);

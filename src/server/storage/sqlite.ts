@@ -9,6 +9,7 @@ import type { RowState } from '../../shared/sync/merge';
 import type { Op } from '../../shared/sync/protocol';
 import {
   SERVER_REPLICA,
+  type AuditFilter,
   type AuditRecord,
   type CadKeyRecord,
   type EidoRejectionRecord,
@@ -175,6 +176,13 @@ function prepare(db: Db) {
     putAuditHead: db.prepare(
       `INSERT INTO audit_heads(source, seq, hash) VALUES (?, ?, ?)
        ON CONFLICT(source) DO UPDATE SET seq = excluded.seq, hash = excluded.hash`,
+    ),
+    auditSearch: db.prepare(
+      `SELECT * FROM audit_log
+       WHERE (@from IS NULL OR at >= @from) AND (@to IS NULL OR at < @to) AND (@actor IS NULL OR actor = @actor)
+         AND (@action IS NULL OR action = @action) AND (@ws IS NULL OR workstation_id = @ws)
+         AND (@subject IS NULL OR subject = @subject) AND (@before IS NULL OR id < @before)
+       ORDER BY id DESC LIMIT @limit`,
     ),
     auditHeads: db.prepare('SELECT source, seq, hash FROM audit_heads ORDER BY source'),
     auditChain: db.prepare('SELECT * FROM audit_log WHERE source = ? AND seq > ? ORDER BY seq LIMIT ?'),
@@ -511,6 +519,20 @@ class SqliteTx implements StorageTx {
   async readAuditChain(source: string, afterSeq: number, limit: number): Promise<AuditRecord[]> {
     this.check();
     return (this.s.auditChain.all(source, afterSeq, limit) as Row[]).map(toAudit);
+  }
+  async searchAudit(f: AuditFilter, beforeId: number | null, limit: number): Promise<(AuditRecord & { id: number })[]> {
+    this.check();
+    const rows = this.s.auditSearch.all({
+      from: f.from ?? null,
+      to: f.to ?? null,
+      actor: f.actor ?? null,
+      action: f.action ?? null,
+      ws: f.workstationId ?? null,
+      subject: f.subject ?? null,
+      before: beforeId,
+      limit,
+    }) as Row[];
+    return rows.map((r) => ({ ...toAudit(r), id: r.id as number }));
   }
   async readAuditBetween(from: string, to: string, afterId: number, limit: number): Promise<(AuditRecord & { id: number })[]> {
     this.check();

@@ -128,6 +128,16 @@ export interface MfaRecord {
   enrolledAt: string | null;
 }
 
+/** What the supervisor's audit screen filters by; absent fields do not filter. */
+export interface AuditFilter {
+  from?: string;
+  to?: string;
+  actor?: string;
+  action?: string;
+  workstationId?: string;
+  subject?: string;
+}
+
 /** One entry of the audit log, as chained (src/server/audit.ts). */
 export interface AuditRecord {
   source: string;
@@ -329,6 +339,11 @@ export interface StorageTx {
   auditHeads(): Promise<{ source: string; seq: number; hash: string }[]>;
   /** Entries of one source in the order stored (by seq), after `afterSeq`, at most `limit`. */
   readAuditChain(source: string, afterSeq: number, limit: number): Promise<AuditRecord[]>;
+  /**
+   * Newest first (by id), below `beforeId` when given, at most `limit`: the entries matching every
+   * filter given (at in [from, to), actor, action, workstation and subject exactly).
+   */
+  searchAudit(filter: AuditFilter, beforeId: number | null, limit: number): Promise<(AuditRecord & { id: number })[]>;
   /** Entries with `from` <= at < `to`, by time then source and seq, after the `afterId`-th row, at most `limit`. */
   readAuditBetween(from: string, to: string, afterId: number, limit: number): Promise<(AuditRecord & { id: number })[]>;
 
