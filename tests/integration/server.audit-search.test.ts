@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditSearchResponse } from '../../src/shared/sync/wire';
-import { Client, signedIn, startServer, type TestServer } from './server-helpers';
+import { Client, signedIn, startServer, type Session, type TestServer } from './server-helpers';
 
 /**
  * Issue 14, the server side of the supervisor's audit screen: `audit.search` answers a
@@ -17,7 +17,7 @@ describe('audit.search', () => {
   it('pages a supervisor through the log, filtered, and refuses a dispatcher or clinician', async () => {
     // Sign-ins to look for: each is a "signin" entry with the user and the workstation.
     const sup = await signedIn(t.server, 'supervisor');
-    const others = [];
+    const others: Session[] = [];
     for (let i = 0; i < 5; i++) others.push(await signedIn(t.server, 'clinician'));
     const dispatcher = await signedIn(t.server, 'dispatcher');
     const c = await Client.connect(t.server, sup.headers);
