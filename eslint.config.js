@@ -16,7 +16,7 @@ import boundaries from 'eslint-plugin-boundaries';
  */
 export const PACKAGE_CLASSES = {
   // Runs anywhere: no Node, DOM or Electron API.
-  pure: ['zod', 'luxon', 'fast-xml-parser', 'csv-parse', 'csv-stringify', 'zustand'],
+  pure: ['zod', 'luxon', 'fast-xml-parser', 'csv-parse', 'csv-stringify', 'zustand', 'otpauth', 'qrcode'],
   // The UI: renders to a DOM.
   'DOM-only': ['react', 'react-dom', '@tanstack/react-virtual', 'echarts'],
   // Needs Node (native addons, sockets, files, process streams).
@@ -29,7 +29,7 @@ export const PACKAGE_CLASSES = {
     'eslint', 'eslint-plugin-boundaries', 'fast-check', 'tsx', 'typescript', 'typescript-eslint', 'vite', 'vitest',
     // The security scan of the Electron shell (tests/integration/electronegativity.test.ts) and bench:peer's PouchDB.
     '@doyensec/electronegativity', 'express-pouchdb', 'pouchdb-adapter-http', 'pouchdb-adapter-memory', 'pouchdb-core', 'pouchdb-replication',
-    '@types/better-sqlite3', '@types/luxon', '@types/node', '@types/pg', '@types/react', '@types/react-dom', '@types/ws',
+    '@types/better-sqlite3', '@types/luxon', '@types/node', '@types/pg', '@types/qrcode', '@types/react', '@types/react-dom', '@types/ws',
   ],
 };
 

@@ -7,7 +7,7 @@ import { consoleViewsFor, may, type ConsoleView } from '../shared/roles';
 import { useData, useDispatch, useSession, useStores, useSync, useUi } from './state/context';
 import { KeyHints } from './views/common';
 import { StatusBar } from './views/StatusBar';
-import { SignIn } from './views/SignIn';
+import { RecoveryCodes, SignIn } from './views/SignIn';
 import { DispatcherView } from './views/DispatcherView';
 import { ClinicianView } from './views/ClinicianView';
 import { CaseloadView } from './caseload/CaseloadView';
@@ -129,6 +129,7 @@ export function App() {
   const loadError = useSession((s) => s.loadError);
   const connection = useSync((s) => s.connection);
   const user = info?.user ?? null;
+  const recoveryCodes = useSession((s) => s.recoveryCodes);
   const { client } = useStores();
   useIdleLock(client, info?.lockAfterMinutes ?? 0, !!user && !info?.locked);
 
@@ -152,6 +153,8 @@ export function App() {
             <p className="muted">{connection === 'connected' ? 'Loading…' : 'Connecting to the console core…'}</p>
           )}
         </main>
+      ) : user && recoveryCodes ? (
+        <RecoveryCodes codes={recoveryCodes} />
       ) : user ? (
         <SignedIn />
       ) : (

@@ -59,6 +59,10 @@ export interface ServerAdmin {
   resetPassword(username: string, password: string): Promise<User | null>;
   /** Lifts a username's sign-in backoff or lockout; false when it had none. */
   unlockUser(username: string): Promise<boolean>;
+  /** Forgets the user's two-step sign-in (lost phone): sessions end; the next sign-in sets it up again when required. Null: no such user. */
+  resetMfa(username: string): Promise<{ user: User; had: boolean } | null>;
+  /** Requires two-step sign-in of this user (whatever the site's role policy), or no longer. Null: no such user. */
+  setMfaRequired(username: string, required: boolean): Promise<User | null>;
   /** Live sessions, oldest first. */
   listSessions(): Promise<SessionInfo[]>;
   /** Ends the sessions whose id (see SessionInfo) starts with `id` (at least 8 hex digits); how many ended. */
@@ -137,6 +141,8 @@ export function createAdmin(
     enableUser: (username) => audited('user.enable', username, auth.setDisabled(username, false)),
     resetPassword: async (username, password) => changed(await audited('user.reset_password', username, auth.resetPassword(username, password))),
     unlockUser: (username) => audited('user.unlock', username, auth.unlock(username)),
+    resetMfa: async (username) => changed(await audited('user.reset_mfa', username, auth.resetMfa(username))),
+    setMfaRequired: (username, required) => audited(required ? 'user.require_mfa' : 'user.unrequire_mfa', username, auth.setMfaRequired(username, required)),
     listSessions: () =>
       storage.transaction(
         async (tx) => {

@@ -9,11 +9,13 @@ import pino, { type Logger } from 'pino';
 import { HEADER_WORKSTATION, WIRE_PATH, type ServerMethod } from '../shared/sync/wire';
 import { MAX_MESSAGE_BYTES } from '../shared/sync/protocol';
 import { appendAuditIn, createAuditLog, SERVER_SOURCE } from './audit';
+import { receiveConsoleAudit, searchAudit } from './console-audit';
 import { systemClock, type Clock } from '../node/clock';
 import { guardRoutes } from './access';
 import { createAdmin, DEFAULT_ENROLLMENT_TTL_MS, DEFAULT_SESSION_TTL_MS, type ServerAdmin } from './admin';
 import { Auth, type SignInPolicy } from './auth';
 import { EidoIntake, registerEidoRoutes } from './eido';
+import { DEFAULT_MFA_POLICY, type MfaPolicy } from './mfa';
 import { loadEligibilityRules as loadSharedEligibilityRules, type EligibilityRules } from '../shared/eido';
 import { ServerError } from './errors';
 import { ClusterPresence } from './cluster';
@@ -96,6 +98,8 @@ export interface SyncServerConfig {
   protocol?: { self: Peer; minConsole: number };
   /** How often open sockets are checked for revocation (session, user, workstation). Default 500 ms. */
   revocationCheckMs?: number;
+  /** Two-step sign-in (mfa.ts): the roles that must use it. Default none (users marked with `user require-mfa`, and whoever set it up, still do). */
+  mfa?: Partial<MfaPolicy>;
   /** Sign-in backoff and lockout per username (auth.ts DEFAULT_SIGN_IN_POLICY). */
   signInPolicy?: SignInPolicy;
   /** Per-workstation (or per-address) request limits; `false` turns them off (benchmarks). */
@@ -178,6 +182,7 @@ export async function createSyncServer(config: SyncServerConfig): Promise<SyncSe
       enrollmentTtlMs: config.enrollmentTtlMs ?? DEFAULT_ENROLLMENT_TTL_MS,
       now,
       signIn: config.signInPolicy,
+      mfa: { ...DEFAULT_MFA_POLICY, ...config.mfa },
     });
     const sync = new SyncEngine(storage, { maxDriftMs, now, logger });
     await sync.init();
@@ -222,6 +227,8 @@ export async function createSyncServer(config: SyncServerConfig): Promise<SyncSe
       'handoff.complete': (caller, p) => arb.complete(caller.user, p),
       'presence.set': (caller, p) => arb.setPresenceStatus(caller.user, p),
       'report.program': (_caller, p) => reports.report(p, new Date(now())),
+      'audit.push': async (caller, p) => ({ seq: (await receiveConsoleAudit(storage, caller, p, now, logger)).seq }),
+      'audit.search': (caller, p) => searchAudit(storage, caller, p, now),
     };
     const cursor = () => storage.transaction((tx) => tx.getCursor(), { readOnly: true });
     const pingIntervalMs = config.pingIntervalMs ?? DEFAULT_PING_INTERVAL_MS;
@@ -327,14 +334,17 @@ export async function createSyncServer(config: SyncServerConfig): Promise<SyncSe
       try {
         const res = await auth.signIn(req.headers, req.body);
         logger.info({ user: res.user.id }, 'signed in');
-        await audit.record({ action: 'signin', actor: res.user.username, workstationId: wsId(req), ip: req.ip });
+        await audit.record({ action: 'signin', actor: res.user.username, workstationId: wsId(req), ip: req.ip, detail: res.recoveryCodes ? { mfa: 'set up' } : null });
         return res;
       } catch (err) {
         if (err instanceof ServerError && (err.code === 'unauthenticated' || err.code === 'rate_limited')) {
-          logger.info({ reason: err.message, ip: req.ip }, 'sign-in refused');
+          // A right password asked for its second step is not a failure; a wrong code is.
+          const mfa = (err.details as { mfa?: string; wrong?: boolean } | undefined) ?? {};
+          const asked = !!mfa.mfa && !mfa.wrong;
+          if (!asked) logger.info({ reason: err.message, ip: req.ip }, 'sign-in refused');
           const typed = (req.body as { username?: unknown } | null)?.username;
           await audit.record({
-            action: err.code === 'rate_limited' ? 'signin.refused' : 'signin.failed',
+            action: err.code === 'rate_limited' ? 'signin.refused' : asked ? `signin.mfa_${mfa.mfa}` : mfa.mfa ? 'signin.mfa_failed' : 'signin.failed',
             subject: typeof typed === 'string' ? typed.slice(0, 100) : null,
             workstationId: wsId(req),
             ip: req.ip,

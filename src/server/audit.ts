@@ -1,4 +1,5 @@
 import { stringify } from 'csv-stringify/sync';
+import { consoleEntryHash } from '../node/audit-chain';
 import { sha256 } from './secrets';
 import type { AuditRecord, ServerStorage, StorageTx } from './storage/types';
 
@@ -23,8 +24,14 @@ export interface AuditEvent {
   ip?: string | null;
 }
 
-/** The hash of an entry: its fields in a fixed order, and the previous entry's hash. */
+/**
+ * The hash of an entry: its fields in a fixed order, and the previous entry's hash. A console's
+ * chain (`ws:<id>`, pushed by the workstation: console-audit.ts) is hashed as the console hashed it.
+ */
 export function auditHash(e: Omit<AuditRecord, 'hash'>): string {
+  if (e.source.startsWith('ws:')) {
+    return consoleEntryHash({ seq: e.seq, at: e.at, actor: e.actor, action: e.action, subject: e.subject, detail: e.detail, prevHash: e.prevHash });
+  }
   return sha256(JSON.stringify([e.source, e.seq, e.at, e.actor, e.workstationId, e.action, e.subject, e.detail, e.ip, e.prevHash]));
 }
 

@@ -4,8 +4,9 @@ import type { User } from '../shared/contract';
 import { HEADER_MACHINE, HEADER_SECRET, HEADER_WORKSTATION } from '../shared/sync/wire';
 import { ServerError, describeZodIssues } from './errors';
 import { hashPassword, newId, randomToken, sameHash, sha256, verifyPassword } from './secrets';
-import type { EnrollmentKeyRecord, ServerStorage, SessionRecord, UserRecord, WorkstationRecord } from './storage/types';
+import type { EnrollmentKeyRecord, ServerStorage, SessionRecord, SignInFailureRecord, UserRecord, WorkstationRecord } from './storage/types';
 import { Role } from '../shared/roles';
+import { DEFAULT_MFA_POLICY, requireMfa, secondStep, type MfaPolicy } from './mfa';
 
 /**
  * Who is calling: an enrolled workstation (id + secret headers) and, for everything but
@@ -43,7 +44,12 @@ export interface EnrollmentKeyInfo {
   lastUsedAt: string | null;
 }
 const keyInfo = ({ keyHash: _hash, ...info }: EnrollmentKeyRecord): EnrollmentKeyInfo => info;
-export const SessionBody = z.object({ username: z.string().min(1).max(100), password: z.string().min(1).max(200) });
+export const SessionBody = z.object({
+  username: z.string().min(1).max(100),
+  password: z.string().min(1).max(200),
+  /** The second step (mfa.ts): 6 digits from the authenticator app, or a recovery code. */
+  code: z.string().max(40).optional(),
+});
 
 export const NewUser = z.object({
   username: z
@@ -94,7 +100,7 @@ const SESSION_GONE = 'Your session is unknown or has ended; sign in again';
 export class Auth {
   constructor(
     private readonly storage: ServerStorage,
-    private readonly opts: { sessionTtlMs: number; enrollmentTtlMs: number; now: () => number; signIn?: SignInPolicy },
+    private readonly opts: { sessionTtlMs: number; enrollmentTtlMs: number; now: () => number; signIn?: SignInPolicy; mfa?: MfaPolicy },
   ) {}
 
   private get policy(): SignInPolicy {
@@ -259,14 +265,31 @@ export class Auth {
     return ws;
   }
 
-  async signIn(headers: IncomingHttpHeaders, body: unknown): Promise<{ token: string; user: User; expiresAt: string }> {
+  async signIn(headers: IncomingHttpHeaders, body: unknown): Promise<{ token: string; user: User; expiresAt: string; recoveryCodes?: string[] }> {
     const ws = await this.workstation(headers);
     const parsed = SessionBody.safeParse(body);
     if (!parsed.success) throw new ServerError('bad_request', `Invalid sign-in: ${describeZodIssues(parsed.error.issues)}`);
-    const { username, password } = parsed.data;
-    const rec = await this.countAttempt(username);
+    const { username, password, code } = parsed.data;
+    const { user: rec, prior, counted } = await this.countAttempt(username);
     const ok = await verifyPassword(rec?.passwordHash ?? null, password);
     if (!rec || !ok || rec.disabled) throw new ServerError('unauthenticated', WRONG_LOGIN);
+    // The second step, when this user has or must have it (mfa.ts). A wrong code stays counted
+    // as a failed sign-in; a right password that is only asked for its code does not.
+    const step = await this.storage.transaction(async (tx) => {
+      const out = await secondStep(tx, this.mfaPolicy, rec, code, this.opts.now());
+      if ('challenge' in out && !out.wrong) {
+        const mine = await tx.getSignInFailures(username);
+        if (mine && mine.failures === counted.failures && mine.lastFailedAt === counted.lastFailedAt) {
+          if (prior) await tx.putSignInFailures(prior);
+          else await tx.clearSignInFailures(username);
+        }
+      }
+      return out;
+    });
+    if ('challenge' in step) {
+      const ask = step.challenge.mfa === 'setup' ? 'Set up two-step sign-in: scan the QR code with your authenticator app, then type the 6-digit code it shows' : 'Type the 6-digit code from your authenticator app';
+      throw new ServerError('unauthenticated', step.wrong ?? ask, { ...step.challenge, wrong: step.wrong !== null });
+    }
     const token = `tnd-ses-${randomToken()}`;
     const now = this.opts.now();
     const expiresAt = new Date(now + this.opts.sessionTtlMs).toISOString();
@@ -281,7 +304,38 @@ export class Auth {
         expiresAt,
       });
     });
-    return { token, user: toUser(rec), expiresAt };
+    return step.recoveryCodes.length ? { token, user: toUser(rec), expiresAt, recoveryCodes: step.recoveryCodes } : { token, user: toUser(rec), expiresAt };
+  }
+
+  private get mfaPolicy(): MfaPolicy {
+    return this.opts.mfa ?? DEFAULT_MFA_POLICY;
+  }
+
+  /**
+   * `user reset-mfa`: forgets the user's secret and recovery codes (a lost phone); the next
+   * sign-in sets up again if the site requires it. Null when there is no such user.
+   */
+  async resetMfa(username: string): Promise<{ user: User; had: boolean } | null> {
+    return this.storage.transaction(async (tx) => {
+      const u = await tx.getUserByUsername(username);
+      if (!u) return null;
+      const rec = await tx.getMfa(u.id);
+      const had = !!rec?.secret;
+      if (rec) await tx.putMfa({ ...rec, secret: null, pendingSecret: null, lastStep: null, recovery: [], enrolledAt: null });
+      await tx.deleteSessionsOfUser(u.id);
+      await tx.clearSignInFailures(username);
+      return { user: toUser(u), had };
+    });
+  }
+
+  /** `user require-mfa` / `user no-require-mfa`: whether this user must use two-step sign-in whatever the role policy. */
+  async setMfaRequired(username: string, required: boolean): Promise<User | null> {
+    return this.storage.transaction(async (tx) => {
+      const u = await tx.getUserByUsername(username);
+      if (!u) return null;
+      await requireMfa(tx, u.id, required);
+      return toUser(u);
+    });
   }
 
   /**
@@ -289,7 +343,7 @@ export class Auth {
    * it as a failure before the password is checked (a right password clears the count) and
    * returns the user it names, if any.
    */
-  private countAttempt(username: string): Promise<UserRecord | null> {
+  private countAttempt(username: string): Promise<{ user: UserRecord | null; prior: SignInFailureRecord | null; counted: SignInFailureRecord }> {
     const p = this.policy;
     const now = this.opts.now();
     return this.storage.transaction(async (tx) => {
@@ -309,14 +363,15 @@ export class Auth {
       // The free attempts' last failure starts the first wait; each failure after it doubles it.
       const past = failures - p.freeAttempts;
       const wait = past >= 0 ? Math.min(p.maxBackoffMs, p.backoffMs * 2 ** Math.min(past, 30)) : 0;
-      await tx.putSignInFailures({
+      const counted = {
         username,
         failures,
         lastFailedAt: new Date(now).toISOString(),
         lockedUntil: wait ? new Date(now + wait).toISOString() : null,
         locked: failures >= p.lockoutAfter,
-      });
-      return tx.getUserByUsername(username);
+      };
+      await tx.putSignInFailures(counted);
+      return { user: await tx.getUserByUsername(username), prior, counted };
     });
   }
 

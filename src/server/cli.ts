@@ -27,7 +27,9 @@ Commands:
                                   a live handoff nobody accepts stops ringing after --ring-timeout
                                   (default 20, or $TANDEM_RING_TIMEOUT_SECONDS; --handoff-timeout MS also works);
                                   --eido-strict: POST /eido refuses a document with any problem,
-                                  even one Tandem could repair (a site's policy)
+                                  even one Tandem could repair (a site's policy);
+                                  --require-mfa ROLES (comma-separated, or $TANDEM_REQUIRE_MFA): those roles
+                                  must use two-step sign-in (TOTP), e.g. clinician,supervisor,admin
   user add <username> --role ROLE --name "Full Name" [--password P] [--direct-line NUMBER]
                                   add a user (password from --password or $TANDEM_PASSWORD)
                                   ROLE is one of ${ROLES.join(', ')}
@@ -36,6 +38,10 @@ Commands:
   user reset-password <username> [--password P]
                                   set a new password (from --password or $TANDEM_PASSWORD); their sessions end, any lockout is lifted
   user unlock <username>          lift a sign-in backoff or lockout (after repeated wrong passwords)
+  user require-mfa <username> [--off]
+                                  require two-step sign-in (TOTP) of this user: set up at the next sign-in
+  user reset-mfa <username>       forget the user's authenticator and recovery codes (a lost phone); their
+                                  sessions end; they set it up again at the next sign-in if it is required
   session list                    live sessions: id, user, workstation, started, expires
   session revoke <id>             end a session (its console is cut off within a second)
   workstation enroll [--name N]   print a one-time enrollment token
@@ -158,7 +164,7 @@ async function serve(allArgs: string[]): Promise<void> {
   // The one flag without a value: a site's policy to refuse any EIDO document with a problem.
   const eidoStrict = allArgs.includes('--eido-strict');
   const args = allArgs.filter((a) => a !== '--eido-strict');
-  const { values, positionals } = parse(args, ['port', 'host', 'cert', 'key', 'handoff-timeout', 'ring-timeout', 'direct-line', 'eligibility-rules']);
+  const { values, positionals } = parse(args, ['port', 'host', 'cert', 'key', 'handoff-timeout', 'ring-timeout', 'direct-line', 'eligibility-rules', 'require-mfa']);
   if (positionals.length) throw new UsageError(`serve takes no arguments, got ${positionals.join(' ')}`);
   if (Boolean(values.cert) !== Boolean(values.key)) throw new UsageError('--cert and --key go together');
   const tls = values.cert && values.key ? { cert: fs.readFileSync(values.cert), key: fs.readFileSync(values.key) } : undefined;
@@ -169,6 +175,7 @@ async function serve(allArgs: string[]): Promise<void> {
   const logger = pino({ level: process.env.TANDEM_LOG_LEVEL ?? 'info', name: 'tandem-server' });
   const url = databaseUrl(values);
   const key = dbKey();
+  const mfaRoles = mfaRolesOption(values['require-mfa'] ?? process.env.TANDEM_REQUIRE_MFA);
   const server = await createSyncServer({
     ...(url ? { databaseUrl: url } : { dataDir: dataDir(values) }),
     host: values.host ?? '127.0.0.1',
@@ -180,7 +187,9 @@ async function serve(allArgs: string[]): Promise<void> {
     eligibilityRulesFile: values['eligibility-rules'],
     eidoStrict,
     dbKey: key,
+    mfa: { requiredRoles: mfaRoles },
   });
+  if (mfaRoles.length) logger.info({ roles: mfaRoles }, 'two-step sign-in (TOTP) is required of these roles');
   if (eidoStrict) logger.info('EIDO intake is strict: a document with any problem is refused, even one Tandem could repair');
   if (!tls) logger.warn('TLS is off: use --cert and --key anywhere but a single machine');
   if (!key) logger.warn('The database is not encrypted at rest: give a key with --db-key-file (npm run server -- db-key new FILE)');
@@ -202,7 +211,21 @@ async function serve(allArgs: string[]): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
 }
 
-async function user(args: string[]): Promise<void> {
+/** `--require-mfa clinician,supervisor,admin`: the roles that must use two-step sign-in. */
+function mfaRolesOption(value: string | undefined): Role[] {
+  if (!value?.trim()) return [];
+  const out: Role[] = [];
+  for (const part of value.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const r = Role.safeParse(part);
+    if (!r.success) throw new UsageError(`--require-mfa takes roles among ${ROLES.join(', ')}, comma-separated; got ${JSON.stringify(part)}`);
+    if (!out.includes(r.data)) out.push(r.data);
+  }
+  return out;
+}
+
+async function user(allArgs: string[]): Promise<void> {
+  const off = allArgs.includes('--off');
+  const args = allArgs.filter((a) => a !== '--off');
   const { values, positionals } = parse(args, ['role', 'name', 'password', 'direct-line']);
   const [sub, username, ...rest] = positionals;
   if (sub === 'list') {
@@ -210,6 +233,25 @@ async function user(args: string[]): Promise<void> {
       for (const u of await cliAdmin(storage).listUsers()) {
         process.stdout.write(`${u.username}\t${u.role}\t${u.name}${u.directLine ? `\t${u.directLine}` : ''}\n`);
       }
+    });
+    return;
+  }
+  if (off && sub !== 'require-mfa') throw new UsageError('--off goes only with user require-mfa');
+  if (sub === 'reset-mfa' || sub === 'require-mfa') {
+    if (!username || rest.length) throw new UsageError(`Usage: user ${sub} <username>${sub === 'require-mfa' ? ' [--off]' : ''}`);
+    await withStorage(values, async (storage) => {
+      const admin = cliAdmin(storage);
+      if (sub === 'reset-mfa') {
+        const r = await admin.resetMfa(username);
+        if (!r) throw new UsageError(`No user ${username}`);
+        process.stdout.write(
+          `${r.had ? 'Two-step sign-in reset for' : 'No authenticator was set up for'} ${r.user.username} (${r.user.name}); their sessions have ended; they set it up again at their next sign-in if it is required\n`,
+        );
+        return;
+      }
+      const u = await admin.setMfaRequired(username, !off);
+      if (!u) throw new UsageError(`No user ${username}`);
+      process.stdout.write(off ? `${u.username} no longer has two-step sign-in required of them (their role may still require it)\n` : `${u.username} must use two-step sign-in: they set it up at their next sign-in\n`);
     });
     return;
   }
@@ -235,7 +277,7 @@ async function user(args: string[]): Promise<void> {
     });
     return;
   }
-  if (sub !== 'add') throw new UsageError(`Unknown user command ${JSON.stringify(sub ?? '')}; use add, list, disable, enable, reset-password or unlock`);
+  if (sub !== 'add') throw new UsageError(`Unknown user command ${JSON.stringify(sub ?? '')}; use add, list, disable, enable, reset-password, unlock, require-mfa or reset-mfa`);
   if (!username || rest.length) throw new UsageError('Usage: user add <username> --role ROLE --name "Full Name" [--password P]');
   const role = Role.safeParse(values.role);
   if (!role.success) throw new UsageError(`--role must be one of ${ROLES.join(', ')}${values.role ? `, got ${JSON.stringify(values.role)}` : ''}`);

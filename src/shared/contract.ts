@@ -314,6 +314,21 @@ export const DirectoryImportProgress = z.object({
 export type DirectoryImportProgress = z.infer<typeof DirectoryImportProgress>;
 
 const ok = z.object({ ok: z.literal(true) });
+
+/**
+ * What the sync server asks of a sign-in whose password was right (two-step sign-in, TOTP): the
+ * code from the authenticator app, or setting one up (its key as text and as a QR code, shown
+ * once). Carried in the `unauthenticated` error's details; `wrong` when a code was typed and refused.
+ */
+export const MfaChallenge = z.union([
+  z.object({ mfa: z.literal('code'), wrong: z.boolean().optional() }),
+  z.object({ mfa: z.literal('setup'), secret: z.string().max(200), uri: z.string().max(2000), qrSvg: z.string().max(200_000), wrong: z.boolean().optional() }),
+]);
+export type MfaChallenge = z.infer<typeof MfaChallenge>;
+
+/** A signed-in user; `recoveryCodes` once, when this sign-in set up two-step sign-in. */
+export const SignedIn = User.extend({ recoveryCodes: z.array(z.string()).optional() });
+export type SignedIn = z.infer<typeof SignedIn>;
 const byId = z.object({ id: z.string().min(1) });
 /** Requests that work before anyone has signed in. */
 export const PUBLIC = null;
@@ -331,7 +346,16 @@ function req<I extends z.ZodType, O extends z.ZodType>(input: I, output: O, capa
 
 export const requests = {
   'session.get': req(z.object({}), SessionInfo, PUBLIC),
-  'session.signIn': req(z.object({ username: z.string().min(1).max(100), password: z.string().min(1).max(200) }), User, PUBLIC),
+  'session.signIn': req(
+    z.object({
+      username: z.string().min(1).max(100),
+      password: z.string().min(1).max(200),
+      /** The second step, when the server asked for it (MfaChallenge): 6 digits, or a recovery code. */
+      code: z.string().trim().max(40).optional(),
+    }),
+    SignedIn,
+    PUBLIC,
+  ),
   'session.demoSignIn': req(z.object({ role: Role }), User, PUBLIC),
   'session.signOut': req(z.object({}), ok, 'session.own'),
   'session.lock': req(z.object({}), ok, 'session.own'),

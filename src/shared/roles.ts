@@ -45,6 +45,8 @@ export const POLICY = {
   'report.own': { roles: ['clinician', 'supervisor'], does: 'see their own program figures' },
   /** The whole ECC's program figures from the server: aggregates only, never a name, note or phone number. */
   'report.program': { roles: ['supervisor', 'admin'], does: 'see the program dashboard' },
+  /** The ECC's audit log on the server (who saw or changed what, when, from where): issue 14. */
+  'audit.read': { roles: ['supervisor', 'admin'], does: 'read the audit log' },
 } as const satisfies Record<string, Grant>;
 
 export type Capability = keyof typeof POLICY;

@@ -268,6 +268,20 @@ export function describeStorageConformance(name: string, open: () => Promise<{ s
       expect(await storage.transaction((tx) => tx.getUserByUsername('Ann'))).toMatchObject({ disabled: false });
     });
 
+    it("keeps a user's two-step sign-in apart, replaces it whole, and forgets it", async () => {
+      await storage.transaction((tx) => tx.insertUser(user('u-m', 'mia')));
+      expect(await storage.transaction((tx) => tx.getMfa('u-m'))).toBeNull();
+      const rec = { userId: 'u-m', secret: null, pendingSecret: 'JBSWY3DPEHPK3PXP', required: true, lastStep: null, recovery: [], enrolledAt: null };
+      await storage.transaction((tx) => tx.putMfa(rec));
+      expect(await storage.transaction((tx) => tx.getMfa('u-m'))).toEqual(rec);
+      const done = { ...rec, secret: rec.pendingSecret, pendingSecret: null, lastStep: 59_000_123, recovery: ['ab'.repeat(32), 'cd'.repeat(32)], enrolledAt: at };
+      await storage.transaction((tx) => tx.putMfa(done));
+      expect(await storage.transaction((tx) => tx.getMfa('u-m'))).toEqual(done);
+      expect(await storage.transaction((tx) => tx.deleteMfa('u-m'))).toBe(true);
+      expect(await storage.transaction((tx) => tx.deleteMfa('u-m'))).toBe(false);
+      expect(await storage.transaction((tx) => tx.getMfa('u-m'))).toBeNull();
+    });
+
     it('counts failed sign-ins per lower-cased username, known or not, and forgets them when cleared', async () => {
       const rec = { username: 'Ghost', failures: 1, lastFailedAt: at, lockedUntil: null, locked: false };
       await storage.transaction((tx) => tx.putSignInFailures(rec));
@@ -460,6 +474,16 @@ export function describeStorageConformance(name: string, open: () => Promise<{ s
       expect(between.map(({ id: _id, ...e }) => e)).toEqual([w1[0], server[1], w1[1]]);
       const next = await storage.transaction((tx) => tx.readAuditBetween('2026-01-01T00:00:00.000Z', '2026-01-02T00:00:00.000Z', between[0].id, 2));
       expect(next.map((e) => `${e.source}-${e.seq}`)).toEqual(['server-2', 'w1-2']);
+
+      // The audit screen's search: newest first, filtered, paged below an id.
+      const tag = (rows: { source: string; seq: number }[]) => rows.map((e) => `${e.source}-${e.seq}`);
+      expect(tag(await storage.transaction((tx) => tx.searchAudit({}, null, 10)))).toEqual(['server-3', 'w1-2', 'server-2', 'w1-1', 'server-1']);
+      const top = await storage.transaction((tx) => tx.searchAudit({}, null, 2));
+      expect(tag(await storage.transaction((tx) => tx.searchAudit({}, top[1].id, 2)))).toEqual(['server-2', 'w1-1']);
+      expect(tag(await storage.transaction((tx) => tx.searchAudit({ actor: 'ann' }, null, 10)))).toEqual(['server-3', 'w1-1', 'server-1']);
+      expect(tag(await storage.transaction((tx) => tx.searchAudit({ workstationId: 'w1', action: 'signin' }, null, 10)))).toEqual(['w1-2', 'w1-1']);
+      expect(tag(await storage.transaction((tx) => tx.searchAudit({ from: '2026-01-01T00:01:30.000Z', to: '2026-01-01T00:03:00.000Z' }, null, 10)))).toEqual(['w1-2', 'server-2', 'w1-1']);
+      expect(await storage.transaction((tx) => tx.searchAudit({ subject: 'nobody' }, null, 10))).toEqual([]);
 
       // The same place in a chain twice is refused, and the head does not move.
       await expect(storage.transaction((tx) => tx.appendAudit({ ...server[2], hash: 'f'.repeat(64) }))).rejects.toThrow();

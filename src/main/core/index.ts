@@ -81,7 +81,8 @@ export async function createCore(config: CoreConfig) {
   const workstation = config.workstationName ?? store.replicaId;
   const bus = createEventBus();
   const emit = bus.emit;
-  const writeAudit = createAuditLog(store.writes, workstation, clock);
+  // The chain goes to the server soon after each entry (the sync client batches them).
+  const writeAudit = createAuditLog(store.writes, workstation, clock, () => sync?.auditWritten());
 
   /** The machine policy's caFile, trusted with the system's CAs by every connection the console makes (sync server, CAD). */
   const trust = config.sync?.ca ? { ca: config.sync.ca, caSource: config.sync.caSource } : undefined;
@@ -123,7 +124,7 @@ export async function createCore(config: CoreConfig) {
     now: clock,
     emit,
     user: () => session.current(),
-    audit: (action, entity, entityId, detail) => writeAudit(session.current()?.id ?? null, action, entity, entityId, detail),
+    audit: (action, entity, entityId, detail) => writeAudit(session.current(), action, entity, entityId, detail),
     log,
     config: {
       clinicianDirectLine: config.clinicianDirectLine ?? null,
@@ -196,7 +197,7 @@ export async function createCore(config: CoreConfig) {
   const handlers: Handlers = {
     'session.get': () => sessionInfo(),
     'session.signIn': async (i) => {
-      const u = await session.signIn(i.username, i.password);
+      const u = await session.signIn(i.username, i.password, i.code);
       emit('session.changed', sessionInfo());
       return u;
     },

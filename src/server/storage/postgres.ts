@@ -8,12 +8,14 @@ import type { Op } from '../../shared/sync/protocol';
 import { ServerStorageError } from './sqlite';
 import {
   SERVER_REPLICA,
+  type AuditFilter,
   type AuditRecord,
   type CadKeyRecord,
   type EidoRejectionRecord,
   type EnrollmentKeyRecord,
   type EnrollmentTokenRecord,
   type EntityRow,
+  type MfaRecord,
   type RefusedOpRecord,
   type ReplicaRecord,
   type RowAuthor,
@@ -33,7 +35,7 @@ import {
   type UserRecord,
   type WorkstationRecord,
 } from './types';
-import { toAudit, toCadKey, toEidoRejection, toEnrollmentKey, toSession, toUser, toWorkstation, type Row } from './rows';
+import { toAudit, toMfa, toCadKey, toEidoRejection, toEnrollmentKey, toSession, toUser, toWorkstation, type Row } from './rows';
 import { POSTGRES_MIGRATIONS } from './migrations-pg';
 
 export { POSTGRES_MIGRATIONS };
@@ -136,6 +138,21 @@ class PostgresTx implements StorageTx {
     await this.count('UPDATE users SET password_hash = $1 WHERE id = $2', [passwordHash, id]);
   }
 
+  async getMfa(userId: string): Promise<MfaRecord | null> {
+    const r = await this.one('SELECT * FROM user_mfa WHERE user_id = $1', [userId]);
+    return r ? toMfa(r) : null;
+  }
+  async putMfa(rec: MfaRecord): Promise<void> {
+    await this.count(
+      `INSERT INTO user_mfa(user_id, secret, pending_secret, required, last_step, recovery, enrolled_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (user_id) DO UPDATE SET secret = excluded.secret, pending_secret = excluded.pending_secret,
+         required = excluded.required, last_step = excluded.last_step, recovery = excluded.recovery, enrolled_at = excluded.enrolled_at`,
+      [rec.userId, rec.secret, rec.pendingSecret, rec.required, rec.lastStep, JSON.stringify(rec.recovery), rec.enrolledAt],
+    );
+  }
+  async deleteMfa(userId: string): Promise<boolean> {
+    return (await this.count('DELETE FROM user_mfa WHERE user_id = $1', [userId])) > 0;
+  }
   async getSignInFailures(username: string): Promise<SignInFailureRecord | null> {
     const r = await this.one('SELECT * FROM signin_failures WHERE username = $1', [noNul(username.toLowerCase())]);
     if (!r) return null;
@@ -500,6 +517,17 @@ class PostgresTx implements StorageTx {
   }
   async readAuditChain(source: string, afterSeq: number, limit: number): Promise<AuditRecord[]> {
     return (await this.rows('SELECT * FROM audit_log WHERE source = $1 AND seq > $2 ORDER BY seq LIMIT $3', [source, afterSeq, limit])).map(toAudit);
+  }
+  async searchAudit(f: AuditFilter, beforeId: number | null, limit: number): Promise<(AuditRecord & { id: number })[]> {
+    const rows = await this.rows(
+      `SELECT * FROM audit_log
+       WHERE ($1::text IS NULL OR at >= $1) AND ($2::text IS NULL OR at < $2) AND ($3::text IS NULL OR actor = $3)
+         AND ($4::text IS NULL OR action = $4) AND ($5::text IS NULL OR workstation_id = $5)
+         AND ($6::text IS NULL OR subject = $6) AND ($7::bigint IS NULL OR id < $7)
+       ORDER BY id DESC LIMIT $8`,
+      [f.from ?? null, f.to ?? null, f.actor ?? null, f.action ?? null, f.workstationId ?? null, f.subject ?? null, beforeId, limit],
+    );
+    return rows.map((r) => ({ ...toAudit(r), id: r.id as number }));
   }
   async readAuditBetween(from: string, to: string, afterId: number, limit: number): Promise<(AuditRecord & { id: number })[]> {
     const rows = await this.rows('SELECT * FROM audit_log WHERE at >= $1 AND at < $2 AND id > $3 ORDER BY id LIMIT $4', [from, to, afterId, limit]);

@@ -1,5 +1,5 @@
 import type { Role } from '../../shared/roles';
-import type { AuditRecord, CadKeyRecord, EnrollmentKeyRecord, SessionRecord, StoredEidoRejection, UserRecord, WorkstationRecord } from './types';
+import type { AuditRecord, MfaRecord, CadKeyRecord, EnrollmentKeyRecord, SessionRecord, StoredEidoRejection, UserRecord, WorkstationRecord } from './types';
 
 /** A row as either engine's driver hands it back: column name to value. */
 export type Row = Record<string, unknown>;
@@ -86,4 +86,14 @@ export const toEidoRejection = (r: Row): StoredEidoRejection => ({
   bytes: r.bytes as number,
   raw: r.raw as Buffer,
   truncated: flag(r.truncated),
+});
+
+export const toMfa = (r: Row): MfaRecord => ({
+  userId: r.user_id as string,
+  secret: (r.secret as string | null) ?? null,
+  pendingSecret: (r.pending_secret as string | null) ?? null,
+  required: flag(r.required),
+  lastStep: r.last_step == null ? null : Number(r.last_step),
+  recovery: JSON.parse((r.recovery as string | null) ?? '[]') as string[],
+  enrolledAt: (r.enrolled_at as string | null) ?? null,
 });

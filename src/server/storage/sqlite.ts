@@ -9,12 +9,14 @@ import type { RowState } from '../../shared/sync/merge';
 import type { Op } from '../../shared/sync/protocol';
 import {
   SERVER_REPLICA,
+  type AuditFilter,
   type AuditRecord,
   type CadKeyRecord,
   type EidoRejectionRecord,
   type EnrollmentTokenRecord,
   type EnrollmentKeyRecord,
   type EntityRow,
+  type MfaRecord,
   type RefusedOpRecord,
   type ReplicaRecord,
   type RowAuthor,
@@ -33,7 +35,7 @@ import {
   type WorkstationRecord,
 } from './types';
 import { SQLITE_MIGRATIONS } from './migrations';
-import { toAudit, toCadKey, toEidoRejection, toEnrollmentKey, toSession, toUser, toWorkstation, type Row } from './rows';
+import { toAudit, toMfa, toCadKey, toEidoRejection, toEnrollmentKey, toSession, toUser, toWorkstation, type Row } from './rows';
 import { KEY_FILE_ENV, keyPragmas } from './key';
 
 export { SQLITE_MIGRATIONS };
@@ -81,6 +83,14 @@ function prepare(db: Db) {
     users: db.prepare('SELECT * FROM users ORDER BY username'),
     setUserDisabled: db.prepare('UPDATE users SET disabled = ? WHERE id = ?'),
     setUserPassword: db.prepare('UPDATE users SET password_hash = ? WHERE id = ?'),
+    mfa: db.prepare('SELECT * FROM user_mfa WHERE user_id = ?'),
+    putMfa: db.prepare(
+      `INSERT INTO user_mfa(user_id, secret, pending_secret, required, last_step, recovery, enrolled_at)
+       VALUES (@userId, @secret, @pendingSecret, @required, @lastStep, @recovery, @enrolledAt)
+       ON CONFLICT(user_id) DO UPDATE SET secret = excluded.secret, pending_secret = excluded.pending_secret,
+         required = excluded.required, last_step = excluded.last_step, recovery = excluded.recovery, enrolled_at = excluded.enrolled_at`,
+    ),
+    deleteMfa: db.prepare('DELETE FROM user_mfa WHERE user_id = ?'),
     signInFailures: db.prepare('SELECT * FROM signin_failures WHERE username = ?'),
     putSignInFailures: db.prepare(
       `INSERT INTO signin_failures(username, failures, last_failed_at, locked_until, locked)
@@ -172,6 +182,13 @@ function prepare(db: Db) {
       `INSERT INTO audit_heads(source, seq, hash) VALUES (?, ?, ?)
        ON CONFLICT(source) DO UPDATE SET seq = excluded.seq, hash = excluded.hash`,
     ),
+    auditSearch: db.prepare(
+      `SELECT * FROM audit_log
+       WHERE (@from IS NULL OR at >= @from) AND (@to IS NULL OR at < @to) AND (@actor IS NULL OR actor = @actor)
+         AND (@action IS NULL OR action = @action) AND (@ws IS NULL OR workstation_id = @ws)
+         AND (@subject IS NULL OR subject = @subject) AND (@before IS NULL OR id < @before)
+       ORDER BY id DESC LIMIT @limit`,
+    ),
     auditHeads: db.prepare('SELECT source, seq, hash FROM audit_heads ORDER BY source'),
     auditChain: db.prepare('SELECT * FROM audit_log WHERE source = ? AND seq > ? ORDER BY seq LIMIT ?'),
     auditBetween: db.prepare('SELECT * FROM audit_log WHERE at >= ? AND at < ? AND id > ? ORDER BY id LIMIT ?'),
@@ -251,6 +268,19 @@ class SqliteTx implements StorageTx {
   async setUserPasswordHash(id: string, passwordHash: string): Promise<void> {
     this.check();
     this.s.setUserPassword.run(passwordHash, id);
+  }
+  async getMfa(userId: string): Promise<MfaRecord | null> {
+    this.check();
+    const r = this.s.mfa.get(userId) as Row | undefined;
+    return r ? toMfa(r) : null;
+  }
+  async putMfa(rec: MfaRecord): Promise<void> {
+    this.check();
+    this.s.putMfa.run({ ...rec, required: rec.required ? 1 : 0, recovery: JSON.stringify(rec.recovery) });
+  }
+  async deleteMfa(userId: string): Promise<boolean> {
+    this.check();
+    return this.s.deleteMfa.run(userId).changes > 0;
   }
   async getSignInFailures(username: string): Promise<SignInFailureRecord | null> {
     this.check();
@@ -576,6 +606,20 @@ class SqliteTx implements StorageTx {
   async readAuditChain(source: string, afterSeq: number, limit: number): Promise<AuditRecord[]> {
     this.check();
     return (this.s.auditChain.all(source, afterSeq, limit) as Row[]).map(toAudit);
+  }
+  async searchAudit(f: AuditFilter, beforeId: number | null, limit: number): Promise<(AuditRecord & { id: number })[]> {
+    this.check();
+    const rows = this.s.auditSearch.all({
+      from: f.from ?? null,
+      to: f.to ?? null,
+      actor: f.actor ?? null,
+      action: f.action ?? null,
+      ws: f.workstationId ?? null,
+      subject: f.subject ?? null,
+      before: beforeId,
+      limit,
+    }) as Row[];
+    return rows.map((r) => ({ ...toAudit(r), id: r.id as number }));
   }
   async readAuditBetween(from: string, to: string, afterId: number, limit: number): Promise<(AuditRecord & { id: number })[]> {
     this.check();

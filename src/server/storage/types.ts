@@ -135,6 +135,32 @@ export interface SignInFailureRecord {
   locked: boolean;
 }
 
+/** A user's two-step sign-in (server/mfa.ts). The secrets never leave the server but once, at setup. */
+export interface MfaRecord {
+  userId: string;
+  /** Base32 TOTP secret in use; null until setup is confirmed by a code. */
+  secret: string | null;
+  /** The secret being set up (shown once), until a code from it confirms it. */
+  pendingSecret: string | null;
+  /** Asked of this user whatever the site's role policy says (`user require-mfa`). */
+  required: boolean;
+  /** The TOTP time step of the last code accepted: a code at or before it is refused (replay). */
+  lastStep: number | null;
+  /** SHA-256 of each recovery code not yet used. */
+  recovery: string[];
+  enrolledAt: string | null;
+}
+
+/** What the supervisor's audit screen filters by; absent fields do not filter. */
+export interface AuditFilter {
+  from?: string;
+  to?: string;
+  actor?: string;
+  action?: string;
+  workstationId?: string;
+  subject?: string;
+}
+
 /** One entry of the audit log, as chained (src/server/audit.ts). */
 export interface AuditRecord {
   source: string;
@@ -259,6 +285,12 @@ export interface StorageTx {
   setUserDisabled(id: string, disabled: boolean): Promise<boolean>;
   setUserPasswordHash(id: string, passwordHash: string): Promise<void>;
 
+  // two-step sign-in (TOTP)
+  getMfa(userId: string): Promise<MfaRecord | null>;
+  putMfa(rec: MfaRecord): Promise<void>;
+  /** Forgets a user's two-step sign-in (an administrator's reset); false when there was none. */
+  deleteMfa(userId: string): Promise<boolean>;
+
   // failed sign-ins, per username (known or not), for backoff and lockout
   getSignInFailures(username: string): Promise<SignInFailureRecord | null>;
   putSignInFailures(rec: SignInFailureRecord): Promise<void>;
@@ -360,6 +392,11 @@ export interface StorageTx {
   auditHeads(): Promise<{ source: string; seq: number; hash: string }[]>;
   /** Entries of one source in the order stored (by seq), after `afterSeq`, at most `limit`. */
   readAuditChain(source: string, afterSeq: number, limit: number): Promise<AuditRecord[]>;
+  /**
+   * Newest first (by id), below `beforeId` when given, at most `limit`: the entries matching every
+   * filter given (at in [from, to), actor, action, workstation and subject exactly).
+   */
+  searchAudit(filter: AuditFilter, beforeId: number | null, limit: number): Promise<(AuditRecord & { id: number })[]>;
   /** Entries with `from` <= at < `to`, by time then source and seq, after the `afterId`-th row, at most `limit`. */
   readAuditBetween(from: string, to: string, afterId: number, limit: number): Promise<(AuditRecord & { id: number })[]>;
 

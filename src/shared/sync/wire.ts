@@ -37,6 +37,10 @@ export const SERVER_METHOD_CAPABILITY = {
    */
   'presence.attend': 'sync',
   'report.program': 'report.program',
+  /** The console's own audit chain, pushed as written; the server verifies it on arrival (server/console-audit.ts). */
+  'audit.push': 'sync',
+  /** The supervisor's audit screen: one bounded page of the server's audit log, filtered. */
+  'audit.search': 'audit.read',
 } as const satisfies Record<string, Capability>;
 export type ServerMethod = keyof typeof SERVER_METHOD_CAPABILITY;
 export const SERVER_METHODS = Object.keys(SERVER_METHOD_CAPABILITY) as [ServerMethod, ...ServerMethod[]];
@@ -105,6 +109,60 @@ export const SyncReportParams = z.object({
     .min(1)
     .max(100),
 });
+/** Most entries in one `audit.push`. */
+export const AUDIT_PUSH_MAX = 500;
+const Hex64 = z.string().regex(/^[0-9a-f]{64}$/);
+export const ConsoleAuditEntry = z.object({
+  seq: z.number().int().positive(),
+  at: z.string().min(1).max(40),
+  actor: z.string().max(100).nullable(),
+  action: z.string().min(1).max(100),
+  subject: z.string().max(300).nullable(),
+  detail: z.string().max(16_384).nullable(),
+  prevHash: Hex64,
+  hash: Hex64,
+});
+export type ConsoleAuditEntry = z.infer<typeof ConsoleAuditEntry>;
+export const AuditPushParams = z.object({ entries: z.array(ConsoleAuditEntry).min(1).max(AUDIT_PUSH_MAX) });
+/** The last entry of this workstation's chain the server holds (0: none). */
+export const AuditPushResponse = z.object({ seq: z.number().int().nonnegative() });
+
+/** Most entries in one page of `audit.search`. */
+export const AUDIT_PAGE_MAX = 200;
+const FilterText = z.string().trim().min(1).max(300).refine((t) => !t.includes('\u0000'), 'no NUL characters');
+const IsoTime = z.string().datetime({ offset: true });
+export const AuditSearchParams = z.object({
+  from: IsoTime.optional(),
+  to: IsoTime.optional(),
+  /** The username (server entries and console entries both name the user). */
+  actor: FilterText.optional(),
+  action: FilterText.optional(),
+  workstationId: FilterText.optional(),
+  /** `entity:id` as the console writes it (e.g. `person:p-123`), or a username for admin actions. */
+  subject: FilterText.optional(),
+  /** The `next` of the page before. */
+  before: z.number().int().positive().optional(),
+  limit: z.number().int().min(1).max(AUDIT_PAGE_MAX).default(100),
+});
+export type AuditSearchParams = z.input<typeof AuditSearchParams>;
+export const AuditSearchEntry = z.object({
+  id: z.number().int(),
+  at: z.string(),
+  source: z.string(),
+  seq: z.number().int(),
+  actor: z.string().nullable(),
+  workstationId: z.string().nullable(),
+  workstationName: z.string().nullable(),
+  action: z.string(),
+  subject: z.string().nullable(),
+  detail: z.string().nullable(),
+  ip: z.string().nullable(),
+});
+export type AuditSearchEntry = z.infer<typeof AuditSearchEntry>;
+/** Newest first; `next` (when more match) is the `before` of the next page. */
+export const AuditSearchResponse = z.object({ entries: z.array(AuditSearchEntry), next: z.number().int().nullable() });
+export type AuditSearchResponse = z.infer<typeof AuditSearchResponse>;
+
 export const PresenceSetParams = z.object({ status: PresenceStatus });
 export const PresenceAttendParams = z.object({ attended: z.boolean() });
 export const PullParams = z.object({
@@ -117,4 +175,10 @@ export const PullParams = z.object({
 /** The answer to POST /v1/enroll. */
 export const EnrollResponse = z.object({ workstationId: z.string(), secret: z.string() });
 /** The answer to POST /v1/session. */
-export const SessionResponse = z.object({ token: z.string(), user: User, expiresAt: z.string() });
+export const SessionResponse = z.object({
+  token: z.string(),
+  user: User,
+  expiresAt: z.string(),
+  /** Two-step sign-in was set up by this sign-in: its recovery codes, shown once. */
+  recoveryCodes: z.array(z.string()).optional(),
+});

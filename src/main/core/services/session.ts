@@ -1,5 +1,5 @@
 import { hash, verify } from '@node-rs/argon2';
-import { RpcError, type User } from '../../../shared/contract';
+import { MfaChallenge, RpcError, type SignedIn, type User } from '../../../shared/contract';
 import type { Role } from '../../../shared/roles';
 import { ENTITY_NAMES, roleMayReceive } from '../../../shared/entities';
 import type { ReplicaStore } from '../store/replica';
@@ -130,7 +130,12 @@ export function sessionService(deps: SessionDeps) {
       return current?.user ?? null;
     },
 
-    async signIn(username: string, password: string): Promise<User> {
+    /**
+     * Signs in; with two-step sign-in the server answers a right password with what it needs
+     * (an `unauthenticated` error whose details are an MfaChallenge) and the window asks again
+     * with `code`. Offline, the cached password verifier alone signs in (docs/SECURITY.md).
+     */
+    async signIn(username: string, password: string, code?: string): Promise<SignedIn> {
       if (!deps.sync) {
         const demoUser = deps.demo ? DEMO_USERS.find((u) => u.username === username) : undefined;
         if (!demoUser || password !== DEMO_PASSWORD) throw new RpcError('unauthenticated', 'Wrong username or password');
@@ -138,13 +143,17 @@ export function sessionService(deps: SessionDeps) {
         return demoUser;
       }
       stopRetry();
+      let recoveryCodes: string[] | undefined;
       try {
-        const session = await deps.sync.signIn(username, password);
+        const session = await deps.sync.signIn(username, password, code);
         await cacheUser(session.user, password, session.token);
         // The server checked the password: wrong ones typed here before no longer count.
         localOk(username);
         current = { user: session.user, token: session.token };
+        recoveryCodes = session.recoveryCodes;
       } catch (err) {
+        // The password was right and the server asks for the second step: nothing to forget.
+        if (err instanceof RpcError && MfaChallenge.safeParse(err.details).success) throw err;
         // The server no longer signs these credentials in (wrong, changed, or the user disabled):
         // the offline verifier here must not outlive that.
         if (err instanceof RpcError && err.code === 'unauthenticated') deps.store.writes.transaction(() => forgetUser(deps.store.writes, username));
@@ -157,7 +166,7 @@ export function sessionService(deps: SessionDeps) {
       // What the store holds follows who is signed in (online or offline): issue 13.
       deps.store.adoptScope(ENTITY_NAMES.filter((e) => roleMayReceive(current!.user.role, e)));
       if (current.token) deps.sync.start({ token: current.token, user: current.user });
-      return current.user;
+      return recoveryCodes ? { ...current.user, recoveryCodes } : current.user;
     },
 
     async demoSignIn(role: Role): Promise<User> {

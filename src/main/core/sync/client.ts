@@ -8,11 +8,14 @@ import {
   EnrollResponse,
   SessionResponse,
   type ServerMethod,
+  AUDIT_PUSH_MAX,
+  AuditPushResponse,
 } from '../../../shared/sync/wire';
 import { MAX_MESSAGE_BYTES, PushResponse, parsePullResponse, type LoggedOp } from '../../../shared/sync/protocol';
-import { RpcError, RpcErrorCode, type SyncStatus, type User } from '../../../shared/contract';
+import { MfaChallenge, RpcError, RpcErrorCode, type SyncStatus, type User } from '../../../shared/contract';
 import type { Handoff } from '../../../shared/entities';
 import type { ReplicaStore } from '../store/replica';
+import { auditAfter } from '../store/queries/audit';
 import type { JsonBytes } from '../../../node/json-bytes';
 import { textOf } from '../../../node/text';
 import { HEADER_PROTOCOL, HEADER_VERSION, MIN_SERVER_PROTOCOL, PROTOCOL, TANDEM_VERSION, peerFromHeaders, serverRefusal, type Peer } from '../../../shared/version';
@@ -235,7 +238,7 @@ export class SyncClient {
   }
 
   /** Signs in against the server; throws RpcError('unavailable') when it cannot be reached. */
-  async signIn(username: string, password: string): Promise<{ token: string; user: User }> {
+  async signIn(username: string, password: string, code?: string): Promise<{ token: string; user: User; recoveryCodes?: string[] }> {
     let creds: { id: string; secret: string };
     let res: JsonResponse;
     try {
@@ -243,7 +246,7 @@ export class SyncClient {
       res = await this.request('/v1/session', {
         method: 'POST',
         headers: this.identityHeaders(creds),
-        body: { username, password },
+        body: code ? { username, password, code } : { username, password },
         timeoutMs: 5000,
       });
     } catch (err) {
@@ -251,13 +254,13 @@ export class SyncClient {
       throw await this.unreachable(err);
     }
     this.checkVersions(res);
-    if (res.status === 401 || res.status === 403) throw new RpcError('unauthenticated', errorText(res));
+    if (res.status === 401 || res.status === 403) throw new RpcError('unauthenticated', errorText(res), mfaChallenge(res));
     // Throttled: said as the server says it, never taken for "unreachable" (which would sign in offline).
     if (res.status === 429) throw new RpcError('rate_limited', errorText(res));
     if (!res.ok) throw new RpcError('unavailable', `Sync server error: ${errorText(res)}`);
     const body = SessionResponse.parse(res.body);
     void this.endPendingSessions();
-    return { token: body.token, user: body.user };
+    return body.recoveryCodes ? { token: body.token, user: body.user, recoveryCodes: body.recoveryCodes } : { token: body.token, user: body.user };
   }
 
   /** Why the server could not be reached: a certificate problem named as one, else the network. */
@@ -329,6 +332,8 @@ export class SyncClient {
     this.reconnectTimer = null;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
+    if (this.auditTimer) clearTimeout(this.auditTimer);
+    this.auditTimer = null;
     this.ws?.terminate();
     this.ws = null;
     this.stopWatchdog();
@@ -566,6 +571,46 @@ export class SyncClient {
   async syncNow(): Promise<void> {
     await this.push();
     await this.pull();
+    await this.pushAudit();
+  }
+
+  private auditTimer: ReturnType<typeof setTimeout> | null = null;
+  private auditPushing = false;
+
+  /** An audit entry was written here: pushed within a second, with whatever follows it. */
+  auditWritten(): void {
+    if (this.auditTimer) return;
+    this.auditTimer = setTimeout(() => {
+      this.auditTimer = null;
+      void this.pushAudit();
+    }, 1000);
+    (this.auditTimer as { unref?: () => void }).unref?.();
+  }
+
+  /**
+   * Sends this workstation's audit chain past what the server last said it holds, in order, in
+   * batches; the server verifies it on arrival. Kept here until the server has it.
+   */
+  async pushAudit(): Promise<void> {
+    if (this.auditPushing || !this.isOnline()) return;
+    this.auditPushing = true;
+    try {
+      const store = this.opts.store;
+      let after = Number(store.metaGet('auditPushed') ?? 0);
+      for (;;) {
+        const entries = auditAfter(store.reads, after, AUDIT_PUSH_MAX);
+        if (!entries.length) break;
+        const res = AuditPushResponse.parse(await this.rpc('audit.push', { entries }, 30_000));
+        if (res.seq <= after) break; // Nothing taken: tried again with the next sync.
+        after = res.seq;
+        store.metaSet('auditPushed', String(after));
+        if (entries.length < AUDIT_PUSH_MAX) break;
+      }
+    } catch {
+      // Pushed with the next sync.
+    } finally {
+      this.auditPushing = false;
+    }
   }
 
   /**
@@ -733,6 +778,12 @@ const CLOSE_REASONS: Record<number, string> = {
 function toRpcCode(code: string): RpcErrorCode {
   const known = RpcErrorCode.safeParse(code);
   return known.success ? known.data : 'internal';
+}
+
+/** The second step of a sign-in the server asks for (server/mfa.ts), passed on to the window as it came; undefined for anything else. */
+function mfaChallenge(res: JsonResponse): MfaChallenge | undefined {
+  const parsed = MfaChallenge.safeParse((res.body as { details?: unknown } | null)?.details);
+  return parsed.success ? parsed.data : undefined;
 }
 
 function errorText(res: JsonResponse): string {
