@@ -217,6 +217,7 @@ export async function createSyncServer(config: SyncServerConfig): Promise<SyncSe
       'handoff.complete': (caller, p) => arb.complete(caller.user, p),
       'presence.set': (caller, p) => arb.setPresenceStatus(caller.user, p),
       'report.program': (_caller, p) => reports.report(p, new Date(now())),
+      'incident.document': (_caller, p) => sync.incidentDocument(p),
     };
     const cursor = () => storage.transaction((tx) => tx.getCursor(), { readOnly: true });
 

@@ -206,6 +206,12 @@ export interface EntityDef {
    * also keeps one fewer copy of clinical records on the server.
    */
   serverState: boolean;
+  /**
+   * Bulky fields a pull carries only to the roles holding the named capability (issue 13): the
+   * others get the rest of the row, and a replica of theirs never holds the field. The server
+   * still keeps it; `incident.document` hands one out on demand.
+   */
+  withheld?: Readonly<Record<string, Capability>>;
 }
 
 export const ENTITY_NAMES = [
@@ -238,6 +244,7 @@ export const ENTITIES: Record<EntityName, EntityDef> = {
     fields: fieldsOf(Incident, ['cautions', 'eligibility']),
     appendOnly: false,
     serverState: true,
+    withheld: { eidoRaw: 'incident.document' },
     read: 'incident.read',
     write: 'incident.write',
   },
@@ -332,4 +339,29 @@ export function roleMayReceive(role: Role, entity: EntityName): boolean {
 export function roleMayWrite(role: Role, entity: EntityName): boolean {
   const write = ENTITIES[entity].write;
   return write !== null && may(role, write);
+}
+
+/**
+ * The fields of `entity` a replica signed in with `role` does not receive (see EntityDef.withheld).
+ * Empty for nearly every entity and role.
+ */
+export function withheldFields(role: Role, entity: EntityName): string[] {
+  const w = ENTITIES[entity].withheld;
+  return w ? Object.keys(w).filter((f) => !may(role, w[f])) : [];
+}
+
+/**
+ * What a replica signed in with `role` holds, as one sorted list: the entities it receives, and
+ * `entity.field` for every field of them it receives only with a capability it has. A replica
+ * compares it with the one it held before at every sign-in (ReplicaStore.adoptScope).
+ */
+export function replicaScope(role: Role): string[] {
+  const out: string[] = [];
+  for (const e of ENTITY_NAMES) {
+    if (!roleMayReceive(role, e)) continue;
+    out.push(e);
+    const w = ENTITIES[e].withheld;
+    if (w) for (const f of Object.keys(w)) if (may(role, w[f])) out.push(`${e}.${f}`);
+  }
+  return out.sort();
 }

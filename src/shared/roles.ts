@@ -22,6 +22,12 @@ export const POLICY = {
   /** Push a workstation's outbox and pull the change log (what is pushed or pulled is checked row by row). */
   sync: { roles: ['dispatcher', 'clinician', 'supervisor', 'admin'], does: 'sync with the server' },
   'incident.read': { roles: ['dispatcher', 'clinician', 'supervisor', 'admin'], does: 'read incidents' },
+  /**
+   * Receive CAD's whole incident document (EIDO, up to MiBs) with every incident a pull brings:
+   * the dispatch side reviews what Tandem repaired in it. Anyone who reads incidents may still
+   * fetch one incident's document on demand (a clinician's console sending an outcome to CAD).
+   */
+  'incident.document': { roles: ['dispatcher', 'supervisor', 'admin'], does: "receive CAD's incident documents with every pull" },
   'incident.write': { roles: ['dispatcher', 'supervisor', 'admin'], does: 'create or change incidents' },
   'handoff.read': { roles: ['dispatcher', 'clinician', 'supervisor', 'admin'], does: 'read handoffs' },
   /** Request (or cancel) a clinician on an incident: the dispatch side of a handoff. */

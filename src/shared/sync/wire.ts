@@ -37,6 +37,8 @@ export const SERVER_METHOD_CAPABILITY = {
    */
   'presence.attend': 'sync',
   'report.program': 'report.program',
+  /** One incident's CAD document, on demand, for a role that does not receive them with every pull. */
+  'incident.document': 'incident.read',
 } as const satisfies Record<string, Capability>;
 export type ServerMethod = keyof typeof SERVER_METHOD_CAPABILITY;
 export const SERVER_METHODS = Object.keys(SERVER_METHOD_CAPABILITY) as [ServerMethod, ...ServerMethod[]];
@@ -105,6 +107,7 @@ export const SyncReportParams = z.object({
     .min(1)
     .max(100),
 });
+export const IncidentDocumentParams = z.object({ id: rowId });
 export const PresenceSetParams = z.object({ status: PresenceStatus });
 export const PresenceAttendParams = z.object({ attended: z.boolean() });
 export const PullParams = z.object({

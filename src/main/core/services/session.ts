@@ -1,7 +1,7 @@
 import { hash, verify } from '@node-rs/argon2';
 import { RpcError, type User } from '../../../shared/contract';
 import type { Role } from '../../../shared/roles';
-import { ENTITY_NAMES, roleMayReceive } from '../../../shared/entities';
+import { replicaScope } from '../../../shared/entities';
 import type { ReplicaStore } from '../store/replica';
 import { cachedUser, forgetUser, rememberUser } from '../store/queries/users';
 import type { SyncClient } from '../sync/client';
@@ -155,7 +155,7 @@ export function sessionService(deps: SessionDeps) {
         if (!current.token) retryOnline(current, password);
       }
       // What the store holds follows who is signed in (online or offline): issue 13.
-      deps.store.adoptScope(ENTITY_NAMES.filter((e) => roleMayReceive(current!.user.role, e)));
+      deps.store.adoptScope(replicaScope(current!.user.role));
       if (current.token) deps.sync.start({ token: current.token, user: current.user });
       return current.user;
     },

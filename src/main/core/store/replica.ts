@@ -9,7 +9,7 @@ import { caseSearchIndexer } from './search-index';
 import { ReadHandle, WriteHandle } from './handles';
 import { fromStored, storedValue, toStored, type Stored } from './stored';
 import { metaValue, setMetaValue } from './queries/meta';
-import { purgeEntities } from './queries/scope';
+import { clearField, purgeEntities } from './queries/scope';
 import {
   lastQuarantineReason,
   markQuarantineReported,
@@ -256,32 +256,49 @@ export class ReplicaStore {
   }
 
   /**
-   * What this replica holds follows who is signed in (issue 13). `entities` are what the user's
-   * role may receive. Rows of entities outside it are deleted (a dispatcher never finds the
-   * clinical rows a clinician's session left); entities the replica has not been pulling (a
-   * clinician after a dispatcher) make it pull the change log again from the start, so she gets
-   * her whole caseload. Only for a synced store: the server holds everything purged.
+   * What this replica holds follows who is signed in (issue 13). `scope` is what the user's role
+   * may receive (entities/replicaScope): entity names, and `entity.field` for each bulky field it
+   * receives (EntityDef.withheld). Rows of entities outside it are deleted (a dispatcher never
+   * finds the clinical rows a clinician's session left) and withheld fields outside it cleared (a
+   * clinician's replica never holds CAD's documents); anything the replica has not been pulling
+   * (a clinician after a dispatcher) makes it pull the change log again from the start, so she
+   * gets her whole caseload. Only for a synced store: the server holds everything purged.
+   * Kept in `meta.replicaScope` (before withheld fields: `meta.syncScope`, entities only).
    */
-  adoptScope(entities: readonly EntityName[]): { purged: EntityName[]; repull: boolean; rows: number } {
-    const stored = this.metaGet('syncScope');
-    const before: EntityName[] = stored ? (JSON.parse(stored) as EntityName[]) : (Object.keys(ENTITIES) as EntityName[]);
-    const now = [...entities].sort();
+  adoptScope(scope: readonly string[]): { purged: string[]; repull: boolean; rows: number } {
+    const all = Object.values(ENTITIES).flatMap((d) => [d.name, ...Object.keys(d.withheld ?? {}).map((f) => `${d.name}.${f}`)]);
+    let stored = this.metaGet('replicaScope');
+    let before: string[] = stored ? (JSON.parse(stored) as string[]) : all;
+    const legacy = stored ? undefined : this.metaGet('syncScope');
+    if (legacy) {
+      // Written before withheld fields existed (entities only): each field was held with its entity.
+      const entities = JSON.parse(legacy) as string[];
+      before = all.filter((s) => entities.includes(s.split('.')[0]));
+      stored = legacy;
+    }
+    const now = [...scope].sort();
     if (stored && JSON.stringify(before.slice().sort()) === JSON.stringify(now)) return { purged: [], repull: false, rows: 0 };
     const purged = before.filter((e) => !now.includes(e));
     // A store from before scopes existed may have pulled any scope: pull again to be sure.
     const repull = !stored || now.some((e) => !before.includes(e));
+    const gone = purged.filter((e): e is EntityName => e in ENTITIES);
     let rows = 0;
     this.writes.transaction(() => {
       // Deleted pages are zeroed (secure_delete as the store has it): these are clinical records.
-      if (purged.length) rows = purgeEntities(this.writes, purged);
+      if (gone.length) rows = purgeEntities(this.writes, gone);
+      for (const p of purged) {
+        const [entity, field] = p.split('.') as [EntityName, string | undefined];
+        if (field && !gone.includes(entity) && entity in ENTITIES) rows += clearField(this.writes, entity, field);
+      }
       if (repull && Number(this.metaGet('cursor') ?? 0) > 0) {
         this.metaSet('cursor', '0');
         // This workstation's own earlier ops are among what was purged: pull them back too.
         this.metaSet('pullOwn', '1');
       }
-      this.metaSet('syncScope', JSON.stringify(now));
+      this.metaSet('replicaScope', JSON.stringify(now));
     });
-    if (purged.length) this.notify(purged);
+    const touched = new Set(purged.map((p) => p.split('.')[0]).filter((e): e is EntityName => e in ENTITIES));
+    if (touched.size) this.notify(touched);
     return { purged, repull, rows };
   }
 
