@@ -155,7 +155,11 @@ export function sessionService(deps: SessionDeps) {
         if (!current.token) retryOnline(current, password);
       }
       // What the store holds follows who is signed in (online or offline): issue 13.
-      deps.store.adoptScope(replicaScope(current!.user.role));
+      const scope = replicaScope(current!.user.role);
+      deps.store.adoptScope(scope);
+      // Another person's unpushed changes are parked under her, never pushed under this session;
+      // this person's own parked ones come back (and are pushed once the server answers).
+      deps.store.beginSession(current!.user.id, scope);
       if (current.token) deps.sync.start({ token: current.token, user: current.user });
       return current.user;
     },
