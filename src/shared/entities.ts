@@ -185,6 +185,36 @@ export const ResourceServiceRow = z.object({
 });
 export type ResourceServiceRow = z.infer<typeof ResourceServiceRow>;
 
+/**
+ * A correction to one field of a directory entry, suggested by someone who may not change the
+ * directory (a clinician) for a directory manager to accept (the server applies it, as its own
+ * write) or decline with a reason. Written only by the server (`directory.suggest`,
+ * `directory.suggestion.accept|decline`), which sets who suggested and who decided.
+ */
+export const SUGGESTION_FIELDS = ['phone', 'name', 'description', 'url', 'email', 'alert'] as const;
+export const SuggestionField = z.enum(SUGGESTION_FIELDS);
+export type SuggestionField = z.infer<typeof SuggestionField>;
+export const SuggestionStatus = z.enum(['open', 'accepted', 'declined']);
+export const DirectorySuggestion = z.object({
+  id,
+  serviceId: id,
+  serviceName: text(500),
+  field: SuggestionField,
+  /** What the entry said when the suggestion was made. */
+  current: text(4000).nullable(),
+  proposed: text(4000),
+  reason: text(1000),
+  suggestedBy: id,
+  suggestedByName: text(200),
+  suggestedAt: iso,
+  status: SuggestionStatus,
+  decidedBy: id.nullable(),
+  decidedByName: text(200).nullable(),
+  decidedAt: iso.nullable(),
+  declineReason: text(1000).nullable(),
+});
+export type DirectorySuggestion = z.infer<typeof DirectorySuggestion>;
+
 export type FieldKind = 'text' | 'integer' | 'json';
 
 export interface EntityDef {
@@ -224,6 +254,7 @@ export const ENTITY_NAMES = [
   'referral',
   'task',
   'resource_service',
+  'directory_suggestion',
 ] as const;
 export const EntityName = z.enum(ENTITY_NAMES);
 export type EntityName = z.infer<typeof EntityName>;
@@ -327,6 +358,16 @@ export const ENTITIES: Record<EntityName, EntityDef> = {
     serverState: true,
     read: 'directory.read',
     write: 'directory.manage',
+  },
+  directory_suggestion: {
+    name: 'directory_suggestion',
+    table: 'directory_suggestion',
+    schema: DirectorySuggestion,
+    fields: fieldsOf(DirectorySuggestion, []),
+    appendOnly: false,
+    serverState: true,
+    read: 'directory.suggest',
+    write: null,
   },
 };
 

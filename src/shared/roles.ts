@@ -47,6 +47,11 @@ export const POLICY = {
    * of them: a wrong crisis-line number would reach every console). Not clinicians: issue 13.
    */
   'directory.manage': { roles: ['supervisor', 'admin'], does: 'change the shared service directory' },
+  /**
+   * Suggest a correction to a directory entry (a wrong phone number, a closed service) for a
+   * directory manager to accept or decline: the server records who suggested it.
+   */
+  'directory.suggest': { roles: ['clinician', 'supervisor', 'admin'], does: 'suggest a directory correction' },
   /** One's own program figures (calls taken, follow-ups, referrals), from one's own console, offline too. */
   'report.own': { roles: ['clinician', 'supervisor'], does: 'see their own program figures' },
   /** The whole ECC's program figures from the server: aggregates only, never a name, note or phone number. */

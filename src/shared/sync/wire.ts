@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { User } from '../contract';
 import type { Capability } from '../roles';
 import { ID_PATTERN, OP_LIMITS } from './op-check';
-import { Handoff, HandoffMode, HandoffOutcome, PresenceStatus } from '../entities';
+import { Handoff, HandoffMode, HandoffOutcome, PresenceStatus, SuggestionField } from '../entities';
 
 /**
  * What a workstation core and the ECC sync server say to each other over the WebSocket
@@ -39,6 +39,10 @@ export const SERVER_METHOD_CAPABILITY = {
   'report.program': 'report.program',
   /** One incident's CAD document, on demand, for a role that does not receive them with every pull. */
   'incident.document': 'incident.read',
+  /** Suggest a directory correction; accept (the server applies it) or decline one. */
+  'directory.suggest': 'directory.suggest',
+  'directory.suggestion.accept': 'directory.manage',
+  'directory.suggestion.decline': 'directory.manage',
 } as const satisfies Record<string, Capability>;
 export type ServerMethod = keyof typeof SERVER_METHOD_CAPABILITY;
 export const SERVER_METHODS = Object.keys(SERVER_METHOD_CAPABILITY) as [ServerMethod, ...ServerMethod[]];
@@ -107,6 +111,15 @@ export const SyncReportParams = z.object({
     .min(1)
     .max(100),
 });
+export const DirectorySuggestParams = z.object({
+  id: rowId,
+  serviceId: rowId,
+  field: SuggestionField,
+  proposed: z.string().trim().min(1, 'Say what it should be').max(4000),
+  reason: z.string().trim().max(1000),
+});
+export const SuggestionIdParams = z.object({ id: rowId });
+export const SuggestionDeclineParams = z.object({ id: rowId, reason: z.string().trim().min(1, 'Say why it is declined').max(1000) });
 export const IncidentDocumentParams = z.object({ id: rowId });
 export const PresenceSetParams = z.object({ status: PresenceStatus });
 export const PresenceAttendParams = z.object({ attended: z.boolean() });

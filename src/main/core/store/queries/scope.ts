@@ -6,7 +6,7 @@ import type { WriteHandle } from '../handles';
  * see ReplicaStore.adoptScope). Children before parents; the search index triggers follow.
  */
 export function purgeEntities(w: WriteHandle, entities: readonly EntityName[]): number {
-  const order: EntityName[] = ['case_event', 'referral', 'task', 'case', 'person', 'handoff', 'presence', 'incident', 'resource_service'];
+  const order: EntityName[] = ['case_event', 'referral', 'task', 'case', 'person', 'handoff', 'presence', 'incident', 'directory_suggestion', 'resource_service'];
   let n = 0;
   for (const e of order) {
     if (!entities.includes(e)) continue;
