@@ -28,7 +28,7 @@ async function openConsole(browser: Browser, name: string, account: string): Pro
   await page.keyboard.press('Enter');
   await expect(page.getByText('Online', { exact: true })).toBeVisible();
   await page.getByRole('button', { name: 'Caseload' }).click();
-  await expect(page.getByRole('listbox', { name: /Follow-up queue/ })).toBeVisible();
+  await expect(page.getByRole('listbox', { name: /Follow-up queue/ })).toBeAttached();
   await page.keyboard.press('d');
   await expect(page.getByRole('heading', { name: 'Service directory' })).toBeVisible();
   return page;
