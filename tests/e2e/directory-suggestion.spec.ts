@@ -22,7 +22,9 @@ async function openConsole(browser: Browser, name: string, account: string): Pro
   const host = await startHost({ profile: dir, extraArgs: ['--server', server!.url, '--enroll', server!.enroll(name)] });
   hosts.push(host);
   const page = await (await browser.newContext({ viewport: { width: 480, height: 900 } })).newPage();
-  await page.goto(host.url);
+  await page.goto(host.url).catch((err: unknown) => {
+    throw new Error(`The ${name} console did not open: ${String(err)}\n${host.output()}`);
+  });
   await page.getByLabel(/Username/i).fill(account);
   await page.getByLabel(/Password/i).fill('tandem-demo');
   await page.keyboard.press('Enter');
