@@ -27,6 +27,7 @@ import { Hub, RawJson, type MethodHandler } from './socket';
 import { PostgresStorage, redactDatabaseUrl } from './storage/postgres';
 import { SqliteStorage } from './storage/sqlite';
 import type { ServerStorage } from './storage/types';
+import { DirectorySuggestions } from './suggestions';
 import { SyncEngine } from './sync';
 
 export const SERVER_VERSION = TANDEM_VERSION;
@@ -209,6 +210,7 @@ export async function createSyncServer(config: SyncServerConfig): Promise<SyncSe
       return outcome.response;
     };
     const reports = new ReportFold(storage);
+    const suggestions = new DirectorySuggestions({ storage, sync, committed, now, logger });
     const methods: Record<Exclude<ServerMethod, 'presence.attend'>, MethodHandler> = {
       push,
       pull: async (caller, p) => new RawJson(await sync.pullJson(caller, p)),
@@ -229,6 +231,10 @@ export async function createSyncServer(config: SyncServerConfig): Promise<SyncSe
       'report.program': (_caller, p) => reports.report(p, new Date(now())),
       'audit.push': async (caller, p) => ({ seq: (await receiveConsoleAudit(storage, caller, p, now, logger)).seq }),
       'audit.search': (caller, p) => searchAudit(storage, caller, p, now),
+      'incident.document': (_caller, p) => sync.incidentDocument(p),
+      'directory.suggest': (caller, p) => suggestions.suggest(caller.user, p),
+      'directory.suggestion.accept': (caller, p) => suggestions.accept(caller.user, p),
+      'directory.suggestion.decline': (caller, p) => suggestions.decline(caller.user, p),
     };
     const cursor = () => storage.transaction((tx) => tx.getCursor(), { readOnly: true });
     const pingIntervalMs = config.pingIntervalMs ?? DEFAULT_PING_INTERVAL_MS;

@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
-import { ENTITIES, ENTITY_NAMES, roleMayReceive, type EntityName } from '../shared/entities';
+import { ENTITIES, ENTITY_NAMES, roleMayReceive, withheldFields, type EntityName } from '../shared/entities';
 import { ClockDriftError, HybridClock, REPLICA_ID_PATTERN, decodeHlc } from '../shared/hlc';
 import { mergeOp, type RowState } from '../shared/sync/merge';
 import { opShapeProblem } from '../shared/sync/op-check';
 import { Op, PULL_PAGE_MAX, PULL_PAGE_MAX_BYTES, PushRequest, opJsonText, partialSchema, validateOpFor, type PushResponse, type Refusal } from '../shared/sync/protocol';
-import { PullParams, SyncReportParams } from '../shared/sync/wire';
+import { IncidentDocumentParams, PullParams, SyncReportParams } from '../shared/sync/wire';
 import type { Caller } from './auth';
 import { PushAuthors, appendOnlyRefusal, checkAuthorship, type AuthorshipRecord } from './authorship';
 import { ServerError, describeZodIssues } from './errors';
@@ -285,6 +285,21 @@ export class SyncEngine {
   }
 
   /**
+   * One incident's CAD document (EIDO as CAD sent it), for a console whose role does not receive
+   * them with every pull (see EntityDef.withheld): a clinician's console sending a conference's
+   * outcome back to CAD reads it once, and does not keep it.
+   */
+  async incidentDocument(params: unknown): Promise<{ id: string; eidoRaw: string | null }> {
+    const parsed = IncidentDocumentParams.safeParse(params);
+    if (!parsed.success) throw new ServerError('bad_request', `Invalid incident document request: ${describeZodIssues(parsed.error.issues)}`);
+    const { id } = parsed.data;
+    const row = await this.storage.transaction((tx) => tx.getEntity('incident', id), { readOnly: true });
+    if (!row) throw new ServerError('not_found', `No incident ${id} on the server`);
+    const raw = row.data.eidoRaw;
+    return { id, eidoRaw: typeof raw === 'string' ? raw : null };
+  }
+
+  /**
    * A page of the change log for this caller, as the JSON of a PullResponse in UTF-8: the
    * stored fields are spliced in as they are (see ServerStorage.readChanges).
    */
@@ -296,6 +311,11 @@ export class SyncEngine {
     const allowed = ENTITY_NAMES.filter((e) => roleMayReceive(role, e));
     const entities = allowed.length === ENTITY_NAMES.length ? null : allowed;
     const page = Math.min(limit, PULL_PAGE_MAX);
+    const withheld = new Map<string, string[]>();
+    for (const e of allowed) {
+      const fields = withheldFields(role, e);
+      if (fields.length) withheld.set(e, fields);
+    }
     return this.storage.transaction(
       async (tx) => {
         const head = await tx.getCursor();
@@ -304,6 +324,14 @@ export class SyncEngine {
         const read = await tx.readChanges(after, page, entities, excludeOwn ? caller.workstation.id : null);
         // Bounded in bytes as well as count: the page stops before PULL_PAGE_MAX_BYTES (one op
         // larger than that would still travel alone; op-check keeps every op far smaller).
+        // Bulky fields this role does not receive (CAD's documents for a clinician) are left out
+        // before the page is measured: a page of incidents without them holds far more incidents.
+        if (withheld.size) {
+          for (const row of read) {
+            const fields = withheld.get(row[4]);
+            if (fields) row[6] = withoutFields(row[6], fields);
+          }
+        }
         let bytes = 0;
         let end = 0;
         while (end < read.length) {
@@ -324,4 +352,21 @@ export class SyncEngine {
       { readOnly: true },
     );
   }
+}
+
+/**
+ * An op's stored fields (JSON text) without `fields`. Only parsed when one of them is there at
+ * all: most ops of a withheld entity (a handoff's incident edits) are small and pass as they are.
+ */
+function withoutFields(json: string, fields: string[]): string {
+  if (!fields.some((f) => json.includes(`"${f}"`))) return json;
+  const value = JSON.parse(json) as Record<string, unknown>;
+  let changed = false;
+  for (const f of fields) {
+    if (f in value) {
+      delete value[f];
+      changed = true;
+    }
+  }
+  return changed ? JSON.stringify(value) : json;
 }

@@ -17,6 +17,8 @@ import {
   CaseOrigin,
   CaseStatus,
   Risk,
+  DirectorySuggestion,
+  SuggestionField,
 } from './entities';
 import { CONTACT_CHANNELS, CONTACT_OUTCOMES } from './caseload';
 import { ResourceService } from './directory/types';
@@ -500,6 +502,25 @@ export const requests = {
   'report.own': req(ReportQuery, ReportSchema, 'report.own'),
   'report.program': req(ReportQuery, ReportSchema, 'report.program'),
 
+  /** Issue 13: a correction to a directory entry, suggested for a directory manager (needs the sync server). */
+  'directory.suggest': req(
+    z.object({
+      serviceId: z.string().min(1).max(128),
+      field: SuggestionField,
+      proposed: z.string().trim().min(1, 'Say what it should be').max(4000),
+      reason: z.string().trim().max(1000),
+    }),
+    DirectorySuggestion,
+    'directory.suggest',
+  ),
+  /** Suggestions this console holds, newest first: open ones, or all. */
+  'directory.suggestions': req(z.object({ status: z.enum(['open', 'all']) }), z.array(DirectorySuggestion), 'directory.suggest'),
+  'directory.suggestion.accept': req(z.object({ id: z.string().min(1).max(128) }), DirectorySuggestion, 'directory.manage'),
+  'directory.suggestion.decline': req(
+    z.object({ id: z.string().min(1).max(128), reason: z.string().trim().min(1, 'Say why it is declined').max(1000) }),
+    DirectorySuggestion,
+    'directory.manage',
+  ),
   'directory.import': req(z.object({ dir: z.string().trim().min(1, 'Name the folder').max(1000) }), DirectoryImportReport, 'directory.manage'),
 } satisfies Record<string, RequestDef>;
 

@@ -185,6 +185,36 @@ export const ResourceServiceRow = z.object({
 });
 export type ResourceServiceRow = z.infer<typeof ResourceServiceRow>;
 
+/**
+ * A correction to one field of a directory entry, suggested by someone who may not change the
+ * directory (a clinician) for a directory manager to accept (the server applies it, as its own
+ * write) or decline with a reason. Written only by the server (`directory.suggest`,
+ * `directory.suggestion.accept|decline`), which sets who suggested and who decided.
+ */
+export const SUGGESTION_FIELDS = ['phone', 'name', 'description', 'url', 'email', 'alert'] as const;
+export const SuggestionField = z.enum(SUGGESTION_FIELDS);
+export type SuggestionField = z.infer<typeof SuggestionField>;
+export const SuggestionStatus = z.enum(['open', 'accepted', 'declined']);
+export const DirectorySuggestion = z.object({
+  id,
+  serviceId: id,
+  serviceName: text(500),
+  field: SuggestionField,
+  /** What the entry said when the suggestion was made. */
+  current: text(4000).nullable(),
+  proposed: text(4000),
+  reason: text(1000),
+  suggestedBy: id,
+  suggestedByName: text(200),
+  suggestedAt: iso,
+  status: SuggestionStatus,
+  decidedBy: id.nullable(),
+  decidedByName: text(200).nullable(),
+  decidedAt: iso.nullable(),
+  declineReason: text(1000).nullable(),
+});
+export type DirectorySuggestion = z.infer<typeof DirectorySuggestion>;
+
 export type FieldKind = 'text' | 'integer' | 'json';
 
 export interface EntityDef {
@@ -206,6 +236,12 @@ export interface EntityDef {
    * also keeps one fewer copy of clinical records on the server.
    */
   serverState: boolean;
+  /**
+   * Bulky fields a pull carries only to the roles holding the named capability (issue 13): the
+   * others get the rest of the row, and a replica of theirs never holds the field. The server
+   * still keeps it; `incident.document` hands one out on demand.
+   */
+  withheld?: Readonly<Record<string, Capability>>;
 }
 
 export const ENTITY_NAMES = [
@@ -218,6 +254,7 @@ export const ENTITY_NAMES = [
   'referral',
   'task',
   'resource_service',
+  'directory_suggestion',
 ] as const;
 export const EntityName = z.enum(ENTITY_NAMES);
 export type EntityName = z.infer<typeof EntityName>;
@@ -238,6 +275,7 @@ export const ENTITIES: Record<EntityName, EntityDef> = {
     fields: fieldsOf(Incident, ['cautions', 'eligibility']),
     appendOnly: false,
     serverState: true,
+    withheld: { eidoRaw: 'incident.document' },
     read: 'incident.read',
     write: 'incident.write',
   },
@@ -321,6 +359,16 @@ export const ENTITIES: Record<EntityName, EntityDef> = {
     read: 'directory.read',
     write: 'directory.manage',
   },
+  directory_suggestion: {
+    name: 'directory_suggestion',
+    table: 'directory_suggestion',
+    schema: DirectorySuggestion,
+    fields: fieldsOf(DirectorySuggestion, []),
+    appendOnly: false,
+    serverState: true,
+    read: 'directory.suggest',
+    write: null,
+  },
 };
 
 /** May a replica signed in with `role` receive rows of this entity? */
@@ -332,4 +380,29 @@ export function roleMayReceive(role: Role, entity: EntityName): boolean {
 export function roleMayWrite(role: Role, entity: EntityName): boolean {
   const write = ENTITIES[entity].write;
   return write !== null && may(role, write);
+}
+
+/**
+ * The fields of `entity` a replica signed in with `role` does not receive (see EntityDef.withheld).
+ * Empty for nearly every entity and role.
+ */
+export function withheldFields(role: Role, entity: EntityName): string[] {
+  const w = ENTITIES[entity].withheld;
+  return w ? Object.keys(w).filter((f) => !may(role, w[f])) : [];
+}
+
+/**
+ * What a replica signed in with `role` holds, as one sorted list: the entities it receives, and
+ * `entity.field` for every field of them it receives only with a capability it has. A replica
+ * compares it with the one it held before at every sign-in (ReplicaStore.adoptScope).
+ */
+export function replicaScope(role: Role): string[] {
+  const out: string[] = [];
+  for (const e of ENTITY_NAMES) {
+    if (!roleMayReceive(role, e)) continue;
+    out.push(e);
+    const w = ENTITIES[e].withheld;
+    if (w) for (const f of Object.keys(w)) if (may(role, w[f])) out.push(`${e}.${f}`);
+  }
+  return out.sort();
 }

@@ -22,6 +22,12 @@ export const POLICY = {
   /** Push a workstation's outbox and pull the change log (what is pushed or pulled is checked row by row). */
   sync: { roles: ['dispatcher', 'clinician', 'supervisor', 'admin'], does: 'sync with the server' },
   'incident.read': { roles: ['dispatcher', 'clinician', 'supervisor', 'admin'], does: 'read incidents' },
+  /**
+   * Receive CAD's whole incident document (EIDO, up to MiBs) with every incident a pull brings:
+   * the dispatch side reviews what Tandem repaired in it. Anyone who reads incidents may still
+   * fetch one incident's document on demand (a clinician's console sending an outcome to CAD).
+   */
+  'incident.document': { roles: ['dispatcher', 'supervisor', 'admin'], does: "receive CAD's incident documents with every pull" },
   'incident.write': { roles: ['dispatcher', 'supervisor', 'admin'], does: 'create or change incidents' },
   'handoff.read': { roles: ['dispatcher', 'clinician', 'supervisor', 'admin'], does: 'read handoffs' },
   /** Request (or cancel) a clinician on an incident: the dispatch side of a handoff. */
@@ -41,6 +47,11 @@ export const POLICY = {
    * of them: a wrong crisis-line number would reach every console). Not clinicians: issue 13.
    */
   'directory.manage': { roles: ['supervisor', 'admin'], does: 'change the shared service directory' },
+  /**
+   * Suggest a correction to a directory entry (a wrong phone number, a closed service) for a
+   * directory manager to accept or decline: the server records who suggested it.
+   */
+  'directory.suggest': { roles: ['clinician', 'supervisor', 'admin'], does: 'suggest a directory correction' },
   /** One's own program figures (calls taken, follow-ups, referrals), from one's own console, offline too. */
   'report.own': { roles: ['clinician', 'supervisor'], does: 'see their own program figures' },
   /** The whole ECC's program figures from the server: aggregates only, never a name, note or phone number. */

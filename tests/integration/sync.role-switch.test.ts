@@ -70,4 +70,44 @@ describe('role switch on one workstation', () => {
     expect(ws.syncStatus().state).toBe('online');
     expect(ws.syncStatus().error).toBeNull();
   });
+
+  it("a clinician's note written offline is never pushed under the dispatcher who signs in next; it reaches the server as hers when she is back", async () => {
+    const { other } = await setUp();
+    const ws = await cluster.console('ws-shared', 'chris');
+    const mine = (await ws.call('case.create', { person: { name: 'Offline person' }, origin: 'manual', reason: 'made here' })) as { id: string };
+    await until(() => ws.syncStatus().state === 'online' && ws.syncStatus().pending === 0, 10_000, 'the case pushed');
+    await cluster.stopServer();
+    await until(() => ws.syncStatus().state !== 'online', 10_000, 'the console offline');
+    const note = (await ws.call('case.addNote', { caseId: mine.id, text: 'Written offline by Chris' })) as { id: string };
+    expect(ws.syncStatus().pending).toBeGreaterThan(0);
+    await ws.call('session.signOut', {});
+    await cluster.restartServer();
+
+    await signIn(ws, 'dana');
+    for (const t of CLINICAL_TABLES) expect(count(ws, t), t).toBe(0);
+    await until(() => ws.syncStatus().state === 'online', 10_000, 'dispatcher online');
+    const inc = (await ws.call('incident.create', { type: 'Welfare check', location: '4 Main St' })) as { id: string };
+    await until(() => ws.syncStatus().pending === 0, 10_000, "the dispatcher's own change pushed");
+    await until(() => other.store.read('incident', inc.id) !== null, 10_000, "the dispatcher's incident reaches the other console");
+    // Nothing of hers went under his session: nothing refused, the note nowhere else yet.
+    expect(ws.syncStatus().refused).toBe(0);
+    expect(await cluster.server.admin.refusedOps()).toEqual([]);
+    for (const t of CLINICAL_TABLES) expect(count(ws, t), t).toBe(0);
+    expect(other.store.read('case_event', note.id)).toBeNull();
+    await ws.call('session.signOut', {});
+
+    await signIn(ws, 'chris');
+    // Hers again at once, offline or not.
+    expect(ws.store.read('case_event', note.id)).not.toBeNull();
+    await until(() => other.store.read('case_event', note.id) !== null, 10_000, 'the note reaches the other console');
+    const there = other.store.read<{ authorName: string; body: { text?: string } }>('case_event', note.id)!;
+    expect(there.authorName).toBe('Chris');
+    expect(JSON.stringify(there.body)).toContain('Written offline by Chris');
+    expect(await cluster.server.admin.refusedOps()).toEqual([]);
+    expect(ws.syncStatus().refused).toBe(0);
+    expect(ws.store.parkedCount()).toBe(0);
+    // And the workstation goes on syncing both ways.
+    const later = (await ws.call('case.addNote', { caseId: mine.id, text: 'Back online' })) as { id: string };
+    await until(() => other.store.read('case_event', later.id) !== null, 10_000, 'a later note arrives too');
+  });
 });

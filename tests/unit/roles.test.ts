@@ -57,6 +57,11 @@ const REQUEST_ROLES_BEFORE: Record<RequestName, Role[]> = {
   'directory.get': ALL,
   'directory.facets': ALL,
   'directory.import': ['supervisor', 'admin'],
+  // Issue 13: clinicians suggest directory corrections; directory managers decide them.
+  'directory.suggest': ['clinician', 'supervisor', 'admin'],
+  'directory.suggestions': ['clinician', 'supervisor', 'admin'],
+  'directory.suggestion.accept': ['supervisor', 'admin'],
+  'directory.suggestion.decline': ['supervisor', 'admin'],
   // Issue 18: one's own figures on one's console; the ECC's, aggregates only, for those who run the program.
   'report.own': CLINICAL,
   'report.program': ['supervisor', 'admin'],
@@ -73,6 +78,8 @@ const ENTITY_ROLES_BEFORE: Record<EntityName, { write: Role[]; receive: Role[] }
   referral: { write: CLINICAL, receive: CLINICAL },
   task: { write: CLINICAL, receive: CLINICAL },
   resource_service: { write: ['supervisor', 'admin'], receive: ALL },
+  // Issue 13: written by the server only; those who may suggest (or decide) receive them.
+  directory_suggestion: { write: [], receive: ['clinician', 'supervisor', 'admin'] },
 };
 
 const NAMES = Object.keys(requests) as RequestName[];

@@ -18,6 +18,7 @@ import { caseService } from './services/cases';
 import { caseloadService } from './services/caseload';
 import { reportService } from './services/report';
 import { directoryService } from './services/directory';
+import { suggestionService } from './services/suggestions';
 import {
   CadOutcomeSender,
   DropFolder,
@@ -139,6 +140,7 @@ export async function createCore(config: CoreConfig) {
   const cases = caseService(ctx);
   const caseload = caseloadService(ctx);
   const directory = directoryService(ctx, { problemsDir: path.join(config.profileDir, 'directory-imports') });
+  const suggestions = suggestionService(ctx);
   const reports = reportService(ctx);
 
   store.onChange((entities) => {
@@ -261,6 +263,10 @@ export async function createCore(config: CoreConfig) {
     'directory.get': (i) => directory.get(i.id),
     'directory.facets': () => directory.facets(),
     'directory.import': (i) => directory.importPackage(i.dir),
+    'directory.suggest': (i) => suggestions.suggest(i),
+    'directory.suggestions': (i) => suggestions.list(i.status),
+    'directory.suggestion.accept': (i) => suggestions.decide('directory.suggestion.accept', { id: i.id }),
+    'directory.suggestion.decline': (i) => suggestions.decide('directory.suggestion.decline', { id: i.id, reason: i.reason }),
     'report.own': (i) => reports.own(i),
     'report.program': (i) => reports.program(i),
   };

@@ -1,5 +1,8 @@
 import { memo, useEffect, useRef, useState } from 'react';
 import type { DirectoryHit } from '../../shared/contract';
+import { SUGGESTION_FIELDS, type DirectorySuggestion, type SuggestionField } from '../../shared/entities';
+import { SUGGESTION_FIELD_LABELS } from '../../shared/directory/suggestion';
+import { formatClock } from '../logic/format';
 import { NEEDS } from '../../shared/directory/search';
 import { useWindowKeys } from '../hooks/useKeys';
 import { isActivatable, isTypingTarget } from '../logic/keys';
@@ -29,12 +32,15 @@ const ServiceCard = memo(function ServiceCard({
   referring,
   onSelect,
   onRefer,
+  onSuggest,
 }: {
   hit: DirectoryHit;
   selected: boolean;
   referring: boolean;
   onSelect: (id: string) => void;
   onRefer: (id: string) => void;
+  /** Set for a role that may suggest a correction (issue 13). */
+  onSuggest?: (id: string) => void;
 }) {
   const age = ages(hit);
   return (
@@ -68,10 +74,179 @@ const ServiceCard = memo(function ServiceCard({
             Refer {selected && <Kbd>Enter</Kbd>}
           </button>
         )}
+        {selected && onSuggest && (
+          <button
+            type="button"
+            className="btn btn-small"
+            onClick={(e) => {
+              e.stopPropagation();
+              onSuggest(hit.id);
+            }}
+          >
+            Suggest a correction
+          </button>
+        )}
       </div>
     </li>
   );
 });
+
+/** What the directory card shows for a field, when it shows it. */
+function shownValue(hit: DirectoryHit, field: SuggestionField): string {
+  if (field === 'phone') return hit.phone ?? '';
+  if (field === 'name') return hit.name;
+  if (field === 'description') return hit.description ?? '';
+  return '';
+}
+
+/** A correction to the entry she is looking at, for a directory manager to accept (issue 13). */
+function SuggestForm({ hit, onDone }: { hit: DirectoryHit; onDone: () => void }) {
+  const { busy, save } = useCaseAction('suggest');
+  const [field, setField] = useState<SuggestionField>('phone');
+  const [proposed, setProposed] = useState('');
+  const [reason, setReason] = useState('');
+  const now = shownValue(hit, field);
+  return (
+    <form
+      className="cl-panel"
+      aria-label="Suggest a correction"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void save('directory.suggest', { serviceId: hit.id, field, proposed, reason }, `Suggestion sent: a directory manager will accept or decline it`).then((out) => out && onDone());
+      }}
+    >
+      <h2>Suggest a correction to {hit.name}</h2>
+      <p className="hint">The directory is shared by every console: a supervisor or administrator checks the change before it reaches them.</p>
+      <div className="field">
+        <label htmlFor="sug-field">What is wrong</label>
+        <select id="sug-field" value={field} onChange={(e) => setField(e.target.value as SuggestionField)}>
+          {SUGGESTION_FIELDS.map((f) => (
+            <option key={f} value={f}>
+              {SUGGESTION_FIELD_LABELS[f]}
+            </option>
+          ))}
+        </select>
+        {now && <span className="hint">Now: {now}</span>}
+      </div>
+      <div className="field">
+        <label htmlFor="sug-proposed">What it should say</label>
+        <input id="sug-proposed" autoFocus value={proposed} maxLength={4000} onChange={(e) => setProposed(e.target.value)} />
+      </div>
+      <div className="field">
+        <label htmlFor="sug-reason">How you know (optional)</label>
+        <input id="sug-reason" value={reason} maxLength={1000} placeholder="e.g. I called the line today" onChange={(e) => setReason(e.target.value)} />
+      </div>
+      <ActionError action="suggest" />
+      <div className="form-actions">
+        <button type="submit" className="btn btn-primary" disabled={busy || !proposed.trim()}>
+          {busy ? 'Sending…' : 'Send suggestion'}
+        </button>
+        <button type="button" className="btn" onClick={onDone}>
+          Cancel <Kbd>Esc</Kbd>
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function suggestionLine(s: DirectorySuggestion): string {
+  return `${SUGGESTION_FIELD_LABELS[s.field]}: ${s.current ? `“${s.current}” → ` : ''}“${s.proposed}”`;
+}
+
+/** One suggestion a directory manager decides: accept (the server applies it) or decline with a reason. */
+function SuggestionToDecide({ s }: { s: DirectorySuggestion }) {
+  const { busy, save } = useCaseAction(`decide:${s.id}`);
+  const [declining, setDeclining] = useState(false);
+  const [reason, setReason] = useState('');
+  return (
+    <li className="suggestion" data-suggestion-id={s.id}>
+      <div>
+        <strong>{s.serviceName}</strong> · {suggestionLine(s)}
+      </div>
+      <div className="muted">
+        From {s.suggestedByName}, {formatClock(s.suggestedAt)}
+        {s.reason && <> — “{s.reason}”</>}
+      </div>
+      <ActionError action={`decide:${s.id}`} />
+      {declining ? (
+        <form
+          className="form-actions"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void save('directory.suggestion.decline', { id: s.id, reason }, 'Suggestion declined');
+          }}
+        >
+          <label htmlFor={`decline-${s.id}`} className="visually-hidden">
+            Why it is declined
+          </label>
+          <input id={`decline-${s.id}`} autoFocus value={reason} maxLength={1000} placeholder="Why it is declined" onChange={(e) => setReason(e.target.value)} />
+          <button type="submit" className="btn btn-small" disabled={busy || !reason.trim()}>
+            Decline
+          </button>
+          <button type="button" className="btn btn-small" onClick={() => setDeclining(false)}>
+            Cancel
+          </button>
+        </form>
+      ) : (
+        <div className="form-actions">
+          <button type="button" className="btn btn-small btn-primary" disabled={busy} onClick={() => void save('directory.suggestion.accept', { id: s.id }, `Accepted: ${s.serviceName} corrected on every console`)}>
+            Accept and apply
+          </button>
+          <button type="button" className="btn btn-small" disabled={busy} onClick={() => setDeclining(true)}>
+            Decline…
+          </button>
+        </div>
+      )}
+    </li>
+  );
+}
+
+function decided(s: DirectorySuggestion): string {
+  if (s.status === 'open') return 'Waiting for a directory manager';
+  if (s.status === 'accepted') return `Accepted by ${s.decidedByName ?? 'a directory manager'}: applied`;
+  return `Declined by ${s.decidedByName ?? 'a directory manager'}: ${s.declineReason ?? ''}`;
+}
+
+/** For a directory manager: the open suggestions to decide. For everyone else: their own and what became of them. */
+function SuggestionsPanel({ mayManage, userId }: { mayManage: boolean; userId: string | null }) {
+  const store = useCaseloadStore();
+  const all = useCaseload((s) => s.suggestions);
+  useEffect(() => {
+    void store.getState().loadSuggestions();
+  }, [store]);
+  const open = all.filter((s) => s.status === 'open');
+  const mine = all.filter((s) => s.suggestedBy === userId).slice(0, 20);
+  if (mayManage) {
+    return (
+      <section className="cl-section" aria-labelledby="sug-title">
+        <h2 id="sug-title">Suggested corrections {open.length > 0 && <Chip tone="warn">{open.length} to decide</Chip>}</h2>
+        {open.length === 0 ? <p className="empty">No suggestion waits for a decision.</p> : (
+          <ul className="suggestions">
+            {open.map((s) => (
+              <SuggestionToDecide key={s.id} s={s} />
+            ))}
+          </ul>
+        )}
+      </section>
+    );
+  }
+  if (mine.length === 0) return null;
+  return (
+    <section className="cl-section" aria-labelledby="sug-title">
+      <h2 id="sug-title">Your suggested corrections</h2>
+      <ul className="suggestions">
+        {mine.map((s) => (
+          <li key={s.id} className="suggestion" data-suggestion-id={s.id}>
+            <div>
+              <strong>{s.serviceName}</strong> · {suggestionLine(s)}
+            </div>
+            <div className={s.status === 'declined' ? 'tone-warn' : 'muted'}>{decided(s)}</div>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
 
 /** Import an Open Referral HSDS package (a folder of CSV files on this workstation) into the directory. */
 function ImportPanel() {
@@ -116,6 +291,9 @@ export function DirectoryView({ caseId }: { caseId: string | null }) {
   const store = useCaseloadStore();
   // The shared directory reaches every console: only a role that manages it may import (issue 13).
   const mayManage = useSession((s) => may(s.info?.user?.role, 'directory.manage'));
+  const maySuggest = useSession((s) => may(s.info?.user?.role, 'directory.suggest'));
+  const userId = useSession((s) => s.info?.user?.id ?? null);
+  const [suggesting, setSuggesting] = useState<string | null>(null);
   const dir = useCaseload((s) => s.dir);
   const rows = useCaseload((s) => s.dirRows);
   const total = useCaseload((s) => s.dirTotal);
@@ -165,12 +343,13 @@ export function DirectoryView({ caseId }: { caseId: string | null }) {
     const typing = isTypingTarget(el);
     if (e.key === 'Escape') {
       e.preventDefault();
-      if (confirm) setConfirm(null);
+      if (suggesting) setSuggesting(null);
+      else if (confirm) setConfirm(null);
       else if (typing && el === searchRef.current && dir.text) store.getState().setDir({ text: '' });
       else back();
       return;
     }
-    if (confirm) return;
+    if (confirm || suggesting) return;
     const i = rows.findIndex((r) => r.id === selectedId);
     const inSearch = el === searchRef.current;
     if (e.key === 'ArrowDown' || (!typing && (e.key === 'j' || e.key === 'J'))) {
@@ -191,6 +370,7 @@ export function DirectoryView({ caseId }: { caseId: string | null }) {
   });
 
   const confirming = confirm ? rows.find((r) => r.id === confirm) : undefined;
+  const suggestingHit = suggesting ? rows.find((r) => r.id === suggesting) : undefined;
 
   return (
     <section className="view caseload-view directory-view" aria-labelledby="dir-title">
@@ -287,6 +467,8 @@ export function DirectoryView({ caseId }: { caseId: string | null }) {
         </form>
       )}
 
+      {suggestingHit && !caseId && <SuggestForm hit={suggestingHit} onDone={() => setSuggesting(null)} />}
+
       {error && (
         <p className="row-error" role="alert">
           Could not search the directory: {error}
@@ -313,9 +495,11 @@ export function DirectoryView({ caseId }: { caseId: string | null }) {
               store.getState().selectService(id);
               setConfirm(id);
             }}
+            onSuggest={!caseId && maySuggest ? (id) => setSuggesting(id) : undefined}
           />
         ))}
       </ul>
+      {!caseId && maySuggest && <SuggestionsPanel mayManage={mayManage} userId={userId} />}
       {!caseId && mayManage && <ImportPanel />}
     </section>
   );

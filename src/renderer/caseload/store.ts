@@ -77,6 +77,7 @@ export function createCaseloadStore({ client }: { client: ConsoleClient }): Case
         queueReload.schedule(CHANGE_DELAY_MS, () => void get().loadQueue());
       }
       if (RECORD_ENTITIES.some((e) => entities.includes(e)) && s.record) void s.loadRecord();
+      if (entities.includes('directory_suggestion') && s.screen.kind === 'directory') void s.loadSuggestions();
       if (entities.includes('resource_service')) {
         set({ facets: null, dirLoaded: false });
         if (s.screen.kind === 'directory') {

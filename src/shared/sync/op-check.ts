@@ -24,6 +24,7 @@ export const OP_LIMITS = {
     referral: 64 * 1024,
     task: 32 * 1024,
     resource_service: 512 * 1024,
+    directory_suggestion: 32 * 1024,
   } satisfies Record<EntityName, number>,
 } as const;
 

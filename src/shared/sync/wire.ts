@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { User } from '../contract';
 import type { Capability } from '../roles';
 import { ID_PATTERN, OP_LIMITS } from './op-check';
-import { Handoff, HandoffMode, HandoffOutcome, PresenceStatus } from '../entities';
+import { Handoff, HandoffMode, HandoffOutcome, PresenceStatus, SuggestionField } from '../entities';
 
 /**
  * What a workstation core and the ECC sync server say to each other over the WebSocket
@@ -41,6 +41,12 @@ export const SERVER_METHOD_CAPABILITY = {
   'audit.push': 'sync',
   /** The supervisor's audit screen: one bounded page of the server's audit log, filtered. */
   'audit.search': 'audit.read',
+  /** One incident's CAD document, on demand, for a role that does not receive them with every pull. */
+  'incident.document': 'incident.read',
+  /** Suggest a directory correction; accept (the server applies it) or decline one. */
+  'directory.suggest': 'directory.suggest',
+  'directory.suggestion.accept': 'directory.manage',
+  'directory.suggestion.decline': 'directory.manage',
 } as const satisfies Record<string, Capability>;
 export type ServerMethod = keyof typeof SERVER_METHOD_CAPABILITY;
 export const SERVER_METHODS = Object.keys(SERVER_METHOD_CAPABILITY) as [ServerMethod, ...ServerMethod[]];
@@ -163,6 +169,16 @@ export type AuditSearchEntry = z.infer<typeof AuditSearchEntry>;
 export const AuditSearchResponse = z.object({ entries: z.array(AuditSearchEntry), next: z.number().int().nullable() });
 export type AuditSearchResponse = z.infer<typeof AuditSearchResponse>;
 
+export const DirectorySuggestParams = z.object({
+  id: rowId,
+  serviceId: rowId,
+  field: SuggestionField,
+  proposed: z.string().trim().min(1, 'Say what it should be').max(4000),
+  reason: z.string().trim().max(1000),
+});
+export const SuggestionIdParams = z.object({ id: rowId });
+export const SuggestionDeclineParams = z.object({ id: rowId, reason: z.string().trim().min(1, 'Say why it is declined').max(1000) });
+export const IncidentDocumentParams = z.object({ id: rowId });
 export const PresenceSetParams = z.object({ status: PresenceStatus });
 export const PresenceAttendParams = z.object({ attended: z.boolean() });
 export const PullParams = z.object({

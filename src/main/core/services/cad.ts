@@ -19,6 +19,7 @@ import {
   type NormalizedEidoIncident,
 } from '../../../shared/eido';
 import type { Handoff, HandoffOutcome, Incident } from '../../../shared/entities';
+import { RpcError } from '../../../shared/contract';
 import type { CoreContext } from '../context';
 import type { CompletionInfo } from './handoffs';
 import { recordCompletionProblem } from './completion-problems';
@@ -484,7 +485,8 @@ export class CadOutcomeSender {
   handoffCompleted(h: Handoff, info: CompletionInfo): void {
     if (!this.enabled || this.closed) return;
     const incident = this.ctx.store.read<Incident>('incident', h.incidentId);
-    if (!incident || incident.source !== 'eido' || !incident.eidoRaw) return;
+    // A clinician's replica does not hold CAD's document (EntityDef.withheld): it is fetched when sent.
+    if (!incident || incident.source !== 'eido') return;
     const outcome: OutcomeToSend = {
       handoffId: h.id,
       caseId: info.caseId,
@@ -530,12 +532,30 @@ export class CadOutcomeSender {
   private async deliver(o: OutcomeToSend): Promise<Delivery> {
     try {
       const incident = this.ctx.store.read<Incident>('incident', o.incidentId);
-      if (!incident?.eidoRaw) return { result: 'impossible', error: new Error(`the CAD incident ${o.incidentId} is no longer on this workstation`) };
-      await this.send(incident, o.outcome, o.summary, o.clinicianName, new Date(o.at));
+      if (!incident) return { result: 'impossible', error: new Error(`the CAD incident ${o.incidentId} is no longer on this workstation`) };
+      const eidoRaw = incident.eidoRaw ?? (await this.fetchDocument(o.incidentId));
+      if (!eidoRaw) return { result: 'impossible', error: new Error(`the CAD incident ${o.incidentId} has no CAD document to answer`) };
+      await this.send({ ...incident, eidoRaw }, o.outcome, o.summary, o.clinicianName, new Date(o.at));
       return { result: 'delivered' };
     } catch (error) {
       // The stored EIDO document cannot be read back: it will not read any better later.
       return { result: error instanceof EidoError ? 'impossible' : 'retry', error };
+    }
+  }
+
+  /**
+   * CAD's document of an incident this replica does not hold it for (a clinician's: see
+   * EntityDef.withheld), asked of the sync server and not kept. Throws `unavailable` while the
+   * server cannot be reached (the outcome stays queued); null when the server has none.
+   */
+  private async fetchDocument(incidentId: string): Promise<string | null> {
+    if (!this.ctx.sync) return null;
+    try {
+      const r = (await this.ctx.sync.rpc('incident.document', { id: incidentId })) as { eidoRaw?: unknown };
+      return typeof r?.eidoRaw === 'string' ? r.eidoRaw : null;
+    } catch (err) {
+      if (err instanceof RpcError && err.code === 'not_found') return null;
+      throw err;
     }
   }
 

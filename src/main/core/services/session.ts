@@ -1,7 +1,7 @@
 import { hash, verify } from '@node-rs/argon2';
 import { MfaChallenge, RpcError, type SignedIn, type User } from '../../../shared/contract';
 import type { Role } from '../../../shared/roles';
-import { ENTITY_NAMES, roleMayReceive } from '../../../shared/entities';
+import { replicaScope } from '../../../shared/entities';
 import type { ReplicaStore } from '../store/replica';
 import { cachedUser, forgetUser, rememberUser } from '../store/queries/users';
 import type { SyncClient } from '../sync/client';
@@ -164,7 +164,11 @@ export function sessionService(deps: SessionDeps) {
         if (!current.token) retryOnline(current, password);
       }
       // What the store holds follows who is signed in (online or offline): issue 13.
-      deps.store.adoptScope(ENTITY_NAMES.filter((e) => roleMayReceive(current!.user.role, e)));
+      const scope = replicaScope(current!.user.role);
+      deps.store.adoptScope(scope);
+      // Another person's unpushed changes are parked under her, never pushed under this session;
+      // this person's own parked ones come back (and are pushed once the server answers).
+      deps.store.beginSession(current!.user.id, scope);
       if (current.token) deps.sync.start({ token: current.token, user: current.user });
       return recoveryCodes ? { ...current.user, recoveryCodes } : current.user;
     },

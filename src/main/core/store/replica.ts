@@ -9,7 +9,7 @@ import { caseSearchIndexer } from './search-index';
 import { ReadHandle, WriteHandle } from './handles';
 import { fromStored, storedValue, toStored, type Stored } from './stored';
 import { metaValue, setMetaValue } from './queries/meta';
-import { purgeEntities } from './queries/scope';
+import { clearField, purgeEntities } from './queries/scope';
 import {
   lastQuarantineReason,
   markQuarantineReported,
@@ -25,7 +25,11 @@ import {
   nextOutboxSeq,
   outboxEnds,
   outboxRowsAfter,
+  parkOutbox,
+  parkedCount,
+  parkedOf,
   refusedCount,
+  settleParked,
   setAsideRefused,
   type OutboxRow,
 } from './queries/outbox';
@@ -44,8 +48,9 @@ interface EntityStatements {
  * server will not hear about, nor an op for a change that did not happen.
  */
 export class ReplicaStore {
-  readonly replicaId: string;
-  readonly clock: HybridClock;
+  /** Changes when another person's unpushed ops are parked (`beginSession`): the parked ops keep the old one. */
+  private replica: string;
+  private hlcClock: HybridClock;
   /** For the query modules (./queries): reads, and writes of local tables. Replicated rows go through `write`. */
   readonly reads: ReadHandle;
   readonly writes: WriteHandle;
@@ -69,19 +74,83 @@ export class ReplicaStore {
     this.writes = new WriteHandle(db);
     this.reads = this.writes;
     this.indexSearch = caseSearchIndexer(db);
-    this.replicaId = this.metaGet('replicaId') ?? this.initReplicaId();
-    this.clock = new HybridClock(this.replicaId, now);
-    const lastHlc = this.metaGet('lastHlc');
-    if (lastHlc) this.clock.observe(lastHlc);
+    this.replica = this.metaGet('replicaId') ?? this.initReplicaId();
+    this.hlcClock = this.clockFor(this.replica);
     this.ackedSeq = Number(this.metaGet('ackedSeq') ?? 0);
     // Never reuse a sequence number: the server skips anything at or below what it holds.
-    this.nextSeq = nextOutboxSeq(this.reads);
+    this.nextSeq = nextOutboxSeq(this.reads, this.replica);
+  }
+
+  get replicaId(): string {
+    return this.replica;
+  }
+
+  get clock(): HybridClock {
+    return this.hlcClock;
+  }
+
+  private clockFor(replica: string): HybridClock {
+    const clock = new HybridClock(replica, this.now);
+    const lastHlc = this.metaGet('lastHlc');
+    if (lastHlc) clock.observe(lastHlc);
+    return clock;
   }
 
   private initReplicaId(): string {
     const id = `ws-${crypto.randomBytes(6).toString('hex')}`;
     this.metaSet('replicaId', id);
     return id;
+  }
+
+  /**
+   * Someone signed in (issue 13). Ops still in the outbox that another person made (the user
+   * signed in when they were written, `meta.outboxAuthor`) are never pushed under this one's
+   * session: they are parked under their author with their replica id and sequence numbers,
+   * and this workstation goes on under a new replica id (so neither sequence has a gap on the
+   * server). The signed-in person's own parked ops go back into the tables her scope holds
+   * (`scope`, as adoptScope takes it) and are pushed under her session (`parkedBatch`).
+   */
+  beginSession(userId: string, scope: readonly string[]): { parked: number; restored: number } {
+    const author = this.metaGet('outboxAuthor');
+    let parked = 0;
+    if (author && author !== userId && this.pendingCount() > 0) {
+      const at = new Date(this.now()).toISOString();
+      const id = `ws-${crypto.randomBytes(6).toString('hex')}`;
+      const old = this.replica;
+      this.writes.transaction(() => {
+        parked = parkOutbox(this.writes, old, this.ackedSeq, author, at);
+        this.metaSet('replicaId', id);
+        this.metaSet('ackedSeq', '0');
+      });
+      this.replica = id;
+      this.hlcClock = this.clockFor(id);
+      this.ackedSeq = 0;
+      this.nextSeq = nextOutboxSeq(this.reads, id);
+    }
+    if (author !== userId) this.metaSet('outboxAuthor', userId);
+    const mine = parkedOf(this.reads, userId, Number.MAX_SAFE_INTEGER).filter(([, , , entity]) => scope.includes(entity));
+    if (mine.length) this.applyRemote(mine.map(([, , hlc, entity, id, fields]) => ({ hlc, entity, id, fields: JSON.parse(fields) as Record<string, unknown> })));
+    return { parked, restored: mine.length };
+  }
+
+  /** `userId`'s parked ops of one replica, as the JSON array a push sends; count 0 when none are left. */
+  parkedBatch(userId: string, limit: number): { replica: string; json: JsonBytes; count: number; lastSeq: number } {
+    const rows = parkedOf(this.reads, userId, limit);
+    const replica = rows[0]?.[0] ?? '';
+    const one = rows.filter((r) => r[0] === replica);
+    const json = new JsonBytes(0).array(one.map(([rep, seq, hlc, entity, id, fields]) => opJsonText({ replica: rep, seq, hlc, entity, id }, fields)));
+    return { replica, json, count: one.length, lastSeq: one.length ? one[one.length - 1][1] : 0 };
+  }
+
+  /** The server answered a push of parked ops of `replica`. */
+  settleParked(replica: string, lastSeq: number, refused: { seq: number | null; reason: string }[]): void {
+    const at = new Date(this.now()).toISOString();
+    this.writes.transaction(() => settleParked(this.writes, replica, lastSeq, refused, at));
+  }
+
+  /** Ops parked for people not signed in now. */
+  parkedCount(): number {
+    return parkedCount(this.reads);
   }
 
   metaGet(key: string): string | undefined {
@@ -256,32 +325,49 @@ export class ReplicaStore {
   }
 
   /**
-   * What this replica holds follows who is signed in (issue 13). `entities` are what the user's
-   * role may receive. Rows of entities outside it are deleted (a dispatcher never finds the
-   * clinical rows a clinician's session left); entities the replica has not been pulling (a
-   * clinician after a dispatcher) make it pull the change log again from the start, so she gets
-   * her whole caseload. Only for a synced store: the server holds everything purged.
+   * What this replica holds follows who is signed in (issue 13). `scope` is what the user's role
+   * may receive (entities/replicaScope): entity names, and `entity.field` for each bulky field it
+   * receives (EntityDef.withheld). Rows of entities outside it are deleted (a dispatcher never
+   * finds the clinical rows a clinician's session left) and withheld fields outside it cleared (a
+   * clinician's replica never holds CAD's documents); anything the replica has not been pulling
+   * (a clinician after a dispatcher) makes it pull the change log again from the start, so she
+   * gets her whole caseload. Only for a synced store: the server holds everything purged.
+   * Kept in `meta.replicaScope` (before withheld fields: `meta.syncScope`, entities only).
    */
-  adoptScope(entities: readonly EntityName[]): { purged: EntityName[]; repull: boolean; rows: number } {
-    const stored = this.metaGet('syncScope');
-    const before: EntityName[] = stored ? (JSON.parse(stored) as EntityName[]) : (Object.keys(ENTITIES) as EntityName[]);
-    const now = [...entities].sort();
+  adoptScope(scope: readonly string[]): { purged: string[]; repull: boolean; rows: number } {
+    const all = Object.values(ENTITIES).flatMap((d) => [d.name, ...Object.keys(d.withheld ?? {}).map((f) => `${d.name}.${f}`)]);
+    let stored = this.metaGet('replicaScope');
+    let before: string[] = stored ? (JSON.parse(stored) as string[]) : all;
+    const legacy = stored ? undefined : this.metaGet('syncScope');
+    if (legacy) {
+      // Written before withheld fields existed (entities only): each field was held with its entity.
+      const entities = JSON.parse(legacy) as string[];
+      before = all.filter((s) => entities.includes(s.split('.')[0]));
+      stored = legacy;
+    }
+    const now = [...scope].sort();
     if (stored && JSON.stringify(before.slice().sort()) === JSON.stringify(now)) return { purged: [], repull: false, rows: 0 };
     const purged = before.filter((e) => !now.includes(e));
     // A store from before scopes existed may have pulled any scope: pull again to be sure.
     const repull = !stored || now.some((e) => !before.includes(e));
+    const gone = purged.filter((e): e is EntityName => e in ENTITIES);
     let rows = 0;
     this.writes.transaction(() => {
       // Deleted pages are zeroed (secure_delete as the store has it): these are clinical records.
-      if (purged.length) rows = purgeEntities(this.writes, purged);
+      if (gone.length) rows = purgeEntities(this.writes, gone);
+      for (const p of purged) {
+        const [entity, field] = p.split('.') as [EntityName, string | undefined];
+        if (field && !gone.includes(entity) && entity in ENTITIES) rows += clearField(this.writes, entity, field);
+      }
       if (repull && Number(this.metaGet('cursor') ?? 0) > 0) {
         this.metaSet('cursor', '0');
         // This workstation's own earlier ops are among what was purged: pull them back too.
         this.metaSet('pullOwn', '1');
       }
-      this.metaSet('syncScope', JSON.stringify(now));
+      this.metaSet('replicaScope', JSON.stringify(now));
     });
-    if (purged.length) this.notify(purged);
+    const touched = new Set(purged.map((p) => p.split('.')[0]).filter((e): e is EntityName => e in ENTITIES));
+    if (touched.size) this.notify(touched);
     return { purged, repull, rows };
   }
 
@@ -366,7 +452,7 @@ export class ReplicaStore {
     const acked = Math.max(this.ackedSeq, lastSeq);
     this.writes.transaction(() => {
       const at = new Date(this.now()).toISOString();
-      for (const r of refused) if (r.seq !== null) setAsideRefused(this.writes, r.seq, r.reason, at);
+      for (const r of refused) if (r.seq !== null) setAsideRefused(this.writes, this.replica, r.seq, r.reason, at);
       if (acked > this.ackedSeq) this.metaSet('ackedSeq', String(acked));
       const { first, last } = this.outboxEnds();
       if (last === 0) return;

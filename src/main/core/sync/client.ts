@@ -627,6 +627,7 @@ export class SyncClient {
     this.pushing = true;
     const store = this.opts.store;
     const size = this.opts.pushBatch ?? 2000;
+    await this.pushParked(size);
     const window = this.opts.pushWindow ?? 3;
     const inFlight: { lastSeq: number; response: Promise<unknown> }[] = [];
     try {
@@ -661,6 +662,28 @@ export class SyncClient {
     } finally {
       // Whatever was still on the wire is acknowledged by the next push (the server skips repeats).
       this.pushing = false;
+    }
+  }
+
+  /**
+   * The signed-in person's own changes parked while someone else was signed in here
+   * (ReplicaStore.beginSession), pushed under her session, one replica at a time. They are in
+   * her tables already. A failure is reported and tried again with the next push; it never
+   * holds up the outbox.
+   */
+  private async pushParked(size: number): Promise<void> {
+    const store = this.opts.store;
+    const user = this.session?.user.id;
+    try {
+      while (user && this.isOnline()) {
+        const batch = store.parkedBatch(user, size);
+        if (batch.count === 0) return;
+        const res = PushResponse.parse(await this.rpcJson('push', batch.json.prepend('{"ops":').text('}'), 30_000));
+        store.settleParked(batch.replica, res.lastSeq, res.refused);
+        if (res.lastSeq < batch.lastSeq) return;
+      }
+    } catch (err) {
+      this.reportTransient(err);
     }
   }
 

@@ -1,3 +1,4 @@
+import type { DirectorySuggestion } from '../../../shared/entities';
 import type { StateCreator } from 'zustand/vanilla';
 import type { DirectoryFacets, DirectoryHit } from '../../../shared/contract';
 import type { ConsoleClient } from '../../client';
@@ -29,6 +30,9 @@ export interface DirectorySlice {
   /** The filters' choices (needs, languages, …); without them the filters still work typed by hand. */
   loadFacets(): Promise<void>;
   selectService(id: string | null): void;
+  /** Directory corrections this console holds (issue 13): a manager's to decide, a clinician's own. */
+  suggestions: DirectorySuggestion[];
+  loadSuggestions(): Promise<void>;
 }
 
 const EMPTY_FORM: DirectoryForm = { text: '', need: '', taxonomyTerm: '', language: '', age: '', openNow: false };
@@ -42,6 +46,7 @@ export const DIRECTORY_START = {
   dirLoaded: false,
   dirSelectedId: null,
   facets: null,
+  suggestions: [] as DirectorySuggestion[],
 } satisfies Partial<DirectorySlice>;
 
 /** The age filter as the contract takes it: a whole number of years, or none. */
@@ -98,6 +103,15 @@ export function directorySlice({ client, loads }: { client: ConsoleClient; loads
 
     selectService(id) {
       set({ dirSelectedId: id });
+    },
+
+    async loadSuggestions() {
+      try {
+        set({ suggestions: await client.call('directory.suggestions', { status: 'all' }) });
+      } catch {
+        // A role without suggestions (or a console signing out): none shown.
+        set({ suggestions: [] });
+      }
     },
   });
 }
