@@ -16,6 +16,7 @@ const SHOTS = process.env.TANDEM_SHOTS ?? path.join(ROOT, 'test-results');
 
 // Seeding, starting a console and the journey itself: minutes on a loaded 2-core machine.
 test.describe.configure({ timeout: 600_000 });
+test.use({ actionTimeout: 30_000 });
 
 let host: Host;
 let profile: string;
