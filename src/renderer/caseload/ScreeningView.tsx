@@ -168,7 +168,7 @@ function Cssrs({ caseId, onSaved }: { caseId: string; onSaved: (text: string) =>
     if (!result) return;
     const out = await saveScreening('case.screening', { caseId, instrument: 'cssrs', answers });
     if (out) draft.clear();
-    if (out) onSaved(`C-SSRS saved: ${out.risk} risk`);
+    if (out) onSaved(`C-SSRS saved: ${out.risk === 'none' ? 'no risk identified' : `${out.risk} risk`}`);
   };
 
   useWindowKeys((e) => {
