@@ -229,7 +229,8 @@ export function expandWord(word: string): Alternative[] {
   for (const [head, list] of SYNONYMS_OF) {
     if (![...same].some((w) => w.startsWith(head))) continue;
     synonyms.add(head);
-    for (const s of list) synonyms.add(s.trim());
+    // Phrases are left to the need filter: checking one costs a scan of every service holding its first word.
+    for (const s of list) if (!s.trim().includes(' ')) synonyms.add(s.trim());
   }
   // Same-word forms first, shortest first, so a longer one a kept prefix covers is dropped; then synonyms.
   const alts: Alternative[] = [];
