@@ -74,3 +74,52 @@ export function saveDrafts(storage: StorageLike | null, drafts: Record<string, C
     return false;
   }
 }
+
+/**
+ * What was typed into a form on a case record (note, contact, task, screening, referral,
+ * safety plan…) and not saved yet: kept the same way as conference drafts, so Esc, another
+ * screen, a lock or a restart lose nothing. Keyed `<user id>|<case id>|<form>`: one
+ * clinician's unsaved words never open in another's form on a shared workstation.
+ */
+export interface FormDraft {
+  /** The form's own fields (strings, numbers, booleans, null, and lists or maps of them). */
+  fields: Record<string, unknown>;
+  updatedAt: number;
+}
+
+export const FORM_DRAFTS_KEY = 'tandem.formDrafts.v1';
+
+export function formDraftKey(userId: string, caseId: string, form: string): string {
+  return `${userId}|${caseId}|${form}`;
+}
+
+export function loadFormDrafts(storage: StorageLike | null, now: number): Record<string, FormDraft> {
+  if (!storage) return {};
+  try {
+    const raw = storage.getItem(FORM_DRAFTS_KEY);
+    if (!raw) return {};
+    const parsed = JSON.parse(raw) as Record<string, Partial<FormDraft>>;
+    const out: Record<string, FormDraft> = {};
+    for (const [key, d] of Object.entries(parsed ?? {})) {
+      if (!d || typeof d !== 'object' || !d.fields || typeof d.fields !== 'object' || Array.isArray(d.fields)) continue;
+      const updatedAt = typeof d.updatedAt === 'number' ? d.updatedAt : 0;
+      if (now - updatedAt > DRAFT_MAX_AGE_MS) continue;
+      out[key] = { fields: d.fields as Record<string, unknown>, updatedAt };
+    }
+    return out;
+  } catch {
+    return {};
+  }
+}
+
+/** Saves every form draft; returns false when the storage refused (full, disabled). */
+export function saveFormDrafts(storage: StorageLike | null, drafts: Record<string, FormDraft>): boolean {
+  if (!storage) return false;
+  try {
+    if (Object.keys(drafts).length === 0) storage.removeItem(FORM_DRAFTS_KEY);
+    else storage.setItem(FORM_DRAFTS_KEY, JSON.stringify(drafts));
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -122,3 +122,14 @@ export const CLOSURE_REASONS = [
   'Transferred to another program',
   'Moved out of area',
 ] as const;
+
+/**
+ * A safety alert's next step is due at once: the case is due now when a screening raises
+ * one. Once a C-SSRS has been done after a PHQ-9 item 9 alert (the step that alert asks
+ * for) and finds no high risk, the alert is cleared and the case is next due by the C-SSRS's
+ * own next step: 'immediate' now, 'prompt' within a day, 'follow-up' within three, else a week.
+ */
+export const NEXT_STEP_DUE_HOURS: Record<'immediate' | 'prompt' | 'follow-up' | 'routine', number> = { immediate: 0, prompt: 24, 'follow-up': 72, routine: 168 };
+
+/** How a PHQ-9 item 9 alert begins (the core writes it); a C-SSRS is the step that answers it. */
+export const PHQ9_ITEM9_ALERT = 'PHQ-9 item 9 positive';

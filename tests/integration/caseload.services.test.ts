@@ -94,6 +94,43 @@ describe('screenings', () => {
     expect(last.body).toMatchObject({ changes: { safetyAlert: { to: null } }, note: 'C-SSRS done, low risk' });
   });
 
+  it('a PHQ-9 item 9 alert makes the case due now; a C-SSRS after it that finds no high risk clears it', async () => {
+    const c = await newCase(t, { risk: 'low' });
+    await t.call('case.update', { caseId: c.id, dueAt: '2025-03-14T15:00:00.000Z' });
+    const out = await t.call('case.screening', { caseId: c.id, instrument: 'phq9', answers: [1, 1, 0, 0, 0, 0, 0, 0, 2] });
+    // The next step (a C-SSRS) is due now, not on Friday.
+    expect(out.case.dueAt).toBe('2025-03-10T15:00:00.000Z');
+    expect(out.case.safetyAlert).toMatch(/^PHQ-9 item 9 positive/);
+
+    clock += 20 * 60_000;
+    const cssrs = await t.call('case.screening', { caseId: c.id, instrument: 'cssrs', answers: { wishDead: true, thoughts: false, behaviorEver: false } });
+    expect(cssrs.risk).toBe('low');
+    expect(cssrs.case.safetyAlert).toBeNull();
+    // Next due by the C-SSRS's own next step (follow-up: within three days); the risk the alert raised stays.
+    expect(cssrs.nextStep.urgency).toBe('follow-up');
+    expect(cssrs.case.dueAt).toBe('2025-03-13T15:20:00.000Z');
+    expect(cssrs.case.risk).toBe('high');
+    const last = (await record(c.id)).timeline.at(-1)!;
+    expect(last.kind).toBe('status');
+    expect(last.body).toMatchObject({ changes: { safetyAlert: { to: null } }, note: 'Cleared by the C-SSRS done after it (low risk)' });
+  });
+
+  it('a C-SSRS that finds high risk replaces the PHQ-9 alert with its own, still due now; a later C-SSRS does not clear that one', async () => {
+    const c = await newCase(t, { risk: 'low' });
+    await t.call('case.screening', { caseId: c.id, instrument: 'phq9', answers: [0, 0, 0, 0, 0, 0, 0, 0, 1] });
+    clock += 10 * 60_000;
+    const high = await t.call('case.screening', {
+      caseId: c.id,
+      instrument: 'cssrs',
+      answers: { wishDead: true, thoughts: true, method: true, intent: true, plan: false, behaviorEver: false },
+    });
+    expect(high.case.safetyAlert).toMatch(/^C-SSRS screener high risk/);
+    expect(Date.parse(high.case.dueAt!)).toBeLessThanOrEqual(clock);
+    clock += 10 * 60_000;
+    const low = await t.call('case.screening', { caseId: c.id, instrument: 'cssrs', answers: { wishDead: false, thoughts: false, behaviorEver: false } });
+    expect(low.case.safetyAlert).toMatch(/^C-SSRS screener high risk/);
+  });
+
   it('C-SSRS follows the branches and raises the risk, never lowers it', async () => {
     const c = await newCase(t, { risk: 'moderate' });
     const low = await t.call('case.screening', { caseId: c.id, instrument: 'cssrs', answers: { wishDead: true, thoughts: false, behaviorEver: false } });

@@ -50,6 +50,19 @@ describe('eligibility in the core', () => {
     expect(after.eligibility).toEqual(before.eligibility);
   });
 
+  it('refuses a console edit of what CAD sent on an EIDO incident, with a sentence, and writes nothing', async () => {
+    const c = await start();
+    const r = c.cad.ingest(JSON.stringify(mentalHealthIncident()), 'test');
+    const id = (r as { incidentId: string }).incidentId;
+    const before = c.store.read<Incident>('incident', id)!;
+    const err = await c.call('incident.update', { id, patch: { location: '1 Other St', type: 'Noise' } }).catch((e: unknown) => e as { code: string; message: string });
+    expect(err).toMatchObject({ code: 'bad_request' });
+    expect((err as { message: string }).message).toBe(`Type, Location come from CAD on incident ${before.number}: change them in CAD`);
+    expect(c.store.read<Incident>('incident', id)).toEqual(before);
+    // Closing it stays open to the dispatcher.
+    expect(((await c.call('incident.update', { id, patch: { status: 'closed' } })) as Incident).status).toBe('closed');
+  });
+
   it('uses a site rule file, and refuses to start with a broken one', async () => {
     const dir = tempDir('tandem-rules-');
     try {

@@ -36,9 +36,10 @@ const service = fc.record({
 
 const query: fc.Arbitrary<ServiceQuery> = fc.record(
   {
-    text: fc.constantFrom('harbor', 'couns', 'legal aid', 'food help', 'zzz', 'for the'),
+    // With words the query expands (synonyms.ts): spellings, endings, synonyms, phrases.
+    text: fc.constantFrom('harbor', 'couns', 'legal aid', 'food help', 'zzz', 'for the', 'counselling', 'shelters', 'crisis', 'hunger', 'therapy harbour', 'lawyer'),
     need: fc.constantFrom('mental_health', 'food', 'Legal', 'youth', 'river'),
-    language: fc.constantFrom('es', 'Spanish', 'creole', 'ur'),
+    language: fc.constantFrom('es', 'Spanish', 'creole', 'ur', 'español', 'kreyol', 'castellano'),
     age: fc.constantFrom(10, 30, 70),
     taxonomyTerm: fc.constantFrom('BF', 'BD-1800', 'term-food', 'Mental Health Care', 'XX'),
     openNow: fc.boolean(),

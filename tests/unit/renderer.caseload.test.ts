@@ -82,6 +82,9 @@ describe('due times in words', () => {
     expect(describeDue('2025-03-08T13:30:00Z', now).text).toBe('OVERDUE 2 d 1 h');
     expect(describeDue('2025-03-10T15:40:00Z', now)).toMatchObject({ text: 'Due in 40 min', tone: 'warn' });
     expect(describeDue(null, now).text).toBe('No due time');
+    // A safety alert's next step, due this minute: now, not "overdue 0 min".
+    expect(describeDue(new Date(now - 20_000).toISOString(), now)).toEqual({ text: 'Due now', tone: 'danger', overdue: false });
+    expect(describeDue(new Date(now - 120_000).toISOString(), now).text).toBe('OVERDUE 2 min');
     expect(describeDue('2025-03-01T00:00:00Z', now, true).text).toBe('Closed');
   });
   it('formats spans', () => {

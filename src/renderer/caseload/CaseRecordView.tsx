@@ -3,7 +3,7 @@ import { useWindowKeys } from '../hooks/useKeys';
 import { useNow } from '../hooks/useNow';
 import { isTypingTarget } from '../logic/keys';
 import { Chip, Kbd } from '../views/common';
-import { ActionError, useCaseAction } from './forms';
+import { ActionError, DraftMark, useCaseAction, useHasDraft } from './forms';
 import { useCaseload, useCaseloadStore } from './hooks';
 import { describeDue, formatWhen, recordAction, RISK_LABELS, RISK_TONES, STATUS_LABELS, type RecordAction } from './logic';
 import { CaseSettings } from './record/CaseSettings';
@@ -34,6 +34,9 @@ export function CaseRecordView({ caseId }: { caseId: string }) {
   const [plan, setPlan] = useState<'edit' | 'print' | null>(null);
   const now = useNow(true, 30_000);
   const headRef = useRef<HTMLHeadingElement>(null);
+  // S goes back to a screening left half done (C-SSRS when only that one has a draft).
+  const cssrsDraft = useHasDraft(caseId, 'screening:cssrs');
+  const phq9Draft = useHasDraft(caseId, 'screening:phq9');
 
   useEffect(() => {
     headRef.current?.focus();
@@ -43,20 +46,29 @@ export function CaseRecordView({ caseId }: { caseId: string }) {
   const close = () => {
     setForm(null);
     store.getState().clearError();
-    requestAnimationFrame(() => headRef.current?.focus());
+    // Back to the name, unless another form opened meanwhile (a key pressed at once).
+    requestAnimationFrame(() => {
+      if (!document.activeElement?.closest('.cl-panel')) headRef.current?.focus();
+    });
   };
 
   function run(action: RecordAction) {
     if (action === 'back') return store.getState().show({ kind: 'queue' });
     if (!record) return;
     if (closed && action !== 'note' && action !== 'consent') return;
-    if (action === 'screening') return store.getState().show({ kind: 'screening', caseId, instrument: 'phq9' });
+    if (action === 'screening') return store.getState().show({ kind: 'screening', caseId, instrument: cssrsDraft && !phq9Draft ? 'cssrs' : 'phq9' });
     if (action === 'refer') return store.getState().show({ kind: 'directory', caseId });
     store.getState().clearError();
     setForm(action);
   }
 
   useWindowKeys((e) => {
+    // Esc closes the open form (its draft kept) even when focus has left it.
+    if (e.key === 'Escape' && form !== null && !e.ctrlKey && !e.altKey && !e.metaKey) {
+      e.preventDefault();
+      close();
+      return;
+    }
     const action = recordAction(e, { typing: isTypingTarget(document.activeElement as HTMLElement | null), formOpen: form !== null });
     if (!action) return;
     e.preventDefault();
@@ -89,6 +101,7 @@ export function CaseRecordView({ caseId }: { caseId: string }) {
   const btn = (action: RecordAction, label: string, key: string, extra = '') => (
     <button type="button" className={`btn cl-action ${extra}`} aria-disabled={(closed && action !== 'note' && action !== 'consent') || undefined} onClick={() => run(action)}>
       {label} <Kbd>{key}</Kbd>
+      <DraftMark caseId={c.id} form={action} />
     </button>
   );
 
@@ -159,6 +172,7 @@ export function CaseRecordView({ caseId }: { caseId: string }) {
         <SafetyPlanForm caseId={c.id} current={safetyPlan} onDone={() => setPlan(null)} />
       ) : (
         <SafetyPlanSection
+          caseId={c.id}
           current={safetyPlan}
           closed={closed}
           onEdit={() => {

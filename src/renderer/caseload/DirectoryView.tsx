@@ -1,4 +1,4 @@
-import { memo, useEffect, useRef, useState } from 'react';
+import { memo, useEffect, useMemo, useRef, useState } from 'react';
 import type { DirectoryHit } from '../../shared/contract';
 import { SUGGESTION_FIELDS, type DirectorySuggestion, type SuggestionField } from '../../shared/entities';
 import { SUGGESTION_FIELD_LABELS } from '../../shared/directory/suggestion';
@@ -7,9 +7,10 @@ import { NEEDS } from '../../shared/directory/search';
 import { useWindowKeys } from '../hooks/useKeys';
 import { isActivatable, isTypingTarget } from '../logic/keys';
 import { Chip, Kbd } from '../views/common';
-import { useSession } from '../state/context';
+import { useDrafts, useSession } from '../state/context';
+import { formDraftKey } from '../storage';
 import { may } from '../../shared/roles';
-import { ActionError, useCaseAction } from './forms';
+import { ActionError, DraftNote, useCaseAction, useFormDraft } from './forms';
 import { DirectoryImportReport, ImportProgress } from './DirectoryImportReport';
 import { useCaseload, useCaseloadStore } from './hooks';
 
@@ -304,8 +305,16 @@ export function DirectoryView({ caseId }: { caseId: string | null }) {
   const selectedId = useCaseload((s) => s.dirSelectedId);
   const { busy, save } = useCaseAction('refer');
   const person = useCaseload((s) => (caseId && s.record?.case.id === caseId ? s.record.person.name : null));
-  const [confirm, setConfirm] = useState<string | null>(null);
-  const [note, setNote] = useState('');
+  const [confirm, setConfirm] = useState<{ id: string; name: string } | null>(null);
+  const allDrafts = useDrafts((s) => s.drafts);
+  // Referrals started on this case and not made yet (their notes are kept as drafts).
+  const unfinished = useMemo(() => {
+    if (!caseId) return [];
+    const prefix = formDraftKey(userId ?? '', caseId, 'refer:');
+    return Object.entries(allDrafts)
+      .filter(([k]) => k.startsWith(prefix))
+      .map(([k, d]) => ({ id: k.slice(prefix.length), name: typeof d.fields.name === 'string' ? d.fields.name : 'a service' }));
+  }, [allDrafts, caseId, userId]);
   const searchRef = useRef<HTMLInputElement>(null);
   const listRef = useRef<HTMLUListElement>(null);
 
@@ -323,14 +332,18 @@ export function DirectoryView({ caseId }: { caseId: string | null }) {
     store.getState().clearError();
     store.getState().show(caseId ? { kind: 'case', caseId } : { kind: 'queue' });
   };
-  const refer = async (serviceId: string) => {
-    if (!caseId) return;
-    const out = await save('case.refer', { caseId, serviceId, note: note.trim() || undefined }, `Referred to ${rows.find((r) => r.id === serviceId)?.name ?? 'the service'}; follow-up task added`);
-    if (out) {
-      setConfirm(null);
-      setNote('');
-      store.getState().show({ kind: 'case', caseId });
-    }
+  const referred = () => {
+    setConfirm(null);
+    if (caseId) store.getState().show({ kind: 'case', caseId });
+  };
+  // Leaving the confirmation puts the clinician back in the search, where she was.
+  const cancelConfirm = () => {
+    setConfirm(null);
+    requestAnimationFrame(() => searchRef.current?.focus());
+  };
+  const startConfirm = (id: string) => {
+    const name = rows.find((r) => r.id === id)?.name;
+    if (name) setConfirm({ id, name });
   };
   const select = (id: string) => {
     store.getState().selectService(id);
@@ -344,7 +357,7 @@ export function DirectoryView({ caseId }: { caseId: string | null }) {
     if (e.key === 'Escape') {
       e.preventDefault();
       if (suggesting) setSuggesting(null);
-      else if (confirm) setConfirm(null);
+      else if (confirm) cancelConfirm();
       else if (typing && el === searchRef.current && dir.text) store.getState().setDir({ text: '' });
       else back();
       return;
@@ -365,11 +378,10 @@ export function DirectoryView({ caseId }: { caseId: string | null }) {
       searchRef.current?.focus();
     } else if (e.key === 'Enter' && caseId && selectedId && (inSearch || !isActivatable(el))) {
       e.preventDefault();
-      setConfirm(selectedId);
+      startConfirm(selectedId);
     }
   });
 
-  const confirming = confirm ? rows.find((r) => r.id === confirm) : undefined;
   const suggestingHit = suggesting ? rows.find((r) => r.id === suggesting) : undefined;
 
   return (
@@ -441,30 +453,20 @@ export function DirectoryView({ caseId }: { caseId: string | null }) {
         </label>
       </div>
 
-      {confirming && caseId && (
-        <form
-          className="cl-panel"
-          aria-label="Confirm referral"
-          onSubmit={(e) => {
-            e.preventDefault();
-            void refer(confirming.id);
-          }}
-        >
-          <h2>Refer to {confirming.name}?</h2>
-          <div className="field">
-            <label htmlFor="ref-note">Note for the referral (optional)</label>
-            <input id="ref-note" autoFocus value={note} maxLength={2000} onChange={(e) => setNote(e.target.value)} />
-          </div>
-          <ActionError action="refer" />
-          <div className="form-actions">
-            <button type="submit" className="btn btn-primary" disabled={busy}>
-              {busy ? 'Saving…' : 'Make referral'} <Kbd>Enter</Kbd>
-            </button>
-            <button type="button" className="btn" onClick={() => setConfirm(null)}>
-              Cancel <Kbd>Esc</Kbd>
-            </button>
-          </div>
-        </form>
+      {unfinished.length > 0 && !confirm && (
+        <ul className="dir-unfinished" aria-label="Unfinished referrals">
+          {unfinished.map((u) => (
+            <li key={u.id}>
+              <span>Unfinished referral to {u.name} (note kept as a draft)</span>{' '}
+              <button type="button" className="btn btn-small" onClick={() => setConfirm(u)}>
+                Continue
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      {confirm && caseId && (
+        <ReferConfirm key={confirm.id} caseId={caseId} serviceId={confirm.id} name={confirm.name} busy={busy} save={save} onCancel={cancelConfirm} onDone={referred} />
       )}
 
       {suggestingHit && !caseId && <SuggestForm hit={suggestingHit} onDone={() => setSuggesting(null)} />}
@@ -493,7 +495,7 @@ export function DirectoryView({ caseId }: { caseId: string | null }) {
             onSelect={(id) => store.getState().selectService(id)}
             onRefer={(id) => {
               store.getState().selectService(id);
-              setConfirm(id);
+              startConfirm(id);
             }}
             onSuggest={!caseId && maySuggest ? (id) => setSuggesting(id) : undefined}
           />
@@ -502,5 +504,63 @@ export function DirectoryView({ caseId }: { caseId: string | null }) {
       {!caseId && maySuggest && <SuggestionsPanel mayManage={mayManage} userId={userId} />}
       {!caseId && mayManage && <ImportPanel />}
     </section>
+  );
+}
+
+/** "Refer to X?": an optional note (kept as a draft until the referral is made), Enter makes it. */
+function ReferConfirm({ caseId, serviceId, name, busy, save, onCancel, onDone }: {
+  caseId: string;
+  serviceId: string;
+  name: string;
+  busy: boolean;
+  save: ReturnType<typeof useCaseAction>['save'];
+  onCancel: () => void;
+  onDone: () => void;
+}) {
+  const draft = useFormDraft(caseId, `refer:${serviceId}`, { note: '', name });
+  const refer = async () => {
+    const out = await save('case.refer', { caseId, serviceId, note: draft.value.note.trim() || undefined }, `Referred to ${name}; follow-up task added`);
+    if (out) {
+      draft.clear();
+      onDone();
+    }
+  };
+  return (
+    <form
+      className="cl-panel"
+      aria-label="Confirm referral"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void refer();
+      }}
+    >
+      <h2>Refer to {name}?</h2>
+      <div className="field">
+        <label htmlFor="ref-note">Note for the referral (optional)</label>
+        <input id="ref-note" autoFocus value={draft.value.note} maxLength={2000} onChange={(e) => draft.update({ note: e.target.value })} />
+      </div>
+      <ActionError action="refer" />
+      <DraftNote draft={draft} />
+      <div className="form-actions">
+        <button type="submit" className="btn btn-primary" disabled={busy}>
+          {busy ? 'Saving…' : 'Make referral'} <Kbd>Enter</Kbd>
+        </button>
+        <button type="button" className="btn" onClick={onCancel}>
+          {draft.dirty ? 'Close' : 'Cancel'} <Kbd>Esc</Kbd>
+        </button>
+        {draft.dirty && (
+          <button
+            type="button"
+            className="btn btn-danger-outline"
+            onClick={() => {
+              draft.clear();
+              onCancel();
+            }}
+          >
+            Discard draft
+          </button>
+        )}
+      </div>
+    </form>
   );
 }

@@ -71,7 +71,8 @@ const QueueRowView = memo(function QueueRowView({
   );
 });
 
-export function QueueView() {
+/** `keys: false` while another screen beside it has the keyboard (a wide screen's open case). */
+export function QueueView({ keys = true }: { keys?: boolean }) {
   const store = useCaseloadStore();
   const rows = useCaseload((s) => s.rows);
   const total = useCaseload((s) => s.total);
@@ -131,11 +132,12 @@ export function QueueView() {
     if (!loaded) void store.getState().loadQueue();
   }, [loaded, store]);
 
-  // Keys work the list at once (focus would otherwise stay on the button that led here).
+  // Keys work the list at once (focus would otherwise stay on the button that led here, or
+  // in the case just closed beside it).
   useEffect(() => {
     const el = document.activeElement as HTMLElement | null;
-    if (!isTypingTarget(el)) listRef.current?.focus({ preventScroll: true });
-  }, []);
+    if (keys && !isTypingTarget(el)) listRef.current?.focus({ preventScroll: true });
+  }, [keys]);
 
   // Back from a case: bring its row into view again.
   const restored = useRef(false);
@@ -190,7 +192,7 @@ export function QueueView() {
         store.getState().setFilter({ scope: scope === 'mine' ? 'all' : 'mine' });
         return;
     }
-  });
+  }, keys);
 
   const items = virtualizer.getVirtualItems();
   const open = useCallback((id: string) => store.getState().openCase(id), [store]);

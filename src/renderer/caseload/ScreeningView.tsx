@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, useState, type RefObject } from 'react';
+import { useEffect, useMemo, useRef, type RefObject } from 'react';
 import {
   cssrsQuestions,
   cssrsTimeframe,
@@ -15,7 +15,7 @@ import {
 import { useWindowKeys } from '../hooks/useKeys';
 import { isTypingTarget } from '../logic/keys';
 import { Kbd } from '../views/common';
-import { ActionError, useCaseAction } from './forms';
+import { ActionError, DraftNote, useCaseAction, useFormDraft } from './forms';
 import { useCaseload, useCaseloadStore } from './hooks';
 import { cssrsAsked, cssrsNext, cssrsPrune, type CssrsDraft } from './logic';
 
@@ -47,8 +47,10 @@ function NextStepCard({ step }: { step: NextStep }) {
 
 function Phq9({ caseId, onSaved }: { caseId: string; onSaved: (text: string) => void }) {
   const { busy, save: saveScreening } = useCaseAction('screening');
-  const [answers, setAnswers] = useState<(number | null)[]>(() => Array(9).fill(null));
-  const [current, setCurrent] = useState(0);
+  // Kept as a draft: Esc, another screen, a lock or a restart come back to the same item.
+  const draft = useFormDraft<{ answers: (number | null)[]; current: number }>(caseId, 'screening:phq9', () => ({ answers: Array(9).fill(null), current: 0 }));
+  const { answers, current } = draft.value;
+  const setCurrent = (f: (c: number) => number) => draft.update((d) => ({ current: f(d.current) }));
   const done = answers.every((a) => a !== null);
   const result = useMemo(() => (done ? scorePhq9(answers as number[]) : null), [answers, done]);
   const saveRef = useRef<HTMLButtonElement>(null);
@@ -57,15 +59,16 @@ function Phq9({ caseId, onSaved }: { caseId: string; onSaved: (text: string) => 
   }, [done, current]);
 
   const answer = (value: number) => {
-    setAnswers((a) => a.map((x, i) => (i === current ? value : x)));
-    setCurrent((c) => {
-      const nextUnanswered = answers.findIndex((x, i) => i > c && x === null);
-      return nextUnanswered === -1 ? 9 : nextUnanswered;
+    draft.update((d) => {
+      const next = d.answers.map((x, i) => (i === d.current ? value : x));
+      const nextUnanswered = next.findIndex((x, i) => i > d.current && x === null);
+      return { answers: next, current: nextUnanswered === -1 ? 9 : nextUnanswered };
     });
   };
   const save = async () => {
     if (!result) return;
     const out = await saveScreening('case.screening', { caseId, instrument: 'phq9', answers: answers as number[] });
+    if (out) draft.clear();
     if (out) onSaved(`PHQ-9 saved: ${out.total} — ${out.band}${out.item9Alert ? ', item 9 positive' : ''}`);
   };
 
@@ -114,13 +117,14 @@ function Phq9({ caseId, onSaved }: { caseId: string; onSaved: (text: string) => 
       <ol className="sc-summary" aria-label="Answers so far">
         {phq9Items.map((q, i) => (
           <li key={q.number} className={`${i === current ? 'is-current' : ''}${i === 8 && (answers[8] ?? 0) > 0 ? ' tone-danger' : ''}`}>
-            <button type="button" className="sc-jump" onClick={() => setCurrent(i)}>
+            <button type="button" className="sc-jump" onClick={() => setCurrent(() => i)}>
               <span className="sc-num">{q.number}.</span> <span className="sc-q">{q.text}</span>
               <strong className="sc-a">{answers[i] === null ? '–' : answers[i]}</strong>
             </button>
           </li>
         ))}
       </ol>
+      <DraftNote draft={draft} />
       {result && (
         <div className={`sc-result${result.item9Alert ? ' is-alert' : ''}`} role="status">
           <div className="sc-score">
@@ -138,8 +142,9 @@ function Phq9({ caseId, onSaved }: { caseId: string; onSaved: (text: string) => 
 
 function Cssrs({ caseId, onSaved }: { caseId: string; onSaved: (text: string) => void }) {
   const { busy, save: saveScreening } = useCaseAction('screening');
-  const [answers, setAnswers] = useState<CssrsDraft>({});
-  const [editing, setEditing] = useState<CssrsQuestionId | null>(null);
+  const draft = useFormDraft<{ answers: CssrsDraft; editing: CssrsQuestionId | null }>(caseId, 'screening:cssrs', () => ({ answers: {}, editing: null }));
+  const { answers, editing } = draft.value;
+  const setEditing = (id: CssrsQuestionId | null) => draft.update({ editing: id });
   const asked = cssrsAsked(answers);
   const nextIndex = cssrsNext(answers);
   const currentId: CssrsQuestionId | null = editing ?? (nextIndex === -1 ? null : asked[nextIndex]);
@@ -152,8 +157,7 @@ function Cssrs({ caseId, onSaved }: { caseId: string; onSaved: (text: string) =>
 
   const answer = (value: boolean) => {
     if (!currentId) return;
-    setAnswers((a) => cssrsPrune({ ...a, [currentId]: value }));
-    setEditing(null);
+    draft.update((d) => ({ answers: cssrsPrune({ ...d.answers, [currentId]: value }), editing: null }));
   };
   const back = () => {
     const answered = asked.filter((id) => answers[id] !== undefined);
@@ -163,7 +167,8 @@ function Cssrs({ caseId, onSaved }: { caseId: string; onSaved: (text: string) =>
   const save = async () => {
     if (!result) return;
     const out = await saveScreening('case.screening', { caseId, instrument: 'cssrs', answers });
-    if (out) onSaved(`C-SSRS saved: ${out.risk} risk`);
+    if (out) draft.clear();
+    if (out) onSaved(`C-SSRS saved: ${out.risk === 'none' ? 'no risk identified' : `${out.risk} risk`}`);
   };
 
   useWindowKeys((e) => {
@@ -217,6 +222,7 @@ function Cssrs({ caseId, onSaved }: { caseId: string; onSaved: (text: string) =>
         })}
       </ol>
       {answers.thoughts === false && <p className="hint">Questions 3–5 are skipped: no suicidal thoughts (question 2 is no).</p>}
+      <DraftNote draft={draft} />
       {result && (
         <div className={`sc-result${result.risk === 'high' ? ' is-alert' : ''}`} role="status">
           <div className="sc-score">

@@ -1,5 +1,7 @@
-import type { FormEvent, KeyboardEvent, ReactNode } from 'react';
+import { useCallback, useMemo, useState, type FormEvent, type KeyboardEvent, type ReactNode } from 'react';
 import type { RequestInput, RequestName } from '../../shared/contract';
+import { useDrafts, useSession, useStores } from '../state/context';
+import { formDraftKey } from '../storage';
 import { Kbd } from '../views/common';
 import { useCaseload, useCaseloadStore } from './hooks';
 
@@ -22,6 +24,74 @@ export function useCaseAction(action: string) {
     save: <N extends RequestName>(name: N, input: RequestInput<N>, flash?: string) => store.getState().act(action, name, input, flash),
     refuse: (message: string) => store.getState().refuse(action, message),
   };
+}
+
+export interface FormDraftHandle<T> {
+  /** What the form shows: the kept draft over the form's starting values. */
+  value: T;
+  /** Changes some fields; the draft is written to the workstation at once. */
+  update(patch: Partial<T> | ((current: T) => Partial<T>)): void;
+  /** The form was saved or its draft discarded: nothing kept. */
+  clear(): void;
+  /** Something typed differs from the form's starting values and is kept. */
+  dirty: boolean;
+  /** This workstation could not keep the draft (storage full or refused). */
+  saveFailed: boolean;
+}
+
+/**
+ * A case-record form's fields, kept as a draft on this workstation (state/drafts.ts) for this
+ * user, case and form: Esc, another screen, a lock or a restart and the form opens again as
+ * it was left. Back to its starting values, the draft is dropped.
+ */
+export function useFormDraft<T extends Record<string, unknown>>(caseId: string, form: string, initial: T | (() => T)): FormDraftHandle<T> {
+  const { drafts } = useStores();
+  const userId = useSession((s) => s.info?.user?.id ?? '');
+  const key = formDraftKey(userId, caseId, form);
+  const [start] = useState(initial);
+  const stored = useDrafts((s) => s.drafts[key]);
+  const saveFailed = useDrafts((s) => s.saveFailed);
+  const value = useMemo(() => (stored ? ({ ...start, ...stored.fields } as T) : start), [stored, start]);
+  const update = useCallback(
+    (patch: Partial<T> | ((current: T) => Partial<T>)) => {
+      const kept = drafts.getState().drafts[key];
+      const current = (kept ? { ...start, ...kept.fields } : start) as T;
+      const next = { ...current, ...(typeof patch === 'function' ? patch(current) : patch) };
+      if (JSON.stringify(next) === JSON.stringify(start)) drafts.getState().drop(key);
+      else drafts.getState().put(key, next);
+    },
+    [drafts, key, start],
+  );
+  const clear = useCallback(() => drafts.getState().drop(key), [drafts, key]);
+  return { value, update, clear, dirty: !!stored, saveFailed };
+}
+
+/**
+ * Whether this user has a kept draft of a form on a case (the case's action buttons say so):
+ * `form` itself or any of its kinds (`refer` covers `refer:<service>`).
+ */
+export function useHasDraft(caseId: string, form: string): boolean {
+  const userId = useSession((s) => s.info?.user?.id ?? '');
+  const base = formDraftKey(userId, caseId, form);
+  return useDrafts((s) => Object.keys(s.drafts).some((k) => k === base || k.startsWith(`${base}:`)));
+}
+
+/** The mark beside an action whose form has a kept draft. */
+export function DraftMark({ caseId, form }: { caseId: string; form: string }) {
+  return useHasDraft(caseId, form) ? <span className="draft-mark">draft</span> : null;
+}
+
+/** Under a form with a kept draft: that it is kept, or that it could not be. */
+export function DraftNote({ draft }: { draft: Pick<FormDraftHandle<unknown>, 'dirty' | 'saveFailed'> }) {
+  if (draft.saveFailed) {
+    return (
+      <p className="form-error" role="alert">
+        This workstation could not keep the draft: save it before leaving this screen.
+      </p>
+    );
+  }
+  if (!draft.dirty) return null;
+  return <p className="hint draft-note">Draft kept on this workstation until saved: Esc keeps it.</p>;
 }
 
 /** 'YYYY-MM-DDTHH:mm' in local time, for <input type="datetime-local">. */
@@ -52,7 +122,7 @@ export function ActionError({ action }: { action: string }) {
 }
 
 /** A form that closes on Esc and saves on Ctrl+Enter from anywhere inside it. */
-export function Panel({ title, onCancel, onSubmit, children, busy, submit, danger }: {
+export function Panel({ title, onCancel, onSubmit, children, busy, submit, danger, draft }: {
   title: string;
   onCancel: () => void;
   onSubmit: () => void;
@@ -60,6 +130,8 @@ export function Panel({ title, onCancel, onSubmit, children, busy, submit, dange
   busy: boolean;
   submit: string;
   danger?: boolean;
+  /** The form's kept draft: said under the form, and a button drops it. */
+  draft?: Pick<FormDraftHandle<unknown>, 'dirty' | 'saveFailed' | 'clear'>;
 }) {
   const onKeyDown = (e: KeyboardEvent) => {
     if (e.key === 'Escape') {
@@ -91,13 +163,26 @@ export function Panel({ title, onCancel, onSubmit, children, busy, submit, dange
     >
       <h2>{title}</h2>
       {children}
+      {draft && <DraftNote draft={draft} />}
       <div className="form-actions">
         <button type="submit" className={`btn ${danger ? 'btn-danger' : 'btn-primary'}`} disabled={busy}>
           {busy ? 'Saving…' : submit}
         </button>
         <button type="button" className="btn" onClick={onCancel}>
-          Cancel <Kbd>Esc</Kbd>
+          {draft?.dirty ? 'Close' : 'Cancel'} <Kbd>Esc</Kbd>
         </button>
+        {draft?.dirty && (
+          <button
+            type="button"
+            className="btn btn-danger-outline"
+            onClick={() => {
+              draft.clear();
+              onCancel();
+            }}
+          >
+            Discard draft
+          </button>
+        )}
       </div>
     </form>
   );

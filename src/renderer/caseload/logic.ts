@@ -177,6 +177,8 @@ export function describeDue(dueAt: string | null, now: number, closed = false): 
   if (!dueAt) return { text: 'No due time', tone: 'muted', overdue: false };
   const t = Date.parse(dueAt);
   if (Number.isNaN(t)) return { text: 'No due time', tone: 'muted', overdue: false };
+  // Due this minute (a safety alert's next step): now, not "overdue 0 min".
+  if (t <= now && now - t < 60_000) return { text: 'Due now', tone: 'danger', overdue: false };
   if (t < now) return { text: `OVERDUE ${formatSpan(now - t)}`, tone: 'danger', overdue: true };
   if (t - now < 2 * 3600_000) return { text: `Due in ${formatSpan(t - now)}`, tone: 'warn', overdue: false };
   return { text: `Due ${formatWhen(dueAt, now)}`, tone: 'neutral', overdue: false };

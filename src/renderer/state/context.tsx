@@ -3,6 +3,7 @@ import { useStore } from 'zustand';
 import type { ClinicianState } from './clinician';
 import type { DataState } from './data';
 import type { DispatchState } from './dispatch';
+import type { DraftsState } from './drafts';
 import type { SessionState } from './session';
 import type { AppStores } from './stores';
 import type { SyncState } from './sync';
@@ -27,3 +28,4 @@ export const useData = <T,>(sel: (s: DataState) => T): T => useStore(useStores()
 export const useDispatch = <T,>(sel: (s: DispatchState) => T): T => useStore(useStores().dispatch, sel);
 export const useClinician = <T,>(sel: (s: ClinicianState) => T): T => useStore(useStores().clinician, sel);
 export const useUi = <T,>(sel: (s: UiState) => T): T => useStore(useStores().ui, sel);
+export const useDrafts = <T,>(sel: (s: DraftsState) => T): T => useStore(useStores().drafts, sel);

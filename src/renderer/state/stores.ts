@@ -5,6 +5,7 @@ import type { StorageLike } from '../storage';
 import { createClinicianStore, type ClinicianStore } from './clinician';
 import { createDataStore, type DataStore } from './data';
 import { createDispatchStore, type DispatchStore } from './dispatch';
+import { createDraftsStore, type DraftsStore } from './drafts';
 import { createSessionStore, type SessionStore } from './session';
 import { createSyncStore, type SyncStore } from './sync';
 import { createUiStore, type UiStore } from './ui';
@@ -23,6 +24,8 @@ export interface AppStores {
   clinician: ClinicianStore;
   ui: UiStore;
   caseload: CaseloadStore;
+  /** Unsaved case-record forms (kept across Esc, screens, lock and restart). */
+  drafts: DraftsStore;
   /** Loads the session and starts listening. */
   start(): void;
   dispose(): void;
@@ -42,6 +45,7 @@ export function createAppStores({ client, storage, now = Date.now }: AppDeps): A
   const dispatch = createDispatchStore({ client, session, data, ui, now });
   const clinician = createClinicianStore({ client, session, data, ui, storage, now });
   const caseload = createCaseloadStore({ client });
+  const drafts = createDraftsStore({ storage, now });
 
   /** Nothing of one user's work carries over to the next. */
   function onUserChanged(next: User | null): void {
@@ -64,6 +68,7 @@ export function createAppStores({ client, storage, now = Date.now }: AppDeps): A
     clinician,
     ui,
     caseload,
+    drafts,
     start() {
       if (started) return;
       started = true;

@@ -17,5 +17,6 @@ export { isOpenAt, occursOn, parseClockTime, parseTimezone } from './schedule';
 export type { ParsedClock } from './schedule';
 export { matchesQuery, rankServices, freshness, normalizeText, queryWords, textScore, needScore, NEEDS, passesOpenNow, describeOpen } from './search';
 export { ServiceSearchIndex, type IndexedSearchResult } from './search-index';
+export { expandWord, stemOf, languageCodeOf, LANGUAGE_NAMES, type Alternative } from './synonyms';
 export type { ServiceQuery, RankedService, Freshness, NeedDef, NeedKey } from './search';
 export { canonicalJson, contentHashOf, sha256Hex } from './hash';

@@ -36,6 +36,7 @@ import {
   type RankedService,
   type ServiceQuery,
 } from './search';
+import { alternativeWeight, expandWord, languageAlternatives, languageCodeOf } from './synonyms';
 import type { ResourceService, ScheduleRule } from './types';
 
 interface Entry {
@@ -153,7 +154,7 @@ export class ServiceSearchIndex {
     const count = new Uint8Array(n);
     let last: number[] = [];
     for (const w of ws) {
-      const { best, touched } = this.bestWeights(w);
+      const { best, touched } = this.expandedWeights(w);
       for (const i of touched) {
         sum[i] = (sum[i] as number) + (best[i] as number);
         count[i] = (count[i] as number) + 1;
@@ -189,6 +190,25 @@ export class ServiceSearchIndex {
     const scores = new Scores(n);
     for (const i of touched) scores.set(i, best[i] as number);
     return scores;
+  }
+
+  /** A query word's best weight per entry over its spellings, stems and synonyms (synonyms.ts, as the reference scores it). */
+  private expandedWeights(word: string): { best: Int8Array; touched: number[] } {
+    const alts = expandWord(word);
+    const only = alts[0];
+    if (alts.length === 1 && only && only.same && !only.prefix.includes(' ')) return this.bestWeights(only.prefix);
+    const best = new Int8Array(this.entries.length);
+    const touched: number[] = [];
+    for (const alt of alts) {
+      const found = alt.prefix.includes(' ') ? this.phraseWeights(alt.prefix) : this.bestWeights(alt.prefix);
+      for (const i of found.touched) {
+        const weight = alternativeWeight(found.best[i] as number, alt);
+        if (weight <= (best[i] as number)) continue;
+        if (best[i] === 0) touched.push(i);
+        best[i] = weight;
+      }
+    }
+    return { best, touched };
   }
 
   /** The weight of the best field holding a word that begins with `prefix`, per entry (0: none), and the entries with one. */
@@ -335,7 +355,13 @@ function languageKeysOf(s: ResourceService): string[] {
 }
 
 function queryLanguageKeys(q: string): string[] {
-  return [`p:${primary(q)}`, `w:${normalizeText(q).split(' ')[0] ?? ''}`, `x:${q}`];
+  const keys = [`p:${primary(q)}`, `x:${q}`];
+  // Every name the language goes by, and its code (synonyms.ts), as matchesLanguage reads them.
+  const nq = normalizeText(q);
+  for (const name of languageAlternatives(nq)) keys.push(`w:${name.split(' ')[0] ?? ''}`);
+  const code = languageCodeOf(nq);
+  if (code !== undefined) keys.push(`p:${code}`, `x:${code}`);
+  return keys;
 }
 
 /** What decides open or closed in a rule: everything but its ids and words. */

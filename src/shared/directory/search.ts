@@ -8,6 +8,7 @@
  */
 import { DateTime } from 'luxon';
 import { isOpenAt } from './schedule';
+import { alternativeWeight, expandWord, languageAlternatives, languageCodeOf } from './synonyms';
 import type { ResourceService } from './types';
 
 export interface ServiceQuery {
@@ -128,6 +129,13 @@ function wordScore(f: Fields, needle: string): number {
   return 0;
 }
 
+/** A query word's best weight over its spellings, stems and synonyms (synonyms.ts); 0 when none occurs. */
+function expandedWordScore(f: Fields, word: string): number {
+  let best = 0;
+  for (const alt of expandWord(word)) best = Math.max(best, alternativeWeight(wordScore(f, alt.prefix), alt));
+  return best;
+}
+
 /** How well a service matches free text (null: a word matches nothing). Fields are cached per service object. */
 export function textScore(s: ResourceService, text: string): number | null {
   return wordsScore(s, queryWords(text));
@@ -139,7 +147,7 @@ export function wordsScore(s: ResourceService, ws: readonly string[]): number | 
   const f = fieldsOf(s);
   let score = 0;
   for (const w of ws) {
-    const ws1 = wordScore(f, w);
+    const ws1 = expandedWordScore(f, w);
     if (ws1 === 0) return null;
     score += ws1;
   }
@@ -199,11 +207,15 @@ export function matchesLanguage(s: ResourceService, query: string): boolean {
   const q = query.trim().toLowerCase();
   if (q === '') return true;
   const primary = (code: string) => code.split(/[-_]/)[0];
-  if (s.languageCodes.some((c) => c === q || primary(c) === primary(q))) return true;
+  // A language by any of its names ("español" finds Spanish, es): synonyms.ts.
   const nq = normalizedName(q);
+  const code = languageCodeOf(nq);
+  if (s.languageCodes.some((c) => c === q || primary(c) === primary(q) || (code !== undefined && primary(c) === code))) return true;
+  const names = languageAlternatives(nq);
   return s.languages.some((name) => {
     const n = normalizedName(name);
-    return n === nq || ` ${n} `.includes(` ${nq} `) || primary(name.toLowerCase()) === q;
+    const p = primary(name.toLowerCase());
+    return names.some((a) => n === a || ` ${n} `.includes(` ${a} `)) || p === q || (code !== undefined && p === code);
   });
 }
 

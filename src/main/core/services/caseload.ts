@@ -3,7 +3,9 @@ import type { Case, CaseEvent, Referral, Task } from '../../../shared/entities';
 import {
   canMoveReferral,
   maxRisk,
+  NEXT_STEP_DUE_HOURS,
   nextFollowUp,
+  PHQ9_ITEM9_ALERT,
   referralTaskId,
   REFERRAL_FOLLOW_UP_DAYS,
   REFERRAL_MOVES,
@@ -126,7 +128,7 @@ export function caseloadService(ctx: CoreContext) {
           if (r.item9Alert) {
             raiseTo = 'high';
             const label = phq9AnswerOptions.find((o) => o.value === input.answers[8])?.label ?? String(input.answers[8]);
-            alert = `PHQ-9 item 9 positive (${label.toLowerCase()}) on ${day}: thoughts of death or self-harm. Do a C-SSRS now.`;
+            alert = `${PHQ9_ITEM9_ALERT} (${label.toLowerCase()}) on ${day}: thoughts of death or self-harm. Do a C-SSRS now.`;
           }
         } else {
           const answers = Object.fromEntries(Object.entries(input.answers).filter(([, v]) => v !== null && v !== undefined)) as unknown as CssrsAnswers;
@@ -143,14 +145,30 @@ export function caseloadService(ctx: CoreContext) {
         }
         throw err;
       }
+      const now = ctx.now();
+      // The step a PHQ-9 item 9 alert asks for is a C-SSRS: done, and not high risk, it clears the alert.
+      const answered = input.instrument === 'cssrs' && !alert && !!c.safetyAlert?.startsWith(PHQ9_ITEM9_ALERT);
       const id = ctx.store.transaction(() => {
         const fields: Record<string, unknown> = {};
         if (raiseTo) {
           const risk = maxRisk(c.risk, raiseTo);
           if (risk !== c.risk) fields.risk = risk;
         }
-        if (alert) fields.safetyAlert = alert;
+        if (alert) {
+          fields.safetyAlert = alert;
+          // A safety alert's next step is due now.
+          if (!c.dueAt || Date.parse(c.dueAt) > now.getTime()) fields.dueAt = now.toISOString();
+        }
         const evt = append(c, 'screening', { ...body, riskBefore: c.risk, riskAfter: (fields.risk as string | undefined) ?? c.risk });
+        if (answered) {
+          fields.safetyAlert = null;
+          const due = new Date(now.getTime() + NEXT_STEP_DUE_HOURS[result.nextStep.urgency] * 3600_000).toISOString();
+          fields.dueAt = due;
+          append(c, 'status', {
+            changes: { safetyAlert: { from: c.safetyAlert, to: null }, dueAt: { from: c.dueAt, to: due } },
+            note: `Cleared by the C-SSRS done after it (${result.risk === 'none' ? 'no risk identified' : `${result.risk} risk`})`,
+          });
+        }
         touch(c.id, fields);
         audit('case.screening', c, { instrument: input.instrument });
         return evt;

@@ -5,6 +5,16 @@ import { newId } from '../store/replica';
 import { recentIncidents } from '../store/queries/incidents';
 import { requireUser, type CoreContext } from '../context';
 
+/** Fields a CAD (EIDO) incident takes from CAD intake only; a console edit may not change them. */
+const CAD_OWNED = ['type', 'location', 'callbackNumber', 'callerName', 'priority'] as const;
+const CAD_OWNED_LABELS: Record<(typeof CAD_OWNED)[number], string> = {
+  type: 'Type',
+  location: 'Location',
+  callbackNumber: 'Callback number',
+  callerName: 'Caller name',
+  priority: 'Priority',
+};
+
 /** Incidents typed by hand (CAD intake adds them from EIDO elsewhere). */
 export function incidentService(ctx: CoreContext) {
   function nextNumber(): string {
@@ -67,6 +77,14 @@ export function incidentService(ctx: CoreContext) {
     update(id: string, patch: Partial<NewIncident> & { status?: 'open' | 'closed' }): Incident {
       const current = ctx.store.read<Incident>('incident', id);
       if (!current) throw new RpcError('not_found', `No incident ${id}`);
+      // What CAD sent stays CAD's: on a CAD incident a dispatcher may add notes or close it, nothing else.
+      if (current.source === 'eido') {
+        const fromCad = CAD_OWNED.filter((k) => patch[k] !== undefined);
+        if (fromCad.length) {
+          const message = `${fromCad.map((k) => CAD_OWNED_LABELS[k]).join(', ')} ${fromCad.length === 1 ? 'comes' : 'come'} from CAD on incident ${current.number}: change ${fromCad.length === 1 ? 'it' : 'them'} in CAD`;
+          throw new RpcError('bad_request', message, fromCad.map((k) => ({ path: [k], message })));
+        }
+      }
       checkPriority(patch.priority);
       const fields: Record<string, unknown> = { updatedAt: ctx.now().toISOString() };
       for (const [k, v] of Object.entries(patch)) if (v !== undefined) fields[k] = v === '' ? null : v;

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { useEffect, useRef, type KeyboardEvent } from 'react';
 import {
   CONTACT_CHANNEL_LABELS,
   CONTACT_CHANNELS,
@@ -9,16 +9,20 @@ import {
   type ContactOutcome,
 } from '../../../shared/caseload';
 import { isTypingTarget } from '../../logic/keys';
-import { ActionError, Choice, fromLocalInput, Panel, useCaseAction } from '../forms';
+import { ActionError, Choice, fromLocalInput, Panel, useCaseAction, useFormDraft } from '../forms';
 
 /** C: log a call, text, visit or email — what happened, and when to try next. */
 export function ContactForm({ caseId, onDone }: { caseId: string; onDone: () => void }) {
   const { busy, save, refuse } = useCaseAction('contact');
-  const [channel, setChannel] = useState<ContactChannel>('phone');
-  const [outcome, setOutcome] = useState<ContactOutcome | null>(null);
-  const [note, setNote] = useState('');
-  const [next, setNext] = useState<'default' | 'custom'>('default');
-  const [custom, setCustom] = useState('');
+  const draft = useFormDraft<{ channel: ContactChannel; outcome: ContactOutcome | null; note: string; next: 'default' | 'custom'; custom: string }>(caseId, 'contact', {
+    channel: 'phone',
+    outcome: null,
+    note: '',
+    next: 'default',
+    custom: '',
+  });
+  const { channel, outcome, note, next, custom } = draft.value;
+  const setOutcome = (o: ContactOutcome) => draft.update({ outcome: o });
   const first = useRef<HTMLInputElement>(null);
   useEffect(() => first.current?.focus(), []);
   const submit = async () => {
@@ -32,7 +36,10 @@ export function ContactForm({ caseId, onDone }: { caseId: string; onDone: () => 
       { caseId, channel, outcome, note: note.trim() || undefined, ...(nextDueAt !== undefined ? { nextDueAt } : {}) },
       'Contact attempt logged',
     );
-    if (ok) onDone();
+    if (ok) {
+      draft.clear();
+      onDone();
+    }
   };
   const hours = outcome ? NEXT_FOLLOW_UP_HOURS[outcome] : null;
   // 1–4 pick what happened from anywhere in the form but its text fields.
@@ -46,13 +53,13 @@ export function ContactForm({ caseId, onDone }: { caseId: string; onDone: () => 
   };
   return (
     <div onKeyDown={onKeyDown}>
-      <Panel title="Log a contact attempt" onCancel={onDone} onSubmit={() => void submit()} busy={busy} submit="Log contact attempt">
+      <Panel title="Log a contact attempt" onCancel={onDone} onSubmit={() => void submit()} busy={busy} submit="Log contact attempt" draft={draft}>
         <fieldset className="choice">
           <legend>How</legend>
           <div className="choice-grid choice-4">
             {CONTACT_CHANNELS.map((c, i) => (
               <label key={c} className={`outcome${channel === c ? ' is-checked' : ''}`}>
-                <input ref={i === 0 ? first : undefined} type="radio" name="channel" value={c} checked={channel === c} onChange={() => setChannel(c)} />
+                <input ref={i === 0 ? first : undefined} type="radio" name="channel" value={c} checked={channel === c} onChange={() => draft.update({ channel: c })} />
                 <span>{CONTACT_CHANNEL_LABELS[c]}</span>
               </label>
             ))}
@@ -73,15 +80,15 @@ export function ContactForm({ caseId, onDone }: { caseId: string; onDone: () => 
         />
         <div className="field">
           <label htmlFor="contact-note">Note (optional)</label>
-          <textarea id="contact-note" rows={3} value={note} maxLength={20000} onChange={(e) => setNote(e.target.value)} />
+          <textarea id="contact-note" rows={3} value={note} maxLength={20000} onChange={(e) => draft.update({ note: e.target.value })} />
         </div>
         <div className="field">
           <label htmlFor="contact-next">Next follow-up</label>
-          <select id="contact-next" value={next} onChange={(e) => setNext(e.target.value as 'default' | 'custom')}>
+          <select id="contact-next" value={next} onChange={(e) => draft.update({ next: e.target.value as 'default' | 'custom' })}>
             <option value="default">{hours ? (hours >= 48 ? `In ${hours / 24} days` : `In ${hours} hours`) : 'Depends on what happened'}</option>
             <option value="custom">Pick a time…</option>
           </select>
-          {next === 'custom' && <input type="datetime-local" aria-label="Next follow-up time" value={custom} onChange={(e) => setCustom(e.target.value)} />}
+          {next === 'custom' && <input type="datetime-local" aria-label="Next follow-up time" value={custom} onChange={(e) => draft.update({ custom: e.target.value })} />}
         </div>
         <ActionError action="contact" />
       </Panel>

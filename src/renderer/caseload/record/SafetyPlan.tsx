@@ -1,7 +1,7 @@
-import { useMemo, useState } from 'react';
+import { useMemo } from 'react';
 import type { CaseRecord } from '../../../shared/contract';
 import { CRISIS_LINE_988, emptySafetyPlan, SAFETY_PLAN_STEPS, safetyPlanOf, safetyPlanProblem, type SafetyPlan } from '../../../shared/safety-plan';
-import { ActionError, Panel, useCaseAction } from '../forms';
+import { ActionError, DraftMark, Panel, useCaseAction, useFormDraft } from '../forms';
 import { formatWhen } from '../logic';
 
 export type CurrentPlan = { plan: SafetyPlan & { version: number }; at: string; authorName: string };
@@ -27,29 +27,37 @@ const lines = (text: string) =>
 export function SafetyPlanForm({ caseId, current, onDone }: { caseId: string; current: CurrentPlan | null; onDone: () => void }) {
   const { busy, save, refuse } = useCaseAction('safety_plan');
   const start = current?.plan ?? emptySafetyPlan();
-  const [draft, setDraft] = useState<Record<string, string>>(() => Object.fromEntries(SAFETY_PLAN_STEPS.map((s) => [s.key, start[s.key].join('\n')])));
-  const [reason, setReason] = useState(start.reasonForLiving);
+  // A draft belongs to the version it was started from: a newer one saved meanwhile starts afresh.
+  const kept = useFormDraft<Record<string, string>>(caseId, `safety_plan:v${current?.plan.version ?? 0}`, () => ({
+    ...Object.fromEntries(SAFETY_PLAN_STEPS.map((s) => [s.key, start[s.key].join('\n')])),
+    reason: start.reasonForLiving,
+  }));
+  const draft = kept.value;
+  const reason = draft.reason ?? '';
   const submit = async () => {
     const plan: SafetyPlan = { ...emptySafetyPlan(), reasonForLiving: reason.trim() };
     for (const s of SAFETY_PLAN_STEPS) plan[s.key] = lines(draft[s.key] ?? '');
     const problem = safetyPlanProblem(plan);
     if (problem) return refuse(problem);
-    if (await save('case.safetyPlan', { caseId, plan }, `Safety plan version ${(current?.plan.version ?? 0) + 1} saved`)) onDone();
+    if (await save('case.safetyPlan', { caseId, plan }, `Safety plan version ${(current?.plan.version ?? 0) + 1} saved`)) {
+      kept.clear();
+      onDone();
+    }
   };
   return (
-    <Panel title={current ? `Safety plan: new version (now v${current.plan.version})` : 'Safety plan'} onCancel={onDone} onSubmit={() => void submit()} busy={busy} submit="Save this version">
+    <Panel title={current ? `Safety plan: new version (now v${current.plan.version})` : 'Safety plan'} onCancel={onDone} onSubmit={() => void submit()} busy={busy} submit="Save this version" draft={kept}>
       <p className="hint">One line per item. Write it with the person, in their words.</p>
       {SAFETY_PLAN_STEPS.map((s, i) => (
         <div className="field" key={s.key}>
           <label htmlFor={`sp-${s.key}`}>
             Step {i + 1}: {s.title} <span className="hint">{s.prompt}</span>
           </label>
-          <textarea id={`sp-${s.key}`} rows={3} value={draft[s.key]} autoFocus={i === 0} onChange={(e) => setDraft((d) => ({ ...d, [s.key]: e.target.value }))} />
+          <textarea id={`sp-${s.key}`} rows={3} value={draft[s.key]} autoFocus={i === 0} onChange={(e) => kept.update({ [s.key]: e.target.value })} />
         </div>
       ))}
       <div className="field">
         <label htmlFor="sp-reason">The one thing most important to me and worth living for</label>
-        <input id="sp-reason" value={reason} maxLength={300} onChange={(e) => setReason(e.target.value)} />
+        <input id="sp-reason" value={reason} maxLength={300} onChange={(e) => kept.update({ reason: e.target.value })} />
       </div>
       <ActionError action="safety_plan" />
     </Panel>
@@ -57,7 +65,7 @@ export function SafetyPlanForm({ caseId, current, onDone }: { caseId: string; cu
 }
 
 /** The plan on the case record: its steps, its version, and ways to change or print it. */
-export function SafetyPlanSection({ current, closed, onEdit, onPrint }: { current: CurrentPlan | null; closed: boolean; onEdit: () => void; onPrint: () => void }) {
+export function SafetyPlanSection({ caseId, current, closed, onEdit, onPrint }: { caseId: string; current: CurrentPlan | null; closed: boolean; onEdit: () => void; onPrint: () => void }) {
   return (
     <section className="cl-section" aria-labelledby="sp-title">
       <div className="view-head">
@@ -71,6 +79,7 @@ export function SafetyPlanSection({ current, closed, onEdit, onPrint }: { curren
           {!closed && (
             <button type="button" className="btn btn-small" onClick={onEdit}>
               {current ? 'New version' : 'Write a plan'}
+              <DraftMark caseId={caseId} form="safety_plan" />
             </button>
           )}
         </span>
