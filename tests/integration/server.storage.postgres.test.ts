@@ -72,6 +72,17 @@ describe('PostgresStorage', () => {
     expect(await query(url, 'SELECT source, seq, actor FROM audit_log')).toEqual([{ source: 'server', seq: '1', actor: 'ann' }]);
   });
 
+  it('takes a program manager (migration 5), and still refuses a role nobody defined', async () => {
+    const url = await cluster.createDatabase();
+    const storage = await PostgresStorage.open(url);
+    await storage.close();
+    const insert = (id: string, role: string) =>
+      query(url, `INSERT INTO users (id, username, password_hash, role, name, created_at) VALUES ('${id}', '${id}', 'h', '${role}', 'N', '2026-01-01T00:00:00Z')`);
+    await insert('u-pm', 'program_manager');
+    await expect(insert('u-mayor', 'mayor')).rejects.toThrow(/users_role_check/);
+    expect(await query<{ role: string }>(url, 'SELECT role FROM users')).toEqual([{ role: 'program_manager' }]);
+  });
+
   it('refuses a database written by a newer server, and leaves it unchanged', async () => {
     const url = await cluster.createDatabase();
     await (await PostgresStorage.open(url)).close();

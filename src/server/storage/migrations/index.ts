@@ -3,9 +3,10 @@ import { baseline } from './0001-baseline';
 import { rowAuthors } from './0002-row-authors';
 import { enrollmentKeys } from './0003-enrollment-keys';
 import { accessControl } from './0004-access-control';
+import { programManager } from './0005-program-manager';
 
 /**
  * The server database's migrations, in order: one file each (NNNN-what.ts), added to this
  * list. Never edit one that has shipped: add the next.
  */
-export const SQLITE_MIGRATIONS: readonly Migration[] = [baseline, rowAuthors, enrollmentKeys, accessControl];
+export const SQLITE_MIGRATIONS: readonly Migration[] = [baseline, rowAuthors, enrollmentKeys, accessControl, programManager];
