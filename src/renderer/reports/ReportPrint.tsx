@@ -103,6 +103,9 @@ export function ReportPrint({ report: onScreen, ecc, onClose }: { report: Report
             <section key={c.id} className="rp-section">
               <h2>{c.title}</h2>
               <PrintChart report={report} chart={c} />
+              {report.suppressed && (
+                <p className="rp-note">The chart leaves out suppressed cells (&lt;11): an empty day is not a zero. The table gives every cell.</p>
+              )}
               <table className="rp-table">
                 <thead>
                   <tr>
