@@ -16,6 +16,14 @@ export interface Migration {
   /** What it does, for the error that names a failing migration. */
   name: string;
   sql: string;
+  /**
+   * SQLite only: run with foreign keys off, as SQLite's documented way of rebuilding a table that
+   * others reference (CREATE the new table, copy, DROP the old, RENAME: sqlite.org/lang_altertable.html,
+   * "Making Other Kinds Of Table Schema Changes"). PRAGMA foreign_keys cannot change inside a
+   * transaction, so it is turned off around it, `foreign_key_check` must find nothing before the
+   * migration commits, and the setting is put back whatever happens.
+   */
+  rebuildsTables?: boolean;
 }
 
 export class MigrationError extends Error {
@@ -64,8 +72,14 @@ export function migrate(db: Database.Database, migrations: readonly Migration[],
     if (opts.target !== undefined && m.version > opts.target) break;
     const run = db.transaction(() => {
       db.exec(m.sql);
+      if (m.rebuildsTables) {
+        const broken = db.pragma('foreign_key_check') as { table: string; parent: string }[];
+        if (broken.length) throw new Error(`${broken.length} rows of ${broken[0]!.table} no longer find their ${broken[0]!.parent}`);
+      }
       db.pragma(`user_version = ${m.version}`);
     });
+    const foreignKeys = m.rebuildsTables ? (db.pragma('foreign_keys', { simple: true }) as number) : 0;
+    if (foreignKeys) db.pragma('foreign_keys = OFF');
     try {
       run.immediate();
     } catch (err) {
@@ -74,6 +88,8 @@ export function migrate(db: Database.Database, migrations: readonly Migration[],
         `Migration ${m.version} (${m.name}) failed: ${(err as Error).message}. ${opts.subject} was left at schema ${db.pragma('user_version', { simple: true })}.`,
         m.version,
       );
+    } finally {
+      if (foreignKeys) db.pragma('foreign_keys = ON');
     }
   }
 }

@@ -27,6 +27,10 @@ export interface ConferenceDraft {
   personName: string;
   /** What may go back to dispatch / CAD with the outcome (CAD incidents only). */
   shareableSummary: string;
+  /** A warm transfer to a crisis line made during the call, with the time the button was pressed; on the case when the conference closes. */
+  transfer: { line: '988' | 'other'; lineName: string; at: string } | null;
+  /** The other crisis line's name as typed, before "Transferred" is pressed. */
+  otherLine: string;
   updatedAt: number;
 }
 
@@ -35,7 +39,7 @@ export const DRAFTS_KEY = 'tandem.conferenceDrafts.v1';
 export const DRAFT_MAX_AGE_MS = 14 * 24 * 3600_000;
 
 export function emptyDraft(): ConferenceDraft {
-  return { notes: '', outcome: null, personName: '', shareableSummary: '', updatedAt: 0 };
+  return { notes: '', outcome: null, personName: '', shareableSummary: '', transfer: null, otherLine: '', updatedAt: 0 };
 }
 
 export function loadDrafts(storage: StorageLike | null, now: number): Record<string, ConferenceDraft> {
@@ -54,6 +58,8 @@ export function loadDrafts(storage: StorageLike | null, now: number): Record<str
         outcome: typeof d.outcome === 'string' ? (d.outcome as HandoffOutcome) : null,
         personName: typeof d.personName === 'string' ? d.personName : '',
         shareableSummary: typeof d.shareableSummary === 'string' ? d.shareableSummary : '',
+        transfer: readTransfer(d.transfer),
+        otherLine: typeof d.otherLine === 'string' ? d.otherLine : '',
         updatedAt,
       };
     }
@@ -61,6 +67,13 @@ export function loadDrafts(storage: StorageLike | null, now: number): Record<str
   } catch {
     return {};
   }
+}
+
+function readTransfer(t: unknown): ConferenceDraft['transfer'] {
+  if (!t || typeof t !== 'object') return null;
+  const { line, lineName, at } = t as Record<string, unknown>;
+  if ((line !== '988' && line !== 'other') || typeof lineName !== 'string' || typeof at !== 'string' || Number.isNaN(Date.parse(at))) return null;
+  return { line, lineName, at };
 }
 
 /** Saves every draft; returns false when the storage refused (full, disabled). */

@@ -346,6 +346,16 @@ function req<I extends z.ZodType, O extends z.ZodType>(input: I, output: O, capa
   return { input, output, capability };
 }
 
+/** A warm transfer to 988 or another crisis line: which line, and when (now by default). */
+export const CrisisTransfer = z.object({
+  line: z.enum(['988', 'other']),
+  /** The receiving line's name, for a line other than 988. */
+  lineName: z.string().trim().max(200).optional(),
+  /** When the transfer was made; now by default. */
+  at: isoInput.optional(),
+});
+export type CrisisTransfer = z.infer<typeof CrisisTransfer>;
+
 export const requests = {
   'session.get': req(z.object({}), SessionInfo, PUBLIC),
   'session.signIn': req(
@@ -392,6 +402,8 @@ export const requests = {
       personName: z.string().trim().max(200).optional(),
       /** What may be shared with dispatch/CAD: sent back with the outcome on a CAD (EIDO) incident. */
       shareableSummary: z.string().max(4000).optional(),
+      /** The person was warm-transferred to 988 or another crisis line during the call: on the case's timeline, counted in the program figures. */
+      transfer: CrisisTransfer.optional(),
     }),
     z.object({ handoff: Handoff, caseId: z.string() }),
     'handoff.answer',
@@ -483,14 +495,7 @@ export const requests = {
   'case.safetyPlan': req(z.object({ caseId: caseRef, plan: SafetyPlan }), CaseEvent, 'clinical.write'),
   /** A warm transfer to 988 or another crisis line, with the receiving line and the time. */
   'case.logTransfer': req(
-    z.object({
-      caseId: caseRef,
-      line: z.enum(['988', 'other']),
-      /** The receiving line's name, for a line other than 988. */
-      lineName: z.string().trim().max(200).optional(),
-      /** When the transfer was made; now by default. */
-      at: isoInput.optional(),
-    }),
+    CrisisTransfer.extend({ caseId: caseRef }),
     CaseEvent,
     'clinical.write',
   ),

@@ -1,7 +1,13 @@
 import { z } from 'zod';
 
 /** Who is signed in. Every request and every synced row is checked against this. */
-export const ROLES = ['dispatcher', 'clinician', 'supervisor', 'admin'] as const;
+/**
+ * A program manager (issue 18) runs the co-responder program and reports it to the city: she
+ * sees the ECC's program figures (aggregates only) and nothing else: no incident, handoff,
+ * presence, case or directory row reaches her console, and the server refuses her every other
+ * method.
+ */
+export const ROLES = ['dispatcher', 'clinician', 'supervisor', 'admin', 'program_manager'] as const;
 export const Role = z.enum(ROLES);
 export type Role = z.infer<typeof Role>;
 
@@ -18,9 +24,13 @@ interface Grant {
  */
 export const POLICY = {
   /** Sign out, lock and unlock one's own session. */
-  'session.own': { roles: ['dispatcher', 'clinician', 'supervisor', 'admin'], does: 'keep a session' },
-  /** Push a workstation's outbox and pull the change log (what is pushed or pulled is checked row by row). */
-  sync: { roles: ['dispatcher', 'clinician', 'supervisor', 'admin'], does: 'sync with the server' },
+  'session.own': { roles: ['dispatcher', 'clinician', 'supervisor', 'admin', 'program_manager'], does: 'keep a session' },
+  /**
+   * Push a workstation's outbox and pull the change log (what is pushed or pulled is checked row
+   * by row: a program manager may read and write no entity, so she pulls nothing and pushes nothing).
+   * Also the console's socket, which carries the program figures.
+   */
+  sync: { roles: ['dispatcher', 'clinician', 'supervisor', 'admin', 'program_manager'], does: 'sync with the server' },
   'incident.read': { roles: ['dispatcher', 'clinician', 'supervisor', 'admin'], does: 'read incidents' },
   /**
    * Receive CAD's whole incident document (EIDO, up to MiBs) with every incident a pull brings:
@@ -55,7 +65,7 @@ export const POLICY = {
   /** One's own program figures (calls taken, follow-ups, referrals), from one's own console, offline too. */
   'report.own': { roles: ['clinician', 'supervisor'], does: 'see their own program figures' },
   /** The whole ECC's program figures from the server: aggregates only, never a name, note or phone number. */
-  'report.program': { roles: ['supervisor', 'admin'], does: 'see the program dashboard' },
+  'report.program': { roles: ['supervisor', 'admin', 'program_manager'], does: 'see the program dashboard' },
   /** The ECC's audit log on the server (who saw or changed what, when, from where): issue 14. */
   'audit.read': { roles: ['supervisor', 'admin'], does: 'read the audit log' },
 } as const satisfies Record<string, Grant>;
@@ -75,7 +85,7 @@ export function rolesWith(capability: Capability): readonly Role[] {
 
 /** "A dispatcher may not answer a clinician handoff": the one wording of a refusal. */
 export function refusal(role: Role, capability: Capability): string {
-  return `A ${role} may not ${POLICY[capability].does}`;
+  return `A ${role.replace('_', ' ')} may not ${POLICY[capability].does}`;
 }
 
 /** The console's screens, each shown to the roles holding its capability (or any of them), in this order. */

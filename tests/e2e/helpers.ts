@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Role } from '../../src/shared/roles';
 
 /**
  * Child processes for end-to-end tests: headless hosts (src/main/host/cli.ts), each serving
@@ -65,7 +66,7 @@ export interface SyncServerOptions {
   /** The server's data folder (created if missing). */
   data: string;
   /** Accounts to create before it starts. */
-  users?: { username: string; password: string; name: string; role: 'dispatcher' | 'clinician' | 'supervisor' | 'admin'; directLine?: string }[];
+  users?: { username: string; password: string; name: string; role: Role; directLine?: string }[];
   handoffTimeoutMs?: number;
   directLine?: string;
   port?: number;
@@ -87,6 +88,7 @@ export const DEMO_ACCOUNTS: NonNullable<SyncServerOptions['users']> = [
   { username: 'chris', password: 'tandem-demo', name: 'Chris Okafor', role: 'clinician', directLine: '+1 555 0142' },
   { username: 'sam', password: 'tandem-demo', name: 'Sam Patel', role: 'clinician', directLine: '+1 555 0143' },
   { username: 'morgan', password: 'tandem-demo', name: 'Morgan Lee', role: 'supervisor' },
+  { username: 'pat', password: 'tandem-demo', name: 'Pat Moreau', role: 'program_manager' },
 ];
 
 /** Runs the ECC sync server (src/server/cli.ts serve) as a child process, with users added first. */

@@ -90,3 +90,53 @@ test('a clinician sees her own figures as charts and tables, and downloads a cha
   await shot(page, 'own-weeks');
   expect(errors).toEqual([]);
 });
+
+test('the monthly report for sending: a PDF with cover figures, charts and definitions, small cells suppressed', async ({ page }) => {
+  const errors = collectErrors(page);
+  await page.goto(host.url);
+  await page.getByRole('button', { name: /^Clinician/ }).click();
+  await page.getByRole('button', { name: 'Figures' }).click();
+  await expect(page.getByRole('heading', { name: 'My figures' })).toBeVisible();
+  const onScreen = Number(await page.locator('.report-card').first().locator('.report-total strong').textContent());
+  expect(onScreen).toBeGreaterThan(50);
+
+  await page.getByRole('button', { name: 'Report for sending (PDF)' }).click();
+  const printed = page.getByRole('article', { name: 'Program report, printable' });
+  await expect(printed.getByRole('heading', { name: 'Co-responder program report' })).toBeVisible();
+  const now = new Date();
+  await expect(printed.locator('.rp-period')).toHaveText(`${now.toLocaleString('en-US', { month: 'long' })} ${now.getFullYear()}`);
+  // Cover: a total this large is shown as is; every chart drawn, as SVG.
+  await expect(printed.locator('.rp-figures div', { hasText: 'Calls conferenced' }).locator('dd')).toHaveText(String(onScreen));
+  await expect(printed.locator('.rp-chart svg')).toHaveCount(12);
+  await expect(printed).toContainText('Counts from 1 to 10 are suppressed');
+  // Every count in every table is suppressed under 11: a day's handful of calls never prints.
+  const cells = await printed.locator('.rp-table td').allTextContents();
+  expect(cells).toContain('<11');
+  const counts = await printed.locator('.rp-section', { hasText: 'Conferenced calls by answer' }).locator('tbody td').allTextContents();
+  expect(counts.every((c) => c === '<11' || c === '0' || Number(c) >= 11), counts.join(' ')).toBe(true);
+
+  await page.emulateMedia({ media: 'print' });
+  const pdf = await page.pdf({ format: 'Letter', preferCSSPageSize: true, printBackground: true });
+  const dir = process.env.TANDEM_SHOTS ?? SHOTS;
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, 'monthly-report.pdf');
+  fs.writeFileSync(file, pdf);
+  // The first page as a person sees it (poppler's pdftoppm: .ci/run installs it), and its text.
+  const png = spawnSync('pdftoppm', ['-png', '-r', '60', '-f', '1', '-l', '1', '-singlefile', file, path.join(dir, 'monthly-report-page1')], { encoding: 'utf8' });
+  expect(png.status, png.stderr).toBe(0);
+  expect(fs.statSync(path.join(dir, 'monthly-report-page1.png')).size).toBeGreaterThan(1000);
+  const text = spawnSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
+  expect(text.status, text.stderr).toBe(0);
+  const first = text.stdout.split('\f')[0]!;
+  expect(first).toContain('Co-responder program report');
+  expect(first).toContain('Counts from 1 to 10 are suppressed');
+  expect(first).not.toContain('Show tables');
+  expect(text.stdout).toContain('What each figure counts');
+  expect(text.stdout).toContain('<11');
+  const info = spawnSync('pdfinfo', [file], { encoding: 'utf8' });
+  expect(Number(/Pages:\s+(\d+)/.exec(info.stdout)?.[1])).toBeGreaterThan(2);
+  await page.emulateMedia({ media: 'screen' });
+  await page.getByRole('button', { name: 'Close' }).click();
+  await expect(page.getByRole('heading', { name: 'My figures' })).toBeVisible();
+  expect(errors).toEqual([]);
+});

@@ -4,6 +4,7 @@ import { createCore, type Core, type CoreConfig } from '../../src/main/core';
 import { forkTs } from './fork-ts';
 import { tempDir, randomKey } from './tmp';
 import { waitFor } from './wait-for';
+import type { Role } from '../../src/shared/roles';
 
 /**
  * A sync server and workstation cores on loopback, for integration tests and benchmarks:
@@ -19,7 +20,7 @@ export async function startCluster<InChild extends boolean = false>(opts: { serv
   const cores: Core[] = [];
   const keys = new Map<string, Buffer>();
 
-  async function addUser(username: string, role: 'dispatcher' | 'clinician' | 'supervisor', name = username) {
+  async function addUser(username: string, role: Role, name = username) {
     const password = `pw-${username}-123`;
     await server.admin.addUser({ username, password, name, role, directLine: role === 'clinician' ? '+1 555 0100' : undefined });
     users.set(username, password);

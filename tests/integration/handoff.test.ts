@@ -116,6 +116,28 @@ describe('live handoff through the server', () => {
     expect(fromDispatch).toContain('Note to the clinician: Sam is on the line');
   });
 
+  it('a transfer to a crisis line made during the call goes on the case with the conference; a bad one leaves the conference open', async () => {
+    const { dispatcher, chris, incident } = await setup();
+    const h = (await dispatcher.call('handoff.request', { incidentId: incident.id, mode: 'live' })) as Handoff;
+    await until(() => chris.store.read('handoff', h.id) !== null, 5000, 'ringing');
+    await chris.call('handoff.accept', { id: h.id });
+    await until(() => chris.store.read<Handoff>('handoff', h.id)?.state === 'accepted', 5000, 'accepted here');
+    const complete = (transfer: Record<string, unknown>) => chris.call('handoff.complete', { id: h.id, outcome: 'referral', notes: 'Warm handoff', transfer });
+
+    // Unnamed, or in the future: refused before anything is written; the call is still on.
+    expect((await rejection(complete({ line: 'other' }))).message).toBe('Name the crisis line the person was transferred to');
+    expect((await rejection(complete({ line: '988', at: new Date(Date.now() + 3_600_000).toISOString() }))).message).toBe('A transfer cannot be logged in the future');
+    expect(chris.store.read('case', `case-${h.id}`)).toBeNull();
+    expect(chris.store.read<Handoff>('handoff', h.id)?.state).toBe('accepted');
+
+    const at = new Date(Date.now() - 120_000).toISOString();
+    const done = (await complete({ line: 'other', lineName: '  Samaritans of Boston ', at })) as { caseId: string };
+    const record = (await chris.call('case.get', { id: done.caseId })) as CaseRecord;
+    const transfers = record.timeline.filter((e) => e.kind === 'transfer');
+    expect(transfers.map((e) => e.body)).toEqual([{ line: 'other', lineName: 'Samaritans of Boston', transferredAt: at }]);
+    expect(transfers[0]!.authorName).toBe('Chris Okafor');
+  });
+
   it('is declined with a reason once every clinician declines', async () => {
     const { dispatcher, chris, sam, incident } = await setup();
     const h = (await dispatcher.call('handoff.request', { incidentId: incident.id, mode: 'live' })) as Handoff;

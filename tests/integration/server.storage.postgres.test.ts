@@ -51,6 +51,7 @@ describe('PostgresStorage', () => {
         'sessions',
         'signin_failures',
         'tandem_schema',
+        'user_mfa',
         'users',
         'workstations',
       ],
@@ -70,6 +71,17 @@ describe('PostgresStorage', () => {
     await expect(query(url, 'DELETE FROM audit_log')).rejects.toThrow(/append-only/);
     await expect(query(url, 'TRUNCATE audit_log')).rejects.toThrow(/append-only/);
     expect(await query(url, 'SELECT source, seq, actor FROM audit_log')).toEqual([{ source: 'server', seq: '1', actor: 'ann' }]);
+  });
+
+  it('takes a program manager (migration 6), and still refuses a role nobody defined', async () => {
+    const url = await cluster.createDatabase();
+    const storage = await PostgresStorage.open(url);
+    await storage.close();
+    const insert = (id: string, role: string) =>
+      query(url, `INSERT INTO users (id, username, password_hash, role, name, created_at) VALUES ('${id}', '${id}', 'h', '${role}', 'N', '2026-01-01T00:00:00Z')`);
+    await insert('u-pm', 'program_manager');
+    await expect(insert('u-mayor', 'mayor')).rejects.toThrow(/users_role_check/);
+    expect(await query<{ role: string }>(url, 'SELECT role FROM users')).toEqual([{ role: 'program_manager' }]);
   });
 
   it('refuses a database written by a newer server, and leaves it unchanged', async () => {

@@ -14,6 +14,8 @@ import { createRouter, type Handlers } from '../../src/main/core/router';
 const DISPATCH: Role[] = ['dispatcher', 'supervisor', 'admin'];
 const CLINICAL: Role[] = ['clinician', 'supervisor'];
 const ALL: Role[] = [...ROLES];
+/** Everyone who works the floor or runs it: all roles but the program manager (issue 18), who sees the figures only. */
+const STAFF: Role[] = ['dispatcher', 'clinician', 'supervisor', 'admin'];
 
 /** Who could call each request before the policy table (contract.ts's role lists); [] = before sign-in. */
 const REQUEST_ROLES_BEFORE: Record<RequestName, Role[]> = {
@@ -25,7 +27,7 @@ const REQUEST_ROLES_BEFORE: Record<RequestName, Role[]> = {
   'session.activity': ALL,
   'session.unlock': ALL,
   'sync.status': [],
-  'incident.list': ALL,
+  'incident.list': STAFF,
   'incident.create': DISPATCH,
   'incident.update': DISPATCH,
   'handoff.request': DISPATCH,
@@ -33,10 +35,10 @@ const REQUEST_ROLES_BEFORE: Record<RequestName, Role[]> = {
   'handoff.accept': CLINICAL,
   'handoff.decline': CLINICAL,
   'handoff.complete': CLINICAL,
-  'handoff.list': ALL,
+  'handoff.list': STAFF,
   'presence.set': CLINICAL,
-  'presence.list': ALL,
-  'presence.live': ALL,
+  'presence.list': STAFF,
+  'presence.live': STAFF,
   'case.queue': CLINICAL,
   'case.get': CLINICAL,
   'case.create': CLINICAL,
@@ -53,9 +55,9 @@ const REQUEST_ROLES_BEFORE: Record<RequestName, Role[]> = {
   'case.close': CLINICAL,
   'case.safetyPlan': CLINICAL,
   'case.logTransfer': CLINICAL,
-  'directory.search': ALL,
-  'directory.get': ALL,
-  'directory.facets': ALL,
+  'directory.search': STAFF,
+  'directory.get': STAFF,
+  'directory.facets': STAFF,
   'directory.import': ['supervisor', 'admin'],
   // Issue 13: clinicians suggest directory corrections; directory managers decide them.
   'directory.suggest': ['clinician', 'supervisor', 'admin'],
@@ -64,20 +66,20 @@ const REQUEST_ROLES_BEFORE: Record<RequestName, Role[]> = {
   'directory.suggestion.decline': ['supervisor', 'admin'],
   // Issue 18: one's own figures on one's console; the ECC's, aggregates only, for those who run the program.
   'report.own': CLINICAL,
-  'report.program': ['supervisor', 'admin'],
+  'report.program': ['supervisor', 'admin', 'program_manager'],
 };
 
 /** Entity writers and receivers before the table (entities.ts's writer lists and roleMayReceive). */
 const ENTITY_ROLES_BEFORE: Record<EntityName, { write: Role[]; receive: Role[] }> = {
-  incident: { write: DISPATCH, receive: ALL },
-  handoff: { write: [], receive: ALL },
-  presence: { write: [], receive: ALL },
+  incident: { write: DISPATCH, receive: STAFF },
+  handoff: { write: [], receive: STAFF },
+  presence: { write: [], receive: STAFF },
   person: { write: CLINICAL, receive: CLINICAL },
   case: { write: CLINICAL, receive: CLINICAL },
   case_event: { write: CLINICAL, receive: CLINICAL },
   referral: { write: CLINICAL, receive: CLINICAL },
   task: { write: CLINICAL, receive: CLINICAL },
-  resource_service: { write: ['supervisor', 'admin'], receive: ALL },
+  resource_service: { write: ['supervisor', 'admin'], receive: STAFF },
   // Issue 13: written by the server only; those who may suggest (or decide) receive them.
   directory_suggestion: { write: [], receive: ['clinician', 'supervisor', 'admin'] },
 };
@@ -115,6 +117,7 @@ describe('the policy table', () => {
       clinician: ['clinician', 'caseload', 'reports'],
       supervisor: ['dispatch', 'clinician', 'caseload', 'reports'],
       admin: ['dispatch', 'reports'],
+      program_manager: ['reports'],
     });
     expect(consoleViewsFor(null)).toEqual([]);
     expect(Object.fromEntries([...ROLES, null].map((r) => [String(r), defaultConsoleView(r)]))).toEqual({
@@ -122,6 +125,7 @@ describe('the policy table', () => {
       clinician: 'clinician',
       supervisor: 'dispatch',
       admin: 'dispatch',
+      program_manager: 'reports',
       null: 'dispatch',
     });
   });

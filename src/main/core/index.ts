@@ -238,7 +238,7 @@ export async function createCore(config: CoreConfig) {
     'handoff.cancel': (i) => handoffs!.cancel(i.id),
     'handoff.accept': (i) => handoffs!.accept(i.id),
     'handoff.decline': (i) => handoffs!.decline(i.id, i.reason),
-    'handoff.complete': (i) => handoffs!.complete(i.id, i.outcome, i.notes, i.personName, i.shareableSummary),
+    'handoff.complete': (i) => handoffs!.complete(i.id, i.outcome, i.notes, i.personName, i.shareableSummary, i.transfer),
     'handoff.list': (i) => handoffs!.list(i.live),
     'presence.set': (i) => handoffs!.setPresence(i.status),
     'presence.list': () => handoffs!.presence(),

@@ -118,6 +118,7 @@ export const ROLE_LABELS: Record<Role, string> = {
   clinician: 'Clinician',
   supervisor: 'Supervisor',
   admin: 'Admin',
+  program_manager: 'Program manager',
 };
 
 /** The role a demo role switch goes to. */

@@ -5,6 +5,7 @@ import { tableCsv } from '../../shared/report/csv';
 import { useSession, useStores } from '../state/context';
 import { errorMessage } from '../state/errors';
 import { Chart } from './Chart';
+import { ReportPrint } from './ReportPrint';
 import './reports.css';
 
 type Scope = 'own' | 'ecc';
@@ -101,6 +102,7 @@ export function ReportsView() {
   const [error, setError] = useState<string | null>(null);
   const [loading, setLoading] = useState(false);
   const [showTables, setShowTables] = useState(false);
+  const [printing, setPrinting] = useState(false);
 
   const load = useCallback(async () => {
     setLoading(true);
@@ -123,6 +125,8 @@ export function ReportsView() {
   }, [load]);
 
   const setGrain = (grain: Grain) => setRange((r) => ({ ...r, grain }));
+
+  if (printing && report) return <ReportPrint report={report} ecc="Whole ECC" onClose={() => setPrinting(false)} />;
 
   return (
     <section className="view reports-view" aria-labelledby="reports-title">
@@ -175,6 +179,9 @@ export function ReportsView() {
           </button>
           <button type="button" className="btn btn-small" onClick={() => setRange(presetRange('last_12_months', new Date()))}>
             12 months
+          </button>
+          <button type="button" className="btn btn-small" disabled={!report || loading} onClick={() => setPrinting(true)}>
+            Report for sending (PDF)
           </button>
           <label className="report-tables-toggle">
             <input type="checkbox" checked={showTables} onChange={(e) => setShowTables(e.target.checked)} /> Show tables

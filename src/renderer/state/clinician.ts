@@ -159,6 +159,9 @@ export function createClinicianStore({ client, session, data, ui, storage, now }
             notes: draft.notes,
             ...(personName ? { personName } : {}),
             ...(shareableSummary ? { shareableSummary } : {}),
+            ...(draft.transfer
+              ? { transfer: { line: draft.transfer.line, at: draft.transfer.at, ...(draft.transfer.line === 'other' ? { lineName: draft.transfer.lineName } : {}) } }
+              : {}),
           });
           data.getState().upsertHandoff(r.handoff);
           const { [id]: _done, ...rest } = get().drafts;

@@ -1,14 +1,87 @@
-import { useMemo } from 'react';
+import { useMemo, useState } from 'react';
 import type { Handoff, Incident } from '../../shared/entities';
 import { useWindowKeys } from '../hooks/useKeys';
 import { useNow } from '../hooks/useNow';
 import { formatClock, formatElapsed, msSince } from '../logic/format';
 import { OUTCOMES } from '../logic/handoff';
 import { clinicianAction, isActivatable, isTypingTarget } from '../logic/keys';
-import { emptyDraft } from '../storage';
+import { emptyDraft, type ConferenceDraft } from '../storage';
 import { useClinician, useStores } from '../state/context';
 import { Kbd } from './common';
 import { IncidentFacts } from './Ringing';
+
+const LINE_988 = '988 Suicide & Crisis Lifeline';
+
+/**
+ * A warm transfer to 988 or another crisis line during the call: one press records the line and
+ * the time; it goes on the case with the conference and counts in the program figures.
+ */
+function CrisisTransfer({ id, transfer, otherLine }: { id: string; transfer: ConferenceDraft['transfer']; otherLine: string }) {
+  const { clinician } = useStores();
+  const set = (patch: Partial<ConferenceDraft>) => clinician.getState().setDraft(id, patch);
+  const [missing, setMissing] = useState(false);
+  if (transfer) {
+    return (
+      <div className="transfer-done" role="status">
+        <span>
+          Transferred to <strong>{transfer.lineName}</strong> at {formatClock(transfer.at)}
+        </span>
+        <button type="button" className="btn btn-small" onClick={() => set({ transfer: null })}>
+          Undo transfer
+        </button>
+      </div>
+    );
+  }
+  const other = () => {
+    const name = otherLine.trim();
+    if (!name) {
+      setMissing(true);
+      return;
+    }
+    setMissing(false);
+    set({ transfer: { line: 'other', lineName: name, at: new Date().toISOString() } });
+  };
+  return (
+    <fieldset className="transfer">
+      <legend>
+        Crisis-line transfer <span className="hint">recorded on the case when you close the conference</span>
+      </legend>
+      <div className="transfer-row">
+        <button type="button" className="btn" onClick={() => set({ transfer: { line: '988', lineName: LINE_988, at: new Date().toISOString() } })}>
+          Transferred to 988
+        </button>
+        <span className="muted">or</span>
+        <label className="visually-hidden" htmlFor={`other-line-${id}`}>
+          Other crisis line
+        </label>
+        <input
+          id={`other-line-${id}`}
+          placeholder="Other crisis line"
+          value={otherLine}
+          maxLength={200}
+          autoComplete="off"
+          aria-invalid={missing || undefined}
+          aria-describedby={missing ? `other-line-err-${id}` : undefined}
+          onChange={(e) => set({ otherLine: e.target.value })}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter') {
+              e.preventDefault();
+              other();
+            }
+          }}
+        />
+        <button type="button" className="btn" onClick={other}>
+          Transferred
+        </button>
+      </div>
+      {missing && (
+        <p id={`other-line-err-${id}`} className="form-error" role="alert">
+          Name the crisis line the person was transferred to
+        </p>
+      )}
+    </fieldset>
+  );
+}
 
 /**
  * The live conference: a running timer, notes that are never lost (kept in the store and
@@ -82,6 +155,7 @@ export function ConferenceCard({ handoff, incident, keys }: { handoff: Handoff; 
           </label>
         ))}
       </fieldset>
+      <CrisisTransfer id={id} transfer={draft.transfer} otherLine={draft.otherLine} />
       <div className="field">
         <label htmlFor={`person-${id}`}>Person’s name (optional)</label>
         <input

@@ -1,4 +1,4 @@
-import { RpcError, type ScreeningInput, type ScreeningOutcome } from '../../../shared/contract';
+import { RpcError, type CrisisTransfer, type ScreeningInput, type ScreeningOutcome } from '../../../shared/contract';
 import type { Case, CaseEvent, Referral, Task } from '../../../shared/entities';
 import {
   canMoveReferral,
@@ -29,6 +29,7 @@ import { safetyPlanProblem, type SafetyPlan } from '../../../shared/safety-plan'
 import { cachedUserName } from '../store/queries/users';
 import { requireUser, type CoreContext } from '../context';
 import { DEMO_USERS } from './session';
+import { transferBody } from './transfer';
 
 /**
  * The clinician's work on a case after the call: contact attempts, screenings, referrals,
@@ -357,17 +358,11 @@ export function caseloadService(ctx: CoreContext) {
     },
 
     /** A transfer to 988 or another crisis line, as a timeline event the program figures count. */
-    logTransfer(input: { caseId: string; line: '988' | 'other'; lineName?: string; at?: string }): CaseEvent {
+    logTransfer(input: { caseId: string } & CrisisTransfer): CaseEvent {
       const c = openCase(input.caseId, 'log a transfer');
-      const lineName = input.line === '988' ? '988 Suicide & Crisis Lifeline' : input.lineName?.trim();
-      if (!lineName) throw new RpcError('bad_request', 'Name the crisis line the person was transferred to');
-      const at = normalizeIso(input.at) ?? iso();
-      const ago = ctx.now().getTime() - Date.parse(at);
-      if (ago < -5 * 60_000) throw new RpcError('bad_request', 'A transfer cannot be logged in the future');
-      // Logged the day it happens: the program figures find it near the time it was logged.
-      if (ago > 24 * 3_600_000) throw new RpcError('bad_request', 'Log a transfer within 24 hours of making it');
+      const body = transferBody(input, ctx.now());
       const id = ctx.store.transaction(() => {
-        const evt = append(c, 'transfer', { line: input.line, lineName, transferredAt: at });
+        const evt = append(c, 'transfer', { ...body });
         touch(c.id);
         audit('case.transfer', c, { line: input.line });
         return evt;

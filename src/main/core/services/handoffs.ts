@@ -1,4 +1,4 @@
-import { RpcError } from '../../../shared/contract';
+import { RpcError, type CrisisTransfer } from '../../../shared/contract';
 import type { User } from '../../../shared/contract';
 import { Handoff, Presence, type HandoffOutcome, type Incident } from '../../../shared/entities';
 import { nextHandoffState, type HandoffEvent } from '../../../shared/handoff-machine';
@@ -6,6 +6,7 @@ import { newId } from '../store/replica';
 import { liveHandoffs, presenceByName, recentHandoffs } from '../store/queries/handoffs';
 import { writeNewCase } from './new-case';
 import { recordCompletionProblem } from './completion-problems';
+import { transferBody, type TransferBody } from './transfer';
 import { requireUser, type CoreContext } from '../context';
 
 /** How long a dispatcher waits before being told the clinician cannot be reached. */
@@ -107,7 +108,7 @@ export function handoffService(ctx: CoreContext, hooks: HandoffHooks = {}) {
   }
 
   /** Opens the follow-up case for a handoff. Ids derive from the handoff, so two consoles that both do it make one case. */
-  function openCase(h: Handoff, notes: string, outcome: HandoffOutcome | null, personName?: string): string {
+  function openCase(h: Handoff, notes: string, outcome: HandoffOutcome | null, personName?: string, transfer?: TransferBody): string {
     const user = requireUser(ctx);
     const incident = ctx.store.read<Incident>('incident', h.incidentId);
     const caseId = `case-${h.id}`;
@@ -167,6 +168,19 @@ export function handoffService(ctx: CoreContext, hooks: HandoffHooks = {}) {
           body: { text: notes.trim(), source: 'conference' },
           corrects: null,
         });
+      }
+      if (transfer) {
+        // Counted by the program figures at the time of the transfer (shared/report/rows.ts).
+        ctx.store.write('case_event', newId('evt'), {
+          caseId,
+          at: at.toISOString(),
+          kind: 'transfer',
+          authorId: user.id,
+          authorName: user.name,
+          body: { ...transfer },
+          corrects: null,
+        });
+        ctx.audit('case.transfer', 'case', caseId, { line: transfer.line, handoffId: h.id });
       }
       ctx.audit('case.create', 'case', caseId, { from: 'handoff', handoffId: h.id });
     });
@@ -292,16 +306,19 @@ export function handoffService(ctx: CoreContext, hooks: HandoffHooks = {}) {
       notes: string,
       personName?: string,
       shareableSummary?: string,
+      transfer?: CrisisTransfer,
     ): Promise<{ handoff: Handoff; caseId: string }> {
       const h = get(id);
       const user = requireUser(ctx);
       if (h.state !== 'accepted' || h.acceptedBy !== user.id) {
         throw new RpcError('conflict', h.state === 'accepted' ? `This conference belongs to ${h.acceptedByName}` : `A handoff that is ${h.state} cannot be completed`);
       }
+      // Checked before anything is written: a bad transfer leaves the conference open, notes and all.
+      const transferred = transfer ? transferBody(transfer, ctx.now()) : undefined;
       // The notes are saved locally first: whatever the network does, nothing typed is lost.
       let caseId: string;
       try {
-        caseId = openCase(h, notes, outcome, personName);
+        caseId = openCase(h, notes, outcome, personName, transferred);
       } catch (err) {
         // Nothing was saved (one transaction); the clinician is told and still has the notes on screen.
         recordCompletionProblem(ctx, { handoffId: id, caseId: null, stage: 'case', error: err });

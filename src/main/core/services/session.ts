@@ -20,6 +20,7 @@ export const DEMO_USERS: User[] = [
   { id: 'u-chris', username: 'chris', name: 'Chris Okafor', role: 'clinician', directLine: '+1 555 0142' },
   { id: 'u-sam', username: 'sam', name: 'Sam Patel', role: 'clinician', directLine: '+1 555 0143' },
   { id: 'u-morgan', username: 'morgan', name: 'Morgan Lee', role: 'supervisor', directLine: null },
+  { id: 'u-pat', username: 'pat', name: 'Pat Moreau', role: 'program_manager', directLine: null },
 ];
 
 export interface SessionDeps {

@@ -4,9 +4,10 @@ import { rowAuthors } from './0002-row-authors';
 import { enrollmentKeys } from './0003-enrollment-keys';
 import { accessControl } from './0004-access-control';
 import { mfa } from './0005-mfa';
+import { programManager } from './0006-program-manager';
 
 /**
  * The server database's migrations, in order: one file each (NNNN-what.ts), added to this
  * list. Never edit one that has shipped: add the next.
  */
-export const SQLITE_MIGRATIONS: readonly Migration[] = [baseline, rowAuthors, enrollmentKeys, accessControl, mfa];
+export const SQLITE_MIGRATIONS: readonly Migration[] = [baseline, rowAuthors, enrollmentKeys, accessControl, mfa, programManager];
