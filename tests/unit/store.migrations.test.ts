@@ -111,4 +111,26 @@ describe('case store migrations', () => {
     expect(db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 't'").get()).toEqual({ n: 0 });
     db.close();
   });
+
+  it('drops the unused directory full-text index (migration 4) and keeps every directory row', () => {
+    const file = fresh();
+    const key = randomKey();
+    const v3 = openStore(file, { key, migrations: MIGRATIONS.slice(0, 3) });
+    v3.prepare(`INSERT INTO resource_service(id, name, record, contentHash) VALUES ('svc-1', 'Harbor Counseling', '{"name":"Harbor Counseling"}', 'h1')`).run();
+    // The trigger wrote its text: the index was live before the migration.
+    expect(v3.prepare("SELECT count(*) AS n FROM resource_search WHERE resource_search MATCH 'harbor'").get()).toEqual({ n: 1 });
+    v3.close();
+
+    const db = openStore(file, { key });
+    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    const left = db.prepare("SELECT name FROM sqlite_master WHERE name LIKE 'resource_search%'").all();
+    expect(left).toEqual([]);
+    expect(db.prepare('SELECT id, name, contentHash FROM resource_service').all()).toEqual([{ id: 'svc-1', name: 'Harbor Counseling', contentHash: 'h1' }]);
+    // Writing, changing and deleting a service needs nothing of what was dropped.
+    db.prepare("INSERT INTO resource_service(id, name, record) VALUES ('svc-2', 'Food Pantry', '{}')").run();
+    db.prepare("UPDATE resource_service SET name = 'Harbor Counselling', record = '{}' WHERE id = 'svc-1'").run();
+    db.prepare("DELETE FROM resource_service WHERE id = 'svc-2'").run();
+    expect(db.prepare('SELECT id, name FROM resource_service').all()).toEqual([{ id: 'svc-1', name: 'Harbor Counselling' }]);
+    db.close();
+  });
 });

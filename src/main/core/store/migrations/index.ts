@@ -2,11 +2,12 @@ import type { Migration } from '../../../../node/migrate';
 import { baseline } from './0001-baseline';
 import { syncQuarantine } from './0002-sync-quarantine';
 import { reportIndexes } from './0003-report-indexes';
+import { dropDirectoryFts } from './0004-drop-directory-fts';
 
 /**
  * The case store's migrations, in order: one file each (NNNN-what.ts), added to this list.
  * Never edit one that has shipped: add the next.
  */
-export const MIGRATIONS: readonly Migration[] = [baseline, syncQuarantine, reportIndexes];
+export const MIGRATIONS: readonly Migration[] = [baseline, syncQuarantine, reportIndexes, dropDirectoryFts];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
