@@ -4,6 +4,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openStore, StoreError, SCHEMA_VERSION } from '../../src/main/core/store/open';
 import { MIGRATIONS } from '../../src/main/core/store/migrations';
 import { tempDir, randomKey, sha256File } from '../helpers/tmp';
+import { WriteHandle } from '../../src/main/core/store/handles';
+import { reportCases, reportEvents, reportTasks } from '../../src/main/core/store/queries/report';
 
 let cleanup = () => {};
 afterEach(() => cleanup());
@@ -131,6 +133,39 @@ describe('case store migrations', () => {
     db.prepare("UPDATE resource_service SET name = 'Harbor Counselling', record = '{}' WHERE id = 'svc-1'").run();
     db.prepare("DELETE FROM resource_service WHERE id = 'svc-2'").run();
     expect(db.prepare('SELECT id, name FROM resource_service').all()).toEqual([{ id: 'svc-1', name: 'Harbor Counselling' }]);
+    db.close();
+  });
+
+  it("reads a clinician's own figures from indexes alone (migration 5), and a body that is not JSON never fails a write", () => {
+    const db = openStore(fresh(), { key: randomKey() });
+    const r = new WriteHandle(db);
+    const w = { from: '2025-05-31T04:00:00.000Z', to: '2025-07-01T04:00:00.000Z', userId: 'u-chris' };
+    db.prepare(`INSERT INTO case_event(id, caseId, at, kind, authorId, body) VALUES ('e1', 'c1', '2025-06-10T10:00:00.000Z', 'contact', 'u-chris', '{"outcome":"reached"}')`).run();
+    db.prepare("INSERT INTO case_event(id, caseId, at, kind, authorId, body) VALUES ('e2', 'c1', '2025-06-11T10:00:00.000Z', 'contact', 'u-chris', 'not json')").run();
+    db.prepare(`INSERT INTO case_event(id, caseId, at, kind, authorId, body) VALUES ('e3', 'c1', '2025-06-12T10:00:00.000Z', 'contact', 'u-sam', '{"outcome":"reached"}')`).run();
+    expect(reportEvents(r, w).map((e) => [e.at, e.body.outcome])).toEqual([
+      ['2025-06-10T10:00:00.000Z', 'reached'],
+      ['2025-06-11T10:00:00.000Z', null],
+    ]);
+    // The plans of the statements the queries prepare: her rows through an index leading with her id, holding every column read.
+    const prepare = db.prepare.bind(db);
+    const explain = (sql: string) => (prepare(`EXPLAIN QUERY PLAN ${sql}`).all({ from: w.from, to: w.to, user: w.userId }) as { detail: string }[]).map((x) => x.detail).join(' | ');
+    const seen = new Map<string, string>();
+    const original = db.prepare;
+    db.prepare = ((sql: string) => {
+      seen.set(sql, explain(sql));
+      return prepare(sql);
+    }) as typeof db.prepare;
+    const handle = new WriteHandle(db);
+    reportEvents(handle, w);
+    reportCases(handle, w);
+    reportTasks(handle, w);
+    db.prepare = original;
+    expect([...seen.values()]).toEqual([
+      expect.stringContaining('USING COVERING INDEX case_event_author_report (authorId=? AND at>? AND at<?)'),
+      expect.stringContaining('USING COVERING INDEX case_owner_created (ownerId=? AND createdAt>? AND createdAt<?)'),
+      expect.stringContaining('USING COVERING INDEX task_assignee_due (assigneeId=? AND dueAt>? AND dueAt<?)'),
+    ]);
     db.close();
   });
 });

@@ -3,11 +3,12 @@ import { baseline } from './0001-baseline';
 import { syncQuarantine } from './0002-sync-quarantine';
 import { reportIndexes } from './0003-report-indexes';
 import { dropDirectoryFts } from './0004-drop-directory-fts';
+import { reportOwnIndexes } from './0005-report-own-indexes';
 
 /**
  * The case store's migrations, in order: one file each (NNNN-what.ts), added to this list.
  * Never edit one that has shipped: add the next.
  */
-export const MIGRATIONS: readonly Migration[] = [baseline, syncQuarantine, reportIndexes, dropDirectoryFts];
+export const MIGRATIONS: readonly Migration[] = [baseline, syncQuarantine, reportIndexes, dropDirectoryFts, reportOwnIndexes];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
