@@ -11,7 +11,7 @@ import { RecoveryCodes, SignIn } from './views/SignIn';
 import { DispatcherView } from './views/DispatcherView';
 import { ClinicianView } from './views/ClinicianView';
 import { CaseloadView } from './caseload/CaseloadView';
-import { ReportsView } from './reports/ReportsView';
+import { LazyReportsView } from './reports/LazyReports';
 import { RingingArea } from './views/Ringing';
 import { LockScreen, useIdleLock } from './views/LockScreen';
 
@@ -114,7 +114,7 @@ function SignedIn() {
         {shown === 'dispatch' && <DispatcherView />}
         {shown === 'clinician' && <ClinicianView onOpenCase={openCase} />}
         {shown === 'caseload' && <CaseloadView />}
-        {shown === 'reports' && <ReportsView />}
+        {shown === 'reports' && <LazyReportsView />}
       </main>
       {/* The caseload shows the keys of its own screens. */}
       {(shown === 'dispatch' || shown === 'clinician') && <KeyHints hints={shown === 'dispatch' ? DISPATCHER_HINTS : CLINICIAN_HINTS} label="Keyboard shortcuts" />}

@@ -43,8 +43,15 @@ async function shot(page: Page, name: string, fullPage = false): Promise<void> {
 
 test('a clinician sees her own figures as charts and tables, and downloads a chart as CSV', async ({ page }) => {
   const errors = collectErrors(page);
+  const scripts: string[] = [];
+  page.on('request', (r) => r.resourceType() === 'script' && scripts.push(new URL(r.url()).pathname));
   await page.goto(host.url);
   await page.getByRole('button', { name: /^Clinician/ }).click();
+  // The other screens start without the charts: the figures screen's code comes when it opens.
+  await expect(page.getByRole('button', { name: 'Figures' })).toBeVisible();
+  const reportsChunk = () => scripts.filter((p) => /\/assets\/ReportsView-[^/]+\.js$/.test(p));
+  expect(scripts.length).toBeGreaterThan(0);
+  expect(reportsChunk()).toEqual([]);
   await page.getByRole('button', { name: 'Figures' }).click();
 
   await expect(page.getByRole('heading', { name: 'My figures' })).toBeVisible();
@@ -53,6 +60,8 @@ test('a clinician sees her own figures as charts and tables, and downloads a cha
   const charts = page.locator('.report-chart');
   await expect(charts).toHaveCount(12);
   await expect(charts.first().locator('canvas')).toHaveCount(1);
+  // Loaded once, from this page's own origin, under its CSP (a refusal would be a console error below).
+  expect(reportsChunk()).toHaveLength(1);
   // Her calls this month, as the headline of the first chart and the total row of its table.
   const headline = page.locator('.report-card').first().locator('.report-total strong');
   const conferenced = Number(await headline.textContent());

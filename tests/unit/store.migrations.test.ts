@@ -4,6 +4,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openStore, StoreError, SCHEMA_VERSION } from '../../src/main/core/store/open';
 import { MIGRATIONS } from '../../src/main/core/store/migrations';
 import { tempDir, randomKey, sha256File } from '../helpers/tmp';
+import { WriteHandle } from '../../src/main/core/store/handles';
+import { reportCases, reportEvents, reportTasks } from '../../src/main/core/store/queries/report';
 
 let cleanup = () => {};
 afterEach(() => cleanup());
@@ -109,6 +111,61 @@ describe('case store migrations', () => {
     );
     const db = openStore(file, { key });
     expect(db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 't'").get()).toEqual({ n: 0 });
+    db.close();
+  });
+
+  it('drops the unused directory full-text index (migration 7) and keeps every directory row', () => {
+    const file = fresh();
+    const key = randomKey();
+    const v3 = openStore(file, { key, migrations: MIGRATIONS.slice(0, 3) });
+    v3.prepare(`INSERT INTO resource_service(id, name, record, contentHash) VALUES ('svc-1', 'Harbor Counseling', '{"name":"Harbor Counseling"}', 'h1')`).run();
+    // The trigger wrote its text: the index was live before the migration.
+    expect(v3.prepare("SELECT count(*) AS n FROM resource_search WHERE resource_search MATCH 'harbor'").get()).toEqual({ n: 1 });
+    v3.close();
+
+    const db = openStore(file, { key });
+    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    const left = db.prepare("SELECT name FROM sqlite_master WHERE name LIKE 'resource_search%'").all();
+    expect(left).toEqual([]);
+    expect(db.prepare('SELECT id, name, contentHash FROM resource_service').all()).toEqual([{ id: 'svc-1', name: 'Harbor Counseling', contentHash: 'h1' }]);
+    // Writing, changing and deleting a service needs nothing of what was dropped.
+    db.prepare("INSERT INTO resource_service(id, name, record) VALUES ('svc-2', 'Food Pantry', '{}')").run();
+    db.prepare("UPDATE resource_service SET name = 'Harbor Counselling', record = '{}' WHERE id = 'svc-1'").run();
+    db.prepare("DELETE FROM resource_service WHERE id = 'svc-2'").run();
+    expect(db.prepare('SELECT id, name FROM resource_service').all()).toEqual([{ id: 'svc-1', name: 'Harbor Counselling' }]);
+    db.close();
+  });
+
+  it("reads a clinician's own figures from indexes alone (migration 8), and a body that is not JSON never fails a write", () => {
+    const db = openStore(fresh(), { key: randomKey() });
+    const r = new WriteHandle(db);
+    const w = { from: '2025-05-31T04:00:00.000Z', to: '2025-07-01T04:00:00.000Z', userId: 'u-chris' };
+    db.prepare(`INSERT INTO case_event(id, caseId, at, kind, authorId, body) VALUES ('e1', 'c1', '2025-06-10T10:00:00.000Z', 'contact', 'u-chris', '{"outcome":"reached"}')`).run();
+    db.prepare("INSERT INTO case_event(id, caseId, at, kind, authorId, body) VALUES ('e2', 'c1', '2025-06-11T10:00:00.000Z', 'contact', 'u-chris', 'not json')").run();
+    db.prepare(`INSERT INTO case_event(id, caseId, at, kind, authorId, body) VALUES ('e3', 'c1', '2025-06-12T10:00:00.000Z', 'contact', 'u-sam', '{"outcome":"reached"}')`).run();
+    expect(reportEvents(r, w).map((e) => [e.at, e.body.outcome])).toEqual([
+      ['2025-06-10T10:00:00.000Z', 'reached'],
+      ['2025-06-11T10:00:00.000Z', null],
+    ]);
+    // The plans of the statements the queries prepare: her rows through an index leading with her id, holding every column read.
+    const prepare = db.prepare.bind(db);
+    const explain = (sql: string) => (prepare(`EXPLAIN QUERY PLAN ${sql}`).all({ from: w.from, to: w.to, user: w.userId }) as { detail: string }[]).map((x) => x.detail).join(' | ');
+    const seen = new Map<string, string>();
+    const original = db.prepare;
+    db.prepare = ((sql: string) => {
+      seen.set(sql, explain(sql));
+      return prepare(sql);
+    }) as typeof db.prepare;
+    const handle = new WriteHandle(db);
+    reportEvents(handle, w);
+    reportCases(handle, w);
+    reportTasks(handle, w);
+    db.prepare = original;
+    expect([...seen.values()]).toEqual([
+      expect.stringContaining('USING COVERING INDEX case_event_author_report (authorId=? AND at>? AND at<?)'),
+      expect.stringContaining('USING COVERING INDEX case_owner_created (ownerId=? AND createdAt>? AND createdAt<?)'),
+      expect.stringContaining('USING COVERING INDEX task_assignee_due (assigneeId=? AND dueAt>? AND dueAt<?)'),
+    ]);
     db.close();
   });
 });

@@ -14,6 +14,13 @@
  * A query intersects the candidate sets of its constraints (all services when it has
  * none), scores each candidate and keeps the best `limit` without sorting the rest.
  *
+ * The entries are kept in the ranking's last order (name, then id), so two candidates of
+ * equal score are ordered by their entry number alone: no string is compared while
+ * ranking. What a filter reads repeats across a directory (a handful of language lists and
+ * taxonomy term sets): services sharing one share the filter's answer, worked out once per
+ * query, as their opening hours do. Each need's scores depend on the directory alone and
+ * are worked out once per index, on first use.
+ *
  * Text and needs are scored from the postings themselves: each posting says which of the
  * service's fields hold the word, and a query word's weight is that of the best field
  * holding a word it begins (as the reference's wordScore: name 8, terms 5, organization 4,
@@ -41,12 +48,6 @@ import type { ResourceService, ScheduleRule } from './types';
 
 interface Entry {
   service: ResourceService;
-  nameKey: string;
-  active: boolean;
-  /** When its freshness was last confirmed (assured, else modified), ms; undefined: never. */
-  freshMs: number | undefined;
-  /** Index of its (schedules, zone) among the directory's distinct ones. */
-  schedule: number;
 }
 
 export interface IndexedSearchResult {
@@ -57,7 +58,24 @@ export interface IndexedSearchResult {
 }
 
 export class ServiceSearchIndex {
+  /** In rankServices' order for equal scores: by lower-case name, then id. */
   private readonly entries: Entry[] = [];
+  /** Per entry: 1 when active. */
+  private readonly active: Uint8Array;
+  /** Per entry: when its freshness was last confirmed (assured, else modified), ms; NaN: never. */
+  private readonly freshMs: Float64Array;
+  /** Per entry: index of its (schedules, zone) among the directory's distinct ones. */
+  private readonly scheduleOf: Int32Array;
+  /** Per entry: index of its languages (codes and names) among the directory's distinct ones; and a service holding each. */
+  private readonly languageSetOf: Int32Array;
+  private readonly languageSets: ResourceService[] = [];
+  /** Per entry: index of its taxonomy terms among the directory's distinct sets; and a service holding each. */
+  private readonly termSetOf: Int32Array;
+  private readonly termSets: ResourceService[] = [];
+  /** Scratch for intersecting candidate sets (all zero between queries). */
+  private marks: Uint8Array | null = null;
+  /** Each need's scores, worked out on first use (they depend on the directory alone). */
+  private readonly needs = new Map<string, Scores>();
   /** Every distinct word, sorted, and for each the entries it occurs in (ascending). */
   private readonly words: string[];
   /** Per word: the entries holding it, and beside each, a bit per field holding it (FIELD_ORDER). */
@@ -70,16 +88,25 @@ export class ServiceSearchIndex {
   constructor(services: readonly ResourceService[]) {
     const wordPostings = new Map<string, Posting>();
     const scheduleIds = new Map<string, number>();
+    const languageIds = new Map<string, number>();
+    const termIds = new Map<string, number>();
     const dates = new Map<string, number | undefined>();
-    services.forEach((service, i) => {
-      const sig = `${service.timezone ?? ''}|${canonicalJson(service.schedules.map(hoursOf))}`;
-      let schedule = scheduleIds.get(sig);
-      if (schedule === undefined) {
-        schedule = this.schedules.length;
-        scheduleIds.set(sig, schedule);
-        this.schedules.push(service);
-      }
-      this.entries.push({ service, nameKey: service.name.toLowerCase(), active: service.status === 'active', freshMs: freshMs(service, dates), schedule });
+    const n = services.length;
+    this.active = new Uint8Array(n);
+    this.freshMs = new Float64Array(n);
+    this.scheduleOf = new Int32Array(n);
+    this.languageSetOf = new Int32Array(n);
+    this.termSetOf = new Int32Array(n);
+    // rankServices' tie-break (search.ts): lower-case name, then id, compared as strings; a stable sort as its own.
+    const ordered = services.map((service) => ({ service, key: service.name.toLowerCase() }));
+    ordered.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.service.id < b.service.id ? -1 : a.service.id > b.service.id ? 1 : 0));
+    ordered.forEach(({ service }, i) => {
+      this.scheduleOf[i] = idOf(scheduleIds, this.schedules, `${service.timezone ?? ''}|${canonicalJson(service.schedules.map(hoursOf))}`, service);
+      this.languageSetOf[i] = idOf(languageIds, this.languageSets, JSON.stringify([service.languageCodes, service.languages]), service);
+      this.termSetOf[i] = idOf(termIds, this.termSets, JSON.stringify(service.taxonomyTerms.map((t) => [t.id, t.name, t.code])), service);
+      this.active[i] = service.status === 'active' ? 1 : 0;
+      this.freshMs[i] = freshMs(service, dates) ?? Number.NaN;
+      this.entries.push({ service });
       const f = fieldsOf(service);
       const masks = new Map<string, number>();
       FIELD_ORDER.forEach((field, bit) => {
@@ -108,14 +135,19 @@ export class ServiceSearchIndex {
     const at = query.at ?? new Date();
     const stale = DateTime.fromJSDate(at, { zone: 'utc' }).minus({ months: 12 }).toMillis();
     const text = query.text?.trim() ? this.textScores(queryWords(query.text)) : undefined;
-    const need = query.need?.trim() ? this.needScores(query.need) : undefined;
-    const open = new Array<boolean | null | undefined>(this.schedules.length);
+    const need = query.need?.trim() ? this.needScoresKept(query.need) : undefined;
+    // Answers shared by services with the same hours, languages or terms, worked out once per query (0: not yet).
+    const open = new Int8Array(this.schedules.length);
+    const language = query.language !== undefined ? new Int8Array(this.languageSets.length) : null;
+    const term = query.taxonomyTerm !== undefined ? new Int8Array(this.termSets.length) : null;
     const top = new TopK(limit);
+    const { active, freshMs: fresh, scheduleOf, languageSetOf, termSetOf } = this;
+    const candidates = this.candidates(query, text, need);
+    const count = candidates ? candidates.length : this.entries.length;
     let total = 0;
-    for (const i of this.candidates(query, text, need)) {
-      const e = this.entries[i] as Entry;
-      const s = e.service;
-      if (!query.includeInactive && !e.active) continue;
+    for (let c = 0; c < count; c++) {
+      const i = candidates ? (candidates[c] as number) : c;
+      if (!query.includeInactive && active[i] === 0) continue;
       let score = 0;
       if (text) {
         const t = text.get(i);
@@ -127,23 +159,50 @@ export class ServiceSearchIndex {
         if (n === undefined) continue;
         score += n;
       }
-      if (query.taxonomyTerm !== undefined && !matchesTerm(s, query.taxonomyTerm)) continue;
-      if (query.language !== undefined && !matchesLanguage(s, query.language)) continue;
-      if (query.age !== undefined && !matchesAge(s, query.age)) continue;
-      // Services with the same hours share the answer, worked out once per query.
-      let o = open[e.schedule];
-      if (o === undefined) {
-        const rep = this.schedules[e.schedule] as ResourceService;
-        o = open[e.schedule] = isOpenAt(rep.schedules, at, rep.timezone ?? query.timezone);
+      if (term) {
+        const k = termSetOf[i] as number;
+        if (term[k] === 0) term[k] = matchesTerm(this.termSets[k] as ResourceService, query.taxonomyTerm as string) ? YES : NO;
+        if (term[k] === NO) continue;
       }
-      if (query.openNow && !passesOpenNow(o)) continue;
-      if (o === true) score += 6;
-      else if (o === false) score -= 6;
-      if (e.freshMs === undefined || e.freshMs < stale) score -= 2;
+      if (language) {
+        const k = languageSetOf[i] as number;
+        if (language[k] === 0) language[k] = matchesLanguage(this.languageSets[k] as ResourceService, query.language as string) ? YES : NO;
+        if (language[k] === NO) continue;
+      }
+      if (query.age !== undefined && !matchesAge((this.entries[i] as Entry).service, query.age)) continue;
+      const h = scheduleOf[i] as number;
+      if (open[h] === 0) {
+        const rep = this.schedules[h] as ResourceService;
+        const o = isOpenAt(rep.schedules, at, rep.timezone ?? query.timezone);
+        open[h] = o === true ? OPEN : o === false ? CLOSED : UNKNOWN;
+      }
+      const o = open[h] as number;
+      if (query.openNow && !passesOpenNow(o === OPEN ? true : o === CLOSED ? false : null)) continue;
+      if (o === OPEN) score += 6;
+      else if (o === CLOSED) score -= 6;
+      // NaN (never confirmed) is not >= anything: stale.
+      if (!((fresh[i] as number) >= stale)) score -= 2;
       total++;
-      top.offer(e, score, o);
+      top.offer(i, score);
     }
-    return { results: top.best(), total };
+    return {
+      results: top.best().map(({ entry, score }) => {
+        const o = open[scheduleOf[entry] as number];
+        return { service: (this.entries[entry] as Entry).service, score, open: o === OPEN ? true : o === CLOSED ? false : null };
+      }),
+      total,
+    };
+  }
+
+  /** needScores, kept per need: a need's scores depend on the directory alone. */
+  private needScoresKept(need: string): Scores {
+    let kept = this.needs.get(need);
+    if (!kept) {
+      kept = this.needScores(need);
+      // Kept for the first 64 needs asked: the named needs are 13; free text given as a need is rarer.
+      if (this.needs.size < 64) this.needs.set(need, kept);
+    }
+    return kept;
   }
 
   /** textScore of every service that matches the words (all of them), by entry; undefined: no words, no constraint. */
@@ -244,8 +303,8 @@ export class ServiceSearchIndex {
     return { best, touched };
   }
 
-  /** Entries that may match (a superset), in ascending order; every entry when nothing narrows. */
-  private candidates(q: ServiceQuery, text: Scores | undefined, need: Scores | undefined): Iterable<number> {
+  /** Entries that may match (a superset), in ascending order; null: every entry (nothing narrows). */
+  private candidates(q: ServiceQuery, text: Scores | undefined, need: Scores | undefined): number[] | null {
     const sets: (readonly number[])[][] = [];
     if (text) sets.push([text.entries]);
     if (need) sets.push([need.entries]);
@@ -253,8 +312,8 @@ export class ServiceSearchIndex {
     if (language) sets.push(lookup(this.languageKeys, queryLanguageKeys(language)));
     const term = q.taxonomyTerm?.trim().toLowerCase();
     if (term) sets.push(lookup(this.termKeys, [`i:${term}`, `n:${term}`, `c:${term}`]));
-    if (sets.length === 0) return this.entries.keys();
-    return intersect(sets, this.entries.length);
+    if (sets.length === 0) return null;
+    return intersect(sets, (this.marks ??= new Uint8Array(this.entries.length)));
   }
 }
 
@@ -323,21 +382,21 @@ function lowerBound(sorted: readonly string[], value: string): number {
   return lo;
 }
 
-/** Entries in every constraint (each constraint: the union of its posting lists), ascending. */
-function intersect(constraints: (readonly number[])[][], size: number): number[] {
-  const hits = new Uint16Array(size);
-  const seen = new Int32Array(size).fill(-1);
+/**
+ * Entries in every constraint (each constraint: the union of its posting lists), ascending.
+ * `marks` (one per entry, all zero, left so): an entry's count of constraints met so far, in
+ * order, so that only an entry of every one reaches their number.
+ */
+function intersect(constraints: (readonly number[])[][], marks: Uint8Array): number[] {
   constraints.forEach((lists, c) => {
-    for (const list of lists) {
-      for (const i of list) {
-        if (seen[i] === c) continue;
-        seen[i] = c;
-        hits[i] = (hits[i] as number) + 1;
-      }
-    }
+    for (const list of lists) for (const i of list) if (marks[i] === c) marks[i] = c + 1;
   });
+  const all = constraints.length;
   const out: number[] = [];
-  for (let i = 0; i < size; i++) if (hits[i] === constraints.length) out.push(i);
+  for (let i = 0; i < marks.length; i++) {
+    if (marks[i] === all) out.push(i);
+    marks[i] = 0;
+  }
   return out;
 }
 
@@ -397,30 +456,45 @@ function freshMs(s: ResourceService, parsed: Map<string, number | undefined>): n
   return undefined;
 }
 
-/** The best `k` offers in rankServices order: score, then name, then id. */
+const YES = 1;
+const NO = 2;
+const OPEN = 1;
+const CLOSED = 2;
+const UNKNOWN = 3;
+
+/** The number of `key` among the distinct keys seen so far (a new one is added, with `rep` holding it). */
+function idOf<T>(ids: Map<string, number>, reps: T[], key: string, rep: T): number {
+  let id = ids.get(key);
+  if (id === undefined) {
+    id = reps.length;
+    ids.set(key, id);
+    reps.push(rep);
+  }
+  return id;
+}
+
+/** The best `k` offers in rankServices order: score, then entry (the entries are in name, then id order). */
 class TopK {
-  private readonly items: { entry: Entry; score: number; open: boolean | null }[] = [];
+  private readonly items: { entry: number; score: number }[] = [];
 
   constructor(private readonly k: number) {}
 
-  offer(entry: Entry, score: number, open: boolean | null): void {
+  offer(entry: number, score: number): void {
     if (this.k <= 0) return;
     const n = this.items.length;
     // Most offers lose to the worst kept one: decided without allocating anything.
-    if (n === this.k && !better(score, entry, this.items[n - 1] as { entry: Entry; score: number })) return;
+    if (n === this.k && !better(score, entry, this.items[n - 1] as { entry: number; score: number })) return;
     let i = n;
-    while (i > 0 && better(score, entry, this.items[i - 1] as { entry: Entry; score: number })) i--;
-    this.items.splice(i, 0, { entry, score, open });
+    while (i > 0 && better(score, entry, this.items[i - 1] as { entry: number; score: number })) i--;
+    this.items.splice(i, 0, { entry, score });
     if (this.items.length > this.k) this.items.pop();
   }
 
-  best(): RankedService[] {
-    return this.items.map(({ entry, score, open }) => ({ service: entry.service, score, open }));
+  best(): { entry: number; score: number }[] {
+    return this.items;
   }
 }
 
-function better(score: number, e: Entry, than: { entry: Entry; score: number }): boolean {
-  if (score !== than.score) return score > than.score;
-  if (e.nameKey !== than.entry.nameKey) return e.nameKey < than.entry.nameKey;
-  return e.service.id < than.entry.service.id;
+function better(score: number, entry: number, than: { entry: number; score: number }): boolean {
+  return score !== than.score ? score > than.score : entry < than.entry;
 }
