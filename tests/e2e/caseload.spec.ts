@@ -1,9 +1,8 @@
 import { test, expect, type Page } from '@playwright/test';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startHost, tempProfile, type Host } from './helpers';
+import { seededConsoleEachTest } from './helpers';
 
 /**
  * The clinician's caseload, end to end in Chromium against a real headless host: open the
@@ -16,23 +15,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const SHOTS = path.join(ROOT, 'test-results');
 const LEGACY = path.join(ROOT, 'tests', 'fixtures', 'hsds-1x');
 
-let host: Host;
-let profile: string;
-
-test.beforeEach(async () => {
-  profile = tempProfile('tandem-e2e-caseload-');
-  const seed = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'tests/e2e/caseload.seed.ts'), profile, '400'], {
-    cwd: ROOT,
-    encoding: 'utf8',
-  });
-  if (seed.status !== 0) throw new Error(`seeding failed:\n${seed.stdout}\n${seed.stderr}`);
-  host = await startHost({ profile, extraArgs: ['--demo'] });
-});
-
-test.afterEach(async () => {
-  await host?.stop();
-  if (profile) fs.rmSync(profile, { recursive: true, force: true });
-});
+const consoleUnderTest = seededConsoleEachTest('tandem-e2e-caseload-', 400);
 
 function collectErrors(page: Page): string[] {
   const errors: string[] = [];
@@ -48,7 +31,7 @@ async function shot(page: Page, name: string): Promise<void> {
 
 test('clinician works an overdue case by keyboard: contact, PHQ-9, referral, closure; all still there after a reload', async ({ page }) => {
   const errors = collectErrors(page);
-  await page.goto(host.url);
+  await page.goto(consoleUnderTest().host.url);
   await page.getByRole('button', { name: /^Clinician/ }).click();
   await page.getByRole('button', { name: 'Caseload' }).click();
 
@@ -165,11 +148,11 @@ test('clinician works an overdue case by keyboard: contact, PHQ-9, referral, clo
 test('a supervisor imports an older (1.x) HSDS package from the console and reports every table, repair and rejection', async ({ page }) => {
   // A package written for Tandem in the HSDS 1.x layout: addresses, regular schedules, taxonomy,
   // rows without ids, a service whose organization is missing, a schedule on "Funday".
-  const pkg = path.join(profile, 'hsds-1x');
+  const pkg = path.join(consoleUnderTest().profile, 'hsds-1x');
   fs.mkdirSync(pkg);
   for (const name of fs.readdirSync(LEGACY)) fs.writeFileSync(path.join(pkg, name), fs.readFileSync(path.join(LEGACY, name)));
   const errors = collectErrors(page);
-  await page.goto(host.url);
+  await page.goto(consoleUnderTest().host.url);
   // The directory reaches every console: a supervisor manages it (issue 13).
   await page.getByRole('button', { name: /^Supervisor/ }).click();
   await page.getByRole('button', { name: 'Caseload' }).click();

@@ -1,10 +1,9 @@
 import { test, expect, type Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startHost, tempProfile, type Host } from './helpers';
+import { seededConsoleEachTest } from './helpers';
 
 /**
  * Drafts everywhere on the case record: what a clinician types into any form (note, contact,
@@ -18,20 +17,7 @@ const SHOTS = process.env.TANDEM_SHOTS ?? path.join(ROOT, 'test-results');
 test.describe.configure({ timeout: 600_000 });
 test.use({ actionTimeout: 30_000 });
 
-let host: Host;
-let profile: string;
-
-test.beforeEach(async () => {
-  profile = tempProfile('tandem-e2e-drafts-');
-  const seed = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'tests/e2e/caseload.seed.ts'), profile, '0'], { cwd: ROOT, encoding: 'utf8' });
-  if (seed.status !== 0) throw new Error(`seeding failed:\n${seed.stdout}\n${seed.stderr}`);
-  host = await startHost({ profile, extraArgs: ['--demo'] });
-});
-
-test.afterEach(async () => {
-  await host?.stop();
-  if (profile) fs.rmSync(profile, { recursive: true, force: true });
-});
+const consoleUnderTest = seededConsoleEachTest('tandem-e2e-drafts-', 0);
 
 async function shot(page: Page, name: string): Promise<void> {
   fs.mkdirSync(SHOTS, { recursive: true });
@@ -105,7 +91,7 @@ test('every form on the case record keeps its draft across Esc, screens, lock an
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await page.clock.install();
-  await page.goto(host.url);
+  await page.goto(consoleUnderTest().host.url);
   await page.getByRole('button', { name: /^Clinician/ }).click();
   await openRiley(page);
 

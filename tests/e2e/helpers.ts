@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { test } from '@playwright/test';
 import type { Role } from '../../src/shared/roles';
 
 /**
@@ -60,6 +61,51 @@ export async function startHost(opts: StartHostOptions): Promise<Host> {
   const args = ['--profile', opts.profile, '--port', String(opts.port ?? 0), ...(opts.extraArgs ?? [])];
   const p = await spawnUntil('src/main/host/cli.ts', args, /Tandem console[^:]*:\s*(http\S+)/, opts.timeoutMs);
   return { url: p.match, port: Number(new URL(p.match).port), output: p.output, stop: p.stop, kill: p.kill };
+}
+
+/** A demo console on a profile seeded by tests/e2e/caseload.seed.ts (the demo caseload plus `cases` more, and the HSDS example). */
+export interface SeededConsole {
+  readonly host: Host;
+  readonly profile: string;
+  /** Stops the host and removes the profile. */
+  stop(): Promise<void>;
+}
+
+export async function startSeededConsole(prefix: string, cases: number): Promise<SeededConsole> {
+  const profile = tempProfile(prefix);
+  const seed = spawnSync(TSX, [path.join(ROOT, 'tests/e2e/caseload.seed.ts'), profile, String(cases)], { cwd: ROOT, encoding: 'utf8' });
+  if (seed.status !== 0) {
+    fs.rmSync(profile, { recursive: true, force: true });
+    throw new Error(`seeding failed:\n${seed.stdout}\n${seed.stderr}`);
+  }
+  const host = await startHost({ profile, extraArgs: ['--demo'] });
+  return {
+    host,
+    profile,
+    async stop() {
+      await host.stop();
+      fs.rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * A seeded console for each test of the calling spec file (started before, stopped and removed
+ * after); returns the running test's console.
+ */
+export function seededConsoleEachTest(prefix: string, cases: number): () => SeededConsole {
+  let seeded: SeededConsole | undefined;
+  test.beforeEach(async () => {
+    seeded = await startSeededConsole(prefix, cases);
+  });
+  test.afterEach(async () => {
+    await seeded?.stop();
+    seeded = undefined;
+  });
+  return () => {
+    if (!seeded) throw new Error('no console: beforeEach did not start one');
+    return seeded;
+  };
 }
 
 export interface SyncServerOptions {

@@ -1,9 +1,8 @@
 import { test, expect, type Page } from '@playwright/test';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startHost, tempProfile, type Host } from './helpers';
+import { seededConsoleEachTest } from './helpers';
 
 /**
  * The safety plan in Chromium against a real headless host (the demo caseload): write it with
@@ -12,20 +11,7 @@ import { startHost, tempProfile, type Host } from './helpers';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SHOTS = path.join(ROOT, 'test-results');
 
-let host: Host;
-let profile: string;
-
-test.beforeEach(async () => {
-  profile = tempProfile('tandem-e2e-plan-');
-  const seed = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'tests/e2e/caseload.seed.ts'), profile, '0'], { cwd: ROOT, encoding: 'utf8' });
-  if (seed.status !== 0) throw new Error(`seeding failed:\n${seed.stdout}\n${seed.stderr}`);
-  host = await startHost({ profile, extraArgs: ['--demo'] });
-});
-
-test.afterEach(async () => {
-  await host?.stop();
-  if (profile) fs.rmSync(profile, { recursive: true, force: true });
-});
+const consoleUnderTest = seededConsoleEachTest('tandem-e2e-plan-', 0);
 
 async function shot(page: Page, name: string, fullPage = false): Promise<void> {
   fs.mkdirSync(SHOTS, { recursive: true });
@@ -35,7 +21,7 @@ async function shot(page: Page, name: string, fullPage = false): Promise<void> {
 test('a clinician writes a safety plan, versions it, and prints it on one page with 988 on it', async ({ page }) => {
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(host.url);
+  await page.goto(consoleUnderTest().host.url);
   await page.getByRole('button', { name: /^Clinician/ }).click();
   await page.getByRole('button', { name: 'Caseload' }).click();
   await page.locator('.q-row', { hasText: 'Riley Thompson' }).click();

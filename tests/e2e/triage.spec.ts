@@ -1,10 +1,8 @@
 import { test, expect } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
-import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startHost, tempProfile, type Host } from './helpers';
+import { seededConsoleEachTest } from './helpers';
 
 /**
  * Triage: a PHQ-9 with item 9 positive raises a safety alert whose next step (a C-SSRS) is due
@@ -17,25 +15,12 @@ const SHOTS = process.env.TANDEM_SHOTS ?? path.join(ROOT, 'test-results');
 test.describe.configure({ timeout: 600_000 });
 test.use({ actionTimeout: 30_000 });
 
-let host: Host;
-let profile: string;
-
-test.beforeEach(async () => {
-  profile = tempProfile('tandem-e2e-triage-');
-  const seed = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'tests/e2e/caseload.seed.ts'), profile, '0'], { cwd: ROOT, encoding: 'utf8' });
-  if (seed.status !== 0) throw new Error(`seeding failed:\n${seed.stdout}\n${seed.stderr}`);
-  host = await startHost({ profile, extraArgs: ['--demo'] });
-});
-
-test.afterEach(async () => {
-  await host?.stop();
-  if (profile) fs.rmSync(profile, { recursive: true, force: true });
-});
+const consoleUnderTest = seededConsoleEachTest('tandem-e2e-triage-', 0);
 
 test('a PHQ-9 item 9 alert is due now and tops the queue; the C-SSRS done from it clears it', async ({ page }) => {
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(host.url);
+  await page.goto(consoleUnderTest().host.url);
   await page.getByRole('button', { name: /^Clinician/ }).click();
   await page.getByRole('button', { name: 'Caseload' }).click();
   await page.locator('.q-row', { hasText: 'Dev Sharma' }).click();
