@@ -134,6 +134,13 @@ test('the monthly report for sending: a PDF with cover figures, charts and defin
   const png = spawnSync('pdftoppm', ['-png', '-r', '60', '-f', '1', '-l', '1', '-singlefile', file, path.join(dir, 'monthly-report-page1')], { encoding: 'utf8' });
   expect(png.status, png.stderr).toBe(0);
   expect(fs.statSync(path.join(dir, 'monthly-report-page1.png')).size).toBeGreaterThan(1000);
+  // Paper is white to its edge: the corner (in the page margin) as raw pixels (PPM: a text header, then RGB).
+  const ppm = spawnSync('pdftoppm', ['-r', '10', '-f', '1', '-l', '1', '-singlefile', file], { maxBuffer: 1 << 20 });
+  expect(ppm.status, String(ppm.stderr)).toBe(0);
+  const header = /^P6\s+\d+\s+\d+\s+255\s/.exec(ppm.stdout.toString('latin1'));
+  expect(header, 'a PPM image').not.toBeNull();
+  const corner = [...ppm.stdout.subarray(header![0].length, header![0].length + 3)];
+  expect(Math.min(...corner), `corner pixel ${corner.join(',')}`).toBeGreaterThan(240);
   const text = spawnSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
   expect(text.status, text.stderr).toBe(0);
   const first = text.stdout.split('\f')[0]!;
