@@ -39,7 +39,8 @@ describe('restart', () => {
       });
       expect(signIn.status).toBe(200);
 
-      const c2 = await Client.connect(second.server, clinician.headers);
+      // Read back as the dispatcher read it before (a clinician's pulls leave out CAD documents: issue 13).
+      const c2 = await Client.connect(second.server, dispatcher.headers);
       const lastState = (p: PullResponse) => p.ops.filter((o) => o.id === 'h-ring' && 'state' in o.fields).at(-1)?.fields.state;
       const page = await waitFor(
         async () => {
