@@ -23,7 +23,7 @@ const dirs: string[] = [];
 async function openConsole(browser: Browser, name: string, account: string): Promise<Page> {
   const dir = tempProfile();
   dirs.push(dir);
-  const host = await startHost({ profile: dir, extraArgs: ['--server', server!.url, '--enroll', server!.enroll(name)] });
+  const host = await startHost({ profile: dir, extraArgs: ['--server', server!.url, '--enroll', server!.enroll(name), '--name', name] });
   hosts.push(host);
   const page = await (await browser.newContext({ viewport: { width: 460, height: 900 }, acceptDownloads: true })).newPage();
   await page.goto(host.url).catch((err: unknown) => {
@@ -86,7 +86,7 @@ test('a supervisor finds what he did in the audit log by user and subject, and d
   await morgan.getByLabel('User').fill('morgan');
   const created = table.locator('tbody tr', { hasText: 'incident.create' });
   await expect(async () => {
-    await morgan.getByRole('button', { name: 'Search' }).click();
+    await morgan.getByRole('button', { name: 'Search', exact: true }).click();
     await expect(created).toHaveCount(1, { timeout: 1500 });
   }).toPass({ timeout: 20_000 });
   await expect(morgan.locator('.audit-meta')).toContainText('user morgan');
@@ -117,7 +117,10 @@ test('a supervisor finds what he did in the audit log by user and subject, and d
   expect(inFile![5]).toBe(subject);
   expect(inFile![2]).toBe('e2e-super');
   expect(body.some((r) => r[4] === 'signin')).toBe(true);
-  await expect(morgan.getByRole('status').filter({ hasText: 'Exported' })).toHaveText(`Exported ${body.length} entries to ${download.suggestedFilename()}.`);
+  await expect(morgan.getByRole('status').filter({ hasText: 'Exported' })).toHaveText(
+    `Exported ${body.length} entries to ${download.suggestedFilename()}: all that matched when it was made (searches here are recorded too).`,
+  );
+  await morgan.screenshot({ path: path.join(SHOTS, 'audit-1280-exported.png') });
 
   // Who touched this incident: its subject narrows the log to it.
   await row.getByRole('button', { name: subject }).click();
@@ -142,4 +145,13 @@ test('a supervisor finds what he did in the audit log by user and subject, and d
   await expect(chris.getByRole('button', { name: 'Figures' })).toBeVisible();
   await expect(chris.getByRole('button', { name: 'Audit log' })).toHaveCount(0);
   await expect(chris.getByRole('heading', { name: 'Audit log' })).toHaveCount(0);
+
+  // The log is on the server: without it the screen says so, and shows no stale table as current.
+  await server!.stop();
+  await expect(morgan.getByText('Online', { exact: true })).toHaveCount(0, { timeout: 20_000 });
+  await morgan.getByRole('button', { name: 'Search', exact: true }).click();
+  await expect(morgan.getByRole('region', { name: 'Audit log' }).getByRole('alert')).toContainText('The audit log is kept on the sync server');
+  await expect(table).toHaveCount(0);
+  await morgan.screenshot({ path: path.join(SHOTS, 'audit-460-offline.png') });
+  expect(errors).toEqual([]);
 });

@@ -108,7 +108,7 @@ export function AuditView() {
         capped: r.capped,
         text: r.capped
           ? `Exported the newest ${count} to ${name}. More match: an export holds at most ${AUDIT_EXPORT_MAX.toLocaleString()}; narrow the dates to export the rest.`
-          : `Exported ${count} to ${name}.`,
+          : `Exported ${count} to ${name}: all that matched when it was made (searches here are recorded too).`,
       });
     } catch (err) {
       setExported(null);
@@ -160,7 +160,7 @@ export function AuditView() {
           {field('to', { type: 'date' })}
           {field('actor', { placeholder: 'username' })}
           {field('action', { list: 'audit-actions', placeholder: 'e.g. case.read' })}
-          {field('workstationId', { list: 'audit-workstations', placeholder: 'or press one in the table' })}
+          {field('workstationId', { list: 'audit-workstations', placeholder: 'from the table' })}
           {field('subject', { placeholder: 'e.g. case:c-123' })}
         </div>
         <datalist id="audit-actions">
@@ -207,7 +207,7 @@ export function AuditView() {
           <p className="muted audit-meta" role="status">
             {page.entries.length === 0
               ? `No entry matches${shownFilter ? ` ${shownFilter}` : ''}.`
-              : `Newest first · page ${pageNo}, ${page.entries.length} ${page.entries.length === 1 ? 'entry' : 'entries'}${shownFilter ? ` · ${shownFilter}` : ''}`}
+              : `Latest recorded first · page ${pageNo}, ${page.entries.length} ${page.entries.length === 1 ? 'entry' : 'entries'}${shownFilter ? ` · ${shownFilter}` : ''}`}
           </p>
           {page.entries.length > 0 && (
             <div className="audit-table-wrap" role="region" aria-label="Audit entries" tabIndex={0}>
