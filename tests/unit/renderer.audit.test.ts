@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AuditSearchParams } from '../../src/shared/audit-search';
-import { describeFilter, detailText, EMPTY_FORM, exportFileName, filterOf, formatAt } from '../../src/renderer/audit/logic';
+import { describeFilter, detailText, EMPTY_FORM, exportFileName, filterOf, FIRST_PAGE, formatAt, newerPlace, olderPlace } from '../../src/renderer/audit/logic';
 
 /**
  * The audit screen's filter form (issue 14): what a supervisor types becomes exactly the
@@ -58,5 +58,18 @@ describe('an audit entry on screen', () => {
     expect(formatAt('garbage')).toBe('garbage');
     expect(exportFileName(at, 12, false)).toBe('tandem-audit-2026-12-02-0905.csv');
     expect(exportFileName(at, 10_000, true)).toBe('tandem-audit-2026-12-02-0905-newest-10000.csv');
+  });
+});
+
+describe('paging through the audit log', () => {
+  it('goes older by each page’s next and back newer to where it came from, to the first page', () => {
+    const p2 = olderPlace(FIRST_PAGE, 901);
+    const p3 = olderPlace(p2, 801);
+    expect(p3).toEqual({ before: 801, newer: [901, undefined] });
+    const back2 = newerPlace(p3);
+    expect(back2).toEqual(p2);
+    expect(newerPlace(back2!)).toEqual(FIRST_PAGE);
+    // The newest page has nothing newer.
+    expect(newerPlace(FIRST_PAGE)).toBeNull();
   });
 });

@@ -3,7 +3,21 @@ import { AUDIT_EXPORT_MAX, type AuditSearchEntry } from '../../shared/audit-sear
 import { useStores } from '../state/context';
 import { errorMessage } from '../state/errors';
 import { download } from '../logic/download';
-import { COMMON_ACTIONS, describeFilter, detailText, EMPTY_FORM, exportFileName, FIELD_LABELS, filterOf, formatAt, type AuditForm } from './logic';
+import {
+  COMMON_ACTIONS,
+  describeFilter,
+  detailText,
+  EMPTY_FORM,
+  exportFileName,
+  FIELD_LABELS,
+  filterOf,
+  FIRST_PAGE,
+  formatAt,
+  newerPlace,
+  olderPlace,
+  type AuditForm,
+  type PagePlace,
+} from './logic';
 import './audit.css';
 
 const PAGE_SIZE = 100;
@@ -11,10 +25,7 @@ const PAGE_SIZE = 100;
 /** One page on screen: the filter it answers, where it starts, and the page after it. */
 interface Page {
   form: AuditForm;
-  /** `before` of this page (undefined: the newest). */
-  before: number | undefined;
-  /** The `before`s of the pages newer than this one, newest first: "Newer" goes back one. */
-  newer: (number | undefined)[];
+  place: PagePlace;
   entries: AuditSearchEntry[];
   next: number | null;
 }
@@ -48,7 +59,7 @@ export function AuditView() {
   const searchNo = useRef(0);
 
   const run = useCallback(
-    async (f: AuditForm, before: number | undefined, newer: (number | undefined)[]) => {
+    async (f: AuditForm, place: PagePlace) => {
       const parsed = filterOf(f);
       if ('error' in parsed) {
         setError(parsed.error);
@@ -58,9 +69,9 @@ export function AuditView() {
       setLoading(true);
       setError(null);
       try {
-        const r = await client.call('audit.search', { ...parsed.filter, before, limit: PAGE_SIZE });
+        const r = await client.call('audit.search', { ...parsed.filter, before: place.before, limit: PAGE_SIZE });
         if (n !== searchNo.current) return false;
-        setPage({ form: f, before, newer, entries: r.entries, next: r.next });
+        setPage({ form: f, place, entries: r.entries, next: r.next });
         return true;
       } catch (err) {
         if (n !== searchNo.current) return false;
@@ -76,12 +87,12 @@ export function AuditView() {
   );
 
   useEffect(() => {
-    void run(EMPTY_FORM, undefined, []);
+    void run(EMPTY_FORM, FIRST_PAGE);
   }, [run]);
 
   const search = (f: AuditForm) => {
     setExported(null);
-    void run(f, undefined, []);
+    void run(f, FIRST_PAGE);
   };
   const pick = (key: keyof AuditForm) => (value: string) => {
     const f = { ...form, [key]: value };
@@ -97,7 +108,7 @@ export function AuditView() {
       return;
     }
     setExported({ kind: 'working' });
-    void run(form, undefined, []);
+    void run(form, FIRST_PAGE);
     try {
       const r = await client.call('audit.export', parsed.filter);
       const name = exportFileName(new Date(), r.rows, r.capped);
@@ -139,7 +150,7 @@ export function AuditView() {
   );
 
   const shownFilter = page ? describeFilter(page.form) : null;
-  const pageNo = page ? page.newer.length + 1 : 0;
+  const pageNo = page ? page.place.newer.length + 1 : 0;
 
   return (
     <section className="view audit-view" aria-labelledby="audit-title">
@@ -258,12 +269,12 @@ export function AuditView() {
             <button
               type="button"
               className="btn"
-              disabled={loading || page.newer.length === 0}
-              onClick={() => void run(page.form, page.newer[0], page.newer.slice(1))}
+              disabled={loading || newerPlace(page.place) === null}
+              onClick={() => void run(page.form, newerPlace(page.place)!)}
             >
               Newer
             </button>
-            <button type="button" className="btn" disabled={loading || page.next === null} onClick={() => void run(page.form, page.next!, [page.before, ...page.newer])}>
+            <button type="button" className="btn" disabled={loading || page.next === null} onClick={() => void run(page.form, olderPlace(page.place, page.next!))}>
               Older
             </button>
           </nav>

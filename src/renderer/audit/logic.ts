@@ -128,3 +128,20 @@ export function exportFileName(now: Date, rows: number, capped: boolean): string
   const stamp = `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}-${pad(now.getHours())}${pad(now.getMinutes())}`;
   return `tandem-audit-${stamp}${capped ? `-newest-${rows}` : ''}.csv`;
 }
+
+/**
+ * Where each page of a search starts: `before` of the page shown (undefined: the newest) and
+ * those of the pages newer than it, nearest first. "Older" goes to the page's `next`, "Newer"
+ * back one; both keep the filters the shown page answered.
+ */
+export interface PagePlace {
+  before: number | undefined;
+  newer: (number | undefined)[];
+}
+export const FIRST_PAGE: PagePlace = { before: undefined, newer: [] };
+export function olderPlace(at: PagePlace, next: number): PagePlace {
+  return { before: next, newer: [at.before, ...at.newer] };
+}
+export function newerPlace(at: PagePlace): PagePlace | null {
+  return at.newer.length === 0 ? null : { before: at.newer[0], newer: at.newer.slice(1) };
+}
