@@ -12,6 +12,7 @@ import { DispatcherView } from './views/DispatcherView';
 import { ClinicianView } from './views/ClinicianView';
 import { CaseloadView } from './caseload/CaseloadView';
 import { LazyReportsView } from './reports/LazyReports';
+import { AuditView } from './audit/AuditView';
 import { RingingArea } from './views/Ringing';
 import { LockScreen, useIdleLock } from './views/LockScreen';
 
@@ -64,7 +65,7 @@ function ConferenceReturnBar({ onReturn }: { onReturn: () => void }) {
   );
 }
 
-const ROUTE_LABELS: Record<ConsoleView, string> = { dispatch: 'Dispatch', clinician: 'Live calls', caseload: 'Caseload', reports: 'Figures' };
+const ROUTE_LABELS: Record<ConsoleView, string> = { dispatch: 'Dispatch', clinician: 'Live calls', caseload: 'Caseload', reports: 'Figures', audit: 'Audit log' };
 
 function Nav({ routes }: { routes: ConsoleView[] }) {
   const { ui } = useStores();
@@ -115,6 +116,7 @@ function SignedIn() {
         {shown === 'clinician' && <ClinicianView onOpenCase={openCase} />}
         {shown === 'caseload' && <CaseloadView />}
         {shown === 'reports' && <LazyReportsView />}
+        {shown === 'audit' && <AuditView />}
       </main>
       {/* The caseload shows the keys of its own screens. */}
       {(shown === 'dispatch' || shown === 'clinician') && <KeyHints hints={shown === 'dispatch' ? DISPATCHER_HINTS : CLINICIAN_HINTS} label="Keyboard shortcuts" />}

@@ -23,6 +23,7 @@ import {
 import { CONTACT_CHANNELS, CONTACT_OUTCOMES } from './caseload';
 import { ResourceService } from './directory/types';
 import { ReportQuery, ReportSchema } from './report/measures';
+import { AuditExport, AuditExportParams, AuditSearchParams, AuditSearchResponse } from './audit-search';
 import { SafetyPlan } from './safety-plan';
 
 /**
@@ -506,6 +507,13 @@ export const requests = {
   'directory.facets': req(z.object({}), DirectoryFacets, 'directory.read'),
   'report.own': req(ReportQuery, ReportSchema, 'report.own'),
   'report.program': req(ReportQuery, ReportSchema, 'report.program'),
+  /**
+   * Issue 14, the supervisor's audit screen: one page of the ECC's audit log (the sync server's,
+   * which holds every console's chain and its own), newest first; needs the sync server.
+   */
+  'audit.search': req(AuditSearchParams, AuditSearchResponse, 'audit.read'),
+  /** Every entry the filter matches (newest first, at most AUDIT_EXPORT_MAX) as CSV; recorded as an export. */
+  'audit.export': req(AuditExportParams, AuditExport, 'audit.read'),
 
   /** Issue 13: a correction to a directory entry, suggested for a directory manager (needs the sync server). */
   'directory.suggest': req(

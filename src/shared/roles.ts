@@ -95,6 +95,8 @@ export const CONSOLE_VIEWS = {
   caseload: 'clinical.read',
   /** Program figures: one's own, the ECC's, or both. */
   reports: ['report.own', 'report.program'],
+  /** The ECC's audit log, on the sync server: who saw or changed what, when, from where (issue 14). */
+  audit: 'audit.read',
 } as const satisfies Record<string, Capability | readonly Capability[]>;
 export type ConsoleView = keyof typeof CONSOLE_VIEWS;
 

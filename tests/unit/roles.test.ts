@@ -67,6 +67,9 @@ const REQUEST_ROLES_BEFORE: Record<RequestName, Role[]> = {
   // Issue 18: one's own figures on one's console; the ECC's, aggregates only, for those who run the program.
   'report.own': CLINICAL,
   'report.program': ['supervisor', 'admin', 'program_manager'],
+  // Issue 14: the ECC's audit log on the server, for those who answer for it.
+  'audit.search': ['supervisor', 'admin'],
+  'audit.export': ['supervisor', 'admin'],
 };
 
 /** Entity writers and receivers before the table (entities.ts's writer lists and roleMayReceive). */
@@ -111,12 +114,12 @@ describe('the policy table', () => {
     expect(now).toEqual(ENTITY_ROLES_BEFORE);
   });
 
-  it('shows each role the screens it had: dispatch, live calls, caseload; and program figures to those who hold them', () => {
+  it('shows each role the screens it had: dispatch, live calls, caseload; program figures and the audit log to those who hold them', () => {
     expect(Object.fromEntries(ROLES.map((r) => [r, consoleViewsFor(r)]))).toEqual({
       dispatcher: ['dispatch'],
       clinician: ['clinician', 'caseload', 'reports'],
-      supervisor: ['dispatch', 'clinician', 'caseload', 'reports'],
-      admin: ['dispatch', 'reports'],
+      supervisor: ['dispatch', 'clinician', 'caseload', 'reports', 'audit'],
+      admin: ['dispatch', 'reports', 'audit'],
       program_manager: ['reports'],
     });
     expect(consoleViewsFor(null)).toEqual([]);

@@ -19,6 +19,7 @@ import { caseloadService } from './services/caseload';
 import { reportService } from './services/report';
 import { directoryService } from './services/directory';
 import { suggestionService } from './services/suggestions';
+import { auditSearchService } from './services/audit-search';
 import {
   CadOutcomeSender,
   DropFolder,
@@ -142,6 +143,7 @@ export async function createCore(config: CoreConfig) {
   const directory = directoryService(ctx, { problemsDir: path.join(config.profileDir, 'directory-imports') });
   const suggestions = suggestionService(ctx);
   const reports = reportService(ctx);
+  const auditLog = auditSearchService(ctx);
 
   store.onChange((entities) => {
     emit('data.changed', { entities: [...entities] });
@@ -269,6 +271,8 @@ export async function createCore(config: CoreConfig) {
     'directory.suggestion.decline': (i) => suggestions.decide('directory.suggestion.decline', { id: i.id, reason: i.reason }),
     'report.own': (i) => reports.own(i),
     'report.program': (i) => reports.program(i),
+    'audit.search': (i) => auditLog.search(i),
+    'audit.export': (i) => auditLog.export(i),
   };
   const dispatch = createRouter(handlers);
 

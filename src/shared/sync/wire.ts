@@ -133,41 +133,8 @@ export const AuditPushParams = z.object({ entries: z.array(ConsoleAuditEntry).mi
 /** The last entry of this workstation's chain the server holds (0: none). */
 export const AuditPushResponse = z.object({ seq: z.number().int().nonnegative() });
 
-/** Most entries in one page of `audit.search`. */
-export const AUDIT_PAGE_MAX = 200;
-const FilterText = z.string().trim().min(1).max(300).refine((t) => !t.includes('\u0000'), 'no NUL characters');
-const IsoTime = z.string().datetime({ offset: true });
-export const AuditSearchParams = z.object({
-  from: IsoTime.optional(),
-  to: IsoTime.optional(),
-  /** The username (server entries and console entries both name the user). */
-  actor: FilterText.optional(),
-  action: FilterText.optional(),
-  workstationId: FilterText.optional(),
-  /** `entity:id` as the console writes it (e.g. `person:p-123`), or a username for admin actions. */
-  subject: FilterText.optional(),
-  /** The `next` of the page before. */
-  before: z.number().int().positive().optional(),
-  limit: z.number().int().min(1).max(AUDIT_PAGE_MAX).default(100),
-});
-export type AuditSearchParams = z.input<typeof AuditSearchParams>;
-export const AuditSearchEntry = z.object({
-  id: z.number().int(),
-  at: z.string(),
-  source: z.string(),
-  seq: z.number().int(),
-  actor: z.string().nullable(),
-  workstationId: z.string().nullable(),
-  workstationName: z.string().nullable(),
-  action: z.string(),
-  subject: z.string().nullable(),
-  detail: z.string().nullable(),
-  ip: z.string().nullable(),
-});
-export type AuditSearchEntry = z.infer<typeof AuditSearchEntry>;
-/** Newest first; `next` (when more match) is the `before` of the next page. */
-export const AuditSearchResponse = z.object({ entries: z.array(AuditSearchEntry), next: z.number().int().nullable() });
-export type AuditSearchResponse = z.infer<typeof AuditSearchResponse>;
+/** The supervisor's audit screen: `audit.search`'s parameters and answer (shared with the console's contract). */
+export { AUDIT_PAGE_MAX, AuditSearchEntry, AuditSearchParams, AuditSearchResponse } from '../audit-search';
 
 export const DirectorySuggestParams = z.object({
   id: rowId,
