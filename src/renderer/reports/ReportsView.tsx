@@ -7,6 +7,7 @@ import { errorMessage } from '../state/errors';
 import { Chart } from './Chart';
 import { ReportPrint } from './ReportPrint';
 import './reports.css';
+import { download } from '../logic/download';
 
 type Scope = 'own' | 'ecc';
 
@@ -20,17 +21,6 @@ export function presetRange(preset: 'this_month' | 'last_month' | 'last_12_month
   if (preset === 'this_month') return { from: isoDay(new Date(y, m, 1)), to: isoDay(new Date(y, m + 1, 0)), grain: 'day' };
   if (preset === 'last_month') return { from: isoDay(new Date(y, m - 1, 1)), to: isoDay(new Date(y, m, 0)), grain: 'day' };
   return { from: isoDay(new Date(y, m - 11, 1)), to: isoDay(new Date(y, m + 1, 0)), grain: 'month' };
-}
-
-function download(name: string, text: string, type: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
 /** One chart, its figures as a table (read by screen readers, shown on request) and its CSV. */
