@@ -1,3 +1,4 @@
+import { CAD_OWNED_INCIDENT_FIELDS } from '../../shared/contract';
 import type { Incident } from '../../shared/entities';
 import type { Tone } from './tone';
 
@@ -50,3 +51,47 @@ export function invalidFields(details: unknown): string[] {
   return out;
 }
 
+
+/** The incident form's text, one string per field (empty for none). */
+export interface IncidentFields {
+  type: string;
+  location: string;
+  callbackNumber: string;
+  callerName: string;
+  priority: string;
+  notes: string;
+}
+
+export const EMPTY_INCIDENT_FIELDS: IncidentFields = { type: '', location: '', callbackNumber: '', callerName: '', priority: '', notes: '' };
+
+/** Fields CAD sends on a CAD (EIDO) incident: the console shows them, CAD changes them. */
+export const CAD_OWNED_FIELDS: readonly (keyof IncidentFields)[] = CAD_OWNED_INCIDENT_FIELDS;
+
+/** The edit form's starting text: the incident as it is. */
+export function incidentFields(i: Incident): IncidentFields {
+  return {
+    type: i.type,
+    location: i.location,
+    callbackNumber: i.callbackNumber ?? '',
+    callerName: i.callerName ?? '',
+    priority: i.priority ?? '',
+    notes: i.notes ?? '',
+  };
+}
+
+/**
+ * What an edit changed, compared with the form's starting text: only those fields are sent,
+ * so a field CAD or another console changed meanwhile is not written back. Surrounding spaces
+ * are not a change (the core trims them); an emptied optional field is sent as '' (cleared);
+ * notes of nothing but spaces are empty. On a CAD incident its CAD fields are never sent.
+ */
+export function changedIncidentFields(before: IncidentFields, now: IncidentFields, cad: boolean): Partial<IncidentFields> {
+  const out: Partial<IncidentFields> = {};
+  for (const k of CAD_OWNED_INCIDENT_FIELDS) {
+    if (cad) break;
+    if (now[k].trim() !== before[k].trim()) out[k] = now[k].trim();
+  }
+  const notes = now.notes.trim() ? now.notes : '';
+  if (notes !== before.notes) out.notes = notes;
+  return out;
+}
