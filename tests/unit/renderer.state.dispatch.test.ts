@@ -335,6 +335,17 @@ describe('editing an incident', () => {
     expect(dispatch.getState()).toMatchObject({ formOpen: true, editingId: 'inc-1', formBusy: false, formError: { message: `${message}.`, fields: ['location'] } });
   });
 
+  it('the router’s refusal of an update (path under “patch”) marks the form’s own fields', async () => {
+    const { dispatch } = await ready({
+      'incident.update': () => {
+        throw new RpcError('bad_request', 'Invalid incident.update: patch.type: Type is required', [{ path: ['patch', 'type'], message: 'Type is required' }]);
+      },
+    });
+    dispatch.getState().openEdit('inc-1');
+    await dispatch.getState().updateIncident('inc-1', { type: '' });
+    expect(dispatch.getState().formError).toEqual({ message: 'Type is required.', fields: ['type'] });
+  });
+
   it('F9 in the edit form saves, then conferences the clinician on the incident', async () => {
     const requests: unknown[] = [];
     const { dispatch, core } = await ready({

@@ -39,13 +39,15 @@ export function moveSelection(ids: readonly string[], currentId: string | null, 
 
 /**
  * Field names a `bad_request` names in its details (zod issues with a `path`), so the form
- * can mark them. Anything else yields no field.
+ * can mark them. `under`: the input's key holding the fields (an update's `patch`), skipped
+ * when the path starts with it. Anything else yields no field.
  */
-export function invalidFields(details: unknown): string[] {
+export function invalidFields(details: unknown, under?: string): string[] {
   if (!Array.isArray(details)) return [];
   const out: string[] = [];
   for (const issue of details) {
-    const path = (issue as { path?: unknown } | null)?.path;
+    const raw = (issue as { path?: unknown } | null)?.path;
+    const path = Array.isArray(raw) && under !== undefined && raw[0] === under ? raw.slice(1) : raw;
     if (Array.isArray(path) && typeof path[0] === 'string' && !out.includes(path[0])) out.push(path[0]);
   }
   return out;

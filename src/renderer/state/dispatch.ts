@@ -189,7 +189,7 @@ export function createDispatchStore({ client, session, data, ui, now }: Dispatch
           recheckSessionOn(session, err);
           // The form stays open with what was typed; the fields the core refused are marked.
           const bad = errorCode(err) === 'bad_request';
-          const fields = bad ? invalidFields(errorDetails(err)) : [];
+          const fields = bad ? invalidFields(errorDetails(err), 'patch') : [];
           set({ formBusy: false, formError: { message: bad ? formSentences(errorDetails(err), errorMessage(err)) : `Not saved: ${errorMessage(err)}`, fields } });
           return null;
         }

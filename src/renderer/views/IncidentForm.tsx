@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { DEFAULT_PRIORITY_CODES, INCIDENT_LIMITS, type NewIncident } from '../../shared/contract';
 import type { Incident } from '../../shared/entities';
-import { CAD_OWNED_FIELDS, EMPTY_INCIDENT_FIELDS, changedIncidentFields, incidentFields, type IncidentFields } from '../logic/incidents';
+import { EMPTY_INCIDENT_FIELDS, changedIncidentFields, incidentFields, type IncidentFields } from '../logic/incidents';
 import { useDispatch, useSession, useStores } from '../state/context';
 import { HANDOFF_NOTE_MAX } from '../state/dispatch';
 import { Kbd } from './common';
@@ -18,6 +18,35 @@ function toInput(f: Fields): NewIncident {
     priority: opt(f.priority),
     notes: f.notes.trim() ? f.notes : undefined,
   };
+}
+
+/**
+ * What CAD sent on a CAD incident, as text the dispatcher reads whole (a long CAD location
+ * does not scroll out of a narrow input): CAD changes it, the console does not.
+ */
+function CadFields({ incident }: { incident: Incident }) {
+  const rows: [string, string | null][] = [
+    ['Type', incident.type],
+    ['Location', incident.location],
+    ['Callback number', incident.callbackNumber],
+    ['Caller name', incident.callerName],
+    ['Priority', incident.priority],
+  ];
+  return (
+    <>
+      <p id="incident-from-cad" className="form-note">
+        From CAD: type, location, callback number, caller name and priority are changed in CAD, not here. Notes are yours to edit.
+      </p>
+      <dl className="cad-fields">
+        {rows.map(([label, value]) => (
+          <div key={label} className="cad-field">
+            <dt>{label}</dt>
+            <dd>{value || <span className="muted">None from CAD</span>}</dd>
+          </div>
+        ))}
+      </dl>
+    </>
+  );
 }
 
 export interface IncidentFormProps {
@@ -45,7 +74,6 @@ export function IncidentForm({ editing }: IncidentFormProps = {}) {
   const edit = !!editing;
   const cad = original?.source === 'eido';
   const gone = edit && !editing.incident;
-  const readOnly = (name: keyof Fields) => cad && (CAD_OWNED_FIELDS as readonly string[]).includes(name);
   const [note, setNote] = useState('');
   const priorityCodes = useSession((s) => s.info?.priorityCodes ?? DEFAULT_PRIORITY_CODES);
   const formRef = useRef<HTMLFormElement>(null);
@@ -78,106 +106,87 @@ export function IncidentForm({ editing }: IncidentFormProps = {}) {
       dispatch.getState().closeForm();
     }
   };
-  const bind = (name: keyof Fields) =>
-    readOnly(name)
-      ? {
-          name,
-          id: `incident-${name}`,
-          value: f[name],
-          readOnly: true,
-          className: 'from-cad',
-          'aria-describedby': 'incident-from-cad',
-          autoComplete: 'off',
-        }
-      : {
-          name,
-          id: `incident-${name}`,
-          value: f[name],
-          onChange: (e: { target: { value: string } }) => setF((prev) => ({ ...prev, [name]: e.target.value })),
-          'aria-invalid': error?.fields.includes(name) ? true : undefined,
-          'aria-describedby': [`incident-${name}-count`, error ? 'incident-form-error' : ''].filter(Boolean).join(' '),
-          maxLength: INCIDENT_LIMITS[name],
-          autoComplete: 'off',
-        };
-  /** What the input holds of its limit, shown with the label: the limit is never a surprise. A CAD field shows where it comes from instead. */
-  const count = (name: keyof Fields) =>
-    readOnly(name) ? (
-      <span className="hint">from CAD</span>
-    ) : (
-      <span id={`incident-${name}-count`} className={`count${f[name].length >= INCIDENT_LIMITS[name] ? ' at-limit' : ''}`}>
-        {f[name].length}/{INCIDENT_LIMITS[name]}
-      </span>
-    );
-  const required = (name: keyof Fields) => (readOnly(name) ? null : <span className="req">required</span>);
+  const bind = (name: keyof Fields) => ({
+    name,
+    id: `incident-${name}`,
+    value: f[name],
+    onChange: (e: { target: { value: string } }) => setF((prev) => ({ ...prev, [name]: e.target.value })),
+    'aria-invalid': error?.fields.includes(name) ? true : undefined,
+    'aria-describedby': [`incident-${name}-count`, error ? 'incident-form-error' : ''].filter(Boolean).join(' '),
+    maxLength: INCIDENT_LIMITS[name],
+    autoComplete: 'off',
+  });
+  /** What the input holds of its limit, shown with the label: the limit is never a surprise. */
+  const count = (name: keyof Fields) => (
+    <span id={`incident-${name}-count`} className={`count${f[name].length >= INCIDENT_LIMITS[name] ? ' at-limit' : ''}`}>
+      {f[name].length}/{INCIDENT_LIMITS[name]}
+    </span>
+  );
   // A priority the incident already has that is not (or no longer) one of the center's codes stays choosable as it is.
   const codes = start.priority && !priorityCodes.includes(start.priority) ? [...priorityCodes, start.priority] : priorityCodes;
   const title = original ? `Edit incident ${original.number}` : 'New incident';
-  const firstEditable = cad ? 'notes' : 'type';
 
   return (
     <form ref={formRef} className="incident-form" onSubmit={submit} onKeyDown={onKeyDown} aria-labelledby="incident-form-title" noValidate>
       <h2 id="incident-form-title">{title}</h2>
-      {cad && (
-        <p id="incident-from-cad" className="form-note">
-          From CAD: type, location, callback number, caller name and priority are changed in CAD, not here. Notes are yours to edit.
-        </p>
-      )}
       {gone && (
         <p className="form-note form-note-warn" role="status">
           Incident {original?.number} is no longer on the open list (closed on another console). Saving keeps it closed.
         </p>
       )}
-      <div className="field">
-        <label htmlFor="incident-type">
-          Type {required('type')} {count('type')}
-        </label>
-        <input {...bind('type')} autoFocus={firstEditable === 'type'} aria-required={!readOnly('type') || undefined} placeholder={readOnly('type') ? undefined : 'e.g. Welfare check'} />
-      </div>
-      <div className="field">
-        <label htmlFor="incident-location">
-          Location {required('location')} {count('location')}
-        </label>
-        <input {...bind('location')} aria-required={!readOnly('location') || undefined} placeholder={readOnly('location') ? undefined : 'Address or landmark'} />
-      </div>
-      <div className="field-row">
-        <div className="field">
-          <label htmlFor="incident-callbackNumber">Callback number {count('callbackNumber')}</label>
-          <input {...bind('callbackNumber')} type="tel" inputMode="tel" placeholder={readOnly('callbackNumber') ? 'None from CAD' : '617-555-0188'} />
-        </div>
-        <div className="field field-narrow">
-          <label htmlFor="incident-priority">Priority</label>
-          {readOnly('priority') ? (
-            <input name="priority" id="incident-priority" value={f.priority || 'None'} readOnly className="from-cad" aria-describedby="incident-from-cad" />
-          ) : (
-            <select
-              name="priority"
-              id="incident-priority"
-              value={f.priority}
-              onChange={(e) => setF((prev) => ({ ...prev, priority: e.target.value }))}
-              aria-invalid={error?.fields.includes('priority') ? true : undefined}
-              aria-describedby={error ? 'incident-form-error' : undefined}
-            >
-              <option value="">None</option>
-              {codes.map((code) => (
-                <option key={code} value={code}>
-                  {code}
-                </option>
-              ))}
-            </select>
-          )}
-        </div>
-      </div>
-      <div className="field">
-        <label htmlFor="incident-callerName">Caller name {count('callerName')}</label>
-        <input {...bind('callerName')} />
-      </div>
+      {cad && original ? (
+        <CadFields incident={editing?.incident ?? original} />
+      ) : (
+        <>
+          <div className="field">
+            <label htmlFor="incident-type">
+              Type <span className="req">required</span> {count('type')}
+            </label>
+            <input {...bind('type')} autoFocus aria-required placeholder="e.g. Welfare check" />
+          </div>
+          <div className="field">
+            <label htmlFor="incident-location">
+              Location <span className="req">required</span> {count('location')}
+            </label>
+            <input {...bind('location')} aria-required placeholder="Address or landmark" />
+          </div>
+          <div className="field-row">
+            <div className="field">
+              <label htmlFor="incident-callbackNumber">Callback number {count('callbackNumber')}</label>
+              <input {...bind('callbackNumber')} type="tel" inputMode="tel" placeholder="617-555-0188" />
+            </div>
+            <div className="field field-narrow">
+              <label htmlFor="incident-priority">Priority</label>
+              <select
+                name="priority"
+                id="incident-priority"
+                value={f.priority}
+                onChange={(e) => setF((prev) => ({ ...prev, priority: e.target.value }))}
+                aria-invalid={error?.fields.includes('priority') ? true : undefined}
+                aria-describedby={error ? 'incident-form-error' : undefined}
+              >
+                <option value="">None</option>
+                {codes.map((code) => (
+                  <option key={code} value={code}>
+                    {code}
+                  </option>
+                ))}
+              </select>
+            </div>
+          </div>
+          <div className="field">
+            <label htmlFor="incident-callerName">Caller name {count('callerName')}</label>
+            <input {...bind('callerName')} />
+          </div>
+        </>
+      )}
       <div className="field">
         <label htmlFor="incident-notes">
           Notes <span className="hint">Shift+Enter for a new line</span> {count('notes')}
         </label>
         <textarea
           {...bind('notes')}
-          autoFocus={firstEditable === 'notes'}
+          autoFocus={cad}
           rows={3}
           onKeyDown={(e) => {
             if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
