@@ -106,6 +106,8 @@ test('a dispatcher edits a hand-entered incident (seen on a second console), see
   await expect(d.getByLabel(/^Type/)).toBeFocused();
   await expect(row.locator('.incident-location')).toHaveText('10 Old Rd');
   await shots(d, 'form-error');
+  await d.mouse.wheel(0, 2000);
+  await d.screenshot({ path: path.join(SHOTS, 'incident-edit-form-bottom-docked.png') });
 
   await d.getByLabel(/^Type/).fill('Welfare check — edit E2E');
   await d.getByLabel(/^Callback number/).fill('617-555-0144');
@@ -147,6 +149,8 @@ test('a dispatcher edits a hand-entered incident (seen on a second console), see
   await expect(d.getByLabel(/^Notes/)).toBeFocused();
   await d.getByLabel(/^Notes/).fill('Dispatcher: caller calmer, sister on scene.');
   await shots(d, 'cad');
+  await d.mouse.wheel(0, 2000);
+  await d.screenshot({ path: path.join(SHOTS, 'incident-edit-cad-bottom-docked.png') });
   await d.getByRole('button', { name: /^Save changes/ }).click();
   await expect(form).toHaveCount(0);
   await cadRow.getByRole('button', { name: /^Edit/ }).click();
