@@ -1,7 +1,7 @@
 import { ENTITIES, type EntityName } from '../shared/entities';
 import { decodeHlc } from '../shared/hlc';
 import { may } from '../shared/roles';
-import type { User } from '../shared/contract';
+import { CAD_OWNED_INCIDENT_FIELDS, type User } from '../shared/contract';
 import type { Op } from '../shared/sync/protocol';
 import type { RowAuthor, RowClaim, StorageTx } from './storage/types';
 
@@ -19,7 +19,8 @@ import type { RowAuthor, RowClaim, StorageTx } from './storage/types';
  * - an op's HLC lies within [now − OP_MAX_AGE_MS, now + maxDriftMs] of the server's clock, and
  *   its timestamp fields (at, createdAt, updatedAt…) no later than now + maxDriftMs;
  * - CAD fields (source 'eido', eidoRaw, eidoUpdatedAt) come only from CAD intake, which writes
- *   as the server itself: a console op cannot set them.
+ *   as the server itself: a console op cannot set them; nor change what CAD sent on a CAD
+ *   incident (type, location, callback number, caller name, priority).
  */
 
 /** Oldest op timestamp accepted: a console offline for longer has its ops refused (and kept, locally, as refused). */
@@ -140,6 +141,10 @@ async function checkIncident(tx: StorageTx, user: User, op: Op): Promise<{ reaso
     return { reason: `incident source comes only from CAD intake; a console may only create a 'manual' incident, not set source '${String(op.fields.source)}'` };
   }
   if (existing) {
+    if (existing.data.source === 'eido') {
+      const changed = CAD_OWNED_INCIDENT_FIELDS.filter((f) => f in op.fields && (op.fields[f] ?? null) !== (existing.data[f] ?? null));
+      if (changed.length) return { reason: `incident ${op.id} is a CAD incident: its ${changed.join(', ')} come only from CAD intake; a console may not change them` };
+    }
     if ('createdBy' in op.fields && op.fields.createdBy !== existing.data.createdBy) return { reason: `incident ${op.id}: createdBy cannot be changed` };
     if ('createdAt' in op.fields && op.fields.createdAt !== existing.data.createdAt) return { reason: `incident ${op.id}: createdAt cannot be changed` };
     return { record: null };

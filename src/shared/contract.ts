@@ -88,6 +88,12 @@ export type SessionInfo = z.infer<typeof SessionInfo>;
 /** The longest each hand-entered incident field may be; the form shows these on its inputs. */
 export const INCIDENT_LIMITS = { type: 200, location: 500, callbackNumber: 32, callerName: 200, priority: 40, notes: 8000 } as const;
 
+/**
+ * On a CAD (EIDO) incident, the fields CAD sends: only CAD intake changes them. The console
+ * shows them read-only; the core and the sync server refuse a console's change to them.
+ */
+export const CAD_OWNED_INCIDENT_FIELDS = ['type', 'location', 'callbackNumber', 'callerName', 'priority'] as const;
+
 /** The ECC's priority codes when machine policy names none. */
 export const DEFAULT_PRIORITY_CODES: readonly string[] = ['1', '2', '3', '4'];
 

@@ -9,6 +9,8 @@ import { PULL_PAGE_MAX_BYTES, type PullResponse, type PushResponse } from '../..
 import { RpcError } from '../../src/shared/contract';
 import { Client, http, signedIn, type Session } from './server-helpers';
 import { tempDir } from '../helpers/tmp';
+import { eidoIncidentRowId } from '../../src/shared/eido';
+import { mentalHealthIncident } from '../unit/eido.fixtures';
 
 /**
  * Issue 13: each attack a hostile or broken workstation can make on the shared record, as a
@@ -174,6 +176,27 @@ describe('a hostile console', () => {
     expect(row?.data.createdBy).toBe('Mal Dispatch');
     const stored = await storage.transaction((tx) => tx.getEntity('incident', inc.id), { readOnly: true });
     expect(stored?.data).toMatchObject({ source: 'manual', eidoRaw: null, eidoUpdatedAt: null });
+    await honestConsolesConverge();
+  });
+
+  it('a dispatcher console cannot change what CAD sent on a CAD incident; its notes and status stay the dispatcher\'s', async () => {
+    const key = await cluster.server.admin.addCadKey('cad-hostile');
+    const doc = mentalHealthIncident();
+    doc.$id = 'urn:emergency:uid:incidentid:hostile-cad-1:bcf.state.pa.us';
+    const posted = await fetch(`${cluster.server.url}/eido`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify(doc) });
+    expect(posted.status).toBe(201);
+    const id = eidoIncidentRowId('urn:emergency:uid:incidentid:hostile-cad-1:bcf.state.pa.us');
+    const cadRow = async () => (await storage.transaction((tx) => tx.getEntity('incident', id), { readOnly: true }))?.data;
+    const sent = (await cadRow())!;
+    expect(sent.source).toBe('eido');
+
+    const moved = refusalOf(await hostilePush(dispatcherMallory, 'incident', id, { location: 'Somewhere else', priority: '4', updatedAt: new Date().toISOString() }));
+    expect(moved).toBe(`incident ${id} is a CAD incident: its location, priority come only from CAD intake; a console may not change them`);
+    expect(refusalOf(await hostilePush(dispatcherMallory, 'incident', id, { callerName: null }))).toMatch(/its callerName come only from CAD intake/);
+    // The same values again (a whole-row write) are no change; notes and closing are the dispatcher's.
+    const honest = await hostilePush(dispatcherMallory, 'incident', id, { location: sent.location, notes: 'Dispatcher: sister on scene', status: 'closed' });
+    expect(honest.applied).toBe(1);
+    expect(await cadRow()).toMatchObject({ location: sent.location, priority: sent.priority, callerName: sent.callerName, notes: 'Dispatcher: sister on scene', status: 'closed' });
     await honestConsolesConverge();
   });
 

@@ -25,6 +25,14 @@ describe('dispatcher keys', () => {
     expect(dispatcherAction({ key: 'End' }, idle)).toBe('last');
     expect(dispatcherAction({ key: 'Escape' }, idle)).toBe('cancelHandoff');
   });
+  it('E edits the selected incident, but not while typing, with the form open, or as Ctrl+E', () => {
+    expect(dispatcherAction({ key: 'e' }, idle)).toBe('edit');
+    expect(dispatcherAction({ key: 'E', shiftKey: true }, idle)).toBe('edit');
+    expect(dispatcherAction({ key: 'e', repeat: true }, idle)).toBeNull();
+    expect(dispatcherAction({ key: 'e' }, { typing: true, formOpen: false })).toBeNull();
+    expect(dispatcherAction({ key: 'e' }, { typing: false, formOpen: true })).toBeNull();
+    expect(dispatcherAction({ key: 'e', ctrlKey: true }, idle)).toBeNull();
+  });
   it('stays out of the way while typing, with the form open, or with Ctrl/Alt/Meta', () => {
     expect(dispatcherAction({ key: 'n' }, { typing: true, formOpen: false })).toBeNull();
     expect(dispatcherAction({ key: 'j' }, { typing: true, formOpen: false })).toBeNull();

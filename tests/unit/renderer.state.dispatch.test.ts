@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { RpcError } from '../../src/shared/contract';
 import { createDispatchStore, formSentences } from '../../src/renderer/state/dispatch';
 import { NewIncident, isPhoneNumber } from '../../src/shared/contract';
+import { changedIncidentFields, incidentFields } from '../../src/renderer/logic/incidents';
 import { handoff, incident, presence } from './renderer.fixtures';
 import { fakeCore, signedIn, type Handlers } from './renderer.fake-core';
 
@@ -262,5 +263,109 @@ describe('the new-incident form and the list', () => {
     await dispatch.getState().requestHandoff('inc-1', 'live');
     dispatch.getState().reset();
     expect(dispatch.getState()).toMatchObject({ selectedId: null, formOpen: false, banner: null, rowErrors: {}, pending: {} });
+  });
+});
+
+describe('editing an incident', () => {
+  it('opens the form on an open incident and selects it; not on a closed or unknown one', async () => {
+    const { dispatch, data } = await ready({});
+    dispatch.getState().openEdit('nope');
+    expect(dispatch.getState()).toMatchObject({ formOpen: false, editingId: null });
+    dispatch.getState().openEdit('inc-1');
+    expect(dispatch.getState()).toMatchObject({ formOpen: true, editingId: 'inc-1', selectedId: 'inc-1' });
+    dispatch.getState().closeForm();
+    expect(dispatch.getState()).toMatchObject({ formOpen: false, editingId: null });
+    data.getState().upsertIncident(incident({ status: 'closed' }));
+    dispatch.getState().openEdit('inc-1');
+    expect(dispatch.getState().formOpen).toBe(false);
+    // N after an edit opens an empty form, not the last edit.
+    dispatch.getState().openForm();
+    expect(dispatch.getState()).toMatchObject({ formOpen: true, editingId: null });
+  });
+
+  it('sends only the fields the dispatcher changed, and the list shows the saved incident', async () => {
+    const updates: unknown[] = [];
+    const { dispatch, data, ui } = await ready({
+      'incident.update': (i) => {
+        updates.push(i);
+        const { patch } = i as { patch: Record<string, string> };
+        return incident({ location: patch.location, priority: patch.priority });
+      },
+    });
+    dispatch.getState().openEdit('inc-1');
+    const before = incidentFields(incident());
+    const patch = changedIncidentFields(before, { ...before, location: ' 9 Elm St ', priority: '1', type: ' Welfare check ' }, false);
+    expect(patch).toEqual({ location: '9 Elm St', priority: '1' });
+    await dispatch.getState().updateIncident('inc-1', patch);
+    expect(updates).toEqual([{ id: 'inc-1', patch: { location: '9 Elm St', priority: '1' } }]);
+    expect(data.getState().incidents.find((i) => i.id === 'inc-1')).toMatchObject({ location: '9 Elm St', priority: '1' });
+    expect(dispatch.getState()).toMatchObject({ formOpen: false, editingId: null, selectedId: 'inc-1', formError: null });
+    expect(ui.getState().announcement.text).toBe('Incident M-0001 saved');
+  });
+
+  it('nothing changed: the form closes and nothing is sent', async () => {
+    const { dispatch, core } = await ready({});
+    dispatch.getState().openEdit('inc-1');
+    const before = core.calls.length;
+    const f = incidentFields(incident());
+    await dispatch.getState().updateIncident('inc-1', changedIncidentFields(f, { ...f, notes: '   ' }, false));
+    expect(core.namesSince(before)).not.toContain('incident.update');
+    expect(dispatch.getState()).toMatchObject({ formOpen: false, editingId: null });
+  });
+
+  it('clearing an optional field sends it empty (the core clears it); emptied notes are empty, not spaces', () => {
+    const f = incidentFields(incident({ callerName: 'Sam', notes: 'old note' }));
+    expect(changedIncidentFields(f, { ...f, callerName: '  ', notes: '  \n ' }, false)).toEqual({ callerName: '', notes: '' });
+  });
+
+  it('on a CAD incident only the notes are ever sent', () => {
+    const f = incidentFields(incident({ source: 'eido' }));
+    expect(changedIncidentFields(f, { ...f, location: 'Elsewhere', priority: '1', notes: 'Caller calmer now' }, true)).toEqual({ notes: 'Caller calmer now' });
+  });
+
+  it('a refusal keeps the form open with the core’s sentence and marks the field', async () => {
+    const message = 'Location comes from CAD on incident CAD-1: change it in CAD';
+    const { dispatch } = await ready({
+      'incident.update': () => {
+        throw new RpcError('bad_request', message, [{ path: ['location'], message }]);
+      },
+    });
+    dispatch.getState().openEdit('inc-1');
+    expect(await dispatch.getState().updateIncident('inc-1', { location: 'x' })).toBeNull();
+    expect(dispatch.getState()).toMatchObject({ formOpen: true, editingId: 'inc-1', formBusy: false, formError: { message: `${message}.`, fields: ['location'] } });
+  });
+
+  it('the router’s refusal of an update (path under “patch”) marks the form’s own fields', async () => {
+    const { dispatch } = await ready({
+      'incident.update': () => {
+        throw new RpcError('bad_request', 'Invalid incident.update: patch.type: Type is required', [{ path: ['patch', 'type'], message: 'Type is required' }]);
+      },
+    });
+    dispatch.getState().openEdit('inc-1');
+    await dispatch.getState().updateIncident('inc-1', { type: '' });
+    expect(dispatch.getState().formError).toEqual({ message: 'Type is required.', fields: ['type'] });
+  });
+
+  it('F9 in the edit form saves, then conferences the clinician on the incident', async () => {
+    const requests: unknown[] = [];
+    const { dispatch, core } = await ready({
+      'incident.update': () => incident({ location: '9 Elm St' }),
+      'handoff.request': (i) => {
+        requests.push(i);
+        return handoff();
+      },
+    });
+    dispatch.getState().openEdit('inc-1');
+    const before = core.calls.length;
+    await dispatch.getState().updateAndRequest('inc-1', { location: '9 Elm St' }, 'live', 'He is calmer');
+    expect(core.namesSince(before).filter((n) => n !== 'incident.list' && n !== 'handoff.list')).toEqual(['incident.update', 'handoff.request']);
+    expect(requests).toEqual([{ incidentId: 'inc-1', mode: 'live', note: 'He is calmer' }]);
+  });
+
+  it('closing the incident being edited closes its form', async () => {
+    const { dispatch } = await ready({ 'incident.update': () => incident({ status: 'closed' }) });
+    dispatch.getState().openEdit('inc-1');
+    await dispatch.getState().closeIncident('inc-1');
+    expect(dispatch.getState()).toMatchObject({ formOpen: false, editingId: null });
   });
 });

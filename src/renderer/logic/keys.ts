@@ -44,12 +44,12 @@ function hasCommandModifier(e: KeyLike): boolean {
   return !!(e.ctrlKey || e.altKey || e.metaKey);
 }
 
-export type DispatcherAction = 'conference' | 'followup' | 'newIncident' | 'next' | 'prev' | 'first' | 'last' | 'cancelHandoff';
+export type DispatcherAction = 'conference' | 'followup' | 'newIncident' | 'edit' | 'next' | 'prev' | 'first' | 'last' | 'cancelHandoff';
 
 export interface DispatcherKeyContext {
   /** Focus is in a text field. */
   typing: boolean;
-  /** The new-incident form is open (it handles its own Enter and Esc). */
+  /** The incident form (new or edit) is open (it handles its own Enter and Esc). */
   formOpen: boolean;
 }
 
@@ -66,6 +66,7 @@ export function dispatcherAction(e: KeyLike, ctx: DispatcherKeyContext): Dispatc
   if (e.key === 'Home') return 'first';
   if (e.key === 'End') return 'last';
   if ((e.key === 'n' || e.key === 'N') && !e.repeat) return 'newIncident';
+  if ((e.key === 'e' || e.key === 'E') && !e.repeat) return 'edit';
   return null;
 }
 
@@ -112,6 +113,7 @@ export const DISPATCHER_HINTS: readonly KeyHint[] = [
   { keys: ['F9'], label: 'Conference clinician' },
   { keys: ['Shift+F9'], label: 'Request follow-up' },
   { keys: ['N'], label: 'New incident' },
+  { keys: ['E'], label: 'Edit incident' },
   { keys: ['↑', '↓', 'J', 'K'], label: 'Select' },
   { keys: ['Esc'], label: 'Cancel ringing' },
 ];

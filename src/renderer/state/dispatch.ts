@@ -1,5 +1,8 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { NewIncident } from '../../shared/contract';
+
+/** What an edit sends: the changed fields only ('' clears an optional one). */
+export type IncidentPatch = Partial<NewIncident>;
 import type { Handoff, Incident } from '../../shared/entities';
 import { may } from '../../shared/roles';
 import type { ConsoleClient } from '../client';
@@ -25,6 +28,8 @@ export interface DispatchBanner {
 export interface DispatchState {
   selectedId: string | null;
   formOpen: boolean;
+  /** The incident the open form edits; null when it creates a new one. */
+  editingId: string | null;
   formBusy: boolean;
   formError: { message: string; fields: string[] } | null;
   /** Incidents with a handoff request on its way, and which kind. */
@@ -35,8 +40,17 @@ export interface DispatchState {
   move(delta: number): void;
   edge(which: 'first' | 'last'): void;
   openForm(): void;
+  /** Opens the incident form on an open incident, to change it (and selects it). */
+  openEdit(incidentId: string): void;
   closeForm(): void;
   createIncident(input: NewIncident): Promise<Incident | null>;
+  /**
+   * Saves the fields the dispatcher changed in the edit form (only those: a field CAD or
+   * another console changed meanwhile is not written back). Nothing changed: the form closes.
+   */
+  updateIncident(incidentId: string, patch: IncidentPatch): Promise<Incident | null>;
+  /** F9 in the edit form: save the change, then conference the clinician on the incident. */
+  updateAndRequest(incidentId: string, patch: IncidentPatch, mode: 'live' | 'followup', note?: string): Promise<void>;
   /** `note`: one line for the clinician ("caller is the sister; he is in the bathroom"). */
   requestHandoff(incidentId: string, mode: 'live' | 'followup', note?: string): Promise<void>;
   /** F9 in the new-incident form: save it, then conference the clinician on it (nothing typed is lost). */
@@ -67,6 +81,7 @@ export interface DispatchDeps {
 const IDLE = {
   selectedId: null,
   formOpen: false,
+  editingId: null,
   formBusy: false,
   formError: null,
   pending: {},
@@ -126,10 +141,15 @@ export function createDispatchStore({ client, session, data, ui, now }: Dispatch
         set({ selectedId: ids.length ? (which === 'first' ? ids[0] : ids[ids.length - 1]) : null });
       },
       openForm() {
-        set({ formOpen: true, formError: null });
+        set({ formOpen: true, editingId: null, formError: null });
+      },
+      openEdit(incidentId) {
+        const incident = data.getState().incidents.find((i) => i.id === incidentId);
+        if (!incident || incident.status !== 'open') return;
+        set({ formOpen: true, editingId: incidentId, formError: null, formBusy: false, selectedId: incidentId });
       },
       closeForm() {
-        set({ formOpen: false, formError: null, formBusy: false });
+        set({ formOpen: false, editingId: null, formError: null, formBusy: false });
       },
       async createIncident(input) {
         if (get().formBusy) return null;
@@ -148,6 +168,35 @@ export function createDispatchStore({ client, session, data, ui, now }: Dispatch
           set({ formBusy: false, formError: { message: bad ? formSentences(errorDetails(err), errorMessage(err)) : `Not saved: ${errorMessage(err)}`, fields } });
           return null;
         }
+      },
+      async updateIncident(incidentId, patch) {
+        if (get().formBusy) return null;
+        const changed = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as IncidentPatch;
+        const current = data.getState().incidents.find((i) => i.id === incidentId) ?? null;
+        if (!Object.keys(changed).length) {
+          set({ formOpen: false, editingId: null, formError: null, formBusy: false });
+          if (current) ui.getState().announce(`Incident ${current.number}: nothing changed`);
+          return current;
+        }
+        set({ formBusy: true, formError: null });
+        try {
+          const incident = await client.call('incident.update', { id: incidentId, patch: changed });
+          data.getState().upsertIncident(incident);
+          set({ formBusy: false, formOpen: false, editingId: null, formError: null, selectedId: incident.id });
+          ui.getState().announce(`Incident ${incident.number} saved`);
+          return incident;
+        } catch (err) {
+          recheckSessionOn(session, err);
+          // The form stays open with what was typed; the fields the core refused are marked.
+          const bad = errorCode(err) === 'bad_request';
+          const fields = bad ? invalidFields(errorDetails(err), 'patch') : [];
+          set({ formBusy: false, formError: { message: bad ? formSentences(errorDetails(err), errorMessage(err)) : `Not saved: ${errorMessage(err)}`, fields } });
+          return null;
+        }
+      },
+      async updateAndRequest(incidentId, patch, mode, note) {
+        const incident = await get().updateIncident(incidentId, patch);
+        if (incident) await get().requestHandoff(incident.id, mode, note);
       },
       async createAndRequest(input, mode, note) {
         const incident = await get().createIncident(input);
@@ -197,7 +246,12 @@ export function createDispatchStore({ client, session, data, ui, now }: Dispatch
         try {
           const closed = await client.call('incident.update', { id: incidentId, patch: { status: 'closed' } });
           data.getState().upsertIncident(closed);
-          set((s) => ({ rowErrors: omit(s.rowErrors, incidentId), selectedId: s.selectedId === incidentId ? null : s.selectedId }));
+          set((s) => ({
+            rowErrors: omit(s.rowErrors, incidentId),
+            selectedId: s.selectedId === incidentId ? null : s.selectedId,
+            // A closed incident is not edited any more: its edit form goes with it.
+            ...(s.editingId === incidentId ? { formOpen: false, editingId: null, formError: null, formBusy: false } : {}),
+          }));
           ui.getState().announce(`Incident ${closed.number} closed`);
         } catch (err) {
           recheckSessionOn(session, err);

@@ -18,6 +18,7 @@ export function DispatcherView() {
   const handoffs = useData((s) => s.handoffs);
   const selectedId = useDispatch((s) => s.selectedId);
   const formOpen = useDispatch((s) => s.formOpen);
+  const editingId = useDispatch((s) => s.editingId);
   const pending = useDispatch((s) => s.pending);
   const rowErrors = useDispatch((s) => s.rowErrors);
 
@@ -88,6 +89,11 @@ export function DispatcherView() {
         e.preventDefault();
         st.openForm();
         return;
+      case 'edit':
+        if (!sel) return;
+        e.preventDefault();
+        st.openEdit(sel);
+        return;
       case 'next':
       case 'prev':
         e.preventDefault();
@@ -115,7 +121,12 @@ export function DispatcherView() {
           </button>
         )}
       </div>
-      {formOpen && <IncidentForm />}
+      {formOpen &&
+        (editingId ? (
+          <IncidentForm key={editingId} editing={{ id: editingId, incident: open.find((i) => i.id === editingId) }} />
+        ) : (
+          <IncidentForm key="new" />
+        ))}
       {loadError && (
         <p className="row-error" role="alert">
           Could not load incidents: {loadError}

@@ -144,6 +144,11 @@ export const IncidentRow = memo(
             <span className="nowrap">Request</span> <span className="nowrap">follow-up</span> {selected && <Kbd>⇧F9</Kbd>}
           </button>
           {selected && (
+            <button type="button" className="btn btn-small" onClick={() => dispatch.getState().openEdit(incident.id)}>
+              Edit <Kbd>E</Kbd>
+            </button>
+          )}
+          {selected && (
             <button type="button" className="btn btn-small" aria-disabled={blocked || undefined} onClick={() => void dispatch.getState().closeIncident(incident.id)}>
               Close incident
             </button>

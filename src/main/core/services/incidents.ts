@@ -1,4 +1,4 @@
-import { RpcError, type NewIncident } from '../../../shared/contract';
+import { CAD_OWNED_INCIDENT_FIELDS, RpcError, type NewIncident } from '../../../shared/contract';
 import type { Incident } from '../../../shared/entities';
 import { ignoredOf, manualEligibility } from '../../../shared/eido';
 import { newId } from '../store/replica';
@@ -6,7 +6,7 @@ import { recentIncidents } from '../store/queries/incidents';
 import { requireUser, type CoreContext } from '../context';
 
 /** Fields a CAD (EIDO) incident takes from CAD intake only; a console edit may not change them. */
-const CAD_OWNED = ['type', 'location', 'callbackNumber', 'callerName', 'priority'] as const;
+const CAD_OWNED = CAD_OWNED_INCIDENT_FIELDS;
 const CAD_OWNED_LABELS: Record<(typeof CAD_OWNED)[number], string> = {
   type: 'Type',
   location: 'Location',
