@@ -208,17 +208,16 @@ function decided(s: DirectorySuggestion): string {
   return `Declined by ${s.decidedByName ?? 'a directory manager'}: ${s.declineReason ?? ''}`;
 }
 
-/**
- * For a directory manager: the open suggestions to decide. For everyone else: their own and what
- * became of them. Shown above the results while there is something in it (a suggestion waiting at
- * the bottom of a long list goes unseen), and a manager's "nothing waits" below them.
- */
-function SuggestionsPanel({ mayManage, userId, where }: { mayManage: boolean; userId: string | null; where: 'top' | 'bottom' }) {
+/** For a directory manager: the open suggestions to decide. For everyone else: their own and what became of them. */
+function SuggestionsPanel({ mayManage, userId }: { mayManage: boolean; userId: string | null }) {
+  const store = useCaseloadStore();
   const all = useCaseload((s) => s.suggestions);
+  useEffect(() => {
+    void store.getState().loadSuggestions();
+  }, [store]);
   const open = all.filter((s) => s.status === 'open');
   const mine = all.filter((s) => s.suggestedBy === userId).slice(0, 20);
   if (mayManage) {
-    if ((where === 'top') !== open.length > 0) return null;
     return (
       <section className="cl-section" aria-labelledby="sug-title">
         <h2 id="sug-title">Suggested corrections {open.length > 0 && <Chip tone="warn">{open.length} to decide</Chip>}</h2>
@@ -232,7 +231,7 @@ function SuggestionsPanel({ mayManage, userId, where }: { mayManage: boolean; us
       </section>
     );
   }
-  if (mine.length === 0 || where === 'bottom') return null;
+  if (mine.length === 0) return null;
   return (
     <section className="cl-section" aria-labelledby="sug-title">
       <h2 id="sug-title">Your suggested corrections</h2>
@@ -328,11 +327,6 @@ export function DirectoryView({ caseId }: { caseId: string | null }) {
   useEffect(() => {
     searchRef.current?.focus();
   }, []);
-
-  // The suggestions panels (above and below the results) read what this loads once.
-  useEffect(() => {
-    if (!caseId && maySuggest) void store.getState().loadSuggestions();
-  }, [store, caseId, maySuggest]);
 
   const back = () => {
     store.getState().clearError();
@@ -476,7 +470,6 @@ export function DirectoryView({ caseId }: { caseId: string | null }) {
       )}
 
       {suggestingHit && !caseId && <SuggestForm hit={suggestingHit} onDone={() => setSuggesting(null)} />}
-      {!caseId && maySuggest && <SuggestionsPanel mayManage={mayManage} userId={userId} where="top" />}
 
       {error && (
         <p className="row-error" role="alert">
@@ -508,7 +501,7 @@ export function DirectoryView({ caseId }: { caseId: string | null }) {
           />
         ))}
       </ul>
-      {!caseId && maySuggest && <SuggestionsPanel mayManage={mayManage} userId={userId} where="bottom" />}
+      {!caseId && maySuggest && <SuggestionsPanel mayManage={mayManage} userId={userId} />}
       {!caseId && mayManage && <ImportPanel />}
     </section>
   );
