@@ -5,6 +5,7 @@ import { GridComponent, LegendComponent } from 'echarts/components';
 import { SVGRenderer } from 'echarts/renderers';
 import { CHARTS, chartTable, formatCell, MEASURES, suppressSmallCells, SUPPRESSION_NOTE, type ChartDef, type MeasureId, type Report } from '../../shared/report/measures';
 import { chartOptions } from './Chart';
+import { ChartTable } from './ChartTable';
 
 echarts.use([BarChart, LineChart, GridComponent, LegendComponent, SVGRenderer]);
 
@@ -106,27 +107,7 @@ export function ReportPrint({ report: onScreen, ecc, onClose }: { report: Report
               {report.suppressed && (
                 <p className="rp-note">The chart leaves out suppressed cells (&lt;11): an empty day is not a zero. The table gives every cell.</p>
               )}
-              <table className="rp-table">
-                <thead>
-                  <tr>
-                    {t.columns.map((col) => (
-                      <th key={col} scope="col">
-                        {col}
-                      </th>
-                    ))}
-                  </tr>
-                </thead>
-                <tbody>
-                  {t.rows.map((row, i) => (
-                    <tr key={row[0]} className={i === t.rows.length - 1 ? 'rp-total' : undefined}>
-                      <th scope="row">{row[0]}</th>
-                      {row.slice(1).map((v, j) => (
-                        <td key={j}>{v === '' ? '—' : v}</td>
-                      ))}
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+              <ChartTable table={t} className="rp-table" totalClassName="rp-total" />
             </section>
           );
         })}

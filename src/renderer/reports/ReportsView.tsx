@@ -8,6 +8,7 @@ import { Chart } from './Chart';
 import { ReportPrint } from './ReportPrint';
 import './reports.css';
 import { download } from '../logic/download';
+import { ChartTable } from './ChartTable';
 
 type Scope = 'own' | 'ecc';
 
@@ -49,28 +50,7 @@ function ChartCard({ report, chart, showTables }: { report: Report; chart: Chart
       </p>
       <Chart report={report} chart={chart} />
       <div className={showTables ? 'report-table-wrap' : 'visually-hidden'}>
-        <table className="report-table">
-          <caption className="visually-hidden">{chart.title}</caption>
-          <thead>
-            <tr>
-              {table.columns.map((c) => (
-                <th key={c} scope="col">
-                  {c}
-                </th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {table.rows.map((row, i) => (
-              <tr key={row[0]} className={i === table.rows.length - 1 ? 'report-total-row' : undefined}>
-                <th scope="row">{row[0]}</th>
-                {row.slice(1).map((v, j) => (
-                  <td key={j}>{v === '' ? '—' : v}</td>
-                ))}
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <ChartTable table={table} className="report-table" totalClassName="report-total-row" caption={chart.title} />
       </div>
     </figure>
   );
