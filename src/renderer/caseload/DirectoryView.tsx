@@ -10,7 +10,7 @@ import { Chip, Kbd } from '../views/common';
 import { useDrafts, useSession } from '../state/context';
 import { formDraftKey } from '../storage';
 import { may } from '../../shared/roles';
-import { ActionError, DraftNote, useCaseAction, useFormDraft } from './forms';
+import { ActionError, CancelOrDiscard, DraftNote, useCaseAction, useFormDraft } from './forms';
 import { DirectoryImportReport, ImportProgress } from './DirectoryImportReport';
 import { useCaseload, useCaseloadStore } from './hooks';
 
@@ -545,21 +545,7 @@ function ReferConfirm({ caseId, serviceId, name, busy, save, onCancel, onDone }:
         <button type="submit" className="btn btn-primary" disabled={busy}>
           {busy ? 'Saving…' : 'Make referral'} <Kbd>Enter</Kbd>
         </button>
-        <button type="button" className="btn" onClick={onCancel}>
-          {draft.dirty ? 'Close' : 'Cancel'} <Kbd>Esc</Kbd>
-        </button>
-        {draft.dirty && (
-          <button
-            type="button"
-            className="btn btn-danger-outline"
-            onClick={() => {
-              draft.clear();
-              onCancel();
-            }}
-          >
-            Discard draft
-          </button>
-        )}
+        <CancelOrDiscard draft={draft} onCancel={onCancel} />
       </div>
     </form>
   );

@@ -168,21 +168,7 @@ export function Panel({ title, onCancel, onSubmit, children, busy, submit, dange
         <button type="submit" className={`btn ${danger ? 'btn-danger' : 'btn-primary'}`} disabled={busy}>
           {busy ? 'Saving…' : submit}
         </button>
-        <button type="button" className="btn" onClick={onCancel}>
-          {draft?.dirty ? 'Close' : 'Cancel'} <Kbd>Esc</Kbd>
-        </button>
-        {draft?.dirty && (
-          <button
-            type="button"
-            className="btn btn-danger-outline"
-            onClick={() => {
-              draft.clear();
-              onCancel();
-            }}
-          >
-            Discard draft
-          </button>
-        )}
+        <CancelOrDiscard draft={draft} onCancel={onCancel} />
       </div>
     </form>
   );
@@ -211,5 +197,28 @@ export function Choice<T extends string>({ name, legend, options, value, onChang
         ))}
       </div>
     </fieldset>
+  );
+}
+
+/** Cancel (or Close, when a draft is kept) and, with a draft, Discard draft: one pair for every form that keeps drafts. */
+export function CancelOrDiscard({ draft, onCancel }: { draft?: { dirty: boolean; clear: () => void }; onCancel: () => void }) {
+  return (
+    <>
+      <button type="button" className="btn" onClick={onCancel}>
+        {draft?.dirty ? 'Close' : 'Cancel'} <Kbd>Esc</Kbd>
+      </button>
+      {draft?.dirty && (
+        <button
+          type="button"
+          className="btn btn-danger-outline"
+          onClick={() => {
+            draft.clear();
+            onCancel();
+          }}
+        >
+          Discard draft
+        </button>
+      )}
+    </>
   );
 }
