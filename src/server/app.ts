@@ -251,6 +251,14 @@ export async function createSyncServer(config: SyncServerConfig): Promise<SyncSe
             (err) => logger.warn({ err, handoff: id }, 'could not read a handoff another instance rang'),
           );
         },
+        relinked: () => {
+          arb.ringingNow().then(
+            (ringing) => {
+              for (const h of ringing) hub?.ring(h);
+            },
+            (err) => logger.warn({ err }, 'could not read the ringing handoffs after the link to the other instances came back'),
+          );
+        },
         heartbeatMs: pingIntervalMs > 0 ? pingIntervalMs : DEFAULT_PING_INTERVAL_MS,
         staleAfterMs: 3 * (pingIntervalMs > 0 ? pingIntervalMs : DEFAULT_PING_INTERVAL_MS),
         logger,
@@ -272,6 +280,7 @@ export async function createSyncServer(config: SyncServerConfig): Promise<SyncSe
       logger,
       maxPayload: MAX_MESSAGE_BYTES,
       revocationCheckMs: config.revocationCheckMs,
+      ringingNow: () => arb.ringingNow(),
       answererLeft: () => {
         arb.answererLeft().catch((err) => logger.error({ err }, 'handoff re-check after a disconnect failed'));
       },

@@ -22,6 +22,11 @@ export interface ClusterOptions {
   changed: () => void;
   /** Another instance says a live handoff is ringing. */
   ringing: (handoffId: string) => void;
+  /**
+   * The link to the other instances is back (or new): their messages sent meanwhile are lost,
+   * so whatever rings now is rung here again.
+   */
+  relinked?: () => void;
   heartbeatMs: number;
   staleAfterMs: number;
   logger: Logger;
@@ -42,6 +47,9 @@ interface Remote {
 }
 
 const MAX_ID = 200;
+/** A ring the database refused (a pooled connection cut) is tried again within the dispatcher's 2 s. */
+const RING_RETRIES = 3;
+const RETRY_AFTER_MS = 150;
 
 export class ClusterPresence {
   private readonly remotes = new Map<string, Remote>();
@@ -65,6 +73,7 @@ export class ClusterPresence {
       connected: () => {
         this.send({ t: 'who' });
         this.announce();
+        this.o.relinked?.();
       },
     });
     this.timer = setInterval(() => this.tick(), Math.max(100, Math.floor(this.o.heartbeatMs / 2)));
@@ -91,7 +100,7 @@ export class ClusterPresence {
 
   /** Tells the other instances that a live handoff is ringing, so that their clinicians' consoles ring too. */
   ring(handoffId: string): void {
-    this.send({ t: 'ring', id: handoffId });
+    this.send({ t: 'ring', id: handoffId }, RING_RETRIES);
   }
 
   /** This instance's answerers changed: say so now rather than at the next beat. */
@@ -137,13 +146,18 @@ export class ClusterPresence {
     parts.forEach((p, part) => this.send({ t: 'answerers', beat, part, parts: parts.length, users: p }));
   }
 
-  private send(msg: PeerMessage): void {
+  /** Best effort; a ring is tried again (`retries` times, shortly after) when the database refuses it. */
+  private send(msg: PeerMessage, retries = 0): void {
     if (this.stopped) return;
     this.o.bus.publish(JSON.stringify(msg)).then(
       () => {
         this.warned = false;
       },
       (err) => {
+        if (retries > 0) {
+          setTimeout(() => this.send(msg, retries - 1), RETRY_AFTER_MS).unref();
+          return;
+        }
         // The database is away: the others will drop this instance's answerers, as they should.
         if (!this.warned) this.o.logger.warn({ err }, 'could not tell the other server instances');
         this.warned = true;

@@ -90,6 +90,13 @@ export class HandoffArbiter {
     return h;
   }
 
+  /** Every live handoff ringing now (to ring a console that links while it rings, or after a ring was lost). */
+  async ringingNow(): Promise<Handoff[]> {
+    if (this.stopped) return [];
+    const rows = await this.o.storage.transaction((tx) => tx.findEntities('handoff', { state: 'ringing' }), { readOnly: true });
+    return rows.map((r) => ({ id: r.id, ...r.state.data }) as Handoff);
+  }
+
   private arm(id: string, ringingAt: number): void {
     this.disarm(id);
     if (this.stopped) return;

@@ -43,6 +43,11 @@ export interface HubOptions {
   answerersChanged?: (users: { id: string; name: string }[]) => void;
   /** Answerers connected to the other server instances on the same database (server/cluster.ts). */
   remoteAnswerers?: () => { id: string; name: string }[];
+  /**
+   * The live handoffs ringing now: a clinician console that links while one rings is rung at
+   * once (its ring may have been lost with its previous link, or sent before it came).
+   */
+  ringingNow?: () => Promise<Extract<ServerMessage, { t: 'ring' }>['handoff'][]>;
   /** This instance's own answerers changed (for the other instances). */
   localAnswerersChanged?: () => void;
   /** Largest message accepted, in bytes. */
@@ -244,7 +249,19 @@ export class Hub {
       ...(this.o.pingIntervalMs > 0 ? { heartbeatMs: this.o.pingIntervalMs } : {}),
     });
     this.send(conn, { t: 'answerers', users: this.answererList() });
-    if (may(caller.user.role, 'handoff.answer')) this.answerersMaybeChanged();
+    if (may(caller.user.role, 'handoff.answer')) {
+      this.answerersMaybeChanged();
+      this.o.ringingNow?.().then(
+        (ringing) => {
+          // (not one this clinician already declined)
+          for (const handoff of ringing) {
+            const declined = (handoff.declines ?? []).some((d) => d.by === caller.user.id);
+            if (!declined && this.isAnswerer(conn)) this.send(conn, { t: 'ring', handoff });
+          }
+        },
+        (err) => this.o.logger.warn({ err }, 'could not read the ringing handoffs for a console that linked'),
+      );
+    }
   }
 
   private staleAfterMs(): number {

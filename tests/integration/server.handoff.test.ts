@@ -177,6 +177,22 @@ describe('decline, cancel, timeout', () => {
     expect(states[states.length - 1]).toBe('declined');
   });
 
+  it('rings a clinician console that links while a handoff rings (its ring lost with a cut link), but not for one she declined', async () => {
+    const f = await floor(2);
+    handoffOf(await request(f.d, 'h1'));
+    handoffOf(await request(f.d, 'h2'));
+    handoffOf(await f.c[0].call('handoff.decline', { id: 'h2', reason: 'Busy' }));
+    // Her link is cut and she comes back (a second console of hers would be the same).
+    await f.c[0].close();
+    const back = await Client.connect(f.t.server, f.clinicians[0].headers);
+    f.c[0] = back;
+    const ring = await back.waitFor((m) => m.t === 'ring', 2000);
+    expect(ring).toMatchObject({ t: 'ring', handoff: { id: 'h1', state: 'ringing' } });
+    // h2, which she declined, does not ring her again (the other clinician has not declined it: it still rings).
+    await back.ok('pull', { cursor: 0 });
+    expect(back.messages.filter((m) => m.t === 'ring').map((m) => (m.t === 'ring' ? m.handoff.id : ''))).toEqual(['h1']);
+  });
+
   it('lets the dispatcher cancel a ringing handoff', async () => {
     const f = await floor(1);
     handoffOf(await request(f.d, 'h1'));
