@@ -1,9 +1,8 @@
 import { test, expect, type Browser, type Page } from '@playwright/test';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEMO_ACCOUNTS, startHost, startSyncServer, tempProfile, type Host, type SyncServerProcess } from './helpers';
+import { DEMO_ACCOUNTS, serverCommand, startHost, startSyncServer, tempProfile, type Host, type SyncServerProcess } from './helpers';
 
 /**
  * Issue 13: a clinician cannot change the shared directory, but suggests a correction from the
@@ -47,8 +46,7 @@ test('a clinician suggests a corrected phone number; the supervisor accepts it a
   const data = tempProfile('tandem-e2e-server-');
   dirs.push(data);
   // The directory on the server, as an ECC imports it.
-  const imported = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'src/server/cli.ts'), 'import-hsds', path.join(ROOT, 'tests/fixtures/hsds-1x'), '--data', data], { cwd: ROOT, encoding: 'utf8' });
-  expect(imported.status, imported.stderr).toBe(0);
+  serverCommand(['import-hsds', path.join(ROOT, 'tests/fixtures/hsds-1x'), '--data', data]);
   server = await startSyncServer({ data, users: DEMO_ACCOUNTS.filter((u) => ['chris', 'morgan'].includes(u.username)) });
   fs.mkdirSync(SHOTS, { recursive: true });
 

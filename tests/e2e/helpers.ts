@@ -5,14 +5,17 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from '@playwright/test';
 import type { Role } from '../../src/shared/roles';
+import { CLI_BUNDLES } from '../helpers/cli-bundles';
 
 /**
  * Child processes for end-to-end tests: headless hosts (src/main/host/cli.ts), each serving
  * dist/renderer and the /bridge socket for one workstation core and printing
- * `Tandem console: <url with token>`; and the ECC sync server (src/server/cli.ts). Nothing
+ * `Tandem console: <url with token>`; and the ECC sync server (src/server/cli.ts), both run
+ * from the bundles the global setup made of them (tests/helpers/cli-bundles.ts). Nothing
  * of the app is imported into the test runner, so a test only depends on the CLIs.
  */
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+/** The test seeds (tests/e2e/*.seed.ts) still run under tsx. */
 const TSX = path.join(ROOT, 'node_modules', '.bin', process.platform === 'win32' ? 'tsx.cmd' : 'tsx');
 
 let built = false;
@@ -59,7 +62,7 @@ export async function startHost(opts: StartHostOptions): Promise<Host> {
   ensureRendererBuilt();
   fs.mkdirSync(opts.profile, { recursive: true });
   const args = ['--profile', opts.profile, '--port', String(opts.port ?? 0), ...(opts.extraArgs ?? [])];
-  const p = await spawnUntil('src/main/host/cli.ts', args, /Tandem console[^:]*:\s*(http\S+)/, opts.timeoutMs);
+  const p = await spawnUntil(CLI_BUNDLES.host, args, /Tandem console[^:]*:\s*(http\S+)/, opts.timeoutMs);
   return { url: p.match, port: Number(new URL(p.match).port), output: p.output, stop: p.stop, kill: p.kill };
 }
 
@@ -148,7 +151,7 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<SyncServ
   const args = ['serve', '--port', String(opts.port ?? 0), '--data', opts.data, ...(opts.extraArgs ?? [])];
   if (opts.handoffTimeoutMs) args.push('--handoff-timeout', String(opts.handoffTimeoutMs));
   if (opts.directLine) args.push('--direct-line', opts.directLine);
-  const p = await spawnUntil('src/server/cli.ts', args, /Tandem sync server listening on (http\S+)/, opts.timeoutMs, { TANDEM_LOG_LEVEL: 'warn' });
+  const p = await spawnUntil(CLI_BUNDLES.server, args, /Tandem sync server listening on (http\S+)/, opts.timeoutMs, { TANDEM_LOG_LEVEL: 'warn' });
   return {
     url: p.match,
     enroll: (name) => serverCommand(['workstation', 'enroll', '--name', name, '--data', opts.data]).trim(),
@@ -157,8 +160,9 @@ export async function startSyncServer(opts: SyncServerOptions): Promise<SyncServ
   };
 }
 
-function serverCommand(args: string[]): string {
-  const r = spawnSync(TSX, [path.join(ROOT, 'src/server/cli.ts'), ...args], { cwd: ROOT, encoding: 'utf8' });
+/** One run of the sync server's command line (`user add`, `workstation enroll`, `import-hsds` …); its output. */
+export function serverCommand(args: string[], env: Record<string, string> = {}): string {
+  const r = spawnSync(process.execPath, [CLI_BUNDLES.server, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...env } });
   if (r.status !== 0) throw new Error(`server ${args.slice(0, 2).join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
   return r.stdout;
 }
@@ -170,13 +174,13 @@ interface Spawned {
   kill(): Promise<void>;
 }
 
-/** Starts `tsx <script> <args>` and resolves once stdout matches `pattern` (its first group). */
+/** Starts `node <bundle> <args>` and resolves once stdout matches `pattern` (its first group). */
 async function spawnUntil(script: string, args: string[], pattern: RegExp, timeoutMs = 60_000, env: Record<string, string> = {}): Promise<Spawned> {
-  const child: ChildProcess = spawn(TSX, [path.join(ROOT, script), ...args], {
+  const child: ChildProcess = spawn(process.execPath, [script, ...args], {
     cwd: ROOT,
     env: { ...process.env, NODE_ENV: 'test', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
-    // Own process group, so stop() reaches tsx's node child too.
+    // Own process group, so stop() reaches any child it starts too.
     detached: process.platform !== 'win32',
   });
   let out = '';

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { createSyncServer, type SyncServer, type SyncServerConfig } from '../../src/server/app';
 import { createCore, type Core, type CoreConfig } from '../../src/main/core';
-import { forkTs } from './fork-ts';
+import { forkBundled } from './fork-ts';
 import { tempDir, randomKey } from './tmp';
 import { waitFor } from './wait-for';
 import type { Role } from '../../src/shared/roles';
@@ -72,7 +72,7 @@ type ClusterServer = Pick<SyncServer, 'url' | 'port' | 'close'> & { admin: Pick<
 
 /** The server in a child process (tests/helpers/server-child.ts), driven over IPC. */
 async function startServerProcess(config: SyncServerConfig): Promise<ClusterServer> {
-  const child = forkTs(new URL('./server-child.ts', import.meta.url), { TANDEM_SERVER_CHILD_CONFIG: JSON.stringify(config) });
+  const child = await forkBundled(new URL('./server-child.ts', import.meta.url), { TANDEM_SERVER_CHILD_CONFIG: JSON.stringify(config) });
   let nextId = 1;
   const waiting = new Map<number, { resolve: (r: unknown) => void; reject: (e: Error) => void }>();
   const ready = new Promise<{ url: string; port: number }>((resolve, reject) => {

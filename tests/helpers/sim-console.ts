@@ -3,7 +3,7 @@ import WebSocket from 'ws';
 import type { SyncServerConfig } from '../../src/server/app';
 import { encodeHlc } from '../../src/shared/hlc';
 import { HEADER_SECRET, HEADER_WORKSTATION, ServerMessage, type ServerMethod } from '../../src/shared/sync/wire';
-import { forkTs } from './fork-ts';
+import { forkBundled } from './fork-ts';
 
 /**
  * What the chaos and load runs need (issue 17): server instances in their own processes (so one
@@ -24,7 +24,7 @@ export interface Instance {
 }
 
 export async function startInstance(config: SyncServerConfig): Promise<Instance> {
-  const child = forkTs(new URL('./server-child.ts', import.meta.url), { TANDEM_SERVER_CHILD_CONFIG: JSON.stringify({ host: '127.0.0.1', port: 0, ...config }) });
+  const child = await forkBundled(new URL('./server-child.ts', import.meta.url), { TANDEM_SERVER_CHILD_CONFIG: JSON.stringify({ host: '127.0.0.1', port: 0, ...config }) });
   let nextId = 1;
   const waiting = new Map<number, { resolve: (r: unknown) => void; reject: (e: Error) => void }>();
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

@@ -2,15 +2,16 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { CLI_BUNDLES } from '../helpers/cli-bundles';
 import { createSyncServer } from '../../src/server/app';
 import { eidoIncidentRowId } from '../../src/shared/eido';
 import { tempDir } from './server-helpers';
 import { SAMPLE_PATH, mentalHealthIncident, sample } from '../unit/eido.fixtures';
 
 /** `npm run server -- cad-key …`, `import-eido …` and `eido-rejected` as a person or a script runs them. */
-const ROOT = path.resolve(__dirname, '../..');
-const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
-const CLI = path.join(ROOT, 'src', 'server', 'cli.ts');
+/** The server's CLI as the global setup bundled it (tests/helpers/cli-bundles.ts), run by this Node. */
+const CLI = CLI_BUNDLES.server;
+const NODE = process.execPath;
 const dir = tempDir();
 const data = path.join(dir, 'data');
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -18,7 +19,7 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 /** Asynchronous, so that a server in this process keeps answering while the CLI runs. */
 function cli(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve) => {
-    const child = spawn(TSX, [CLI, ...args], {
+    const child = spawn(NODE, [CLI, ...args], {
       cwd: dir,
       env: { ...process.env, TANDEM_SERVER_DATA: data, TANDEM_LOG_LEVEL: 'silent' },
       stdio: ['ignore', 'pipe', 'pipe'],

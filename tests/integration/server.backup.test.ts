@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
 import { afterEach, describe, expect, it } from 'vitest';
+import { CLI_BUNDLES } from '../helpers/cli-bundles';
 import type { PullResponse, PushResponse } from '../../src/shared/sync/protocol';
 import { DB_FILE_NAME } from '../../src/server/app';
 import crypto from 'node:crypto';
@@ -10,9 +11,9 @@ import { backupSqliteDatabase, restoreSqliteDatabase, SqliteStorage } from '../.
 import { http, incidentFields, newReplica, op, signedIn, startServer, tempDir, type Session, type TestServer } from './server-helpers';
 
 /** `backup` and `restore` of the SQLite default: online, checked, never overwriting, never losing the current database. */
-const ROOT = path.resolve(__dirname, '../..');
-const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
-const CLI = path.join(ROOT, 'src', 'server', 'cli.ts');
+/** The server's CLI as the global setup bundled it (tests/helpers/cli-bundles.ts), run by this Node. */
+const CLI = CLI_BUNDLES.server;
+const NODE = process.execPath;
 
 const dirs: string[] = [];
 const servers: TestServer[] = [];
@@ -146,7 +147,7 @@ describe('SQLite backup and restore', () => {
     const dispatcher = await signedIn(t.server, 'dispatcher');
     await push(t, dispatcher, incidents(newReplica(), 1, 3));
     const file = backupFile();
-    const run = (args: string[]) => spawnSync(TSX, [CLI, ...args, '--data', t.dir], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, TANDEM_LOG_LEVEL: 'silent' } });
+    const run = (args: string[]) => spawnSync(NODE, [CLI, ...args, '--data', t.dir], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, TANDEM_LOG_LEVEL: 'silent' } });
     const backup = run(['backup', file]);
     expect(backup.stderr).toBe('');
     expect(backup.stdout).toMatch(/Backed up .* change log up to cursor 3/);

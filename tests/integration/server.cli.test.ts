@@ -2,16 +2,18 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { CLI_BUNDLES } from '../helpers/cli-bundles';
 import { tempDir } from './server-helpers';
 
 const ROOT = path.resolve(__dirname, '../..');
-const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
-const CLI = path.join(ROOT, 'src', 'server', 'cli.ts');
+/** The server's CLI as the global setup bundled it (tests/helpers/cli-bundles.ts), run by this Node. */
+const CLI = CLI_BUNDLES.server;
+const NODE = process.execPath;
 const dir = tempDir();
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 function cli(args: string[], env: Record<string, string> = {}) {
-  const res = spawnSync(TSX, [CLI, ...args], {
+  const res = spawnSync(NODE, [CLI, ...args], {
     cwd: dir,
     env: { ...process.env, TANDEM_SERVER_DATA: path.join(dir, 'data'), TANDEM_LOG_LEVEL: 'silent', ...env },
     encoding: 'utf8',
@@ -20,7 +22,7 @@ function cli(args: string[], env: Record<string, string> = {}) {
   return { code: res.status, out: res.stdout, err: res.stderr };
 }
 
-// Each run starts tsx afresh (a few seconds on a busy machine), hence the long timeouts.
+// Each run starts a Node process (a second or more on a busy machine), hence the long timeouts.
 describe('server CLI', { timeout: 180_000 }, () => {
   it('adds users, enrolls workstations and reports status', () => {
     const add = cli(['user', 'add', 'maria', '--role', 'clinician', '--name', 'Maria Lopez', '--password', 'long enough pw']);
@@ -115,7 +117,7 @@ describe('server CLI', { timeout: 180_000 }, () => {
   });
 
   it('serves, prints where, and stops on SIGTERM', async () => {
-    const child = spawn(TSX, [CLI, 'serve', '--port', '0', '--data', path.join(dir, 'data')], {
+    const child = spawn(NODE, [CLI, 'serve', '--port', '0', '--data', path.join(dir, 'data')], {
       cwd: dir,
       env: { ...process.env, TANDEM_LOG_LEVEL: 'silent' },
       stdio: ['ignore', 'pipe', 'pipe'],

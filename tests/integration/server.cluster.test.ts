@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Handoff } from '../../src/shared/entities';
 import type { ServerMessage } from '../../src/shared/sync/wire';
 import type { SyncServerConfig } from '../../src/server/app';
-import { forkTs } from '../helpers/fork-ts';
+import { forkBundled } from '../helpers/fork-ts';
 import { startPgCluster, type PgCluster } from '../helpers/pg-cluster';
 import { waitFor } from '../helpers/wait-for';
 import { Client, signedIn, startServer, type Res, type Session, type TestServer } from './server-helpers';
@@ -40,7 +40,7 @@ async function instances(n: number, config: Partial<SyncServerConfig> = {}): Pro
 /** An instance in its own process, so that it can be killed outright (SIGKILL: no goodbye, no close). */
 async function instanceProcess(databaseUrl: string): Promise<{ child: ChildProcess; wsUrl: string }> {
   const config: SyncServerConfig = { databaseUrl, host: '127.0.0.1', port: 0, pingIntervalMs: PING_MS };
-  const child = forkTs(new URL('../helpers/server-child.ts', import.meta.url), { TANDEM_SERVER_CHILD_CONFIG: JSON.stringify(config) });
+  const child = await forkBundled(new URL('../helpers/server-child.ts', import.meta.url), { TANDEM_SERVER_CHILD_CONFIG: JSON.stringify(config) });
   children.push(child);
   const url = await new Promise<string>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`the server process exited with ${code} before it was ready`)));

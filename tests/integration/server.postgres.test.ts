@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CLI_BUNDLES } from '../helpers/cli-bundles';
 import { Handoff } from '../../src/shared/entities';
 import type { PullResponse, PushResponse } from '../../src/shared/sync/protocol';
 import pino from 'pino';
@@ -260,11 +261,9 @@ describe('pokes across instances (LISTEN/NOTIFY)', () => {
 describe('npm run server -- … --database', () => {
   it('runs the admin commands on PostgreSQL, from --database or TANDEM_DATABASE_URL, and says what is wrong', { timeout: 180_000 }, async () => {
     const { spawnSync } = await import('node:child_process');
-    const path = await import('node:path');
-    const root = path.resolve(__dirname, '../..');
     const url = await cluster.createDatabase();
     const cli = (args: string[], env: Record<string, string> = {}) =>
-      spawnSync(path.join(root, 'node_modules', '.bin', 'tsx'), [path.join(root, 'src', 'server', 'cli.ts'), ...args], {
+      spawnSync(process.execPath, [CLI_BUNDLES.server, ...args], {
         encoding: 'utf8',
         timeout: 60_000,
         env: { ...process.env, TANDEM_LOG_LEVEL: 'silent', TANDEM_DATABASE_URL: '', ...env },

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSyncServer, type SyncServer } from '../../src/server/app';
 import { openSqliteStorage } from '../../src/server/storage/sqlite';
 import { decodeChange } from '../../src/server/storage/types';
+import { bundled } from '../helpers/fork-ts';
 import { tempDir } from '../helpers/tmp';
 
 /**
@@ -31,7 +32,8 @@ afterAll(async () => {
   tmp.cleanup();
 });
 
-const child = path.resolve(__dirname, 'fixtures/sync-child.ts');
+/** The console process, bundled (tests/helpers/fork-ts.ts): up in a second rather than tsx's several. */
+const child = bundled(new URL('./fixtures/sync-child.ts', import.meta.url));
 const key = crypto.randomBytes(32).toString('hex');
 const profile = path.join(tmp.dir, 'console');
 
@@ -41,9 +43,13 @@ const profile = path.join(tmp.dir, 'console');
  * lands while it writes and pushes however fast or slow the machine is at that moment.
  */
 function runConsole(writes: number, killAtCommit: number | null): Promise<{ committed: string[]; lines: string[]; killed: boolean }> {
+  return child.then((file) => runBundled(file, writes, killAtCommit));
+}
+
+function runBundled(file: string, writes: number, killAtCommit: number | null): Promise<{ committed: string[]; lines: string[]; killed: boolean }> {
   return new Promise((resolve) => {
-    // One process (node with tsx's loader), so SIGKILL hits the console itself, not a wrapper.
-    const p = spawn(process.execPath, ['--import', 'tsx', child, profile, key, server.url, token, String(writes)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    // One process (node itself, no wrapper), so SIGKILL hits the console itself.
+    const p = spawn(process.execPath, [file, profile, key, server.url, token, String(writes)], { stdio: ['ignore', 'pipe', 'inherit'] });
     const committed: string[] = [];
     const lines: string[] = [];
     let buf = '';

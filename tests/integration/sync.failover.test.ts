@@ -5,7 +5,7 @@ import { createCore, type Core } from '../../src/main/core';
 import { createSyncServer, type SyncServer, type SyncServerConfig } from '../../src/server/app';
 import { RpcError } from '../../src/shared/contract';
 import type { Handoff, Incident } from '../../src/shared/entities';
-import { forkTs } from '../helpers/fork-ts';
+import { forkBundled } from '../helpers/fork-ts';
 import { startPgCluster, type PgCluster } from '../helpers/pg-cluster';
 import { randomKey, tempDir } from '../helpers/tmp';
 import { waitFor } from '../helpers/wait-for';
@@ -35,7 +35,7 @@ afterAll(() => tmp.cleanup());
 
 /** An instance in its own process, so that it can be killed outright. */
 async function instanceProcess(config: SyncServerConfig): Promise<{ child: ChildProcess; url: string }> {
-  const child = forkTs(new URL('../helpers/server-child.ts', import.meta.url), { TANDEM_SERVER_CHILD_CONFIG: JSON.stringify(config) });
+  const child = await forkBundled(new URL('../helpers/server-child.ts', import.meta.url), { TANDEM_SERVER_CHILD_CONFIG: JSON.stringify(config) });
   children.push(child);
   const url = await new Promise<string>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`the server process exited with ${code} before it was ready`)));

@@ -15,7 +15,8 @@ import { hostKey } from './key';
  * Prints `Tandem console: <url>`; open it in Chromium. (`npm run start:web` runs the
  * two-console demo in src/launch/web.ts instead.)
  */
-const here = path.dirname(fileURLToPath(import.meta.url));
+// (bundled for the tests this is CommonJS: __filename; under tsx, ESM)
+const here = path.dirname(typeof __filename === 'string' ? __filename : fileURLToPath(import.meta.url));
 export const RENDERER_DIR = path.resolve(here, '../../../dist/renderer');
 
 async function main(): Promise<void> {
