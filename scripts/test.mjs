@@ -48,7 +48,7 @@ tallies.push(countVitest(readReport(VITEST_REPORT), vitestStatus));
 const buildStatus = step('build renderer', 'npm', ['run', '--silent', 'build:renderer']);
 tallies.push(countCheck('build renderer', buildStatus));
 if (buildStatus === 0) {
-  const pwStatus = step('playwright', 'npx', ['playwright', 'test', '--reporter=list,json'], { PLAYWRIGHT_JSON_OUTPUT_NAME: PLAYWRIGHT_REPORT });
+  const pwStatus = step('playwright', 'npx', ['playwright', 'test', '--reporter=list,json'], { PLAYWRIGHT_JSON_OUTPUT_NAME: PLAYWRIGHT_REPORT, TANDEM_E2E_NO_BUILD: '1' });
   tallies.push(countPlaywright(readReport(PLAYWRIGHT_REPORT), pwStatus));
 } else {
   tallies.push(countNotStarted('playwright', 'the renderer did not build'));

@@ -18,17 +18,19 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 /** The test seeds (tests/e2e/*.seed.ts) still run under tsx. */
 const TSX = path.join(ROOT, 'node_modules', '.bin', process.platform === 'win32' ? 'tsx.cmd' : 'tsx');
 
-let built = false;
-
-/** Builds the renderer once per test process (set TANDEM_E2E_NO_BUILD=1 to use the existing dist/renderer). */
-export function ensureRendererBuilt(): void {
-  if (built || process.env.TANDEM_E2E_NO_BUILD === '1') return;
+/**
+ * Builds the renderer (vite) into dist/renderer: once per Playwright run, from the global setup
+ * (tests/e2e/global-setup.ts), not once per worker (workers building into one folder at once
+ * would serve each other half-written files). TANDEM_E2E_NO_BUILD=1 uses the existing build
+ * (`npm test` builds it just before, as a step of its own).
+ */
+export function buildRenderer(): void {
+  if (process.env.TANDEM_E2E_NO_BUILD === '1') return;
   const r = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'], {
     cwd: ROOT,
     encoding: 'utf8',
   });
   if (r.status !== 0) throw new Error(`vite build failed:\n${r.stdout}\n${r.stderr}`);
-  built = true;
 }
 
 /** A fresh, empty profile folder under the system temp dir. */
@@ -59,7 +61,6 @@ export interface Host {
 }
 
 export async function startHost(opts: StartHostOptions): Promise<Host> {
-  ensureRendererBuilt();
   fs.mkdirSync(opts.profile, { recursive: true });
   const args = ['--profile', opts.profile, '--port', String(opts.port ?? 0), ...(opts.extraArgs ?? [])];
   const p = await spawnUntil(CLI_BUNDLES.host, args, /Tandem console[^:]*:\s*(http\S+)/, opts.timeoutMs);
